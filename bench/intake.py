@@ -1,0 +1,287 @@
+"""Intake benchmark: replay N signed message events over HTTP and measure deskbot.
+
+For SQLite and PostgreSQL it starts `deskbot run` (a real process, as in production)
+against a fake Slack, fires N events from C concurrent keep-alive connections, and
+measures ack latency and sustained throughput (until every event is stored). The same
+load against a bare Bolt app that only acks, served the same way, is the baseline: the
+framework's ceiling, measured in the same run.
+
+    python bench/intake.py [--events 5000] [--concurrency 8] [--databases sqlite,postgresql]
+
+Targets on a 2-core machine: ack p99 under 100 ms; throughput at least half the bare app's.
+"""
+
+import argparse
+import json
+import multiprocessing
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.fakeslack import FakeSlack, SlackDriver  # noqa: E402
+
+SECRET = "bench-signing-secret"
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PG_BENCH_DB = "deskbot_bench"
+HELP, TRIAGE, AGENT, CUSTOMER = "C0HELP", "C0TRIAGE", "UAGENT1", "UCUST1"
+
+
+@dataclass
+class Result:
+    """One row of the table."""
+
+    target: str
+    database: str
+    events: int
+    acked_per_s: float
+    processed_per_s: float | None
+    p50_ms: float
+    p99_ms: float
+
+
+def serve_fake(ready: "multiprocessing.connection.Connection") -> None:
+    """Run the fake Slack in its own process so it does not share our GIL."""
+    fake = FakeSlack(team_id="T0HOME", bot_user_id="UBOT", bot_id="BBOT", team_domain="bench")
+    fake.start()
+    for channel, name in [(HELP, "help"), (TRIAGE, "triage")]:
+        fake.add_channel(channel, name)
+    fake.add_user(AGENT, "agent", team_id="T0HOME")
+    fake.add_user(CUSTOMER, "customer", team_id="T0ACME")
+    ready.send(fake.api_url)
+    ready.recv()  # block until told to stop
+    fake.stop()
+
+
+BARE_APP = """
+import sys
+from slack_bolt import App
+from slack_sdk import WebClient
+from bot.web import HttpServer, make_wsgi_app
+from store.db import make_engine
+
+app = App(client=WebClient(token="xoxb-test", base_url=sys.argv[2]), signing_secret=sys.argv[3])
+app.event("message")(lambda: None)
+HttpServer(make_wsgi_app(app, make_engine("sqlite://")), host="127.0.0.1",
+           port=int(sys.argv[1])).serve_forever()
+"""
+
+
+def free_port() -> int:
+    """An unused loopback port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_healthy(port: int, process: subprocess.Popen) -> None:
+    """Wait for a server process to answer /healthz."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited:\n{process.communicate()[0]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("server did not come up")
+
+
+def start_server(kind: str, api_url: str, database_url: str, workdir: Path) -> tuple[subprocess.Popen, int]:
+    """Start `deskbot run` or the bare Bolt app as a child process."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if kind == "bare":
+        command = [sys.executable, "-c", BARE_APP, str(port), api_url, SECRET]
+    else:
+        config = workdir / "deskbot.yaml"
+        config.write_text(json.dumps({"support_channels": [HELP], "triage_channel": TRIAGE,
+                                      "agents": [AGENT]}))
+        env.update(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET,
+                   SLACK_API_URL=api_url, DATABASE_URL=database_url, DESKBOT_CONFIG=str(config))
+        env.pop("SLACK_APP_TOKEN", None)
+        command = [sys.executable, "-m", "bot.cli", "--log-level", "WARNING", "run",
+                   "--host", "127.0.0.1", "--port", str(port)]
+    process = subprocess.Popen(command, env=env, cwd=workdir, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    wait_healthy(port, process)
+    return process, port
+
+
+def build_events(driver: SlackDriver, count: int) -> list[dict]:
+    """A support-channel mix: each question followed by a customer and an agent reply."""
+    events: list[dict] = []
+    while len(events) < count:
+        root = driver.next_ts()
+        events.append({"type": "message", "channel": HELP, "user": CUSTOMER, "team": "T0ACME",
+                       "user_team": "T0ACME", "text": f"Question {len(events)}: export fails",
+                       "ts": root, "event_ts": root, "channel_type": "channel"})
+        for user, team, words in [(AGENT, "T0HOME", "Looking into it"),
+                                  (CUSTOMER, "T0ACME", "Thanks, it is urgent")]:
+            ts = driver.next_ts()
+            events.append({"type": "message", "channel": HELP, "user": user, "team": team,
+                           "text": words, "ts": ts, "event_ts": ts, "thread_ts": root,
+                           "channel_type": "channel"})
+    return events[:count]
+
+
+def fire(driver: SlackDriver, events: list[dict], concurrency: int, label: str) -> tuple[list[float], float]:
+    """Send all events from `concurrency` threads; return ack latencies (s) and wall time."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    cursor = iter(range(len(events)))
+    step = max(len(events) // 10, 1)
+
+    def worker() -> None:
+        mine: list[float] = []
+        while True:
+            with lock:
+                index = next(cursor, None)
+            if index is None:
+                break
+            started = time.perf_counter()
+            status = driver.event(events[index]).status
+            mine.append(time.perf_counter() - started)
+            if status != 200:
+                raise RuntimeError(f"HTTP {status}")
+            if index % step == 0:
+                print(f"  {label}: {index}/{len(events)} sent", file=sys.stderr, flush=True)
+        with lock:
+            latencies.extend(mine)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, time.perf_counter() - started
+
+
+def wait_stored(database_url: str, expected: int, started: float) -> float:
+    """Seconds from the first send until every event is stored as a message."""
+    engine = create_engine(database_url)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        with engine.connect() as connection:
+            stored = connection.execute(text("SELECT count(*) FROM message")).scalar_one()
+        if stored >= expected:
+            engine.dispose()
+            return time.perf_counter() - started
+        time.sleep(0.05)
+    raise RuntimeError(f"only {stored} of {expected} events stored after 10 minutes")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The value below which `fraction` of the sorted values fall."""
+    ordered = sorted(values)
+    return ordered[min(int(len(ordered) * fraction), len(ordered) - 1)]
+
+
+def run_target(kind: str, database: str, database_url: str, api_url: str, events: list[dict],
+               concurrency: int) -> Result:
+    """Measure one server."""
+    with tempfile.TemporaryDirectory() as workdir:
+        process, port = start_server(kind, api_url, database_url, Path(workdir))
+        try:
+            driver = SlackDriver(app_url=f"http://127.0.0.1:{port}/slack/events",
+                                 signing_secret=SECRET, team_id="T0HOME", api_app_id="A0BENCH")
+            fire(driver, events[:50], concurrency, f"{kind} warm-up")
+            if kind != "bare":
+                wait_stored(database_url, 50, time.perf_counter())
+            measured = events[50:]
+            started = time.perf_counter()
+            latencies, ack_wall = fire(driver, measured, concurrency, f"{kind}/{database}")
+            processed = None
+            if kind != "bare":
+                processed = len(measured) / wait_stored(database_url, len(events), started)
+        finally:
+            process.terminate()
+            process.communicate(timeout=30)
+    return Result(
+        target="bare Bolt app (ack only)" if kind == "bare" else "deskbot run",
+        database="-" if kind == "bare" else database,
+        events=len(measured),
+        acked_per_s=len(measured) / ack_wall,
+        processed_per_s=processed,
+        p50_ms=statistics.median(latencies) * 1000,
+        p99_ms=percentile(latencies, 0.99) * 1000,
+    )
+
+
+def fresh_database(database: str, workdir: Path) -> str:
+    """An empty database for one deskbot run."""
+    if database == "sqlite":
+        return f"sqlite:///{workdir / 'bench.db'}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {PG_BENCH_DB}"))
+    admin.dispose()
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
+
+
+def print_table(results: list[Result], baseline: Result) -> None:
+    """The benchmark table, with each row against the bare app."""
+    print()
+    print("| target | database | events | acked/s | stored/s (sustained) | vs bare | ack p50 ms | ack p99 ms |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for row in results:
+        sustained = row.processed_per_s or row.acked_per_s
+        print(f"| {row.target} | {row.database} | {row.events} | {row.acked_per_s:.0f} | "
+              f"{'' if row.processed_per_s is None else f'{row.processed_per_s:.0f}'} | "
+              f"{sustained / baseline.acked_per_s:.0%} | {row.p50_ms:.1f} | {row.p99_ms:.1f} |")
+    print()
+    for row in results[1:]:
+        sustained = row.processed_per_s or 0
+        print(f"{row.database}: ack p99 {row.p99_ms:.1f} ms (target < 100: "
+              f"{'met' if row.p99_ms < 100 else 'MISSED'}); throughput "
+              f"{sustained / baseline.acked_per_s:.0%} of bare (target >= 50%: "
+              f"{'met' if sustained >= baseline.acked_per_s / 2 else 'MISSED'})")
+
+
+def main() -> None:
+    """Run the benchmark and print its table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=5000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    args = parser.parse_args()
+
+    parent, child = multiprocessing.Pipe()
+    fake = multiprocessing.Process(target=serve_fake, args=(child,), daemon=True)
+    fake.start()
+    api_url = parent.recv()
+    driver = SlackDriver(app_url="", signing_secret=SECRET, team_id="T0HOME", api_app_id="A0BENCH")
+    events = build_events(driver, args.events + 50)
+    print(f"intake benchmark: {args.events} events, {args.concurrency} connections, "
+          f"{os.cpu_count()} CPUs", file=sys.stderr)
+    try:
+        baseline = run_target("bare", "-", "", api_url, events, args.concurrency)
+        results = [baseline]
+        for database in args.databases.split(","):
+            with tempfile.TemporaryDirectory() as workdir:
+                url = fresh_database(database, Path(workdir))
+                results.append(run_target("deskbot", database, url, api_url, events,
+                                          args.concurrency))
+    finally:
+        parent.send("stop")
+        fake.join(timeout=10)
+    print_table(results, baseline)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""deskbot: a self-hosted, Slack-native support desk."""

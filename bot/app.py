@@ -1,0 +1,101 @@
+"""`create_app`: builds the Bolt app with its database, Slack client, clock and listeners."""
+
+import logging
+from concurrent.futures import Executor
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.engine import Engine
+
+from bot.clock import Clock, utc_now
+from bot.deps import Deps
+from bot.intake import IntakeService
+from bot.people import Directory, Identity
+from bot.settings import Settings
+from bot.slack_client import build_web_client
+from handlers import register_all
+from store.db import make_engine
+
+logger = logging.getLogger(__name__)
+
+
+class SetupError(Exception):
+    """deskbot cannot start: a required setting is missing or Slack refused the token."""
+
+
+def create_app(
+    settings: Settings,
+    *,
+    client: WebClient | None = None,
+    engine: Engine | None = None,
+    clock: Clock = utc_now,
+    listener_executor: Executor | None = None,
+) -> App:
+    """Build the deskbot Bolt app; nothing is served until a transport runs it."""
+    if settings.slack_signing_secret is None and not settings.socket_mode:
+        raise SetupError("SLACK_SIGNING_SECRET is required to serve Slack over HTTP")
+    if client is None:
+        if settings.slack_bot_token is None:
+            raise SetupError("SLACK_BOT_TOKEN is required")
+        client = build_web_client(
+            settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+        )
+    engine = engine or make_engine(settings.database_url)
+    identity = _identify(client)
+    app = App(
+        client=client,
+        signing_secret=(
+            settings.slack_signing_secret.get_secret_value()
+            if settings.slack_signing_secret
+            else "socket-mode-does-not-sign"
+        ),
+        process_before_response=False,
+        listener_executor=listener_executor,
+        logger=logging.getLogger("deskbot.bolt"),
+    )
+    people = Directory(
+        settings.desk,
+        identity,
+        clock=clock,
+        fetch_user_team=lambda user_id: _user_team(client, user_id),
+        fetch_group_members=lambda group_id: _group_members(client, group_id),
+    )
+    deps = Deps(
+        settings=settings,
+        desk=settings.desk,
+        engine=engine,
+        clock=clock,
+        people=people,
+        intake=IntakeService(engine, clock),
+    )
+    register_all(app, deps)
+    return app
+
+
+def _identify(client: WebClient) -> Identity:
+    try:
+        auth = client.auth_test()
+    except SlackApiError as error:
+        raise SetupError(f"Slack rejected the bot token: {error.response.get('error')}") from None
+    return Identity(
+        workspace_id=auth["team_id"], bot_user_id=auth["user_id"], bot_id=auth.get("bot_id")
+    )
+
+
+def _user_team(client: WebClient, user_id: str) -> str | None:
+    # A failed lookup must not lose the message: the caller falls back to our workspace.
+    try:
+        user = client.users_info(user=user_id).get("user") or {}
+    except SlackApiError:
+        logger.exception("users.info failed for %s", user_id)
+        return None
+    return user.get("team_id")
+
+
+def _group_members(client: WebClient, group_id: str) -> list[str] | None:
+    try:
+        return list(client.usergroups_users_list(usergroup=group_id).get("users") or [])
+    except SlackApiError:
+        logger.exception("usergroups.users.list failed for %s; keeping the last known", group_id)
+        return None

@@ -1,0 +1,199 @@
+"""The `deskbot.yaml` configuration: every key optional, unknown keys rejected by name."""
+
+import re
+from datetime import date, time, timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+ChannelId = Annotated[str, StringConstraints(pattern=r"^[CGD][A-Z0-9]{2,}$")]
+UserId = Annotated[str, StringConstraints(pattern=r"^[UW][A-Z0-9]{2,}$")]
+UsergroupId = Annotated[str, StringConstraints(pattern=r"^S[A-Z0-9]{2,}$")]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Priority = Literal["urgent", "high", "normal", "low"]
+
+_DURATION_PART = re.compile(r"(\d+)\s*([smhdw])")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+class ConfigError(Exception):
+    """The configuration file is missing, unreadable or has a wrong key or value."""
+
+
+def parse_duration(value: object) -> timedelta:
+    """Parse durations like `30m`, `4h`, `3d` or `1h30m` into a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected a duration like 30m, 4h or 3d, got {value!r}")
+    text = value.strip().lower()
+    parts = _DURATION_PART.findall(text)
+    if not parts or _DURATION_PART.sub("", text).strip():
+        raise ValueError(f"expected a duration like 30m, 4h or 3d, got {value!r}")
+    seconds = sum(int(amount) * _UNIT_SECONDS[unit] for amount, unit in parts)
+    if seconds <= 0:
+        raise ValueError(f"duration must be positive, got {value!r}")
+    return timedelta(seconds=seconds)
+
+
+def _parse_clock_time(value: object) -> time:
+    if isinstance(value, time):
+        return value
+    if isinstance(value, int):  # YAML reads 09:00 as sexagesimal 540
+        return time(value // 60, value % 60)
+    if isinstance(value, str) and re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", value.strip()):
+        hours, minutes = value.strip().split(":")
+        return time(int(hours), int(minutes))
+    raise ValueError(f"expected a time of day like 09:00, got {value!r}")
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+ClockTime = Annotated[time, BeforeValidator(_parse_clock_time)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BusinessHours(_Section):
+    """The team's working calendar, used by policies with `business_hours: true`."""
+
+    timezone: str = "UTC"
+    days: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    start: ClockTime = time(9, 0)
+    end: ClockTime = time(17, 0)
+    holidays: list[date] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r} (use an IANA name)") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> "BusinessHours":
+        if self.start >= self.end:
+            raise ValueError("start must be before end")
+        if not self.days:
+            raise ValueError("days must name at least one weekday")
+        return self
+
+
+class SlaPolicy(_Section):
+    """Response and resolution targets for the tickets a policy matches."""
+
+    name: str = Field(min_length=1)
+    channels: list[ChannelId] = Field(default_factory=list)
+    priorities: list[Priority] = Field(default_factory=list)
+    first_response: Duration | None = None
+    next_response: Duration | None = None
+    resolution: Duration | None = None
+    business_hours: bool = False
+
+
+class Suggestions(_Section):
+    """How many knowledge-base articles to suggest, and how good they must be."""
+
+    max: int = Field(default=3, ge=0, le=10)
+    min_score: float = Field(default=60.0, ge=0, le=100)
+
+
+class Costs(_Section):
+    """What support costs, for cost-per-ticket KPIs."""
+
+    monthly_spend: float = Field(default=0.0, ge=0)
+    currency: str = Field(default="USD", min_length=3, max_length=3)
+
+
+class Intake(_Section):
+    """How new tickets are acknowledged to the customer."""
+
+    reaction: str | None = Field(default="ticket", pattern=r"^[a-z0-9_+\-']+$")
+
+
+class DeskConfig(_Section):
+    """Everything `deskbot.yaml` may say; the defaults make an empty file valid."""
+
+    support_channels: list[ChannelId] = Field(default_factory=list)
+    triage_channel: ChannelId | None = None
+    leads_channel: ChannelId | None = None
+    agents: list[UserId] = Field(default_factory=list)
+    agents_usergroup: UsergroupId | None = None
+    leads: list[UserId] = Field(default_factory=list)
+    business_hours: BusinessHours = Field(default_factory=BusinessHours)
+    sla_policies: list[SlaPolicy] = Field(default_factory=list)
+    sla_sweep_seconds: int = Field(default=60, ge=5, le=3600)
+    suggestions: Suggestions = Field(default_factory=Suggestions)
+    knowledge_dir: Path | None = None
+    costs: Costs = Field(default_factory=Costs)
+    intake: Intake = Field(default_factory=Intake)
+
+    @field_validator("sla_policies")
+    @classmethod
+    def _unique_policy_names(cls, policies: list[SlaPolicy]) -> list[SlaPolicy]:
+        names = [policy.name for policy in policies]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"policy names must be unique, repeated: {', '.join(duplicates)}")
+        return policies
+
+    def is_support_channel(self, channel_id: str) -> bool:
+        """Whether customer messages in this channel open tickets."""
+        if channel_id in (self.triage_channel, self.leads_channel):
+            return False
+        return not self.support_channels or channel_id in self.support_channels
+
+
+def describe_validation_error(error: ValidationError, *, source: str) -> str:
+    """Render pydantic errors as one line per problem, each naming the key."""
+    lines = [f"{source}: invalid configuration"]
+    for problem in error.errors():
+        key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
+        if problem["type"] == "extra_forbidden":
+            lines.append(f"  unknown key '{key}'")
+        else:
+            message = problem["msg"].removeprefix("Value error, ")
+            if problem["type"] != "value_error":
+                message = f"{message} (got {problem.get('input')!r})"
+            lines.append(f"  {key}: {message}")
+    return "\n".join(lines)
+
+
+def parse_config(data: object, *, source: str = "deskbot.yaml") -> DeskConfig:
+    """Validate already-parsed YAML data into a `DeskConfig`."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected a mapping of keys at the top level")
+    try:
+        return DeskConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc, source=source)) from None
+
+
+def load_config(path: Path, *, required: bool = False) -> DeskConfig:
+    """Read and validate the YAML config; a missing optional file means all defaults."""
+    if not path.exists():
+        if required:
+            raise ConfigError(f"{path}: config file not found")
+        return DeskConfig()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc}") from None
+    return parse_config(data, source=str(path))

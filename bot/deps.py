@@ -1,0 +1,23 @@
+"""The services handlers share, built once by `create_app`."""
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from bot.clock import Clock
+from bot.config import DeskConfig
+from bot.intake import IntakeService
+from bot.people import Directory
+from bot.settings import Settings
+
+
+@dataclass(frozen=True)
+class Deps:
+    """Everything a handler module needs; passed to each `register(app, deps)`."""
+
+    settings: Settings
+    desk: DeskConfig
+    engine: Engine
+    clock: Clock
+    people: Directory
+    intake: IntakeService

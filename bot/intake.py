@@ -1,0 +1,357 @@
+"""Ticket intake: turning Slack messages, edits and deletes into tickets and their history.
+
+Pure database work (no Slack I/O): handlers parse events into these inputs, call the
+service, and do the Slack side (acknowledge, mirror) with what it returns. Every call is
+one transaction; a unique-key clash means Slack redelivered something already stored.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from bot.clock import Clock, ts_to_datetime
+from bot.text import storable, subject_from
+from store import tickets as store
+from store.db import is_unique_violation, session_scope
+from store.models import AuthorRole, Message, Ticket, TicketStatus
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Outcome(StrEnum):
+    """What intake did with an event."""
+
+    CREATED = "created"
+    REPLY = "reply"
+    REOPENED = "reopened"
+    EDITED = "edited"
+    DELETED = "deleted"
+    HELD = "held"  # a thread reply kept until its thread becomes a ticket
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """A human message as intake needs it, already parsed from the Slack event."""
+
+    workspace_id: str
+    channel_id: str
+    ts: str
+    user_id: str
+    user_team_id: str
+    text: str
+    author_is_agent: bool
+    thread_ts: str | None = None
+    event_id: str | None = None
+    subtype: str | None = None
+    files: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def is_reply(self) -> bool:
+        """Whether the message is a reply inside a thread rather than a thread root."""
+        return self.thread_ts is not None and self.thread_ts != self.ts
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """The outcome, and the ticket as it stands after the change (detached)."""
+
+    outcome: Outcome
+    ticket: Ticket | None = None
+    first_response: bool = False
+
+    @property
+    def mirror_stale(self) -> bool:
+        """Whether the triage mirror no longer shows the truth."""
+        return self.ticket is not None and (
+            self.outcome in (Outcome.REOPENED, Outcome.EDITED, Outcome.DELETED)
+            or self.first_response
+        )
+
+
+class IntakeService:
+    """Records messages, edits and deletes exactly once, on SQLite or PostgreSQL."""
+
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    def receive_message(self, incoming: IncomingMessage, *, hold_orphans: bool) -> IntakeResult:
+        """Open a ticket for a thread root, or add a reply to its ticket.
+
+        `hold_orphans` keeps replies whose thread has no ticket yet (out-of-order
+        delivery in a support channel) so the ticket adopts them when it appears.
+        """
+
+        def work(session: Session) -> IntakeResult:
+            self._record_event(session, incoming.event_id, "message")
+            if incoming.is_reply:
+                return self._add_reply(session, incoming, hold_orphans=hold_orphans)
+            if incoming.author_is_agent:
+                return IntakeResult(Outcome.IGNORED)
+            return self._open_ticket(session, incoming)
+
+        return self._transaction(work)
+
+    def receive_edit(
+        self,
+        *,
+        event_id: str | None,
+        channel_id: str,
+        ts: str,
+        text: str,
+        files: list[dict[str, Any]],
+        edited_at: datetime,
+    ) -> IntakeResult:
+        """Apply an edit to a stored message, keeping the previous text as a revision."""
+
+        def work(session: Session) -> IntakeResult:
+            self._record_event(session, event_id, "message_changed")
+            message = store.find_message(session, channel_id=channel_id, ts=ts)
+            text_now = storable(text)
+            if message is None or (text_now == message.text and files == (message.files or [])):
+                return IntakeResult(Outcome.IGNORED)  # thread metadata churn, not an edit
+            if message.edited_at is not None and edited_at <= message.edited_at:
+                return IntakeResult(Outcome.IGNORED)  # an older edit arriving late
+            store.add_revision(session, message=message, kind="edit", replaced_at=edited_at)
+            message.text, message.files, message.edited_at = text_now, files, edited_at
+            session.add(message)
+            ticket = self._ticket_of_root(session, message)
+            if ticket is not None:
+                ticket.subject = subject_from(text_now, files)
+                self._touch(session, ticket)
+                store.add_activity(
+                    session,
+                    ticket_id=_id(ticket),
+                    action="edited",
+                    at=edited_at,
+                    actor_id=message.user_id,
+                )
+            return IntakeResult(Outcome.EDITED, ticket)
+
+        return self._transaction(work)
+
+    def receive_delete(
+        self, *, event_id: str | None, channel_id: str, ts: str, deleted_at: datetime
+    ) -> IntakeResult:
+        """Mark a stored message deleted; its text stays in the history."""
+
+        def work(session: Session) -> IntakeResult:
+            self._record_event(session, event_id, "message_deleted")
+            message = store.find_message(session, channel_id=channel_id, ts=ts)
+            if message is None or message.deleted_at is not None:
+                return IntakeResult(Outcome.IGNORED)
+            store.add_revision(session, message=message, kind="delete", replaced_at=deleted_at)
+            message.deleted_at = deleted_at
+            session.add(message)
+            ticket = self._ticket_of_root(session, message)
+            if ticket is not None:
+                self._touch(session, ticket)
+                store.add_activity(
+                    session,
+                    ticket_id=_id(ticket),
+                    action="root_deleted",
+                    at=deleted_at,
+                    actor_id=message.user_id,
+                )
+            return IntakeResult(Outcome.DELETED, ticket)
+
+        return self._transaction(work)
+
+    def attach_mirror(
+        self, *, ticket_id: int, channel_id: str, ts: str, permalink: str | None
+    ) -> None:
+        """Remember the triage mirror message posted for a ticket."""
+        with session_scope(self._engine) as session:
+            store.set_triage_mirror(
+                session, ticket_id=ticket_id, channel_id=channel_id, ts=ts, permalink=permalink
+            )
+
+    # -- steps ---------------------------------------------------------------------------
+
+    def _open_ticket(self, session: Session, incoming: IncomingMessage) -> IntakeResult:
+        created_at = ts_to_datetime(incoming.ts)
+        text = storable(incoming.text)
+        number = store.next_ticket_number(session, workspace_id=incoming.workspace_id)
+        ticket = store.add_ticket(
+            session,
+            ticket=Ticket(
+                workspace_id=incoming.workspace_id,
+                number=number,
+                channel_id=incoming.channel_id,
+                root_ts=incoming.ts,
+                customer_id=incoming.user_id,
+                customer_team_id=incoming.user_team_id,
+                is_external=incoming.user_team_id != incoming.workspace_id,
+                subject=subject_from(text, incoming.files),
+                status=TicketStatus.NEW,
+                created_at=created_at,
+                last_customer_message_at=created_at,
+                updated_at=self._clock(),
+            ),
+        )
+        store.add_message(session, message=self._message(incoming, _id(ticket), text=text))
+        store.add_activity(
+            session,
+            ticket_id=_id(ticket),
+            action="created",
+            at=created_at,
+            actor_id=incoming.user_id,
+            detail={"number": number},
+        )
+        adopted = store.adopt_thread_replies(
+            session, ticket_id=_id(ticket), channel_id=incoming.channel_id, thread_ts=incoming.ts
+        )
+        if adopted:
+            self._recompute_from_messages(session, ticket)
+        return IntakeResult(Outcome.CREATED, ticket)
+
+    def _add_reply(
+        self, session: Session, incoming: IncomingMessage, *, hold_orphans: bool
+    ) -> IntakeResult:
+        assert incoming.thread_ts is not None
+        ticket = store.find_ticket_by_thread(
+            session, channel_id=incoming.channel_id, root_ts=incoming.thread_ts
+        )
+        if ticket is None and not hold_orphans:
+            return IntakeResult(Outcome.IGNORED)
+        message = store.add_message(
+            session,
+            message=self._message(
+                incoming, ticket.id if ticket else None, text=storable(incoming.text)
+            ),
+        )
+        if ticket is None:
+            return IntakeResult(Outcome.HELD)
+        if incoming.author_is_agent:
+            first = self._note_agent_reply(session, ticket, message)
+            return IntakeResult(Outcome.REPLY, ticket, first_response=first)
+        reopened = self._note_customer_reply(session, ticket, message)
+        return IntakeResult(Outcome.REOPENED if reopened else Outcome.REPLY, ticket)
+
+    def _note_agent_reply(self, session: Session, ticket: Ticket, message: Message) -> bool:
+        """Record an agent reply; True when it is (now) the ticket's first response."""
+        ticket.last_agent_message_at = max(
+            filter(None, [ticket.last_agent_message_at, message.sent_at])
+        )
+        is_first = message.sent_at >= ticket.created_at and (
+            ticket.first_response_at is None or message.sent_at < ticket.first_response_at
+        )
+        if is_first:
+            ticket.first_response_at = message.sent_at
+            ticket.first_responder_id = message.user_id
+            store.add_activity(
+                session,
+                ticket_id=_id(ticket),
+                action="first_response",
+                at=message.sent_at,
+                actor_id=message.user_id,
+            )
+        self._touch(session, ticket)
+        return is_first
+
+    def _note_customer_reply(self, session: Session, ticket: Ticket, message: Message) -> bool:
+        """Record a customer reply; True when it reopened the ticket."""
+        ticket.last_customer_message_at = max(
+            filter(None, [ticket.last_customer_message_at, message.sent_at])
+        )
+        reopened = False
+        closed_at = ticket.resolved_at or ticket.closed_at
+        if ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED) and (
+            closed_at is None or message.sent_at > closed_at
+        ):
+            previous = ticket.status
+            ticket.status = TicketStatus.OPEN if ticket.assignee_id else TicketStatus.NEW
+            ticket.resolved_at = ticket.closed_at = None
+            ticket.reopen_count += 1
+            reopened = True
+            store.add_activity(
+                session,
+                ticket_id=_id(ticket),
+                action="reopened",
+                at=message.sent_at,
+                actor_id=message.user_id,
+                detail={"from": str(previous)},
+            )
+        elif ticket.status == TicketStatus.PENDING:
+            ticket.status = TicketStatus.OPEN
+            store.add_activity(
+                session,
+                ticket_id=_id(ticket),
+                action="customer_replied",
+                at=message.sent_at,
+                actor_id=message.user_id,
+                detail={"from": "pending"},
+            )
+        self._touch(session, ticket)
+        return reopened
+
+    def _recompute_from_messages(self, session: Session, ticket: Ticket) -> None:
+        first = store.first_agent_reply(session, ticket_id=_id(ticket))
+        if first is not None and first.sent_at >= ticket.created_at:
+            ticket.first_response_at = first.sent_at
+            ticket.first_responder_id = first.user_id
+            ticket.last_agent_message_at = first.sent_at
+        latest = store.latest_customer_message_at(session, ticket_id=_id(ticket))
+        if latest is not None:
+            ticket.last_customer_message_at = latest
+        session.add(ticket)
+        session.flush()
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _message(self, incoming: IncomingMessage, ticket_id: int | None, *, text: str) -> Message:
+        return Message(
+            ticket_id=ticket_id,
+            channel_id=incoming.channel_id,
+            ts=incoming.ts,
+            thread_ts=incoming.thread_ts,
+            user_id=incoming.user_id,
+            user_team_id=incoming.user_team_id,
+            role=AuthorRole.AGENT if incoming.author_is_agent else AuthorRole.CUSTOMER,
+            subtype=incoming.subtype,
+            text=text,
+            files=incoming.files,
+            sent_at=ts_to_datetime(incoming.ts),
+            event_id=incoming.event_id,
+        )
+
+    def _record_event(self, session: Session, event_id: str | None, event_type: str) -> None:
+        if event_id:
+            store.record_event(
+                session, event_id=event_id, event_type=event_type, received_at=self._clock()
+            )
+
+    def _ticket_of_root(self, session: Session, message: Message) -> Ticket | None:
+        if message.ticket_id is None or message.thread_ts not in (None, message.ts):
+            return None
+        return store.get_ticket(session, ticket_id=message.ticket_id)
+
+    def _touch(self, session: Session, ticket: Ticket) -> None:
+        ticket.updated_at = self._clock()
+        session.add(ticket)
+        session.flush()
+
+    def _transaction(self, work: Callable[[Session], IntakeResult]) -> IntakeResult:
+        try:
+            with session_scope(self._engine) as session:
+                return work(session)
+        except IntegrityError as error:
+            if not is_unique_violation(error):
+                raise
+            logger.info("redelivered event ignored: %s", error.orig)
+            return IntakeResult(Outcome.DUPLICATE)
+
+
+def _id(ticket: Ticket) -> int:
+    assert ticket.id is not None
+    return ticket.id

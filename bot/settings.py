@@ -1,0 +1,38 @@
+"""Runtime settings from the environment, plus the parsed config file: one object."""
+
+import os
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.config import DeskConfig, load_config
+
+SLACK_API_URL = "https://slack.com/api/"
+
+
+class Settings(BaseSettings):
+    """Everything deskbot needs to run; see the README's configuration reference."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    database_url: str = "sqlite:///deskbot.db"
+    slack_api_url: str = SLACK_API_URL
+    deskbot_config: Path = Path("deskbot.yaml")
+    desk: DeskConfig = Field(default_factory=DeskConfig, exclude=True)
+
+    @property
+    def socket_mode(self) -> bool:
+        """Whether to connect over Socket Mode (an app-level token is configured)."""
+        return self.slack_app_token is not None and bool(self.slack_app_token.get_secret_value())
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment and the config file it points at; raise ConfigError if wrong."""
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    explicit = "DESKBOT_CONFIG" in os.environ or "deskbot_config" in overrides
+    desk = load_config(settings.deskbot_config, required=explicit)
+    return settings.model_copy(update={"desk": desk})

@@ -1,0 +1,35 @@
+"""Slack listeners, one module per feature, each exposing `register(app, deps)`.
+
+Each module also declares what it needs from Slack (event types, slash commands,
+Web API methods), so a test can hold `app_manifest.yaml` to exactly that.
+"""
+
+from slack_bolt import App
+
+from bot.deps import Deps
+from handlers import errors, messages, mirror
+
+FEATURES = (messages, mirror, errors)
+
+
+def register_all(app: App, deps: Deps) -> None:
+    """Attach every feature's listeners to the app."""
+    for feature in FEATURES:
+        register = getattr(feature, "register", None)
+        if register is not None:
+            register(app, deps)
+
+
+def declared_events() -> set[str]:
+    """Bot event subscriptions (manifest names, e.g. `message.channels`)."""
+    return {name for feature in FEATURES for name in getattr(feature, "BOT_EVENTS", ())}
+
+
+def declared_commands() -> set[str]:
+    """Slash commands the app answers."""
+    return {name for feature in FEATURES for name in getattr(feature, "COMMANDS", ())}
+
+
+def declared_methods() -> set[str]:
+    """Web API methods the app calls."""
+    return {name for feature in FEATURES for name in getattr(feature, "API_METHODS", ())}

@@ -1,0 +1,141 @@
+"""The tables: tickets, their messages with edit history, the audit trail, intake keys."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from store.types import UTCDateTime
+
+
+class TicketStatus(StrEnum):
+    """Where a ticket is in its lifecycle."""
+
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class AuthorRole(StrEnum):
+    """Who wrote a ticket message, as far as metrics are concerned."""
+
+    CUSTOMER = "customer"
+    AGENT = "agent"
+
+
+def _utc(nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class TicketCounter(SQLModel, table=True):
+    """The last ticket number handed out in a workspace (`#42`)."""
+
+    __tablename__ = "ticket_counter"
+
+    workspace_id: str = Field(primary_key=True, max_length=32)
+    last_number: int = 0
+
+
+class Ticket(SQLModel, table=True):
+    """One customer question: one Slack thread, numbered per workspace."""
+
+    __tablename__ = "ticket"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "root_ts", name="uq_ticket_thread"),
+        UniqueConstraint("workspace_id", "number", name="uq_ticket_number"),
+        Index("ix_ticket_status", "workspace_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(max_length=32)
+    number: int
+    channel_id: str = Field(max_length=32)
+    root_ts: str = Field(max_length=32)
+    customer_id: str = Field(max_length=32)
+    customer_team_id: str = Field(max_length=32, index=True)
+    is_external: bool = False
+    subject: str = Field(sa_column=Column(Text, nullable=False))
+    # Plain strings, not database enums, so later states need no type migration.
+    status: TicketStatus = Field(
+        default=TicketStatus.NEW, sa_column=Column(String(16), nullable=False)
+    )
+    priority: str = Field(default="normal", max_length=16)
+    assignee_id: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _utc(index=True)
+    first_response_at: datetime | None = _utc(nullable=True)
+    first_responder_id: str | None = Field(default=None, max_length=32)
+    last_customer_message_at: datetime | None = _utc(nullable=True)
+    last_agent_message_at: datetime | None = _utc(nullable=True)
+    resolved_at: datetime | None = _utc(nullable=True)
+    closed_at: datetime | None = _utc(nullable=True)
+    reopen_count: int = 0
+    permalink: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    triage_channel_id: str | None = Field(default=None, max_length=32)
+    triage_ts: str | None = Field(default=None, max_length=32)
+    updated_at: datetime = _utc()
+
+
+class Message(SQLModel, table=True):
+    """A human message in a ticket's thread (or a thread reply waiting for its ticket)."""
+
+    __tablename__ = "message"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "ts", name="uq_message_ts"),
+        Index("ix_message_thread", "channel_id", "thread_ts"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    channel_id: str = Field(max_length=32)
+    ts: str = Field(max_length=32)
+    thread_ts: str | None = Field(default=None, max_length=32)
+    user_id: str = Field(max_length=32)
+    user_team_id: str | None = Field(default=None, max_length=32)
+    role: AuthorRole = Field(sa_column=Column(String(16), nullable=False))
+    subtype: str | None = Field(default=None, max_length=64)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    files: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    sent_at: datetime = _utc()
+    edited_at: datetime | None = _utc(nullable=True)
+    deleted_at: datetime | None = _utc(nullable=True)
+    event_id: str | None = Field(default=None, max_length=64)
+
+
+class MessageRevision(SQLModel, table=True):
+    """The text a message had before an edit or a delete: nothing is ever lost."""
+
+    __tablename__ = "message_revision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    kind: str = Field(max_length=16)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    files: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    replaced_at: datetime = _utc()
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Slack event ids already handled, so redeliveries are recognised."""
+
+    __tablename__ = "processed_event"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    event_type: str = Field(max_length=64)
+    received_at: datetime = _utc()
+
+
+class Activity(SQLModel, table=True):
+    """The audit trail: who did what to a ticket, and when."""
+
+    __tablename__ = "activity"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    actor_id: str | None = Field(default=None, max_length=32)
+    action: str = Field(max_length=32)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    at: datetime = _utc()

@@ -1,0 +1,189 @@
+"""Query functions for tickets, their messages and the audit trail.
+
+All take a Session and keyword arguments, flush, and leave the commit to the caller.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from store.models import (
+    Activity,
+    AuthorRole,
+    Message,
+    MessageRevision,
+    ProcessedEvent,
+    Ticket,
+    TicketCounter,
+)
+
+
+def record_event(
+    session: Session, *, event_id: str, event_type: str, received_at: datetime
+) -> None:
+    """Remember an event id; a redelivery then fails the transaction on the primary key."""
+    session.add(ProcessedEvent(event_id=event_id, event_type=event_type, received_at=received_at))
+    session.flush()
+
+
+def next_ticket_number(session: Session, *, workspace_id: str) -> int:
+    """Hand out the workspace's next ticket number (atomic: the row lock serialises)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(TicketCounter)
+        .values(workspace_id=workspace_id, last_number=0)
+        .on_conflict_do_nothing(index_elements=["workspace_id"])
+    )
+    number = session.execute(
+        update(TicketCounter)
+        .where(col(TicketCounter.workspace_id) == workspace_id)
+        .values(last_number=TicketCounter.last_number + 1)
+        .returning(col(TicketCounter.last_number))
+    ).scalar_one()
+    return int(number)
+
+
+def add_ticket(session: Session, *, ticket: Ticket) -> Ticket:
+    """Insert a new ticket and return it with its id."""
+    session.add(ticket)
+    session.flush()
+    return ticket
+
+
+def get_ticket(session: Session, *, ticket_id: int) -> Ticket | None:
+    """Load a ticket by its database id."""
+    return session.get(Ticket, ticket_id)
+
+
+def find_ticket_by_thread(session: Session, *, channel_id: str, root_ts: str) -> Ticket | None:
+    """The ticket whose root message is this channel+ts, if any."""
+    statement = select(Ticket).where(Ticket.channel_id == channel_id, Ticket.root_ts == root_ts)
+    return session.exec(statement).first()
+
+
+def find_ticket_by_number(session: Session, *, workspace_id: str, number: int) -> Ticket | None:
+    """The ticket shown as `#number` in a workspace, if any."""
+    statement = select(Ticket).where(Ticket.workspace_id == workspace_id, Ticket.number == number)
+    return session.exec(statement).first()
+
+
+def find_message(session: Session, *, channel_id: str, ts: str) -> Message | None:
+    """The stored message with this channel+ts, if any."""
+    statement = select(Message).where(Message.channel_id == channel_id, Message.ts == ts)
+    return session.exec(statement).first()
+
+
+def add_message(session: Session, *, message: Message) -> Message:
+    """Insert a message; a redelivered channel+ts fails on the unique key."""
+    session.add(message)
+    session.flush()
+    return message
+
+
+def adopt_thread_replies(
+    session: Session, *, ticket_id: int, channel_id: str, thread_ts: str
+) -> int:
+    """Attach replies stored before their thread became a ticket; return how many."""
+    result = session.execute(
+        update(Message)
+        .where(
+            col(Message.channel_id) == channel_id,
+            col(Message.thread_ts) == thread_ts,
+            col(Message.ticket_id).is_(None),
+        )
+        .values(ticket_id=ticket_id)
+    )
+    session.flush()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def first_agent_reply(session: Session, *, ticket_id: int) -> Message | None:
+    """The earliest agent message of a ticket (by Slack timestamp)."""
+    statement = (
+        select(Message)
+        .where(Message.ticket_id == ticket_id, Message.role == AuthorRole.AGENT)
+        .order_by(col(Message.sent_at))
+        .limit(1)
+    )
+    return session.exec(statement).first()
+
+
+def latest_customer_message_at(session: Session, *, ticket_id: int) -> datetime | None:
+    """When the customer last wrote in the ticket."""
+    statement = select(func.max(Message.sent_at)).where(
+        Message.ticket_id == ticket_id, Message.role == AuthorRole.CUSTOMER
+    )
+    return session.exec(statement).one()
+
+
+def ticket_messages(session: Session, *, ticket_id: int) -> list[Message]:
+    """A ticket's messages in Slack order."""
+    statement = select(Message).where(Message.ticket_id == ticket_id).order_by(col(Message.sent_at))
+    return list(session.exec(statement))
+
+
+def message_revisions(session: Session, *, message_id: int) -> list[MessageRevision]:
+    """Earlier versions of a message, oldest first."""
+    statement = (
+        select(MessageRevision)
+        .where(MessageRevision.message_id == message_id)
+        .order_by(col(MessageRevision.id))
+    )
+    return list(session.exec(statement))
+
+
+def add_revision(
+    session: Session, *, message: Message, kind: str, replaced_at: datetime
+) -> MessageRevision:
+    """Keep the current text of a message before it is edited or deleted."""
+    assert message.id is not None
+    revision = MessageRevision(
+        message_id=message.id,
+        kind=kind,
+        text=message.text,
+        files=list(message.files or []),
+        replaced_at=replaced_at,
+    )
+    session.add(revision)
+    session.flush()
+    return revision
+
+
+def add_activity(
+    session: Session,
+    *,
+    ticket_id: int,
+    action: str,
+    at: datetime,
+    actor_id: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> Activity:
+    """Append an entry to a ticket's audit trail."""
+    activity = Activity(
+        ticket_id=ticket_id, action=action, at=at, actor_id=actor_id, detail=detail or {}
+    )
+    session.add(activity)
+    session.flush()
+    return activity
+
+
+def ticket_activity(session: Session, *, ticket_id: int) -> list[Activity]:
+    """A ticket's audit trail, oldest first."""
+    statement = select(Activity).where(Activity.ticket_id == ticket_id).order_by(col(Activity.id))
+    return list(session.exec(statement))
+
+
+def set_triage_mirror(
+    session: Session, *, ticket_id: int, channel_id: str, ts: str, permalink: str | None
+) -> None:
+    """Remember where the ticket's triage-channel mirror lives."""
+    session.execute(
+        update(Ticket)
+        .where(col(Ticket.id) == ticket_id)
+        .values(triage_channel_id=channel_id, triage_ts=ts, permalink=permalink)
+    )
+    session.flush()

@@ -1,0 +1,86 @@
+"""HTTP plumbing of the fake: request argument parsing and the threaded server/handler."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
+
+if TYPE_CHECKING:
+    from .server import FakeSlack
+
+# Form-encoded requests carry these as JSON strings; decode them so handlers and
+# recorded calls see the same structure a JSON body would give.
+_JSON_ARGS = ("blocks", "attachments", "view", "metadata")
+
+
+def parse_args(query: str, body: bytes, content_type: str) -> dict[str, Any]:
+    """Merge query-string and body arguments (JSON or form-encoded); body wins."""
+    args: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+    kind = content_type.split(";")[0].strip().lower()
+    if body:
+        if kind == "application/json":
+            decoded = json.loads(body)
+            if not isinstance(decoded, dict):
+                raise ValueError("JSON body must be an object")
+            args.update(decoded)
+        elif kind in ("application/x-www-form-urlencoded", ""):
+            args.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        else:
+            raise ValueError(f"unsupported Content-Type {content_type!r}")
+    for key in _JSON_ARGS:
+        if isinstance(args.get(key), str):
+            # An undecodable value stays a string; validation then reports it.
+            with contextlib.suppress(ValueError):
+                args[key] = json.loads(args[key])
+    return args
+
+
+class HTTPServer(ThreadingHTTPServer):
+    """Threaded HTTP server on 127.0.0.1:ephemeral that hands requests to a FakeSlack."""
+
+    daemon_threads = True
+
+    def __init__(self, fake: FakeSlack) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.fake = fake
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive for clients that reuse connections
+    server: HTTPServer
+
+    def do_POST(self) -> None:
+        split = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        ctype = self.headers.get("Content-Type", "")
+        fake = self.server.fake
+        if split.path.startswith("/api/"):
+            auth = self.headers.get("Authorization", "")
+            token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+            status, headers, payload = fake.serve_api(
+                split.path[len("/api/") :], split.query, body, ctype, token
+            )
+            self._reply(status, headers, json.dumps(payload).encode(), "application/json")
+        elif split.path.startswith("/respond/"):
+            status, text = fake.serve_response_url(self.path, body, ctype)
+            self._reply(status, {}, text.encode(), "text/plain")
+        else:
+            self._reply(404, {}, b"not found", "text/plain")
+
+    do_GET = do_POST
+
+    def _reply(self, status: int, headers: dict[str, str], body: bytes, ctype: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", f"{ctype}; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay quiet: tests read fake.calls instead of access logs."""

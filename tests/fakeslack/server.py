@@ -1,0 +1,408 @@
+"""FakeSlack: a stateful fake of the Slack Web API (plus Socket Mode) for tests.
+
+Point `slack_sdk.WebClient(base_url=fake.api_url)` at it. Every HTTP attempt is recorded in
+`fake.calls`; anything a real Slack would reject as a client bug (unknown method, missing
+argument, broken Block Kit limit, wrong token) also lands in `fake.errors`, which tests
+should assert is empty.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .api_chat import CHAT_METHODS
+from .api_info import INFO_METHODS
+from .apiargs import Handler
+from .blockkit import validate_blocks
+from .httpserver import HTTPServer, parse_args
+from .socketmode import SocketModeServer
+from .state import ApiError, Call, Workspace
+
+_APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
+
+
+class FakeSlack:
+    """A fake Slack workspace serving the Web API over HTTP and Socket Mode over ws://."""
+
+    def __init__(
+        self,
+        team_id: str = "T0HOME",
+        bot_token: str = "xoxb-test",
+        app_token: str = "xapp-test",
+        bot_user_id: str = "UBOT",
+        bot_id: str = "BBOT",
+        team_domain: str = "home",
+        *,
+        app_id: str = "A0DESK",
+        team_name: str = "Home",
+        bot_name: str = "deskbot",
+    ) -> None:
+        self.team_id = team_id
+        self.bot_token = bot_token
+        self.app_token = app_token
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.app_id = app_id
+        self._ws = Workspace(
+            team_id=team_id,
+            team_domain=team_domain,
+            team_name=team_name,
+            bot_user_id=bot_user_id,
+            bot_id=bot_id,
+            app_id=app_id,
+        )
+        self._ws.add_user(bot_user_id, bot_name, is_bot=True)
+        self._methods: dict[str, Handler] = {**CHAT_METHODS, **INFO_METHODS}
+        self._cond = threading.Condition()  # guards the records below; notified on each
+        self._calls: list[Call] = []
+        self._errors: list[str] = []
+        self._responded: list[dict[str, Any]] = []
+        self._faults: dict[str, list[tuple[int, int]]] = {}
+        self._socket = SocketModeServer(app_id=app_id, on_error=self._record_error)
+        self._httpd: HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle -------------------------------------------------------------------
+
+    def start(self) -> FakeSlack:
+        """Start the HTTP and websocket servers on ephemeral ports; returns self."""
+        self._httpd = HTTPServer(self)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fakeslack-http",
+            daemon=True,
+        )
+        self._thread.start()
+        self._socket.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop both servers (HTTP first, so a client cannot fetch a new ws URL meanwhile)."""
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._socket.stop()
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """http://127.0.0.1:PORT (no trailing slash)."""
+        if self._httpd is None:
+            raise RuntimeError("FakeSlack is not started")
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    @property
+    def api_url(self) -> str:
+        """The base_url to give slack_sdk.WebClient, ending in /api/."""
+        return f"{self.base_url}/api/"
+
+    @property
+    def response_url_base(self) -> str:
+        """Prefix for response_url values whose POSTs land in fake.responded."""
+        return f"{self.base_url}/respond"
+
+    # --- directory setup -------------------------------------------------------------
+
+    def add_channel(
+        self,
+        channel_id: str,
+        name: str,
+        is_ext_shared: bool = False,
+        is_private: bool = False,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """Register a channel; extra keys override fields of the conversations.info object."""
+        with self._ws.lock:
+            return copy.deepcopy(
+                self._ws.add_channel(
+                    channel_id, name, is_ext_shared=is_ext_shared, is_private=is_private, **extra
+                )
+            )
+
+    def add_user(
+        self,
+        user_id: str,
+        name: str,
+        team_id: str | None = None,
+        is_bot: bool = False,
+        real_name: str | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """Register a user (team_id defaults to the home team) for users.info."""
+        with self._ws.lock:
+            return copy.deepcopy(
+                self._ws.add_user(
+                    user_id, name, team_id=team_id, is_bot=is_bot, real_name=real_name, **extra
+                )
+            )
+
+    def add_usergroup(self, group_id: str, handle: str, users: list[str]) -> None:
+        """Register a user group for usergroups.users.list."""
+        with self._ws.lock:
+            self._ws.usergroups[group_id] = list(users)
+
+    def seed_message(
+        self,
+        channel: str,
+        ts: str,
+        user: str,
+        text: str,
+        thread_ts: str | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """Put a human message into the channel history (for conversations.replies)."""
+        with self._ws.lock:
+            if channel not in self._ws.channels:
+                raise KeyError(f"unknown channel {channel!r}: call add_channel first")
+            team = self._ws.users.get(user, {}).get("team_id", self._ws.team_id)
+            message: dict[str, Any] = {
+                "type": "message",
+                "user": user,
+                "team": team,
+                "text": text,
+                "ts": ts,
+            }
+            if thread_ts and thread_ts != ts:
+                message["thread_ts"] = thread_ts
+            message.update(extra)
+            return copy.deepcopy(self._ws.store_message(channel, message))
+
+    def next_ts(self) -> str:
+        """A fresh ts from the fake's clock (share it with SlackDriver for one timeline)."""
+        return self._ws.clock.next()
+
+    # --- fault injection and records -------------------------------------------------
+
+    def fail_next(
+        self, method: str, status: int = 429, times: int = 1, retry_after: int = 1
+    ) -> None:
+        """Make the next `times` calls of `method` fail with HTTP `status` (429 or 5xx)."""
+        with self._cond:
+            self._faults.setdefault(method, []).extend([(status, retry_after)] * times)
+
+    @property
+    def calls(self) -> list[Call]:
+        """Snapshot of every HTTP attempt, in arrival order (failed ones included)."""
+        with self._cond:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[Call]:
+        """Successful (HTTP 200, ok true) calls of one method."""
+        return [c for c in self.calls if c.method == method and c.ok]
+
+    @property
+    def errors(self) -> list[str]:
+        """Client bugs seen so far, each naming the method and the broken rule."""
+        with self._cond:
+            return list(self._errors)
+
+    @property
+    def responded(self) -> list[dict[str, Any]]:
+        """Bodies POSTed to response_url values under response_url_base, with their url."""
+        with self._cond:
+            return copy.deepcopy(self._responded)
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 5) -> bool:
+        """Wait until `predicate()` is true (checked on each record and every 50 ms)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not predicate():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                # Short slices so predicates over state outside the fake are noticed too.
+                self._cond.wait(min(remaining, 0.05))
+            return True
+
+    def wait_calls(self, method: str, count: int = 1, timeout: float = 5) -> list[Call]:
+        """Wait until `count` successful calls of `method` exist; return them (maybe fewer)."""
+        self.wait_for(lambda: len(self.calls_to(method)) >= count, timeout)
+        return self.calls_to(method)
+
+    def reset(self) -> None:
+        """Forget calls, errors, messages, reactions, views, acks and faults; keep the directory."""
+        with self._cond:
+            self._calls.clear()
+            self._errors.clear()
+            self._responded.clear()
+            self._faults.clear()
+        with self._ws.lock:
+            self._ws.clear_activity()
+        self._socket.reset()
+
+    # --- state readers ---------------------------------------------------------------
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """Live messages the bot posted (as last updated) in a channel, oldest first."""
+        with self._ws.lock:
+            resolved = self._ws.resolve_channel(channel) or channel
+            return self._ws.bot_messages(resolved)
+
+    def ephemerals(self, channel: str, user: str | None = None) -> list[dict[str, Any]]:
+        """Ephemeral messages posted in a channel, optionally only those for one user."""
+        with self._ws.lock:
+            return copy.deepcopy(
+                [
+                    e
+                    for e in self._ws.ephemerals
+                    if e["channel"] == channel and (user is None or e["user"] == user)
+                ]
+            )
+
+    def reactions(self, channel: str, ts: str) -> list[str]:
+        """Reaction names the bot added to a message, in order."""
+        with self._ws.lock:
+            return [r["name"] for r in self._ws.reactions.get((channel, ts), [])]
+
+    def home_view(self, user_id: str) -> dict[str, Any] | None:
+        """The App Home view last published for a user."""
+        with self._ws.lock:
+            return copy.deepcopy(self._ws.home_views.get(user_id))
+
+    def views(self) -> list[dict[str, Any]]:
+        """Every view stored by views.publish/open/push/update, by creation order."""
+        with self._ws.lock:
+            return copy.deepcopy(list(self._ws.views.values()))
+
+    # --- Socket Mode -----------------------------------------------------------------
+
+    def wait_socket_connected(self, timeout: float = 10, connects: int = 1) -> bool:
+        """Wait until a Socket Mode client is connected (and `connects` hellos were sent)."""
+        return self._socket.wait_connected(timeout, connects)
+
+    def drop_socket_clients(self, code: int = 1001, reason: str = "") -> None:
+        """Close client connections with a close frame (the builtin client then reconnects).
+
+        Also the quick way to end a test: a slack_sdk builtin client blocks up to 3 s in
+        close() on its socket read unless the server hangs up first.
+        """
+        self._socket.drop_clients(code, reason)
+
+    def push_envelope(
+        self,
+        envelope_type: str,
+        payload: dict[str, Any],
+        *,
+        envelope_id: str | None = None,
+        retry_attempt: int = 0,
+        retry_reason: str = "",
+    ) -> str:
+        """Send an events_api / slash_commands / interactive envelope; return its id."""
+        return self._socket.push(
+            envelope_type,
+            payload,
+            envelope_id=envelope_id,
+            retry_attempt=retry_attempt,
+            retry_reason=retry_reason,
+        )
+
+    def push_disconnect(self, reason: str = "refresh_requested") -> None:
+        """Tell the connected client to reconnect (Slack's "disconnect" message)."""
+        self._socket.push_disconnect(reason)
+
+    def wait_ack(self, envelope_id: str, timeout: float = 10) -> dict[str, Any] | None:
+        """The ack ({"envelope_id", "payload"?}) sent back for an envelope, or None on timeout."""
+        return self._socket.wait_ack(envelope_id, timeout)
+
+    @property
+    def socket_acks(self) -> dict[str, dict[str, Any]]:
+        """Snapshot of all Socket Mode acks by envelope_id."""
+        return self._socket.acks()
+
+    # --- request handling (called from server threads) ------------------------------
+
+    def _record_error(self, message: str) -> None:
+        with self._cond:
+            self._errors.append(message)
+            self._cond.notify_all()
+
+    def _take_fault(self, method: str) -> tuple[int, int] | None:
+        with self._cond:
+            queue = self._faults.get(method)
+            return queue.pop(0) if queue else None
+
+    def _check_token(self, method: str, token: str | None) -> ApiError | None:
+        wanted = self.app_token if method in _APP_TOKEN_METHODS else self.bot_token
+        if token == wanted:
+            return None
+        if not token:
+            return ApiError("not_authed", "no token sent")
+        if token in (self.bot_token, self.app_token):
+            kind = "app (xapp-)" if method in _APP_TOKEN_METHODS else "bot (xoxb-)"
+            return ApiError("not_allowed_token_type", f"needs the {kind} token")
+        return ApiError("invalid_auth", "unknown token")
+
+    def _run_method(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self._socket.issue_url()}
+        handler = self._methods.get(method)
+        if handler is None:
+            raise ApiError("unknown_method", "unknown method", req_method=method)
+        with self._ws.lock:
+            return handler(self._ws, args)
+
+    def serve_api(
+        self, method: str, query: str, body: bytes, ctype: str, token: str | None
+    ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        """Answer one Web API request and record it; returns (status, headers, json)."""
+        status, headers = 200, {}
+        args: dict[str, Any] = {}
+        try:
+            args = parse_args(query, body, ctype)
+            token = token or args.get("token")
+            args.pop("token", None)  # never keep secrets in fake.calls
+            fault = self._take_fault(method)
+            if fault is not None:
+                status, retry_after = fault
+                if status == 429:
+                    headers["Retry-After"] = str(retry_after)
+                    response: dict[str, Any] = {"ok": False, "error": "ratelimited"}
+                else:
+                    response = {"ok": False, "error": "internal_error"}
+            else:
+                if method not in self._methods and method not in _APP_TOKEN_METHODS:
+                    raise ApiError("unknown_method", "unknown method", req_method=method)
+                auth_error = self._check_token(method, token)
+                if auth_error is not None:
+                    raise auth_error
+                response = self._run_method(method, args)
+        except ApiError as exc:
+            response = {"ok": False, "error": exc.error, **exc.extra}
+            for violation in exc.violations:
+                self._record_error(f"{method}: {violation}")
+        except ValueError as exc:
+            response = {"ok": False, "error": "invalid_form_data"}
+            self._record_error(f"{method}: unreadable request body: {exc}")
+        with self._cond:
+            self._calls.append(Call(method, args, status, copy.deepcopy(response)))
+            self._cond.notify_all()
+        return status, headers, response
+
+    def serve_response_url(self, url: str, body: bytes, ctype: str) -> tuple[int, str]:
+        """Accept a response_url POST (as Bolt's respond() sends) and validate its blocks."""
+        try:
+            payload = parse_args("", body, ctype or "application/json")
+        except ValueError as exc:
+            self._record_error(f"response_url: unreadable body: {exc}")
+            return 400, "invalid_payload"
+        problems = validate_blocks(payload["blocks"]) if "blocks" in payload else []
+        for problem in problems:
+            self._record_error(f"response_url: {problem}")
+        with self._cond:
+            self._responded.append({"url": url, "body": payload})
+            self._cond.notify_all()
+        return (400, "invalid_blocks") if problems else (200, "ok")
