@@ -100,7 +100,9 @@ def wait_healthy(port: int, process: subprocess.Popen) -> None:
     raise RuntimeError("server did not come up")
 
 
-def start_server(kind: str, api_url: str, database_url: str, workdir: Path) -> tuple[subprocess.Popen, int]:
+def start_server(
+    kind: str, api_url: str, database_url: str, workdir: Path
+) -> tuple[subprocess.Popen, int]:
     """Start `deskbot run` or the bare Bolt app as a child process."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -108,15 +110,32 @@ def start_server(kind: str, api_url: str, database_url: str, workdir: Path) -> t
         command = [sys.executable, "-c", BARE_APP, str(port), api_url, SECRET]
     else:
         config = workdir / "deskbot.yaml"
-        config.write_text(json.dumps({"support_channels": [HELP], "triage_channel": TRIAGE,
-                                      "agents": [AGENT]}))
-        env.update(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET,
-                   SLACK_API_URL=api_url, DATABASE_URL=database_url, DESKBOT_CONFIG=str(config))
+        config.write_text(
+            json.dumps({"support_channels": [HELP], "triage_channel": TRIAGE, "agents": [AGENT]})
+        )
+        env.update(
+            SLACK_BOT_TOKEN="xoxb-test",
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_URL=api_url,
+            DATABASE_URL=database_url,
+            DESKBOT_CONFIG=str(config),
+        )
         env.pop("SLACK_APP_TOKEN", None)
-        command = [sys.executable, "-m", "bot.cli", "--log-level", "WARNING", "run",
-                   "--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(command, env=env, cwd=workdir, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+        command = [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "--log-level",
+            "WARNING",
+            "run",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ]
+    process = subprocess.Popen(
+        command, env=env, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     wait_healthy(port, process)
     return process, port
 
@@ -126,19 +145,43 @@ def build_events(driver: SlackDriver, count: int) -> list[dict]:
     events: list[dict] = []
     while len(events) < count:
         root = driver.next_ts()
-        events.append({"type": "message", "channel": HELP, "user": CUSTOMER, "team": "T0ACME",
-                       "user_team": "T0ACME", "text": f"Question {len(events)}: export fails",
-                       "ts": root, "event_ts": root, "channel_type": "channel"})
-        for user, team, words in [(AGENT, "T0HOME", "Looking into it"),
-                                  (CUSTOMER, "T0ACME", "Thanks, it is urgent")]:
+        events.append(
+            {
+                "type": "message",
+                "channel": HELP,
+                "user": CUSTOMER,
+                "team": "T0ACME",
+                "user_team": "T0ACME",
+                "text": f"Question {len(events)}: export fails",
+                "ts": root,
+                "event_ts": root,
+                "channel_type": "channel",
+            }
+        )
+        for user, team, words in [
+            (AGENT, "T0HOME", "Looking into it"),
+            (CUSTOMER, "T0ACME", "Thanks, it is urgent"),
+        ]:
             ts = driver.next_ts()
-            events.append({"type": "message", "channel": HELP, "user": user, "team": team,
-                           "text": words, "ts": ts, "event_ts": ts, "thread_ts": root,
-                           "channel_type": "channel"})
+            events.append(
+                {
+                    "type": "message",
+                    "channel": HELP,
+                    "user": user,
+                    "team": team,
+                    "text": words,
+                    "ts": ts,
+                    "event_ts": ts,
+                    "thread_ts": root,
+                    "channel_type": "channel",
+                }
+            )
     return events[:count]
 
 
-def fire(driver: SlackDriver, events: list[dict], concurrency: int, label: str) -> tuple[list[float], float]:
+def fire(
+    driver: SlackDriver, events: list[dict], concurrency: int, label: str
+) -> tuple[list[float], float]:
     """Send all events from `concurrency` threads; return ack latencies (s) and wall time."""
     latencies: list[float] = []
     lock = threading.Lock()
@@ -191,14 +234,19 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(int(len(ordered) * fraction), len(ordered) - 1)]
 
 
-def run_target(kind: str, database: str, database_url: str, api_url: str, events: list[dict],
-               concurrency: int) -> Result:
+def run_target(
+    kind: str, database: str, database_url: str, api_url: str, events: list[dict], concurrency: int
+) -> Result:
     """Measure one server."""
     with tempfile.TemporaryDirectory() as workdir:
         process, port = start_server(kind, api_url, database_url, Path(workdir))
         try:
-            driver = SlackDriver(app_url=f"http://127.0.0.1:{port}/slack/events",
-                                 signing_secret=SECRET, team_id="T0HOME", api_app_id="A0BENCH")
+            driver = SlackDriver(
+                app_url=f"http://127.0.0.1:{port}/slack/events",
+                signing_secret=SECRET,
+                team_id="T0HOME",
+                api_app_id="A0BENCH",
+            )
             fire(driver, events[:50], concurrency, f"{kind} warm-up")
             if kind != "bare":
                 wait_stored(database_url, 50, time.perf_counter())
@@ -237,20 +285,25 @@ def fresh_database(database: str, workdir: Path) -> str:
 def print_table(results: list[Result], baseline: Result) -> None:
     """The benchmark table, with each row against the bare app."""
     print()
-    print("| target | database | events | acked/s | stored/s (sustained) | vs bare | ack p50 ms | ack p99 ms |")
+    columns = ["target", "database", "events", "acked/s", "stored/s (sustained)", "vs bare"]
+    print("| " + " | ".join([*columns, "ack p50 ms", "ack p99 ms"]) + " |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for row in results:
         sustained = row.processed_per_s or row.acked_per_s
-        print(f"| {row.target} | {row.database} | {row.events} | {row.acked_per_s:.0f} | "
-              f"{'' if row.processed_per_s is None else f'{row.processed_per_s:.0f}'} | "
-              f"{sustained / baseline.acked_per_s:.0%} | {row.p50_ms:.1f} | {row.p99_ms:.1f} |")
+        print(
+            f"| {row.target} | {row.database} | {row.events} | {row.acked_per_s:.0f} | "
+            f"{'' if row.processed_per_s is None else f'{row.processed_per_s:.0f}'} | "
+            f"{sustained / baseline.acked_per_s:.0%} | {row.p50_ms:.1f} | {row.p99_ms:.1f} |"
+        )
     print()
     for row in results[1:]:
         sustained = row.processed_per_s or 0
-        print(f"{row.database}: ack p99 {row.p99_ms:.1f} ms (target < 100: "
-              f"{'met' if row.p99_ms < 100 else 'MISSED'}); throughput "
-              f"{sustained / baseline.acked_per_s:.0%} of bare (target >= 50%: "
-              f"{'met' if sustained >= baseline.acked_per_s / 2 else 'MISSED'})")
+        print(
+            f"{row.database}: ack p99 {row.p99_ms:.1f} ms (target < 100: "
+            f"{'met' if row.p99_ms < 100 else 'MISSED'}); throughput "
+            f"{sustained / baseline.acked_per_s:.0%} of bare (target >= 50%: "
+            f"{'met' if sustained >= baseline.acked_per_s / 2 else 'MISSED'})"
+        )
 
 
 def main() -> None:
@@ -267,16 +320,20 @@ def main() -> None:
     api_url = parent.recv()
     driver = SlackDriver(app_url="", signing_secret=SECRET, team_id="T0HOME", api_app_id="A0BENCH")
     events = build_events(driver, args.events + 50)
-    print(f"intake benchmark: {args.events} events, {args.concurrency} connections, "
-          f"{os.cpu_count()} CPUs", file=sys.stderr)
+    print(
+        f"intake benchmark: {args.events} events, {args.concurrency} connections, "
+        f"{os.cpu_count()} CPUs",
+        file=sys.stderr,
+    )
     try:
         baseline = run_target("bare", "-", "", api_url, events, args.concurrency)
         results = [baseline]
         for database in args.databases.split(","):
             with tempfile.TemporaryDirectory() as workdir:
                 url = fresh_database(database, Path(workdir))
-                results.append(run_target("deskbot", database, url, api_url, events,
-                                          args.concurrency))
+                results.append(
+                    run_target("deskbot", database, url, api_url, events, args.concurrency)
+                )
     finally:
         parent.send("stop")
         fake.join(timeout=10)

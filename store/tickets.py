@@ -43,6 +43,7 @@ def next_ticket_number(session: Session, *, workspace_id: str) -> int:
         .where(col(TicketCounter.workspace_id) == workspace_id)
         .values(last_number=TicketCounter.last_number + 1)
         .returning(col(TicketCounter.last_number))
+        .execution_options(synchronize_session=False)
     ).scalar_one()
     return int(number)
 
@@ -96,6 +97,7 @@ def adopt_thread_replies(
             col(Message.ticket_id).is_(None),
         )
         .values(ticket_id=ticket_id)
+        .execution_options(synchronize_session=False)
     )
     session.flush()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
@@ -185,5 +187,6 @@ def set_triage_mirror(
         update(Ticket)
         .where(col(Ticket.id) == ticket_id)
         .values(triage_channel_id=channel_id, triage_ts=ts, permalink=permalink)
+        .execution_options(synchronize_session=False)
     )
     session.flush()

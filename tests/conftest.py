@@ -153,10 +153,14 @@ def start_deskbot(
         sleeps: list[float] = []
         client = build_web_client("xoxb-test", base_url=fake.api_url, sleep=sleeps.append)
         executor = DrainableExecutor()
-        app = create_app(settings, client=client, engine=db, clock=clock, listener_executor=executor)
+        app = create_app(
+            settings, client=client, engine=db, clock=clock, listener_executor=executor
+        )
         server = HttpServer(make_wsgi_app(app, db), host="127.0.0.1", port=0).start()
         driver = SlackDriver(
-            app_url=f"{server.url}/slack/events", signing_secret=SIGNING_SECRET, team_id=HOME,
+            app_url=f"{server.url}/slack/events",
+            signing_secret=SIGNING_SECRET,
+            team_id=HOME,
             api_app_id="A0DESK",
         )
         bot = RunningBot(app, server, driver, db, executor, sleeps)

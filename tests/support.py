@@ -55,7 +55,7 @@ class DrainableExecutor(ThreadPoolExecutor):
                 pending = [future for future in self._futures if not future.done()]
             if not pending:
                 return
-            done, not_done = wait(pending, timeout=timeout)
+            _, not_done = wait(pending, timeout=timeout)
             if not_done:
                 raise TimeoutError(f"{len(not_done)} listeners still running after {timeout}s")
 

@@ -51,7 +51,10 @@ intake: {reaction: eyes}
         ({"suport_channels": ["C0HELP"]}, "unknown key 'suport_channels'"),
         ({"business_hours": {"timezone": "Mars/Olympus"}}, "business_hours.timezone"),
         ({"business_hours": {"start": "25:00"}}, "business_hours.start"),
-        ({"sla_policies": [{"name": "x", "first_response": "soon"}]}, "sla_policies.0.first_response"),
+        (
+            {"sla_policies": [{"name": "x", "first_response": "soon"}]},
+            "sla_policies.0.first_response",
+        ),
         ({"sla_policies": [{"name": "x", "bogus": 1}]}, "unknown key 'sla_policies.0.bogus'"),
         ({"triage_channel": "#triage"}, "triage_channel"),
         ({"agents": ["alice"]}, "agents.0"),

@@ -1,6 +1,5 @@
 """Intake over real HTTP: questions become tickets, replies and edits follow, nothing twice."""
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from sqlmodel import select
@@ -12,7 +11,6 @@ from tests.conftest import (
     AGENT,
     COLLEAGUE,
     CUSTOMER,
-    CUSTOMER2,
     GROUP_AGENT,
     HELP,
     HOME,
@@ -36,7 +34,11 @@ def ask(bot: RunningBot, text: str = "Export to CSV fails with a 500", **kwargs:
 def reply(bot: RunningBot, root_ts: str, user: str, text: str, team: str = HOME, **kwargs: object):
     """Someone replies in a ticket's thread."""
     response = bot.driver.message(
-        channel=kwargs.pop("channel", HELP), user=user, team=team, text=text, thread_ts=root_ts,
+        channel=kwargs.pop("channel", HELP),
+        user=user,
+        team=team,
+        text=text,
+        thread_ts=root_ts,
         **kwargs,
     )
     assert response.status == 200
@@ -87,7 +89,9 @@ def test_slack_connect_customer_organization_is_stored(deskbot):
 
 
 def test_internal_requester_organization_comes_from_users_info(deskbot, fake):
-    response = deskbot.driver.message(channel=INTERNAL_HELP, user=COLLEAGUE, text="VPN down", team=None)
+    response = deskbot.driver.message(
+        channel=INTERNAL_HELP, user=COLLEAGUE, text="VPN down", team=None
+    )
     assert response.status == 200
     deskbot.drain()
     ticket = deskbot.ticket(1)
@@ -189,10 +193,19 @@ def test_message_edit_updates_text_and_keeps_history(deskbot, fake):
         "ts": deskbot.driver.next_ts(),
         "event_ts": deskbot.driver.next_ts(),
         "message": {
-            "type": "message", "user": CUSTOMER, "team": ACME, "ts": root,
-            "text": "Export to PDF fails", "edited": {"user": CUSTOMER, "ts": deskbot.driver.next_ts()},
+            "type": "message",
+            "user": CUSTOMER,
+            "team": ACME,
+            "ts": root,
+            "text": "Export to PDF fails",
+            "edited": {"user": CUSTOMER, "ts": deskbot.driver.next_ts()},
         },
-        "previous_message": {"type": "message", "user": CUSTOMER, "ts": root, "text": "Export fails"},
+        "previous_message": {
+            "type": "message",
+            "user": CUSTOMER,
+            "ts": root,
+            "text": "Export fails",
+        },
     }
     assert deskbot.driver.event(edit).status == 200
     deskbot.drain()
@@ -210,10 +223,21 @@ def test_message_edit_updates_text_and_keeps_history(deskbot, fake):
 def test_edit_or_delete_of_unknown_message_never_creates_ticket(deskbot):
     ts = deskbot.driver.next_ts()
     for event in (
-        {"type": "message", "subtype": "message_changed", "channel": HELP, "ts": ts,
-         "message": {"type": "message", "user": CUSTOMER, "ts": ts, "text": "new text"}},
-        {"type": "message", "subtype": "message_deleted", "channel": HELP, "ts": ts,
-         "deleted_ts": ts, "hidden": True},
+        {
+            "type": "message",
+            "subtype": "message_changed",
+            "channel": HELP,
+            "ts": ts,
+            "message": {"type": "message", "user": CUSTOMER, "ts": ts, "text": "new text"},
+        },
+        {
+            "type": "message",
+            "subtype": "message_deleted",
+            "channel": HELP,
+            "ts": ts,
+            "deleted_ts": ts,
+            "hidden": True,
+        },
     ):
         assert deskbot.driver.event(event).status == 200
     deskbot.drain()
@@ -224,11 +248,19 @@ def test_message_delete_marks_deleted_and_keeps_text(deskbot):
     root = ask(deskbot)
     customer_reply = reply(deskbot, root, CUSTOMER, "my password is hunter2", team=ACME)
     deleted = {
-        "type": "message", "subtype": "message_deleted", "hidden": True, "channel": HELP,
-        "ts": deskbot.driver.next_ts(), "deleted_ts": customer_reply.ts,
+        "type": "message",
+        "subtype": "message_deleted",
+        "hidden": True,
+        "channel": HELP,
+        "ts": deskbot.driver.next_ts(),
+        "deleted_ts": customer_reply.ts,
         "event_ts": deskbot.driver.next_ts(),
-        "previous_message": {"type": "message", "user": CUSTOMER, "ts": customer_reply.ts,
-                             "text": "my password is hunter2"},
+        "previous_message": {
+            "type": "message",
+            "user": CUSTOMER,
+            "ts": customer_reply.ts,
+            "text": "my password is hunter2",
+        },
     }
     assert deskbot.driver.event(deleted).status == 200
     deskbot.drain()
@@ -241,10 +273,23 @@ def test_message_delete_marks_deleted_and_keeps_text(deskbot):
 
 
 def test_subtypes_we_do_not_act_on_are_acknowledged(deskbot, fake):
-    for subtype in ("channel_join", "channel_leave", "channel_topic", "channel_purpose",
-                    "channel_name", "pinned_item", "reminder_add", "huddle_thread"):
-        response = deskbot.driver.message(channel=HELP, user=CUSTOMER, team=ACME,
-                                          text=f"<@{CUSTOMER}> did {subtype}", subtype=subtype)
+    for subtype in (
+        "channel_join",
+        "channel_leave",
+        "channel_topic",
+        "channel_purpose",
+        "channel_name",
+        "pinned_item",
+        "reminder_add",
+        "huddle_thread",
+    ):
+        response = deskbot.driver.message(
+            channel=HELP,
+            user=CUSTOMER,
+            team=ACME,
+            text=f"<@{CUSTOMER}> did {subtype}",
+            subtype=subtype,
+        )
         assert response.status == 200, subtype
     deskbot.drain()
     assert deskbot.tickets() == [] and deskbot.messages() == []
@@ -252,8 +297,9 @@ def test_subtypes_we_do_not_act_on_are_acknowledged(deskbot, fake):
 
 def test_bot_messages_never_become_tickets(deskbot, fake):
     deskbot.driver.message(channel=HELP, user="UOTHERBOT", text="Deploy finished", bot_id="B0OTHER")
-    deskbot.driver.message(channel=HELP, text="webhook post", subtype="bot_message",
-                           bot_id="B0HOOK", user=None)
+    deskbot.driver.message(
+        channel=HELP, text="webhook post", subtype="bot_message", bot_id="B0HOOK", user=None
+    )
     deskbot.driver.message(channel=HELP, user="UBOT", text="our own post", bot_id="BBOT")
     deskbot.drain()
     assert deskbot.tickets() == []
@@ -261,7 +307,7 @@ def test_bot_messages_never_become_tickets(deskbot, fake):
 
 def test_texts_are_stored_intact(deskbot):
     texts = {
-        "long": "x" * 39_000 + " end",
+        "long": "x" * 39_996 + " end",  # exactly 40,000: Slack's limit
         "emoji": "🔥🔥🙏",
         "rtl": "הייצוא נכשל — لا يعمل التصدير",
         "cjk": "エクスポートが失敗します。导出失败。내보내기 실패",
@@ -275,11 +321,19 @@ def test_texts_are_stored_intact(deskbot):
 
 
 def test_file_only_message_becomes_ticket_with_file_metadata(deskbot):
-    files = [{"id": "F0LOG", "name": "error.log", "mimetype": "text/plain", "size": 2048,
-              "url_private": "https://files.slack.com/secret"}]
+    files = [
+        {
+            "id": "F0LOG",
+            "name": "error.log",
+            "mimetype": "text/plain",
+            "size": 2048,
+            "url_private": "https://files.slack.com/secret",
+        }
+    ]
     ask(deskbot, "", subtype="file_share", files=files)
     [message] = deskbot.messages()
     assert message.text == "" and message.subtype == "file_share"
-    assert message.files == [{"id": "F0LOG", "name": "error.log", "mimetype": "text/plain",
-                              "size": 2048}]
+    assert message.files == [
+        {"id": "F0LOG", "name": "error.log", "mimetype": "text/plain", "size": 2048}
+    ]
     assert deskbot.ticket(1).subject == "(file: error.log)"

@@ -46,7 +46,9 @@ def test_manifest_validates_against_slack_schema(manifest):
 
 
 def test_bot_events_match_what_the_code_listens_to(manifest):
-    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == handlers.declared_events()
+    assert (
+        set(manifest["settings"]["event_subscriptions"]["bot_events"]) == handlers.declared_events()
+    )
 
 
 def test_slash_commands_match_what_the_code_registers(manifest):
@@ -64,9 +66,17 @@ def test_scopes_are_exactly_those_the_code_needs(manifest):
 
 def test_every_manifest_event_reaches_a_listener(deskbot, manifest):
     """An event type the manifest subscribes to but no listener takes would answer 404."""
-    bolt_types = {name.split(".")[0] for name in manifest["settings"]["event_subscriptions"]["bot_events"]}
+    bolt_types = {
+        name.split(".")[0] for name in manifest["settings"]["event_subscriptions"]["bot_events"]
+    }
     for event_type in bolt_types:
-        event = {"type": event_type, "channel": "C0HELP", "user": "UINT1", "ts": "1.000001",
-                 "subtype": "channel_join", "event_ts": "1.000001"}
+        event = {
+            "type": event_type,
+            "channel": "C0HELP",
+            "user": "UINT1",
+            "ts": "1.000001",
+            "subtype": "channel_join",
+            "event_ts": "1.000001",
+        }
         assert deskbot.driver.event(event).status == 200, event_type
     deskbot.drain()

@@ -10,9 +10,19 @@ from tests.support import RunningBot
 def message_event(bot: RunningBot, text: str = "Billing page is blank", **extra: object) -> dict:
     """A customer's top-level message event."""
     ts = bot.driver.next_ts()
-    return {"type": "message", "channel": HELP, "user": CUSTOMER, "team": ACME,
-            "user_team": ACME, "source_team": ACME, "text": text, "ts": ts, "event_ts": ts,
-            "channel_type": "channel", **extra}
+    return {
+        "type": "message",
+        "channel": HELP,
+        "user": CUSTOMER,
+        "team": ACME,
+        "user_team": ACME,
+        "source_team": ACME,
+        "text": text,
+        "ts": ts,
+        "event_ts": ts,
+        "channel_type": "channel",
+        **extra,
+    }
 
 
 def test_same_event_id_delivered_again_is_ignored(deskbot, fake):
@@ -42,7 +52,9 @@ def test_parallel_redeliveries_race_to_one_ticket(deskbot, fake):
     def deliver(delivery: tuple[dict, str, int]) -> int:
         event, event_id, copy = delivery
         # half the copies reuse the event id, half arrive under a fresh one
-        return deskbot.driver.event(event, event_id=event_id if copy % 2 else f"{event_id}x{copy}").status
+        return deskbot.driver.event(
+            event, event_id=event_id if copy % 2 else f"{event_id}x{copy}"
+        ).status
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(deliver, deliveries))
@@ -80,8 +92,9 @@ def test_stale_timestamp_is_rejected_and_nothing_stored(deskbot):
     event = message_event(deskbot)
     import json
 
-    body = json.dumps({"type": "event_callback", "team_id": HOME, "event_id": "Ev0OLD",
-                       "event": event}).encode()
+    body = json.dumps(
+        {"type": "event_callback", "team_id": HOME, "event_id": "Ev0OLD", "event": event}
+    ).encode()
     headers = deskbot.driver.sign(body, int(time.time()) - 6 * 60)
     headers["Content-Type"] = "application/json"
     assert deskbot.driver.post_raw(body, headers).status == 401

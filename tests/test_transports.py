@@ -41,13 +41,25 @@ def test_migrations_match_the_models(db):
 
 def _event_envelope(ts: str) -> dict:
     return {
-        "token": "", "team_id": "T0HOME", "api_app_id": "A0DESK", "type": "event_callback",
-        "event_id": f"Ev{ts.replace('.', '')}", "event_time": int(float(ts)),
+        "token": "",
+        "team_id": "T0HOME",
+        "api_app_id": "A0DESK",
+        "type": "event_callback",
+        "event_id": f"Ev{ts.replace('.', '')}",
+        "event_time": int(float(ts)),
         "authorizations": [{"team_id": "T0HOME", "user_id": "UBOT", "is_bot": True}],
         "is_ext_shared_channel": True,
-        "event": {"type": "message", "channel": HELP, "user": CUSTOMER, "team": ACME,
-                  "user_team": ACME, "text": "Login loops forever", "ts": ts, "event_ts": ts,
-                  "channel_type": "channel"},
+        "event": {
+            "type": "message",
+            "channel": HELP,
+            "user": CUSTOMER,
+            "team": ACME,
+            "user_team": ACME,
+            "text": "Login loops forever",
+            "ts": ts,
+            "event_ts": ts,
+            "channel_type": "channel",
+        },
     }
 
 
@@ -93,7 +105,11 @@ def _deskbot_run(tmp_path: Path, fake, db, *, socket_mode: bool) -> tuple[subpro
         env.pop("SLACK_APP_TOKEN", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "run", "--port", str(port), "--host", "127.0.0.1"],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -123,14 +139,19 @@ def _wait_for_ticket(db, ts: str) -> Ticket | None:
 def test_deskbot_run_serves_slack(tmp_path, fake, db, socket_mode):
     process, port = _deskbot_run(tmp_path, fake, db, socket_mode=socket_mode)
     try:
-        ts = SlackDriver(app_url="", signing_secret=SIGNING_SECRET, team_id="T0HOME",
-                         api_app_id="A0DESK").next_ts()
+        ts = SlackDriver(
+            app_url="", signing_secret=SIGNING_SECRET, team_id="T0HOME", api_app_id="A0DESK"
+        ).next_ts()
         if socket_mode:
             assert fake.wait_socket_connected(timeout=10)
             fake.push_envelope("events_api", _event_envelope(ts))
         else:
-            driver = SlackDriver(app_url=f"http://127.0.0.1:{port}/slack/events",
-                                 signing_secret=SIGNING_SECRET, team_id="T0HOME", api_app_id="A0DESK")
+            driver = SlackDriver(
+                app_url=f"http://127.0.0.1:{port}/slack/events",
+                signing_secret=SIGNING_SECRET,
+                team_id="T0HOME",
+                api_app_id="A0DESK",
+            )
             assert driver.event(_event_envelope(ts)["event"]).status == 200
         ticket = _wait_for_ticket(db, ts)
         assert ticket is not None and ticket.number == 1

@@ -30,7 +30,9 @@ def test_subject():
 
 
 def test_tokens_are_redacted_from_logs():
-    assert redact("token xoxb-123-abc and xapp-1-A-2") == "token [redacted-token] and [redacted-token]"
+    assert (
+        redact("token xoxb-123-abc and xapp-1-A-2") == "token [redacted-token] and [redacted-token]"
+    )
     record = logging.LogRecord("x", logging.INFO, "", 0, "auth %s", ("xoxb-secret-1",), None)
     RedactTokens().filter(record)
     assert record.getMessage() == "auth [redacted-token]"
