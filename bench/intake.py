@@ -50,6 +50,7 @@ class Result:
     processed_per_s: float | None
     p50_ms: float
     p99_ms: float
+    cpu_ms_per_event: float
 
 
 def serve_fake(ready: "multiprocessing.connection.Connection") -> None:
@@ -228,6 +229,12 @@ def wait_stored(database_url: str, expected: int, started: float) -> float:
     raise RuntimeError(f"only {stored} of {expected} events stored after 10 minutes")
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], fraction: float) -> float:
     """The value below which `fraction` of the sorted values fall."""
     ordered = sorted(values)
@@ -251,11 +258,13 @@ def run_target(
             if kind != "bare":
                 wait_stored(database_url, 50, time.perf_counter())
             measured = events[50:]
+            cpu_before = cpu_seconds(process.pid)
             started = time.perf_counter()
             latencies, ack_wall = fire(driver, measured, concurrency, f"{kind}/{database}")
             processed = None
             if kind != "bare":
                 processed = len(measured) / wait_stored(database_url, len(events), started)
+            cpu_used = cpu_seconds(process.pid) - cpu_before
         finally:
             process.terminate()
             process.communicate(timeout=30)
@@ -267,6 +276,7 @@ def run_target(
         processed_per_s=processed,
         p50_ms=statistics.median(latencies) * 1000,
         p99_ms=percentile(latencies, 0.99) * 1000,
+        cpu_ms_per_event=cpu_used / len(measured) * 1000,
     )
 
 
@@ -286,14 +296,15 @@ def print_table(results: list[Result], baseline: Result) -> None:
     """The benchmark table, with each row against the bare app."""
     print()
     columns = ["target", "database", "events", "acked/s", "stored/s (sustained)", "vs bare"]
-    print("| " + " | ".join([*columns, "ack p50 ms", "ack p99 ms"]) + " |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    print("| " + " | ".join([*columns, "ack p50 ms", "ack p99 ms", "server CPU ms/event"]) + " |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for row in results:
         sustained = row.processed_per_s or row.acked_per_s
         print(
             f"| {row.target} | {row.database} | {row.events} | {row.acked_per_s:.0f} | "
             f"{'' if row.processed_per_s is None else f'{row.processed_per_s:.0f}'} | "
-            f"{sustained / baseline.acked_per_s:.0%} | {row.p50_ms:.1f} | {row.p99_ms:.1f} |"
+            f"{sustained / baseline.acked_per_s:.0%} | {row.p50_ms:.1f} | {row.p99_ms:.1f} | "
+            f"{row.cpu_ms_per_event:.2f} |"
         )
     print()
     for row in results[1:]:

@@ -125,17 +125,10 @@ class IntakeService:
             store.add_revision(session, message=message, kind="edit", replaced_at=edited_at)
             message.text, message.files, message.edited_at = text_now, files, edited_at
             session.add(message)
-            ticket = self._ticket_of_root(session, message)
+            ticket = self._note_root_change(session, message, action="edited", at=edited_at)
             if ticket is not None:
                 ticket.subject = subject_from(text_now, files)
                 self._touch(session, ticket)
-                store.add_activity(
-                    session,
-                    ticket_id=_id(ticket),
-                    action="edited",
-                    at=edited_at,
-                    actor_id=message.user_id,
-                )
             return IntakeResult(Outcome.EDITED, ticket)
 
         return self._transaction(work)
@@ -153,16 +146,7 @@ class IntakeService:
             store.add_revision(session, message=message, kind="delete", replaced_at=deleted_at)
             message.deleted_at = deleted_at
             session.add(message)
-            ticket = self._ticket_of_root(session, message)
-            if ticket is not None:
-                self._touch(session, ticket)
-                store.add_activity(
-                    session,
-                    ticket_id=_id(ticket),
-                    action="root_deleted",
-                    at=deleted_at,
-                    actor_id=message.user_id,
-                )
+            ticket = self._note_root_change(session, message, action="root_deleted", at=deleted_at)
             return IntakeResult(Outcome.DELETED, ticket)
 
         return self._transaction(work)
@@ -331,10 +315,19 @@ class IntakeService:
                 session, event_id=event_id, event_type=event_type, received_at=self._clock()
             )
 
-    def _ticket_of_root(self, session: Session, message: Message) -> Ticket | None:
+    def _note_root_change(
+        self, session: Session, message: Message, *, action: str, at: datetime
+    ) -> Ticket | None:
+        """When the message is a ticket's root, log the change and return the ticket."""
         if message.ticket_id is None or message.thread_ts not in (None, message.ts):
             return None
-        return store.get_ticket(session, ticket_id=message.ticket_id)
+        ticket = store.get_ticket(session, ticket_id=message.ticket_id)
+        if ticket is not None:
+            self._touch(session, ticket)
+            store.add_activity(
+                session, ticket_id=_id(ticket), action=action, at=at, actor_id=message.user_id
+            )
+        return ticket
 
     def _touch(self, session: Session, ticket: Ticket) -> None:
         ticket.updated_at = self._clock()

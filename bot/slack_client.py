@@ -14,66 +14,68 @@ Sleep = Callable[[float], None]
 MAX_RETRY_AFTER = 120.0
 
 
-class RateLimitedRetry(RetryHandler):
+class _SleepingRetry(RetryHandler):
+    """Retries the HTTP statuses `_retries` accepts, sleeping `_delay` seconds between."""
+
+    def __init__(self, *, sleep: Sleep, max_retry_count: int) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self._sleep = sleep
+
+    def _retries(self, status: int) -> bool:
+        raise NotImplementedError
+
+    def _delay(self, state: RetryState, response: HttpResponse | None) -> float:
+        raise NotImplementedError
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return response is not None and self._retries(response.status_code)
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        """Wait, then let the client send the request again."""
+        state.next_attempt_requested = True
+        self._sleep(self._delay(state, response))
+        state.increment_current_attempt()
+
+
+class RateLimitedRetry(_SleepingRetry):
     """Waits exactly as long as Slack's Retry-After header asks, then tries again."""
 
     def __init__(self, *, sleep: Sleep = time.sleep, max_retry_count: int = 5) -> None:
-        super().__init__(max_retry_count=max_retry_count)
-        self._sleep = sleep
+        super().__init__(sleep=sleep, max_retry_count=max_retry_count)
 
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return response is not None and response.status_code == 429
+    def _retries(self, status: int) -> bool:
+        return status == 429
 
-    def prepare_for_next_attempt(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        """Sleep for Retry-After seconds (1 if absent), capped so a typo cannot hang us."""
-        state.next_attempt_requested = True
-        self._sleep(min(_retry_after(response), MAX_RETRY_AFTER))
-        state.increment_current_attempt()
+    def _delay(self, state: RetryState, response: HttpResponse | None) -> float:
+        # Capped so a malformed header cannot stall a worker for hours.
+        return min(_retry_after(response), MAX_RETRY_AFTER)
 
 
-class ServerErrorRetry(RetryHandler):
+class ServerErrorRetry(_SleepingRetry):
     """Retries 5xx answers with exponential backoff (0.5 s, 1 s, 2 s)."""
 
     def __init__(self, *, sleep: Sleep = time.sleep, max_retry_count: int = 3) -> None:
-        super().__init__(max_retry_count=max_retry_count)
-        self._sleep = sleep
+        super().__init__(sleep=sleep, max_retry_count=max_retry_count)
 
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return response is not None and 500 <= response.status_code < 600
+    def _retries(self, status: int) -> bool:
+        return 500 <= status < 600
 
-    def prepare_for_next_attempt(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        """Back off, doubling each attempt."""
-        state.next_attempt_requested = True
-        self._sleep(0.5 * 2**state.current_attempt)
-        state.increment_current_attempt()
+    def _delay(self, state: RetryState, response: HttpResponse | None) -> float:
+        return 0.5 * 2**state.current_attempt
 
 
 def _retry_after(response: HttpResponse | None) -> float:
