@@ -14,7 +14,9 @@ from bot.intake import IntakeService
 from bot.people import Directory, Identity
 from bot.settings import Settings
 from bot.slack_client import build_web_client
+from bot.workflow import TicketWorkflow
 from handlers import register_all
+from handlers.guard import LeakGuard
 from store.db import make_engine
 
 logger = logging.getLogger(__name__)
@@ -68,6 +70,8 @@ def create_app(
         clock=clock,
         people=people,
         intake=IntakeService(engine, clock),
+        workflow=TicketWorkflow(engine, clock),
+        guard=LeakGuard(client, clock),
     )
     register_all(app, deps)
     return app

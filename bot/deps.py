@@ -1,6 +1,7 @@
 """The services handlers share, built once by `create_app`."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
@@ -9,6 +10,10 @@ from bot.config import DeskConfig
 from bot.intake import IntakeService
 from bot.people import Directory
 from bot.settings import Settings
+from bot.workflow import TicketWorkflow
+
+if TYPE_CHECKING:  # the guard is Slack I/O; only its type is named here
+    from handlers.guard import LeakGuard
 
 
 @dataclass(frozen=True)
@@ -21,3 +26,5 @@ class Deps:
     clock: Clock
     people: Directory
     intake: IntakeService
+    workflow: TicketWorkflow
+    guard: "LeakGuard"

@@ -102,6 +102,40 @@ class IntakeService:
 
         return self._transaction(work)
 
+    def open_ticket_from_thread(
+        self, root: IncomingMessage, replies: list[IncomingMessage], *, opened_by: str
+    ) -> IntakeResult:
+        """Make a ticket of an existing message (an agent's :ticket:), pulling in its replies.
+
+        Works for any author, agents included (internal requests); a message that already
+        is a ticket is returned as it is.
+        """
+
+        def work(session: Session) -> IntakeResult:
+            self._record_event(session, root.event_id, "reaction_added")
+            existing = store.find_ticket_by_thread(
+                session, channel_id=root.channel_id, root_ts=root.ts
+            )
+            if existing is not None:
+                return IntakeResult(Outcome.DUPLICATE, existing)
+            for reply in replies:
+                if store.find_message(session, channel_id=reply.channel_id, ts=reply.ts) is None:
+                    store.add_message(
+                        session, message=self._message(reply, None, text=storable(reply.text))
+                    )
+            result = self._open_ticket(session, root)
+            assert result.ticket is not None
+            store.add_activity(
+                session,
+                ticket_id=_id(result.ticket),
+                action="opened_by_reaction",
+                at=self._clock(),
+                actor_id=opened_by,
+            )
+            return result
+
+        return self._transaction(work)
+
     def receive_edit(
         self,
         *,

@@ -59,8 +59,12 @@ class Directory:
         return user_id in self._desk.leads
 
     def is_agent(self, user_id: str, *, team_id: str | None = None) -> bool:
-        """Whether the user works tickets; people from other organizations never do."""
-        if team_id is not None and team_id != self._identity.workspace_id:
+        """Whether the user works tickets; people from other organizations never do.
+
+        Without a `team_id` the user's organization is looked up (cached), so a Slack
+        Connect guest listed as an agent by mistake still cannot work tickets.
+        """
+        if (team_id or self.team_of(user_id)) != self._identity.workspace_id:
             return False
         if user_id in self._desk.agents or user_id in self._desk.leads:
             return True

@@ -7,9 +7,9 @@ Web API methods), so a test can hold `app_manifest.yaml` to exactly that.
 from slack_bolt import App
 
 from bot.deps import Deps
-from handlers import errors, messages, mirror
+from handlers import errors, guard, home, messages, mirror, reactions, tickets
 
-FEATURES = (messages, mirror, errors)
+FEATURES = (messages, tickets, reactions, home, mirror, guard, errors)
 
 
 def register_all(app: App, deps: Deps) -> None:

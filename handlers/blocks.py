@@ -3,7 +3,8 @@
 from datetime import datetime
 from typing import Any
 
-from store.models import Ticket
+from bot.workflow import PRIORITIES
+from store.models import Ticket, TicketStatus
 
 Block = dict[str, Any]
 
@@ -71,9 +72,51 @@ def triage_mirror_blocks(ticket: Ticket) -> list[Block]:
         {"type": "section", "block_id": "ticket", "text": mrkdwn(f"*#{ticket.number}* {title}")},
         {"type": "section", "block_id": "facts", "fields": fields},
         {"type": "context", "block_id": "meta", "elements": context},
+        ticket_actions(ticket),
     ]
 
 
 def triage_mirror_text(ticket: Ticket) -> str:
     """Notification fallback text for the triage card."""
     return f"Ticket {ticket_label(ticket)} from <@{ticket.customer_id}> in <#{ticket.channel_id}>"
+
+
+def ticket_actions(ticket: Ticket, *, block_id: str = "actions") -> Block:
+    """Claim / Resolve / priority for a live ticket; Reopen for a resolved one."""
+    value = str(ticket.number)
+    if ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+        return {
+            "type": "actions",
+            "block_id": block_id,
+            "elements": [_button("Reopen", "ticket_reopen", value)],
+        }
+    elements: list[Block] = []
+    if ticket.assignee_id is None:
+        elements.append(_button("Claim", "ticket_claim", value, style="primary"))
+    elements.append(_button("Resolve", "ticket_resolve", value))
+    elements.append(
+        {
+            "type": "static_select",
+            "action_id": "ticket_priority",
+            "placeholder": {"type": "plain_text", "text": "Priority"},
+            "options": [_option(p, f"{ticket.number}:{p}") for p in PRIORITIES],
+            "initial_option": _option(ticket.priority, f"{ticket.number}:{ticket.priority}"),
+        }
+    )
+    return {"type": "actions", "block_id": block_id, "elements": elements}
+
+
+def _button(label: str, action_id: str, value: str, style: str | None = None) -> Block:
+    button: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def _option(priority: str, value: str) -> Block:
+    return {"text": {"type": "plain_text", "text": priority}, "value": value}

@@ -93,7 +93,7 @@ def _on_human_message(
         _acknowledge(deps, client, incoming)
         post_mirror(client, deps, result.ticket)
     elif result.mirror_stale and result.ticket is not None:
-        refresh_mirror(client, result.ticket)
+        refresh_mirror(deps, result.ticket)
 
 
 def _acknowledge(deps: Deps, client: WebClient, incoming: IncomingMessage) -> None:
@@ -122,7 +122,7 @@ def _on_edit(deps: Deps, client: WebClient, event: dict[str, Any], event_id: str
         edited_at=ts_to_datetime(edited_ts),
     )
     if result.mirror_stale and result.ticket is not None:
-        refresh_mirror(client, result.ticket)
+        refresh_mirror(deps, result.ticket)
 
 
 def _on_delete(deps: Deps, client: WebClient, event: dict[str, Any], event_id: str | None) -> None:
@@ -136,4 +136,4 @@ def _on_delete(deps: Deps, client: WebClient, event: dict[str, Any], event_id: s
         deleted_at=ts_to_datetime(event.get("event_ts") or deleted_ts),
     )
     if result.mirror_stale and result.ticket is not None:
-        refresh_mirror(client, result.ticket)
+        refresh_mirror(deps, result.ticket)

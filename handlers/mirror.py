@@ -4,9 +4,10 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from handlers.blocks import triage_mirror_blocks, triage_mirror_text
+from handlers.guard import Audience
 from store.models import Ticket
 
-API_METHODS = ("chat.postMessage", "chat.update", "chat.getPermalink")
+API_METHODS = ("chat.postMessage", "chat.update", "chat.getPermalink", "conversations.info")
 
 
 def post_mirror(client: WebClient, deps: Deps, ticket: Ticket) -> None:
@@ -17,24 +18,39 @@ def post_mirror(client: WebClient, deps: Deps, ticket: Ticket) -> None:
     ticket.permalink = client.chat_getPermalink(
         channel=ticket.channel_id, message_ts=ticket.root_ts
     ).get("permalink")
-    posted = client.chat_postMessage(
+    posted = deps.guard.post(
+        audience=Audience.INTERNAL,
         channel=triage,
         text=triage_mirror_text(ticket),
         blocks=triage_mirror_blocks(ticket),
         unfurl_links=False,
     )
-    deps.intake.attach_mirror(
-        ticket_id=ticket.id, channel_id=triage, ts=posted["ts"], permalink=ticket.permalink
-    )
+    if posted is not None:
+        deps.intake.attach_mirror(
+            ticket_id=ticket.id, channel_id=triage, ts=posted["ts"], permalink=ticket.permalink
+        )
 
 
-def refresh_mirror(client: WebClient, ticket: Ticket) -> None:
+def refresh_mirror(deps: Deps, ticket: Ticket) -> None:
     """Update an existing card in place (a ticket without a card yet gets one later)."""
     if ticket.triage_channel_id is None or ticket.triage_ts is None:
         return
-    client.chat_update(
+    deps.guard.update(
+        audience=Audience.INTERNAL,
         channel=ticket.triage_channel_id,
         ts=ticket.triage_ts,
         text=triage_mirror_text(ticket),
         blocks=triage_mirror_blocks(ticket),
+    )
+
+
+def post_to_triage_thread(deps: Deps, ticket: Ticket, text: str) -> None:
+    """Internal chatter about a ticket goes in the thread of its triage card."""
+    if ticket.triage_channel_id is None or ticket.triage_ts is None:
+        return
+    deps.guard.post(
+        audience=Audience.INTERNAL,
+        channel=ticket.triage_channel_id,
+        thread_ts=ticket.triage_ts,
+        text=text,
     )

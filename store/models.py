@@ -139,3 +139,25 @@ class Activity(SQLModel, table=True):
     action: str = Field(max_length=32)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     at: datetime = _utc()
+
+
+class TicketTag(SQLModel, table=True):
+    """A ticket's type tags (normalised: "Billing " and "billing" are one)."""
+
+    __tablename__ = "ticket_tag"
+    __table_args__ = (UniqueConstraint("ticket_id", "tag", name="uq_ticket_tag"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    tag: str = Field(max_length=64, index=True)
+
+
+class TicketLink(SQLModel, table=True):
+    """A bug or feature request in another tracker that a ticket is about."""
+
+    __tablename__ = "ticket_link"
+    __table_args__ = (UniqueConstraint("ticket_id", "ref", name="uq_ticket_link"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    ref: str = Field(max_length=500, index=True)

@@ -27,6 +27,7 @@ HOME = "T0HOME"
 ACME = "T0ACME"
 HELP = "C0HELP"  # shared with the customer organization ACME (Slack Connect)
 INTERNAL_HELP = "C0ITHELP"
+SHARED_TRIAGE = "C0ACMEESC"  # another channel shared with ACME
 TRIAGE = "C0TRIAGE"
 LEADS = "C0LEADS"
 RANDOM = "C0RANDOM"
@@ -96,6 +97,7 @@ def slack_server() -> Iterator[FakeSlack]:
 
 def _populate(fake: FakeSlack) -> None:
     fake.add_channel(HELP, "help-acme", is_ext_shared=True)
+    fake.add_channel(SHARED_TRIAGE, "acme-escalations", is_ext_shared=True)
     for channel, name in [
         (INTERNAL_HELP, "it-help"),
         (TRIAGE, "support-triage"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -328,7 +329,10 @@ def test_socket_mode_with_bolt_end_to_end(fake: FakeSlack) -> None:
         handler.client.default_auto_reconnect_enabled = False
         handler.client.auto_reconnect_enabled = False
         fake.drop_socket_clients()
-        handler.close()
+        # slack_sdk's builtin client can race its own reconnect thread on close and find
+        # its socket already gone (AttributeError on None); the test is over by then.
+        with contextlib.suppress(AttributeError):
+            handler.close()
 
 
 @pytest.fixture

@@ -1,0 +1,91 @@
+"""The leak guard: the single choke point every bot post goes through.
+
+Internal content (notes, assignment chatter, SLA information, activity, ticket cards)
+may be posted only where no other organization can read it. Before posting, the guard
+asks Slack whether the target channel is shared with another organization
+(`is_ext_shared`, cached) and refuses internal content there, whoever asked. When Slack
+cannot answer, it assumes the channel is shared: a missing note is better than a leak.
+"""
+
+import logging
+import threading
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.clock import Clock
+
+logger = logging.getLogger(__name__)
+
+API_METHODS = ("conversations.info", "chat.postMessage", "chat.update", "chat.postEphemeral")
+SHARED_CACHE_TTL = timedelta(minutes=10)
+
+
+class Audience(StrEnum):
+    """Who may read a message."""
+
+    CUSTOMER = "customer"  # fine anywhere: acknowledgements, suggestions, surveys
+    INTERNAL = "internal"  # only where every reader belongs to the installing organization
+
+
+class LeakGuard:
+    """Posts, updates and ephemerals, refusing internal content in shared channels."""
+
+    def __init__(self, client: WebClient, clock: Clock) -> None:
+        self._client = client
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._shared: dict[str, tuple[bool, datetime]] = {}
+
+    def is_shared(self, channel_id: str) -> bool:
+        """Whether people from another organization can read the channel (cached)."""
+        now = self._clock()
+        with self._lock:
+            cached = self._shared.get(channel_id)
+        if cached is not None and now - cached[1] < SHARED_CACHE_TTL:
+            return cached[0]
+        try:
+            info = self._client.conversations_info(channel=channel_id).get("channel") or {}
+        except SlackApiError:
+            logger.exception("conversations.info failed for %s; treating it as shared", channel_id)
+            return True
+        shared = bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared"))
+        with self._lock:
+            self._shared[channel_id] = (shared, now)
+        return shared
+
+    def forget(self, channel_id: str) -> None:
+        """Drop the cached answer (the channel was shared or unshared)."""
+        with self._lock:
+            self._shared.pop(channel_id, None)
+
+    def post(self, *, audience: Audience, channel: str, text: str, **kwargs: Any) -> Any | None:
+        """chat.postMessage if the audience may read it there; None when refused."""
+        if not self._allowed(audience, channel):
+            return None
+        return self._client.chat_postMessage(channel=channel, text=text, **kwargs)
+
+    def update(
+        self, *, audience: Audience, channel: str, ts: str, text: str, **kwargs: Any
+    ) -> Any | None:
+        """chat.update if the audience may read it there; None when refused."""
+        if not self._allowed(audience, channel):
+            return None
+        return self._client.chat_update(channel=channel, ts=ts, text=text, **kwargs)
+
+    def ephemeral(self, *, channel: str, user: str, text: str, **kwargs: Any) -> Any:
+        """chat.postEphemeral: only `user` sees it, so internal content is fine for agents.
+
+        Callers pass only agents as `user` for internal content; customers get only
+        customer-facing text (enforced by the handlers' permission check).
+        """
+        return self._client.chat_postEphemeral(channel=channel, user=user, text=text, **kwargs)
+
+    def _allowed(self, audience: Audience, channel: str) -> bool:
+        if audience is Audience.INTERNAL and self.is_shared(channel):
+            logger.warning("refused to post internal content into shared channel %s", channel)
+            return False
+        return True
