@@ -53,10 +53,7 @@ class HttpServer:
     def __init__(
         self, wsgi: WSGIApp, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 8
     ) -> None:
-        # A short poll timeout lets stop() return promptly instead of after a second.
-        self._server = create_server(
-            wsgi, host=host, port=port, threads=threads, ident="deskbot", asyncore_loop_timeout=0.1
-        )
+        self._server = create_server(wsgi, host=host, port=port, threads=threads, ident="deskbot")
         self._thread: threading.Thread | None = None
 
     @property
