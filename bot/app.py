@@ -13,10 +13,13 @@ from bot.deps import Deps
 from bot.intake import IntakeService
 from bot.people import Directory, Identity
 from bot.settings import Settings
+from bot.sla_planner import SlaPlanner
 from bot.slack_client import build_web_client
+from bot.suggestions import SuggestionService
 from bot.workflow import TicketWorkflow
 from handlers import register_all
 from handlers.guard import LeakGuard
+from knowledge.library import KnowledgeBase
 from store.db import make_engine
 
 logger = logging.getLogger(__name__)
@@ -63,16 +66,24 @@ def create_app(
         fetch_user_team=lambda user_id: _user_team(client, user_id),
         fetch_group_members=lambda group_id: _group_members(client, group_id),
     )
+    planner = SlaPlanner(settings.desk, clock)
     deps = Deps(
         settings=settings,
         desk=settings.desk,
         engine=engine,
         clock=clock,
         people=people,
-        intake=IntakeService(engine, clock),
-        workflow=TicketWorkflow(engine, clock),
+        intake=IntakeService(engine, clock, planner),
+        workflow=TicketWorkflow(engine, clock, planner),
+        suggestions=SuggestionService(
+            engine,
+            KnowledgeBase(settings.desk.knowledge_dir, clock=clock),
+            clock,
+            settings.desk.suggestions,
+        ),
         guard=LeakGuard(client, clock),
     )
+    deps.suggestions.load_examples()
     register_all(app, deps)
     return app
 

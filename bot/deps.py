@@ -10,6 +10,7 @@ from bot.config import DeskConfig
 from bot.intake import IntakeService
 from bot.people import Directory
 from bot.settings import Settings
+from bot.suggestions import SuggestionService
 from bot.workflow import TicketWorkflow
 
 if TYPE_CHECKING:  # the guard is Slack I/O; only its type is named here
@@ -27,4 +28,5 @@ class Deps:
     people: Directory
     intake: IntakeService
     workflow: TicketWorkflow
+    suggestions: SuggestionService
     guard: "LeakGuard"

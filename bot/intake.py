@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.clock import Clock, ts_to_datetime
+from bot.sla_planner import SlaPlanner
 from bot.text import storable, subject_from
 from store import tickets as store
 from store.db import is_unique_violation, session_scope
@@ -81,9 +82,10 @@ class IntakeResult:
 class IntakeService:
     """Records messages, edits and deletes exactly once, on SQLite or PostgreSQL."""
 
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    def __init__(self, engine: Engine, clock: Clock, planner: SlaPlanner) -> None:
         self._engine = engine
         self._clock = clock
+        self._planner = planner
 
     def receive_message(self, incoming: IncomingMessage, *, hold_orphans: bool) -> IntakeResult:
         """Open a ticket for a thread root, or add a reply to its ticket.
@@ -231,6 +233,7 @@ class IntakeService:
         )
         if adopted:
             self._recompute_from_messages(session, ticket)
+        self._planner.refresh(session, ticket)
         return IntakeResult(Outcome.CREATED, ticket)
 
     def _add_reply(
@@ -365,8 +368,7 @@ class IntakeService:
 
     def _touch(self, session: Session, ticket: Ticket) -> None:
         ticket.updated_at = self._clock()
-        session.add(ticket)
-        session.flush()
+        self._planner.refresh(session, ticket)  # adds and flushes the ticket
 
     def _transaction(self, work: Callable[[Session], IntakeResult]) -> IntakeResult:
         try:

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.clock import Clock
+from bot.sla_planner import SlaPlanner
 from store import tickets as store
 from store import workflow as work
 from store.db import session_scope
@@ -49,6 +50,7 @@ class TicketDetails:
     tags: list[str]
     links: list[str]
     activity: list[Activity]
+    sla: list[str]
 
 
 def normalise_tag(raw: str) -> str:
@@ -62,9 +64,10 @@ def normalise_tag(raw: str) -> str:
 class TicketWorkflow:
     """The agent-facing operations on tickets."""
 
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    def __init__(self, engine: Engine, clock: Clock, planner: SlaPlanner) -> None:
         self._engine = engine
         self._clock = clock
+        self._planner = planner
 
     def find(self, *, workspace_id: str, number: int) -> Ticket:
         """The ticket `#number`, or a WorkflowError saying there is none."""
@@ -195,6 +198,29 @@ class TicketWorkflow:
 
         return self._change(workspace_id, number, do)
 
+    def resolve_self_served(
+        self, *, workspace_id: str, number: int, actor_id: str, article_id: str
+    ) -> Change:
+        """The customer says an article solved it: resolved as deflected (self-served)."""
+
+        def do(session: Session, ticket: Ticket) -> Change:
+            if ticket.status in work.CLOSED_STATES:
+                return Change(
+                    ticket, f"#{ticket.number} is already {ticket.status}.", changed=False
+                )
+            now = self._clock()
+            work.update_ticket(
+                session,
+                ticket_id=_id(ticket),
+                at=now,
+                status=str(TicketStatus.RESOLVED),
+                resolved_at=now,
+            )
+            self._log(session, ticket, actor_id, "self_served", {"article": article_id})
+            return Change(self._reload(session, ticket), f"#{ticket.number} was self-served.")
+
+        return self._change(workspace_id, number, do)
+
     def reopen(self, *, workspace_id: str, number: int, actor_id: str) -> Change:
         """Reopen a resolved or closed ticket."""
 
@@ -277,6 +303,7 @@ class TicketWorkflow:
                 tags=work.tags_of(session, ticket_id=_id(ticket)),
                 links=work.links_of(session, ticket_id=_id(ticket)),
                 activity=store.ticket_activity(session, ticket_id=_id(ticket)),
+                sla=self._planner.describe(ticket),
             )
 
     def list_queue(self, *, workspace_id: str, name: str, agent_id: str) -> list[Ticket]:
@@ -297,7 +324,9 @@ class TicketWorkflow:
                     session, workspace_id=workspace_id, states=(TicketStatus.PENDING,)
                 )
             if name == "breaching":
-                return []  # SLA due times arrive with the SLA engine
+                return work.breaching(
+                    session, workspace_id=workspace_id, before=self._planner.breaching_before()
+                )
             return work.queue(
                 session, workspace_id=workspace_id, states=(TicketStatus.NEW, TicketStatus.OPEN)
             )
@@ -318,6 +347,7 @@ class TicketWorkflow:
 
     def _reload(self, session: Session, ticket: Ticket) -> Ticket:
         session.refresh(ticket)
+        self._planner.refresh(session, ticket)  # state or priority may move the SLA clocks
         return ticket
 
     def _require_live(self, ticket: Ticket) -> None:

@@ -7,9 +7,9 @@ Web API methods), so a test can hold `app_manifest.yaml` to exactly that.
 from slack_bolt import App
 
 from bot.deps import Deps
-from handlers import errors, guard, home, messages, mirror, reactions, tickets
+from handlers import errors, guard, home, kb, messages, mirror, reactions, tickets
 
-FEATURES = (messages, tickets, reactions, home, mirror, guard, errors)
+FEATURES = (messages, tickets, reactions, home, kb, mirror, guard, errors)
 
 
 def register_all(app: App, deps: Deps) -> None:
@@ -28,6 +28,11 @@ def declared_events() -> set[str]:
 def declared_commands() -> set[str]:
     """Slash commands the app answers."""
     return {name for feature in FEATURES for name in getattr(feature, "COMMANDS", ())}
+
+
+def declared_shortcuts() -> set[str]:
+    """Callback ids of the message shortcuts the app answers."""
+    return {name for feature in FEATURES for name in getattr(feature, "SHORTCUTS", ())}
 
 
 def declared_methods() -> set[str]:

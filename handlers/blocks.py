@@ -68,6 +68,13 @@ def triage_mirror_blocks(ticket: Ticket) -> list[Block]:
         context.append(mrkdwn(f"Assigned to <@{ticket.assignee_id}>"))
     if ticket.reopen_count:
         context.append(mrkdwn(f"Reopened {ticket.reopen_count}×"))
+    for name, due in (
+        ("First response", ticket.first_response_due_at),
+        ("Next response", ticket.next_response_due_at),
+        ("Resolution", ticket.resolution_due_at),
+    ):
+        if due is not None:
+            context.append(mrkdwn(f"{name} due {slack_date(due)}"))
     return [
         {"type": "section", "block_id": "ticket", "text": mrkdwn(f"*#{ticket.number}* {title}")},
         {"type": "section", "block_id": "facts", "fields": fields},

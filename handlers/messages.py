@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from bot.clock import ts_to_datetime
 from bot.deps import Deps
 from bot.intake import IncomingMessage, Outcome
+from handlers.kb import offer_suggestions
 from handlers.mirror import post_mirror, refresh_mirror
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,7 @@ def _on_human_message(
     if result.outcome is Outcome.CREATED and result.ticket is not None:
         _acknowledge(deps, client, incoming)
         post_mirror(client, deps, result.ticket)
+        offer_suggestions(deps, result.ticket, incoming.text)
     elif result.mirror_stale and result.ticket is not None:
         refresh_mirror(deps, result.ticket)
 

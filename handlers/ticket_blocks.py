@@ -43,7 +43,7 @@ def ticket_details_blocks(details: TicketDetails) -> list[Block]:
         mrkdwn(f"*Opened*\n{_when(ticket.created_at)}"),
         mrkdwn(f"*First response*\n{_when(ticket.first_response_at)}"),
         mrkdwn(f"*Resolved*\n{_when(ticket.resolved_at)}"),
-        mrkdwn("*SLA*\n_no policy yet_"),
+        mrkdwn(f"*SLA*\n{chr(10).join(details.sla) or '_no targets running_'}"),
         mrkdwn(f"*Types*\n{', '.join(f'`{t}`' for t in details.tags) or '—'}"),
         mrkdwn(f"*Links*\n{escape(', '.join(details.links))[:1900] or '—'}"),
     ]

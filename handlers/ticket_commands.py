@@ -12,6 +12,7 @@ USAGE = """\
 • `pending #N` waiting on the customer · `resolve #N [note]` · `reopen #N`
 • `priority #N urgent|high|normal|low` · `type #N <tag>` · `link #N <url or key>`
 • `note #N <text>` an internal note (never shown to the customer)
+• `answer #N <article id>` the article that answered it (teaches the suggestions)
 • `show #N` · `list [mine|unassigned|open|pending|breaching]` · `help`"""
 
 NEEDS_NUMBER = {
@@ -26,6 +27,7 @@ NEEDS_NUMBER = {
     "link",
     "note",
     "show",
+    "answer",
 }
 NEEDS_ARGUMENT = {
     "assign": "@user",
@@ -33,6 +35,7 @@ NEEDS_ARGUMENT = {
     "type": "<tag>",
     "link": "<url or key>",
     "note": "<text>",
+    "answer": "<article id>",
 }
 SUBCOMMANDS = NEEDS_NUMBER | {"list", "help"}
 _NUMBER = re.compile(r"^#?(\d{1,9})$")

@@ -22,6 +22,8 @@ NOT_AN_AGENT = (
     "Only support agents can work tickets. If you need help, ask in a support channel "
     "and an agent will pick it up."
 )
+CLAIM_SHORTCUT = "claim_ticket"
+SHORTCUTS = (CLAIM_SHORTCUT,)
 BUTTON_ACTIONS = ("ticket_claim", "ticket_resolve", "ticket_reopen", "ticket_priority")
 
 
@@ -52,6 +54,36 @@ def register(app: App, deps: Deps) -> None:
     for action_id in BUTTON_ACTIONS:
         app.action(action_id)(_button_listener(deps, action_id))
 
+    @app.shortcut(CLAIM_SHORTCUT)
+    def on_claim_shortcut(ack: Ack, shortcut: dict[str, Any]) -> None:
+        # Slash commands cannot be used in threads; this message shortcut can, on any
+        # message of a ticket's thread.
+        ack()
+        user_id = shortcut["user"]["id"]
+        channel_id = shortcut["channel"]["id"]
+        message = shortcut.get("message") or {}
+        try:
+            if not deps.people.is_agent(user_id):
+                raise WorkflowError(NOT_AN_AGENT)
+            ticket = deps.workflow.ticket_of_message(
+                channel_id=channel_id, ts=message.get("thread_ts") or shortcut["message_ts"]
+            )
+            if ticket is None:
+                raise WorkflowError(
+                    "That message is not part of a ticket. React with :ticket: on it to make one."
+                )
+            change = deps.workflow.claim(
+                workspace_id=deps.people.identity.workspace_id,
+                number=ticket.number,
+                agent_id=user_id,
+            )
+        except WorkflowError as error:
+            deps.guard.ephemeral(channel=channel_id, user=user_id, text=str(error))
+            return
+        deps.guard.ephemeral(channel=channel_id, user=user_id, text=change.summary)
+        if change.changed:
+            refresh_mirror(deps, change.ticket)
+
 
 def _thread_number(deps: Deps, command: dict[str, Any]) -> int | None:
     """In a ticket's thread, the ticket's number (when Slack says which thread)."""
@@ -79,6 +111,18 @@ def _execute(
     if request.name == "show":
         details = flow.details(workspace_id=workspace, number=number)
         return {"text": f"Ticket #{number}", "blocks": ticket_details_blocks(details)}, None
+    if request.name == "answer":
+        ticket = flow.find(workspace_id=workspace, number=number)
+        added = deps.suggestions.learn(ticket=ticket, article_id=request.argument)
+        change = flow.add_note(
+            workspace_id=workspace,
+            number=number,
+            actor_id=user_id,
+            text=f"answered by article {request.argument}",
+        )
+        verb = "learned" if added else "already knew"
+        summary = f"Thanks: suggestions {verb} that `{request.argument}` answers #{number}."
+        return {"text": summary}, Change(change.ticket, summary, changed=False)
     if request.name == "assign" and not deps.people.is_agent(request.argument):
         raise WorkflowError(f"<@{request.argument}> is not an agent, so cannot hold tickets.")
     operations: dict[str, Callable[[], Change]] = {

@@ -77,6 +77,10 @@ class Ticket(SQLModel, table=True):
     triage_channel_id: str | None = Field(default=None, max_length=32)
     triage_ts: str | None = Field(default=None, max_length=32)
     updated_at: datetime = _utc()
+    sla_policy: str | None = Field(default=None, max_length=100)
+    first_response_due_at: datetime | None = _utc(nullable=True, index=True)
+    next_response_due_at: datetime | None = _utc(nullable=True, index=True)
+    resolution_due_at: datetime | None = _utc(nullable=True, index=True)
 
 
 class Message(SQLModel, table=True):
@@ -161,3 +165,59 @@ class TicketLink(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
     ref: str = Field(max_length=500, index=True)
+
+
+class SuggestionOutcome(StrEnum):
+    """What became of the articles suggested for a ticket."""
+
+    OFFERED = "offered"  # shown, no answer yet
+    SOLVED = "solved"  # "This solved it": the ticket was deflected
+    NEED_HELP = "need_help"  # "I still need help"
+    NONE = "none"  # nothing in the knowledge base was good enough
+    SKIPPED = "skipped"  # small talk, not a question
+
+
+class Suggestion(SQLModel, table=True):
+    """The self-service suggestion made for a ticket (at most one per ticket)."""
+
+    __tablename__ = "suggestion"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", unique=True)
+    question: str = Field(sa_column=Column(Text, nullable=False))
+    lang: str = Field(max_length=8)
+    article_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    top_score: float | None = None
+    outcome: str = Field(sa_column=Column(String(16), nullable=False, index=True))
+    solved_article_id: str | None = Field(default=None, max_length=200)
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    offered_at: datetime = _utc(index=True)
+    decided_at: datetime | None = _utc(nullable=True)
+    decided_by: str | None = Field(default=None, max_length=32)
+
+
+class ArticleExample(SQLModel, table=True):
+    """A real question that an article answered: how the matcher learns."""
+
+    __tablename__ = "article_example"
+    __table_args__ = (UniqueConstraint("article_id", "text_key", name="uq_article_example"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: str = Field(max_length=200, index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    text_key: str = Field(max_length=64)  # a hash of the normalised text, for uniqueness
+    source: str = Field(max_length=32)
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
+    created_at: datetime = _utc()
+
+
+class TicketPause(SQLModel, table=True):
+    """A stretch of time the ticket waited on the customer: SLA clocks stop."""
+
+    __tablename__ = "ticket_pause"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    started_at: datetime = _utc()
+    ended_at: datetime | None = _utc(nullable=True)

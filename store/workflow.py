@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import and_, case, or_, update
 from sqlmodel import Session, col, select
 
-from store.models import Ticket, TicketLink, TicketStatus, TicketTag
+from store.models import Ticket, TicketLink, TicketPause, TicketStatus, TicketTag
 
 CLOSED_STATES = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 
@@ -116,5 +116,52 @@ def queue(
         conditions.append(col(Ticket.assignee_id).is_(None))
     statement = (
         select(Ticket).where(and_(*conditions)).order_by(col(Ticket.created_at)).limit(limit)
+    )
+    return list(session.exec(statement))
+
+
+def pauses_of(session: Session, *, ticket_id: int) -> list[tuple[datetime, datetime | None]]:
+    """The ticket's waiting-on-customer stretches, oldest first (the last may be open)."""
+    statement = (
+        select(TicketPause.started_at, TicketPause.ended_at)
+        .where(TicketPause.ticket_id == ticket_id)
+        .order_by(col(TicketPause.id))
+    )
+    return [(started, ended) for started, ended in session.exec(statement)]
+
+
+def start_pause(session: Session, *, ticket_id: int, at: datetime) -> None:
+    """Stop the SLA clocks (the ticket now waits on the customer)."""
+    session.add(TicketPause(ticket_id=ticket_id, started_at=at))
+    session.flush()
+
+
+def end_pause(session: Session, *, ticket_id: int, at: datetime) -> None:
+    """Restart the SLA clocks."""
+    session.execute(
+        update(TicketPause)
+        .where(col(TicketPause.ticket_id) == ticket_id, col(TicketPause.ended_at).is_(None))
+        .values(ended_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+
+
+def breaching(
+    session: Session, *, workspace_id: str, before: datetime, limit: int = 50
+) -> list[Ticket]:
+    """Live tickets with any SLA target due before `before` (overdue or due soon)."""
+    statement = (
+        select(Ticket)
+        .where(
+            Ticket.workspace_id == workspace_id,
+            col(Ticket.status).in_(["new", "open"]),
+            or_(
+                col(Ticket.first_response_due_at) < before,
+                col(Ticket.next_response_due_at) < before,
+                col(Ticket.resolution_due_at) < before,
+            ),
+        )
+        .limit(limit)
     )
     return list(session.exec(statement))

@@ -56,13 +56,19 @@ def test_slash_commands_match_what_the_code_registers(manifest):
     assert listed == handlers.declared_commands()
 
 
+def test_shortcuts_match_what_the_code_registers(manifest):
+    listed = {item["callback_id"] for item in manifest["features"].get("shortcuts", [])}
+    assert listed == handlers.declared_shortcuts()
+
+
 def test_scopes_are_exactly_those_the_code_needs(manifest):
     needed: set[str | None] = set()
     for method in handlers.declared_methods():
         scopes = METHOD_SCOPES[method]
         needed |= set(scopes) if isinstance(scopes, tuple) else {scopes}
     needed |= {EVENT_SCOPES[e] for e in handlers.declared_events()}
-    needed |= {"commands"} if handlers.declared_commands() else set()
+    if handlers.declared_commands() or handlers.declared_shortcuts():
+        needed.add("commands")
     needed.discard(None)
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed
 

@@ -350,3 +350,40 @@ def test_app_home_shows_the_agents_queue(deskbot, fake):
     )
     deskbot.drain()
     assert "support desk" in str(fake.home_view(CUSTOMER)["blocks"])
+
+
+def test_claim_shortcut_works_inside_a_ticket_thread(deskbot, fake):
+    root = open_ticket(deskbot)
+    reply = deskbot.driver.message(
+        channel=HELP, user=CUSTOMER, team=ACME, text="more detail", thread_ts=root
+    )
+    deskbot.drain()
+    payload = {
+        "type": "message_action",
+        "callback_id": "claim_ticket",
+        "trigger_id": "1.2.3",
+        "message_ts": reply.ts,
+        "response_url": "https://hooks.slack.com/x",
+        "team": {"id": "T0HOME", "domain": "home"},
+        "channel": {"id": HELP, "name": "help"},
+        "user": {"id": AGENT, "name": "ana", "team_id": "T0HOME"},
+        "token": "t",
+        "action_ts": "1.1",
+        "is_enterprise_install": False,
+        "message": {
+            "type": "message",
+            "user": CUSTOMER,
+            "text": "more detail",
+            "ts": reply.ts,
+            "thread_ts": root,
+        },
+    }
+    assert deskbot.driver.action(payload).status == 200
+    deskbot.drain()
+    assert deskbot.ticket(1).assignee_id == AGENT
+    assert "You claimed #1" in fake.ephemerals(HELP, AGENT)[-1]["text"]
+
+    payload["user"] = {"id": CUSTOMER, "name": "carla", "team_id": ACME}
+    deskbot.driver.action(payload)
+    deskbot.drain()
+    assert "Only support agents" in fake.ephemerals(HELP, CUSTOMER)[-1]["text"]

@@ -1,0 +1,119 @@
+"""SLA targets for a ticket: which policy applies and when each target falls due.
+
+Pure: facts about a ticket in, due times out. Business time comes from
+`bot.business_time`; waiting on the customer (pending) pauses every clock.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.business_time import Calendar, calendar_for, due_at, format_remaining
+from bot.config import BusinessHours, SlaPolicy
+
+Pause = tuple[datetime, datetime | None]
+BREACHING_SOON = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    """What the SLA clock needs to know about a ticket."""
+
+    channel_id: str
+    priority: str
+    created_at: datetime
+    first_response_at: datetime | None
+    last_customer_message_at: datetime | None
+    last_agent_message_at: datetime | None
+    resolved: bool
+    pauses: Sequence[Pause] = ()
+
+
+@dataclass(frozen=True)
+class Dues:
+    """When each target of the ticket's policy falls due (None: met, paused or no target)."""
+
+    policy: str | None
+    first_response: datetime | None = None
+    next_response: datetime | None = None
+    resolution: datetime | None = None
+    business_hours: bool = False
+
+    def earliest(self) -> datetime | None:
+        """The next due time of any target."""
+        times = [t for t in (self.first_response, self.next_response, self.resolution) if t]
+        return min(times) if times else None
+
+    def items(self) -> list[tuple[str, datetime]]:
+        """(target name, due time) for each running target."""
+        named = [
+            ("first response", self.first_response),
+            ("next response", self.next_response),
+            ("resolution", self.resolution),
+        ]
+        return [(name, when) for name, when in named if when is not None]
+
+
+def match_policy(
+    policies: Sequence[SlaPolicy], *, channel_id: str, priority: str
+) -> SlaPolicy | None:
+    """The first policy whose channels and priorities include the ticket's (empty = any)."""
+    for policy in policies:
+        if policy.channels and channel_id not in policy.channels:
+            continue
+        if policy.priorities and priority not in policy.priorities:
+            continue
+        return policy
+    return None
+
+
+def compute_dues(policies: Sequence[SlaPolicy], hours: BusinessHours, facts: TicketFacts) -> Dues:
+    """Due times of every target that is still running for this ticket."""
+    policy = match_policy(policies, channel_id=facts.channel_id, priority=facts.priority)
+    if policy is None:
+        return Dues(policy=None)
+    calendar = calendar_for(policy.business_hours, hours)
+    if facts.resolved:
+        return Dues(policy=policy.name, business_hours=policy.business_hours)
+    return Dues(
+        policy=policy.name,
+        first_response=_first_response_due(policy, calendar, facts),
+        next_response=_next_response_due(policy, calendar, facts),
+        resolution=_due(calendar, facts.created_at, policy.resolution, facts.pauses),
+        business_hours=policy.business_hours,
+    )
+
+
+def _due(
+    calendar: Calendar, start: datetime, target: timedelta | None, pauses: Sequence[Pause]
+) -> datetime | None:
+    return None if target is None else due_at(calendar, start, target, pauses)
+
+
+def _first_response_due(
+    policy: SlaPolicy, calendar: Calendar, facts: TicketFacts
+) -> datetime | None:
+    if facts.first_response_at is not None:
+        return None
+    return _due(calendar, facts.created_at, policy.first_response, facts.pauses)
+
+
+def _next_response_due(
+    policy: SlaPolicy, calendar: Calendar, facts: TicketFacts
+) -> datetime | None:
+    """After the first response, each customer message waits for the next agent reply."""
+    waiting_since = facts.last_customer_message_at
+    if facts.first_response_at is None or waiting_since is None:
+        return None
+    if facts.last_agent_message_at is not None and facts.last_agent_message_at >= waiting_since:
+        return None
+    return _due(calendar, waiting_since, policy.next_response, facts.pauses)
+
+
+def describe_due(name: str, due: datetime, *, now: datetime, business_hours: bool) -> str:
+    """`first response due in 1h 20m (business hours)` or `... overdue by 5m`."""
+    remaining = due - now
+    kind = " (business hours)" if business_hours else ""
+    if remaining < timedelta(0):
+        return f"{name} {format_remaining(remaining)}{kind}"
+    return f"{name} due in {format_remaining(remaining)}{kind}"

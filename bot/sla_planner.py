@@ -1,0 +1,77 @@
+"""Keeps each ticket's SLA due times and pauses current, inside the caller's transaction."""
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.clock import Clock
+from bot.config import DeskConfig
+from bot.sla import BREACHING_SOON, Dues, TicketFacts, compute_dues, describe_due
+from store import workflow as work
+from store.models import Ticket, TicketStatus
+
+CLOSED = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+
+
+class SlaPlanner:
+    """Recomputes due times whenever a ticket changes (state, priority, messages)."""
+
+    def __init__(self, desk: DeskConfig, clock: Clock) -> None:
+        self._desk = desk
+        self._clock = clock
+
+    def refresh(self, session: Session, ticket: Ticket) -> Dues:
+        """Sync the pause with the state, then store fresh due times on the ticket."""
+        assert ticket.id is not None
+        pauses = work.pauses_of(session, ticket_id=ticket.id)
+        paused = bool(pauses) and pauses[-1][1] is None
+        now = self._clock()
+        if ticket.status == TicketStatus.PENDING and not paused:
+            work.start_pause(session, ticket_id=ticket.id, at=now)
+            pauses.append((now, None))
+        elif ticket.status != TicketStatus.PENDING and paused:
+            work.end_pause(session, ticket_id=ticket.id, at=now)
+            pauses[-1] = (pauses[-1][0], now)
+        dues = self.dues(ticket, pauses)
+        ticket.sla_policy = dues.policy
+        ticket.first_response_due_at = dues.first_response
+        ticket.next_response_due_at = dues.next_response
+        ticket.resolution_due_at = dues.resolution
+        session.add(ticket)
+        session.flush()
+        return dues
+
+    def dues(self, ticket: Ticket, pauses: list[tuple[datetime, datetime | None]]) -> Dues:
+        """Due times for the ticket as it stands."""
+        facts = TicketFacts(
+            channel_id=ticket.channel_id,
+            priority=ticket.priority,
+            created_at=ticket.created_at,
+            first_response_at=ticket.first_response_at,
+            last_customer_message_at=ticket.last_customer_message_at,
+            last_agent_message_at=ticket.last_agent_message_at,
+            resolved=ticket.status in CLOSED,
+            pauses=pauses,
+        )
+        return compute_dues(self._desk.sla_policies, self._desk.business_hours, facts)
+
+    def describe(self, ticket: Ticket) -> list[str]:
+        """Lines like `first response due in 1h 20m (business hours)` for `show`."""
+        policy = next((p for p in self._desk.sla_policies if p.name == ticket.sla_policy), None)
+        if policy is None:
+            return []
+        now = self._clock()
+        named = [
+            ("first response", ticket.first_response_due_at),
+            ("next response", ticket.next_response_due_at),
+            ("resolution", ticket.resolution_due_at),
+        ]
+        return [
+            describe_due(name, due, now=now, business_hours=policy.business_hours)
+            for name, due in named
+            if due is not None
+        ]
+
+    def breaching_before(self) -> datetime:
+        """Tickets due before this moment are breaching or about to."""
+        return self._clock() + BREACHING_SOON

@@ -1,0 +1,223 @@
+"""Self-service: suggesting articles for new tickets, recording answers, learning, gaps.
+
+The matching itself lives in `knowledge/`; this service ties it to tickets: one
+suggestion per ticket, the customer's answer, the examples learned from resolutions, and
+the questions nothing answered (the articles to write next).
+"""
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import pairwise
+
+from rapidfuzz import fuzz, process
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from bot.clock import Clock
+from bot.config import Suggestions
+from bot.workflow import WorkflowError
+from knowledge.library import KnowledgeBase
+from knowledge.matcher import Match, detect_language, is_small_talk, suggest
+from store import suggestions as store
+from store import tickets as tickets_store
+from store.db import is_unique_violation, session_scope
+from store.models import Suggestion, SuggestionOutcome, Ticket
+
+logger = logging.getLogger(__name__)
+
+GAP_SIMILARITY = 60  # token-set similarity (0-100) above which two questions are one topic
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What to show a customer for their new ticket."""
+
+    matches: list[Match]
+    outcome: SuggestionOutcome
+
+
+@dataclass(frozen=True)
+class GapGroup:
+    """Similar unanswered questions: one article to write."""
+
+    sample: str
+    questions: list[str]
+    tickets: list[int]
+    customers: int
+    organizations: int
+
+
+class SuggestionService:
+    """Suggests articles once per ticket and learns from what solved tickets."""
+
+    def __init__(
+        self, engine: Engine, knowledge: KnowledgeBase, clock: Clock, settings: Suggestions
+    ) -> None:
+        self._engine = engine
+        self._knowledge = knowledge
+        self._clock = clock
+        self._settings = settings
+
+    @property
+    def knowledge(self) -> KnowledgeBase:
+        """The knowledge base suggestions come from."""
+        return self._knowledge
+
+    def load_examples(self) -> None:
+        """Give the matcher every example learned so far (at start and after learning)."""
+        with session_scope(self._engine) as session:
+            examples = store.examples_by_article(session)
+        self._knowledge.set_examples(examples)
+
+    def search(self, text: str, *, limit: int | None = None) -> list[Match]:
+        """Rank articles for an agent's search (no small-talk filter, no threshold)."""
+        return self._knowledge.matcher().search(text, limit=limit or max(self._settings.max, 5))
+
+    def offer(self, ticket: Ticket, question: str) -> Offer | None:
+        """Pick articles for a new ticket and record the offer; None if already offered."""
+        assert ticket.id is not None
+        if self._settings.max == 0:
+            return None
+        small_talk = is_small_talk(question)
+        matches = (
+            []
+            if small_talk
+            else suggest(
+                self._knowledge.matcher(),
+                question,
+                max_results=self._settings.max,
+                min_score=self._settings.min_score,
+            )
+        )
+        outcome = (
+            SuggestionOutcome.SKIPPED
+            if small_talk
+            else SuggestionOutcome.OFFERED
+            if matches
+            else SuggestionOutcome.NONE
+        )
+        record = Suggestion(
+            ticket_id=ticket.id,
+            question=question[:4000],
+            lang=detect_language(question),
+            article_ids=[match.article.id for match in matches],
+            top_score=matches[0].score if matches else None,
+            outcome=str(outcome),
+            offered_at=self._clock(),
+        )
+        try:
+            with session_scope(self._engine) as session:
+                store.add_suggestion(session, suggestion=record)
+        except IntegrityError as error:
+            if not is_unique_violation(error):
+                raise
+            return None  # another delivery of the same ticket already offered
+        return Offer(matches, outcome)
+
+    def attach_message(self, *, ticket_id: int, channel_id: str, ts: str) -> None:
+        """Remember where the suggestion was posted."""
+        with session_scope(self._engine) as session:
+            store.set_suggestion_message(session, ticket_id=ticket_id, channel_id=channel_id, ts=ts)
+
+    def decide(
+        self, *, ticket: Ticket, solved: bool, article_id: str | None, decided_by: str
+    ) -> Suggestion:
+        """Record "This solved it" or "I still need help"; learning from the former."""
+        assert ticket.id is not None
+        outcome = SuggestionOutcome.SOLVED if solved else SuggestionOutcome.NEED_HELP
+        now = self._clock()
+        with session_scope(self._engine) as session:
+            suggestion = store.suggestion_for(session, ticket_id=ticket.id)
+            if suggestion is None:
+                raise WorkflowError(f"No articles were suggested for #{ticket.number}.")
+            if solved and article_id not in suggestion.article_ids:
+                raise WorkflowError("That article was not one of the suggestions.")
+            changed = store.decide_suggestion(
+                session,
+                ticket_id=ticket.id,
+                outcome=outcome,
+                article_id=article_id,
+                decided_by=decided_by,
+                at=now,
+            )
+            if not changed:
+                raise WorkflowError("You already answered this suggestion. Thank you!")
+            if solved and article_id:
+                store.add_example(
+                    session,
+                    article_id=article_id,
+                    text=suggestion.question,
+                    source="customer_solved",
+                    ticket_id=ticket.id,
+                    at=now,
+                )
+            session.refresh(suggestion)
+        if solved:
+            self.load_examples()
+        return suggestion
+
+    def learn(self, *, ticket: Ticket, article_id: str) -> bool:
+        """An agent says this article answered the ticket: its question becomes an example."""
+        if self._knowledge.article(article_id) is None:
+            raise WorkflowError(f"There is no article `{article_id}`. Try `/kb search`.")
+        with session_scope(self._engine) as session:
+            root = tickets_store.find_message(
+                session, channel_id=ticket.channel_id, ts=ticket.root_ts
+            )
+            question = root.text if root is not None and root.text else ticket.subject
+            added = store.add_example(
+                session,
+                article_id=article_id,
+                text=question[:4000],
+                source="agent_answer",
+                ticket_id=ticket.id,
+                at=self._clock(),
+            )
+        self.load_examples()
+        return added
+
+    def gaps(self, *, workspace_id: str, since: datetime, until: datetime) -> list[GapGroup]:
+        """Unanswered questions of a period, grouped by similarity, biggest groups first."""
+        with session_scope(self._engine) as session:
+            rows = store.unanswered_questions(
+                session, workspace_id=workspace_id, since=since, until=until
+            )
+        return group_questions(rows)
+
+
+def _comparable(text: str) -> str:
+    # Token-set similarity needs words; CJK text has none, so compare character bigrams.
+    text = text.lower()
+    if _CJK.search(text):
+        chars = [c for c in text if not c.isspace()]
+        return " ".join(a + b for a, b in pairwise(chars))
+    return text
+
+
+def group_questions(rows: list[tuple[int, str, str, str]]) -> list[GapGroup]:
+    """Greedy single-pass clustering of (number, customer, org, question) rows."""
+    if not rows:
+        return []
+    texts = [_comparable(question) for _, _, _, question in rows]
+    similarity = process.cdist(texts, texts, scorer=fuzz.token_set_ratio, workers=-1)
+    unassigned = set(range(len(rows)))
+    groups: list[GapGroup] = []
+    for seed in range(len(rows)):
+        if seed not in unassigned:
+            continue
+        members = [i for i in sorted(unassigned) if similarity[seed][i] >= GAP_SIMILARITY]
+        unassigned.difference_update(members)
+        groups.append(
+            GapGroup(
+                sample=rows[seed][3],
+                questions=[rows[i][3] for i in members],
+                tickets=[rows[i][0] for i in members],
+                customers=len({rows[i][1] for i in members}),
+                organizations=len({rows[i][2] for i in members}),
+            )
+        )
+    groups.sort(key=lambda group: (-group.customers, -len(group.questions), group.tickets[0]))
+    return groups

@@ -1,0 +1,144 @@
+"""Self-service in Slack: article suggestions on new tickets, their buttons, and `/kb`."""
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.deps import Deps
+from bot.ranges import RANGE_HELP, parse_range
+from bot.workflow import WorkflowError
+from handlers.guard import Audience
+from handlers.kb_blocks import (
+    article_list_text,
+    gaps_blocks,
+    search_results_blocks,
+    suggestion_answered_blocks,
+    suggestion_blocks,
+)
+from handlers.mirror import post_to_triage_thread, refresh_mirror
+from knowledge.matcher import detect_language
+from store.models import Ticket
+
+logger = logging.getLogger(__name__)
+
+COMMANDS = ("/kb",)
+API_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral")
+KB_USAGE = (
+    "*`/kb` commands*:\n• `/kb search <text>` rank knowledge-base articles for a question\n"
+    f"• `/kb gaps [range]` unanswered questions grouped by topic (range: {RANGE_HELP}; "
+    "default 30d)"
+)
+
+
+def offer_suggestions(deps: Deps, ticket: Ticket, question: str) -> None:
+    """Post up to `suggestions.max` articles in a new ticket's thread, once per ticket."""
+    offer = deps.suggestions.offer(ticket, question)
+    if offer is None or not offer.matches or ticket.id is None:
+        return
+    lang = detect_language(question)
+    posted = deps.guard.post(
+        audience=Audience.CUSTOMER,
+        channel=ticket.channel_id,
+        thread_ts=ticket.root_ts,
+        text=article_list_text(offer.matches),
+        blocks=suggestion_blocks(ticket.number, offer.matches, lang),
+        unfurl_links=False,
+    )
+    if posted is not None:
+        deps.suggestions.attach_message(
+            ticket_id=ticket.id, channel_id=ticket.channel_id, ts=posted["ts"]
+        )
+
+
+def register(app: App, deps: Deps) -> None:
+    """The suggestion buttons and the `/kb` command."""
+
+    @app.action("kb_solved")
+    def on_solved(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        number_text, _, article_id = (action.get("value") or "").partition("|")
+        _answer(deps, body, number_text, article_id, solved=True)
+
+    @app.action("kb_need_help")
+    def on_need_help(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        _answer(deps, body, action.get("value") or "", None, solved=False)
+
+    @app.command("/kb")
+    def on_kb(ack: Ack, command: dict[str, Any]) -> None:
+        user_id = command["user_id"]
+        if not deps.people.is_agent(user_id):
+            ack(text="Only support agents can use `/kb`.")
+            return
+        verb, _, rest = (command.get("text") or "").strip().partition(" ")
+        verb = verb.lower()
+        if verb == "search" and rest.strip():
+            matches = deps.suggestions.search(rest.strip())
+            ack(text=f"{len(matches)} articles", blocks=search_results_blocks(rest, matches))
+        elif verb == "gaps":
+            try:
+                period = parse_range(
+                    rest or "30d", now=deps.clock(), timezone=deps.desk.business_hours.timezone
+                )
+            except ValueError as error:
+                ack(text=f"{error}\n\n{KB_USAGE}")
+                return
+            groups = deps.suggestions.gaps(
+                workspace_id=deps.people.identity.workspace_id,
+                since=period.start,
+                until=period.end,
+            )
+            ack(text=f"{len(groups)} gaps", blocks=gaps_blocks(period.label, groups))
+        else:
+            ack(
+                text=KB_USAGE
+                if verb in ("", "help")
+                else f"Unknown `/kb {verb[:40]}`.\n\n{KB_USAGE}"
+            )
+
+
+def _answer(
+    deps: Deps, body: dict[str, Any], number_text: str, article_id: str | None, *, solved: bool
+) -> None:
+    """A press on "This solved it" / "I still need help": only its customer or an agent."""
+    user_id = body["user"]["id"]
+    channel_id = (body.get("channel") or {}).get("id")
+    workspace = deps.people.identity.workspace_id
+    try:
+        if not number_text.isdigit():
+            raise WorkflowError("That button no longer points at a ticket.")
+        ticket = deps.workflow.find(workspace_id=workspace, number=int(number_text))
+        if user_id != ticket.customer_id and not deps.people.is_agent(user_id):
+            raise WorkflowError("Only the person who asked can answer this. Thanks!")
+        suggestion = deps.suggestions.decide(
+            ticket=ticket, solved=solved, article_id=article_id, decided_by=user_id
+        )
+        if solved and article_id:
+            change = deps.workflow.resolve_self_served(
+                workspace_id=workspace,
+                number=ticket.number,
+                actor_id=user_id,
+                article_id=article_id,
+            )
+            ticket = change.ticket
+    except WorkflowError as error:
+        if channel_id:
+            deps.guard.ephemeral(channel=channel_id, user=user_id, text=str(error))
+        return
+    matches_text = "\n".join(
+        f"• {article.title}"
+        for article_id_ in suggestion.article_ids
+        if (article := deps.suggestions.knowledge.article(article_id_)) is not None
+    )
+    if suggestion.channel_id and suggestion.message_ts:
+        deps.guard.update(
+            audience=Audience.CUSTOMER,
+            channel=suggestion.channel_id,
+            ts=suggestion.message_ts,
+            text=matches_text or "Suggested articles",
+            blocks=suggestion_answered_blocks(matches_text, suggestion.lang, solved=solved),
+        )
+    refresh_mirror(deps, ticket)
+    note = f"self-served with `{article_id}`" if solved else "still needs help after suggestions"
+    post_to_triage_thread(deps, ticket, f"<@{user_id}>: {note}")

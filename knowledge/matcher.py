@@ -1,0 +1,187 @@
+"""Rank knowledge-base articles for a customer's question.
+
+Two lexical signals are fused: BM25 over stemmed words, reported as coverage (the share
+of the question's IDF weight an article contains), and TF-IDF cosine over character
+3-5-grams (inflection, German compounds, Japanese without spaces). One absolute score,
+0..100, combines them (`score_of`); it both ranks articles and is what `min_score`
+compares with, so "nothing good enough" is a low score for every article.
+
+Articles in the customer's language come first when the knowledge base has any.
+`suggest` is the code path the bot (and `deskbot kb search`) uses.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from knowledge.articles import Article
+from knowledge.corpus import article_row, build_fields, query_terms, text_row
+from knowledge.index import Field
+from knowledge.language import detect_language, guess_language, is_small_talk
+
+__all__ = ["Match", "Matcher", "detect_language", "is_small_talk", "suggest"]
+
+
+@dataclass(frozen=True)
+class Match:
+    """One suggested article and its score (0..100, comparable to min_score)."""
+
+    article: Article
+    score: float
+
+
+@dataclass(frozen=True)
+class _Examples:
+    """Learned example questions: their own rows, weighed with the articles' statistics."""
+
+    words: Field
+    chars: Field
+    owner: np.ndarray  # article index of each example row
+    source: Mapping[str, tuple[str, ...]]
+
+
+# The score is a logistic function of the two signals, fitted once on public labelled
+# questions (pooled, not per dataset; see bench/kb_quality.py) to tell a right first
+# suggestion from a wrong or off-topic one. Its midpoint is set so that the default
+# min_score of 60 keeps most right answers and stays silent on >90% of unrelated
+# questions. Coverage above 2 (a word repeated in a short article) adds nothing more.
+COVERAGE_WEIGHT = 1.7
+COSINE_WEIGHT = 8.0
+MIDPOINT = 3.0
+MAX_COVERAGE = 2.0
+
+
+def score_of(coverage: np.ndarray, cosine: np.ndarray) -> np.ndarray:
+    """Scores 0..100 from BM25 coverage (share of the question's word weight an article
+    contains) and character n-gram cosine: about 15 for unrelated text, 60 for a good
+    match of a typical question, 99 for a near-repeat of a known question."""
+    z = COVERAGE_WEIGHT * np.minimum(coverage, MAX_COVERAGE) + COSINE_WEIGHT * cosine
+    return 100.0 / (1.0 + np.exp(MIDPOINT - z))
+
+
+class Matcher:
+    """An immutable index of articles; cheap to share between threads."""
+
+    def __init__(
+        self,
+        articles: Sequence[Article],
+        fields: tuple[Field, Field],
+        examples: _Examples | None = None,
+    ) -> None:
+        self._articles = tuple(articles)
+        self._words, self._chars = fields
+        self._examples = examples
+        self._langs = np.asarray([a.lang for a in self._articles], dtype=object)
+        self._languages = frozenset(a.lang for a in self._articles)
+        self._by_id = {a.id: i for i, a in enumerate(self._articles)}
+
+    @classmethod
+    def build(cls, articles: Sequence[Article]) -> "Matcher":
+        """Index the articles (and the example questions they list)."""
+        return cls(articles, build_fields([article_row(a) for a in articles]))
+
+    def __len__(self) -> int:
+        return len(self._articles)
+
+    @property
+    def articles(self) -> tuple[Article, ...]:
+        """The indexed articles, in input order."""
+        return self._articles
+
+    def get(self, article_id: str) -> Article | None:
+        """The article with this id, or None."""
+        index = self._by_id.get(article_id)
+        return None if index is None else self._articles[index]
+
+    def nbytes(self) -> int:
+        """Memory held by the index arrays (not the articles or term dictionaries)."""
+        return self._words.nbytes() + self._chars.nbytes()
+
+    def with_examples(self, examples: Mapping[str, Sequence[str]]) -> "Matcher":
+        """A matcher whose learned example questions are exactly `examples` (article id ->
+        questions; unknown ids are ignored). The article index is shared, not rebuilt: the
+        cost is proportional to the number of examples."""
+        owners: list[int] = []
+        rows = []
+        source: dict[str, tuple[str, ...]] = {}
+        for article_id, questions in examples.items():
+            index = self._by_id.get(article_id)
+            kept = tuple(q for q in questions if q and q.strip())
+            if index is None or not kept:
+                continue
+            source[article_id] = kept
+            for question in kept:
+                owners.append(index)
+                rows.append(text_row(question, self._articles[index].lang))
+        if not rows:
+            return Matcher(self._articles, (self._words, self._chars))
+        words, chars = build_fields(rows, base=(self._words, self._chars))
+        learned = _Examples(words, chars, np.asarray(owners, dtype=np.int64), source)
+        return Matcher(self._articles, (self._words, self._chars), learned)
+
+    @property
+    def examples(self) -> Mapping[str, tuple[str, ...]]:
+        """The learned example questions, per article id."""
+        return self._examples.source if self._examples is not None else {}
+
+    def _signals(self, text: str, lang: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per article: BM25 coverage and character cosine (best of article and examples)."""
+        stems, grams = query_terms(text, lang)
+        learned = self._examples
+        word_field = learned.words if learned else self._words
+        char_field = learned.chars if learned else self._chars
+        # The learned fields' tables include the articles' terms (and new ones), so one
+        # lookup serves both; article postings ignore the ids they do not have.
+        word_query, char_query = word_field.prepare(stems), char_field.prepare(grams)
+        coverage = self._words.scores(word_query)
+        cosine = self._chars.scores(char_query)
+        if learned is not None:
+            np.maximum.at(coverage, learned.owner, learned.words.scores(word_query))
+            np.maximum.at(cosine, learned.owner, learned.chars.scores(char_query))
+        return coverage, cosine
+
+    def search(
+        self, text: str, *, limit: int = 3, min_score: float = 0.0, lang: str | None = None
+    ) -> list[Match]:
+        """The best articles for a question, best first: at most `limit`, each scoring at
+        least `min_score` (and above 0), articles in the question's language first.
+        `lang` None detects the language from the text."""
+        if limit <= 0 or not self._articles or not text.strip():
+            return []
+        confident = True
+        if lang is None:
+            lang, confident = guess_language(text)
+        coverage, cosine = self._signals(text, lang)
+        scores = score_of(coverage, cosine)
+        related = (coverage > 0) | (cosine > 0)
+        if not related.any():
+            return []
+        if not confident or lang not in self._languages:
+            # No evidence of the language (or no article in it): the best match decides.
+            lang = self._articles[int(np.argmax(np.where(related, scores, -1.0)))].lang
+        eligible = related & (scores >= min_score)
+        same = eligible & (self._langs == lang)
+        chosen = _top(scores, same, limit)
+        if len(chosen) < limit:
+            chosen += _top(scores, eligible & ~same, limit - len(chosen))
+        return [Match(self._articles[i], round(float(scores[i]), 2)) for i in chosen]
+
+
+def _top(scores: np.ndarray, mask: np.ndarray, limit: int) -> list[int]:
+    """Indexes of the `limit` highest scores where mask is set, best first (ties: input
+    order, so results are stable)."""
+    candidates = np.flatnonzero(mask)
+    if len(candidates) > limit:
+        part = np.argpartition(-scores[candidates], limit - 1)[:limit]
+        candidates = candidates[part]
+    order = np.lexsort((candidates, -scores[candidates]))
+    return [int(i) for i in candidates[order]]
+
+
+def suggest(matcher: Matcher, text: str, *, max_results: int, min_score: float) -> list[Match]:
+    """The articles the bot suggests for a customer's message: none for greetings or
+    thanks, else up to `max_results` scoring at least `min_score`."""
+    if is_small_talk(text):
+        return []
+    return matcher.search(text, limit=max_results, min_score=min_score)

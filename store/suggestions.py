@@ -1,0 +1,133 @@
+"""Query functions for self-service suggestions and the examples the matcher learns from.
+
+All take a Session and keyword arguments, flush, and leave the commit to the caller.
+"""
+
+import hashlib
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from store.models import ArticleExample, Suggestion, SuggestionOutcome, Ticket
+
+
+def add_suggestion(session: Session, *, suggestion: Suggestion) -> Suggestion:
+    """Record the suggestion made for a ticket (one per ticket: a second one clashes)."""
+    session.add(suggestion)
+    session.flush()
+    return suggestion
+
+
+def suggestion_for(session: Session, *, ticket_id: int) -> Suggestion | None:
+    """The suggestion made for a ticket, if any."""
+    return session.exec(select(Suggestion).where(Suggestion.ticket_id == ticket_id)).first()
+
+
+def set_suggestion_message(session: Session, *, ticket_id: int, channel_id: str, ts: str) -> None:
+    """Remember where the suggestion was posted, to update it after a button press."""
+    session.execute(
+        update(Suggestion)
+        .where(col(Suggestion.ticket_id) == ticket_id)
+        .values(channel_id=channel_id, message_ts=ts)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+
+
+def decide_suggestion(
+    session: Session,
+    *,
+    ticket_id: int,
+    outcome: SuggestionOutcome,
+    article_id: str | None,
+    decided_by: str,
+    at: datetime,
+) -> bool:
+    """Record the customer's answer; False when it was already decided that way or solved.
+
+    A conditional update, so two presses racing decide once.
+    """
+    allowed = [str(SuggestionOutcome.OFFERED)]
+    if outcome is SuggestionOutcome.SOLVED:
+        allowed.append(str(SuggestionOutcome.NEED_HELP))  # it can still turn out to help
+    result = session.execute(
+        update(Suggestion)
+        .where(col(Suggestion.ticket_id) == ticket_id, col(Suggestion.outcome).in_(allowed))
+        .values(
+            outcome=str(outcome),
+            solved_article_id=article_id,
+            decided_by=decided_by,
+            decided_at=at,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def example_key(text: str) -> str:
+    """A stable key for an example's normalised text."""
+    normalised = " ".join(text.lower().split())
+    return hashlib.sha256(normalised.encode()).hexdigest()[:64]
+
+
+def add_example(
+    session: Session,
+    *,
+    article_id: str,
+    text: str,
+    source: str,
+    at: datetime,
+    ticket_id: int | None = None,
+) -> bool:
+    """Teach the matcher that `text` was answered by an article; False if already known."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    result = session.execute(
+        insert(ArticleExample)
+        .values(
+            article_id=article_id,
+            text=text,
+            text_key=example_key(text),
+            source=source,
+            ticket_id=ticket_id,
+            created_at=at,
+        )
+        .on_conflict_do_nothing(index_elements=["article_id", "text_key"])
+    )
+    session.flush()
+    return bool(result.rowcount)
+
+
+def examples_by_article(session: Session) -> dict[str, list[str]]:
+    """Every learned example, grouped by article id."""
+    grouped: dict[str, list[str]] = defaultdict(list)
+    rows = session.exec(
+        select(ArticleExample.article_id, ArticleExample.text).order_by(col(ArticleExample.id))
+    )
+    for article_id, text in rows:
+        grouped[article_id].append(text)
+    return dict(grouped)
+
+
+def unanswered_questions(
+    session: Session, *, workspace_id: str, since: datetime, until: datetime
+) -> list[tuple[int, str, str, str]]:
+    """(ticket number, customer, organization, question) of tickets the KB did not answer."""
+    statement = (
+        select(Ticket.number, Ticket.customer_id, Ticket.customer_team_id, Suggestion.question)
+        .join(Suggestion, col(Suggestion.ticket_id) == col(Ticket.id))
+        .where(
+            Ticket.workspace_id == workspace_id,
+            col(Suggestion.offered_at) >= since,
+            col(Suggestion.offered_at) < until,
+            col(Suggestion.outcome).in_(
+                [str(SuggestionOutcome.NONE), str(SuggestionOutcome.NEED_HELP)]
+            ),
+        )
+        .order_by(col(Ticket.number))
+    )
+    return [tuple(row) for row in session.exec(statement)]  # type: ignore[misc]
