@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from bot.config import ConfigError
 from bot.settings import Settings, load_settings
+from knowledge.cli import add_kb_parser, run_kb
 
 logger = logging.getLogger("deskbot")
 
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
 
     commands.add_parser("migrate", help="create or upgrade the database schema, then exit")
+    add_kb_parser(commands)
     commands.add_parser("check-config", help="validate deskbot.yaml and print the result")
     return parser
 
@@ -53,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"deskbot: {error}", file=sys.stderr)
         return 2
-    handlers = {"run": _run, "migrate": _migrate, "check-config": _check_config}
+    handlers = {"run": _run, "migrate": _migrate, "check-config": _check_config, "kb": _kb}
     return handlers[args.command](settings, args)
 
 
@@ -63,6 +65,16 @@ def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
     migrate(make_engine(settings.database_url))
     print(f"database is up to date ({_safe_url(settings.database_url)})")
     return 0
+
+
+def _kb(settings: Settings, args: argparse.Namespace) -> int:
+    desk = settings.desk
+    return run_kb(
+        args,
+        knowledge_dir=desk.knowledge_dir,
+        max_results=desk.suggestions.max,
+        min_score=desk.suggestions.min_score,
+    )
 
 
 def _check_config(settings: Settings, _args: argparse.Namespace) -> int:

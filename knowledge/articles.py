@@ -103,11 +103,10 @@ def make_article(record: Mapping[str, Any], where: str, *, strict: bool) -> Arti
 
 def split_examples(body: str) -> tuple[str, tuple[str, ...]]:
     """Split a trailing "Example questions" section (a bullet list) off a Markdown body."""
-    match = None
-    for match in _EXAMPLES_HEADING.finditer(body):
-        pass  # the last such heading
-    if match is None:
+    headings = list(_EXAMPLES_HEADING.finditer(body))
+    if not headings:
         return body.strip(), ()
+    match = headings[-1]  # the last such heading
     tail = body[match.end() :].splitlines()
     bullets = [_BULLET.match(line) for line in tail if line.strip()]
     if not bullets or not all(bullets):

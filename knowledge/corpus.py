@@ -8,9 +8,13 @@ proportional to the vocabulary, which is what makes 100k articles build in secon
 """
 
 import gc
+import logging
+import os
+import pickle
 from array import array
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -25,6 +29,11 @@ TITLE_WEIGHT = 2
 # is where the question-like text is, and it bounds the index size for long articles
 # (measured: no loss against the whole body). Words (BM25) cover the whole body.
 CHAR_BODY_CHARS = 300
+# From this many articles on, tokenizing runs on two cores (below, a second process's
+# start-up costs more than it saves).
+PARALLEL_MIN_ARTICLES = 20_000
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -39,13 +48,16 @@ class Row:
 
 def article_row(article: Article) -> Row:
     """The row of an article: title (twice), example questions, then the body."""
+    return _row(article.lang, article.title, article.examples, article.body)
+
+
+def _row(lang: str, title: str, examples: Sequence[str], body: str) -> Row:
     # One normalize call for the three parts (\x1f, the unit separator, survives it).
-    parts = normalize(f"{article.title}\x1f{'. '.join(article.examples)}\x1f{article.body}")
-    title, examples, body = parts.split("\x1f", 2)
-    head = index_words(title) * TITLE_WEIGHT + index_words(examples)
+    title, joined, body = normalize(f"{title}\x1f{'. '.join(examples)}\x1f{body}").split("\x1f", 2)
+    head = index_words(title) * TITLE_WEIGHT + index_words(joined)
     # Counting the words of the cut text counts a word the cut splits as a whole one.
     fitting = len(index_words(body[:CHAR_BODY_CHARS]))
-    return Row(article.lang, head + index_words(body), len(head) + fitting)
+    return Row(lang, head + index_words(body), len(head) + fitting)
 
 
 def text_row(text: str, lang: str) -> Row:
@@ -54,106 +66,186 @@ def text_row(text: str, lang: str) -> Row:
     return Row(lang, words, len(words))
 
 
+@dataclass
+class _Encoded:
+    """Rows as word ids: the distinct words (per-language vocabularies), and the word ids
+    of every row, for the word field and for the character field, row after row."""
+
+    vocabularies: dict[str, dict[str, int]] = field(default_factory=dict)
+    words: list[str] = field(default_factory=list)
+    word_langs: list[str] = field(default_factory=list)
+    occurrences: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    sizes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    char_occurrences: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    char_sizes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+
+@contextmanager
+def _without_gc() -> Iterator[None]:
+    """Pause the cyclic GC: a build makes millions of short-lived strings and lists, and
+    the collector would rescan them over and over (measured: a third of the build time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build_fields(
     rows: Iterable[Row], base: tuple[Field, Field] | None = None
 ) -> tuple[Field, Field]:
     """The (bm25, cosine) fields of the rows; with `base`, weighed by the base's statistics
     (learned examples are scored as if they were part of the knowledge base). Rows are
     consumed one at a time, so their word lists need not all be in memory at once."""
-    enabled = gc.isenabled()
-    gc.disable()  # millions of short-lived strings: the cyclic GC would rescan them often
+    with _without_gc():
+        return _fields(_encode(rows), base)
+
+
+def build_article_fields(articles: Sequence[Article]) -> tuple[Field, Field]:
+    """The fields of a knowledge base. Large ones are tokenized on two cores."""
+    with _without_gc():
+        if len(articles) >= PARALLEL_MIN_ARTICLES and (os.cpu_count() or 1) > 1:
+            encoded = _encode_in_parallel(articles)
+        else:
+            encoded = _encode(article_row(a) for a in articles)
+        return _fields(encoded, None)
+
+
+def _encode_in_parallel(articles: Sequence[Article]) -> _Encoded:
+    """Tokenize the last part of the articles in a helper process while this one does
+    the rest, then merge the vocabularies. Falls back to one process if that fails."""
+    from knowledge.worker import Helper
+
+    # The helper starts a fresh interpreter first (about half a second): give it less.
+    # It takes the end, so the merge walks its (smaller) vocabulary into ours.
+    split = len(articles) * 3 // 5
     try:
-        counts, char_counts, words, word_langs = _count_words(rows)
-        stems: list[str] = []
-        grams: list[str] = []
-        gram_sizes: list[int] = []
-        for lang in dict.fromkeys(word_langs):
-            chosen = [w for w, wl in zip(words, word_langs, strict=True) if wl == lang]
-            stems.extend(stems_per_word(chosen, lang))
-            for word in chosen:
-                pieces = char_ngrams(word)
-                grams.extend(pieces)
-                gram_sizes.append(len(pieces))
-        # stems_per_word and the loop above visit words grouped by language: reorder the
-        # word x term matrices' rows to match the word ids.
-        order = np.concatenate(
-            [np.flatnonzero(np.asarray(word_langs) == lang) for lang in dict.fromkeys(word_langs)]
-            or [np.zeros(0, np.int64)]
-        )
-        word_table, stem_ids = _table(stems, base[0].table if base else None)
-        char_table, gram_ids = _table(grams, base[1].table if base else None)
-        n_words = max(len(words), 1)
-        stem_matrix = _word_terms(order, np.ones(len(order), np.int64), stem_ids, n_words)
-        gram_matrix = _word_terms(order, np.asarray(gram_sizes, np.int64), gram_ids, n_words)
-        stem_matrix.resize(n_words, max(len(word_table), 1))
-        gram_matrix.resize(n_words, max(len(char_table), 1))
-        row_terms = counts @ stem_matrix
-        row_grams = char_counts @ gram_matrix
-        del counts, char_counts, stem_matrix, gram_matrix
-        if base is not None:
-            return base[0].extend(row_terms, word_table), base[1].extend(row_grams, char_table)
-        return (
-            Field.build("bm25", row_terms, word_table),
-            Field.build("cosine", row_grams, char_table),
-        )
-    finally:
-        if enabled:
-            gc.enable()
+        helper = Helper(articles[split:])
+    except OSError:
+        logger.warning("no indexing helper process; indexing on one core", exc_info=True)
+        return _encode(article_row(a) for a in articles)
+    mine = _encode(article_row(a) for a in articles[:split])
+    try:
+        theirs = helper.result()
+    except (RuntimeError, OSError, pickle.UnpicklingError, EOFError):
+        logger.warning("indexing helper failed; indexing its part here", exc_info=True)
+        theirs = _encode(article_row(a) for a in articles[split:])
+    return _merge(mine, theirs)
 
 
-def _count_words(
-    rows: Iterable[Row],
-) -> tuple[sp.csr_matrix, sp.csr_matrix, list[str], list[str]]:
-    """Row x word count matrices (all words; character-field words), the distinct words
-    (without language prefix) and each word's language."""
-    # A word is stemmed with its row's language: in a multilingual KB, words of every
-    # language but the first get a language prefix, so "die" (de) and "die" (en) differ.
-    vocabulary: dict[str, int] = {}
-    occurrences = array("q")
-    sizes = array("q")
-    heads = array("q")
-    row_starts = array("q")
-    row_langs: list[str] = []
-    first_lang: str | None = None
-    next_id = 0
+def encode_parts(items: Sequence[tuple[str, str, Sequence[str], str]]) -> _Encoded:
+    """Encode articles given as (lang, title, examples, body): the helper's work."""
+    with _without_gc():
+        return _encode(_row(*item) for item in items)
+
+
+def _encode(rows: Iterable[Row]) -> _Encoded:
+    """Number the words of the rows (a word is stemmed with its row's language, so "die"
+    in a German row and "die" in an English one are two words)."""
+    encoded = _Encoded()
+    vocabularies, words, word_langs = encoded.vocabularies, encoded.words, encoded.word_langs
+    occurrences, sizes = array("q"), array("q")
+    char_occurrences, char_sizes = array("q"), array("q")
     for row in rows:
-        first_lang = first_lang or row.lang
-        words = row.words
-        if row.lang != first_lang:
-            words = [f"{row.lang}\x1f{w}" for w in words]
-        # Each occurrence gets a fresh candidate id; setdefault keeps a known word's id.
-        # One C-level call per word: the only per-token Python work of the whole build.
-        occurrences.extend(
-            list(map(vocabulary.setdefault, words, range(next_id, next_id + len(words))))
-        )
-        row_starts.append(next_id)
-        row_langs.append(row.lang)
-        sizes.append(len(words))
-        heads.append(row.char_words)
-        next_id += len(words)
-    # Ids have gaps (unused candidates): renumber densely, in first-seen order.
-    used = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(vocabulary))
-    dense = np.zeros(max(next_id, 1), dtype=np.int32)
-    dense[used] = np.arange(len(used), dtype=np.int32)
-    ids = dense[np.frombuffer(occurrences, dtype=np.int64)] if next_id else dense[:0]
-    first_row = np.searchsorted(np.frombuffer(row_starts, np.int64), used, "right") - 1
-    word_langs = [row_langs[i] for i in first_row.tolist()]
-    words = [w.rsplit("\x1f", 1)[-1] if "\x1f" in w else w for w in vocabulary]
+        vocabulary = vocabularies.get(row.lang)
+        if vocabulary is None:
+            vocabulary = vocabularies[row.lang] = {}
+        # One C-level dict lookup per word occurrence: the only per-token Python work of
+        # the whole build. New words (rarer and rarer as the vocabulary fills) get ids here.
+        ids = list(map(vocabulary.get, row.words))
+        if None in ids:
+            for position, found in enumerate(ids):
+                if found is None:
+                    word = row.words[position]
+                    found = vocabulary.get(word)
+                    if found is None:
+                        found = vocabulary[word] = len(words)
+                        words.append(word)
+                        word_langs.append(row.lang)
+                    ids[position] = found
+        occurrences.extend(ids)
+        sizes.append(len(ids))
+        head = ids[: row.char_words]
+        char_occurrences.extend(head)
+        char_sizes.append(len(head))
+    encoded.occurrences = np.array(occurrences, dtype=np.int64)
+    encoded.sizes = np.array(sizes, dtype=np.int64)
+    encoded.char_occurrences = np.array(char_occurrences, dtype=np.int64)
+    encoded.char_sizes = np.array(char_sizes, dtype=np.int64)
+    return encoded
 
-    n_rows, n_words = len(row_langs), max(len(used), 1)
-    row_sizes = np.frombuffer(sizes, np.int64) if n_rows else np.zeros(0, np.int64)
-    indptr = np.concatenate([[0], np.cumsum(row_sizes)])
-    ones = np.ones(len(ids), dtype=np.float32)
-    counts = sp.csr_matrix((ones, ids, indptr), shape=(n_rows, n_words))
-    # The character field's words are a prefix of each row's words.
-    row_heads = np.minimum(np.frombuffer(heads, np.int64) if n_rows else row_sizes, row_sizes)
-    position = np.arange(len(ids)) - np.repeat(indptr[:-1], row_sizes)
-    in_head = position < np.repeat(row_heads, row_sizes)
-    char_indptr = np.concatenate([[0], np.cumsum(row_heads)])
-    char_counts = sp.csr_matrix(
-        (ones[in_head], ids[in_head], char_indptr), shape=(n_rows, n_words)
+
+def _merge(first: _Encoded, second: _Encoded) -> _Encoded:
+    """The rows of `first` then `second`, in `first`'s vocabulary (extended)."""
+    remap = np.zeros(max(len(second.words), 1), dtype=np.int64)
+    for lang, theirs in second.vocabularies.items():
+        ours = first.vocabularies.setdefault(lang, {})
+        for word, index in theirs.items():
+            found = ours.get(word)
+            if found is None:
+                found = ours[word] = len(first.words)
+                first.words.append(word)
+                first.word_langs.append(lang)
+            remap[index] = found
+    first.occurrences = np.concatenate([first.occurrences, remap[second.occurrences]])
+    first.sizes = np.concatenate([first.sizes, second.sizes])
+    first.char_occurrences = np.concatenate(
+        [first.char_occurrences, remap[second.char_occurrences]]
     )
-    return counts, char_counts, words, word_langs
+    first.char_sizes = np.concatenate([first.char_sizes, second.char_sizes])
+    return first
+
+
+def _count_matrices(encoded: _Encoded) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """Row x word count matrices: all words, and the character field's words."""
+    shape = (len(encoded.sizes), max(len(encoded.words), 1))
+
+    def matrix(occurrences: np.ndarray, sizes: np.ndarray) -> sp.csr_matrix:
+        # Repeated words stay repeated entries: the products below add them up.
+        indptr = np.concatenate([[0], np.cumsum(sizes)])
+        ones = np.ones(len(occurrences), dtype=np.float32)
+        return sp.csr_matrix((ones, occurrences.astype(np.int32), indptr), shape=shape)
+
+    return (
+        matrix(encoded.occurrences, encoded.sizes),
+        matrix(encoded.char_occurrences, encoded.char_sizes),
+    )
+
+
+def _fields(encoded: _Encoded, base: tuple[Field, Field] | None) -> tuple[Field, Field]:
+    """The two fields from encoded rows: (rows x words) @ (words x terms) per field."""
+    counts, char_counts = _count_matrices(encoded)
+    words, word_langs = encoded.words, encoded.word_langs
+    stems: list[str] = []
+    grams: list[str] = []
+    gram_sizes: list[int] = []
+    languages = list(dict.fromkeys(word_langs))
+    for lang in languages:
+        chosen = [w for w, wl in zip(words, word_langs, strict=True) if wl == lang]
+        stems.extend(stems_per_word(chosen, lang))
+        for word in chosen:
+            pieces = char_ngrams(word)
+            grams.extend(pieces)
+            gram_sizes.append(len(pieces))
+    # Words were visited grouped by language: `order` maps that back to word ids.
+    langs = np.asarray(word_langs, dtype=object)
+    order = np.concatenate([np.flatnonzero(langs == lang) for lang in languages] or [[]])
+    order = order.astype(np.int64)
+    word_table, stem_ids = _table(stems, base[0].table if base else None)
+    char_table, gram_ids = _table(grams, base[1].table if base else None)
+    n_words = max(len(words), 1)
+    stem_matrix = _word_terms(order, np.ones(len(order), np.int64), stem_ids, n_words)
+    gram_matrix = _word_terms(order, np.asarray(gram_sizes, np.int64), gram_ids, n_words)
+    stem_matrix.resize(n_words, max(len(word_table), 1))
+    gram_matrix.resize(n_words, max(len(char_table), 1))
+    row_terms = counts @ stem_matrix
+    row_grams = char_counts @ gram_matrix
+    del counts, char_counts, stem_matrix, gram_matrix
+    if base is not None:
+        return base[0].extend(row_terms, word_table), base[1].extend(row_grams, char_table)
+    return Field.build("bm25", row_terms, word_table), Field.build("cosine", row_grams, char_table)
 
 
 def _table(terms: list[str], parent: TermTable | None) -> tuple[TermTable, np.ndarray]:

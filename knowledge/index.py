@@ -3,7 +3,7 @@
 A `Field` is one signal over a set of rows (articles, or learned example questions):
 - "bm25": BM25 over stemmed words (CJK as character bigrams); a query's scores are divided
   by its total IDF, so 1.0 means "every query word found, once".
-- "cosine": TF-IDF over character 3-5-grams, rows L2-normalized; scores are cosines (0..1).
+- "cosine": TF-IDF over character trigrams, rows L2-normalized; scores are cosines (0..1).
 
 Built for 100k+ articles in seconds: each text is tokenized once, the distinct words are
 stemmed and cut into n-grams once each, and the row x term matrices are products of a
@@ -22,14 +22,11 @@ K1 = 1.2
 B = 0.75
 
 
-def _row_sums(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
-    """Sum of each CSR row's values (0 for empty rows)."""
-    sizes = np.diff(indptr)
-    sums = np.zeros(len(sizes), dtype=np.float64)
-    filled = sizes > 0
-    if filled.any():
-        sums[filled] = np.add.reduceat(values, indptr[:-1][filled], dtype=np.float64)
-    return sums
+def _row_sums(matrix: sp.csr_matrix, values: np.ndarray) -> np.ndarray:
+    """Sum of each row's `values` (aligned with matrix.data), by a sparse matrix-vector
+    product: one C pass, no sorting, no temporary the size of the data."""
+    rows = sp.csr_matrix((values, matrix.indices, matrix.indptr), shape=matrix.shape)
+    return rows @ np.ones(matrix.shape[1], dtype=values.dtype)
 
 
 def term_hashes(terms: Sequence[str]) -> np.ndarray:
@@ -65,8 +62,8 @@ class TermTable:
         return table, ids.astype(np.int32)
 
     def __len__(self) -> int:
-        return len(self.keys) + (len(self.parent) if self.parent is not None else 0) + len(
-            self.extra
+        return (
+            len(self.keys) + (len(self.parent) if self.parent is not None else 0) + len(self.extra)
         )
 
     def lookup(self, hashes: np.ndarray) -> np.ndarray:
@@ -120,7 +117,8 @@ class Field:
             # Smoothed IDF (+1): n-grams found in every article still count a little.
             idf = np.log((1 + n_rows) / (1 + df)) + 1
             unknown = math.log(1 + n_rows) + 1
-        avg_length = float(counts.sum()) / n_rows if n_rows else 1.0
+        # (data.sum(), not counts.sum(): that sorts the indices of the whole matrix first)
+        avg_length = float(counts.data.sum(dtype=np.float64)) / n_rows if n_rows else 1.0
         field = cls(kind, table, idf.astype(np.float32), unknown, max(avg_length, 1e-9))
         field._fill(counts)
         return field
@@ -146,14 +144,14 @@ class Field:
         tf = counts.data
         idf = self._idf_of(counts.indices)
         if self.kind == "bm25":
-            lengths = _row_sums(tf, counts.indptr)
+            lengths = _row_sums(counts, tf)
             norm = np.repeat(
                 (K1 * (1 - B + B * lengths / self.avg_length)).astype(np.float32), row_sizes
             )
             counts.data = idf * tf * np.float32(K1 + 1) / (tf + norm)
         else:
             tf *= idf
-            norms = np.sqrt(_row_sums(tf * tf, counts.indptr))
+            norms = np.sqrt(_row_sums(counts, tf * tf))
             tf /= np.repeat(np.maximum(norms, 1e-9).astype(np.float32), row_sizes)
         # CSR -> CSC is the transpose into postings; it also sorts each term's rows.
         by_term = counts.tocsc()

@@ -24,7 +24,8 @@ _COMMON_WORDS = {
     "ich mein meine meinen meinem mich mir du dein sie ihr ihre wir unser es wie was wann wo "
     "warum wer welche welcher kann können könnte kannst muss soll sollte nicht kein keine ja "
     "nein bitte hilfe habe hat haben gibt mit von zu zum zur für auf aus bei nach über unter "
-    "vor in im ins an am um bis ohne durch so auch noch schon nur aber wenn dass sich doch mal jetzt heute morgen gestern "
+    "vor in im ins an am um bis ohne durch so auch noch schon nur aber wenn dass sich doch mal "
+    "jetzt heute morgen gestern "
     "alle alles diese dieser dieses neue neuen zeige finde spiele",
     "fr": "le la les un une des et ou est sont je mon ma mes moi vous votre nous il elle on ce "
     "cette que qui quoi comment quand où pourquoi pour avec dans sur par pas ne plus peut "
@@ -127,7 +128,51 @@ beaucoup muchas
 _SMALL_TALK_WORDS = frozenset(_SMALL_TALK.split())
 _FILLER_WORDS = frozenset(_FILLER.split())
 _JAPANESE_SMALL_TALK = sorted(
-    ["ありがとうございました", "ありがとうございます", "ありがとう", "どうもありがとう", "どうも", "すみません", "こんにちは", "こんばんは", "おはようございます", "おはよう", "よろしくお願いします", "よろしくおねがいします", "よろしく", "お疲れ様です", "お疲れさまです", "おつかれさまです", "了解しました", "了解です", "了解", "承知しました", "わかりました", "分かりました", "はい", "いいえ", "大丈夫です", "助かりました", "助かります", "感謝します", "さようなら", "またね", "失礼します", "本当に", "ほんとうに", "皆さん", "みなさん", "早速", "ご対応", "対応", "丁寧な", "謝谢", "谢谢", "你好", "好的"],
+    [
+        "ありがとうございました",
+        "ありがとうございます",
+        "ありがとう",
+        "どうもありがとう",
+        "どうも",
+        "すみません",
+        "こんにちは",
+        "こんばんは",
+        "おはようございます",
+        "おはよう",
+        "よろしくお願いします",
+        "よろしくおねがいします",
+        "よろしく",
+        "お疲れ様です",
+        "お疲れさまです",
+        "おつかれさまです",
+        "了解しました",
+        "了解です",
+        "了解",
+        "承知しました",
+        "わかりました",
+        "分かりました",
+        "はい",
+        "いいえ",
+        "大丈夫です",
+        "助かりました",
+        "助かります",
+        "感謝します",
+        "さようなら",
+        "またね",
+        "失礼します",
+        "本当に",
+        "ほんとうに",
+        "皆さん",
+        "みなさん",
+        "早速",
+        "ご対応",
+        "対応",
+        "丁寧な",
+        "謝谢",
+        "谢谢",
+        "你好",
+        "好的",
+    ],
     key=len,
     reverse=True,
 )

@@ -1,8 +1,10 @@
 """The knowledge base the bot serves from: articles on disk plus learned examples.
 
-Thread-safe. It rescans the article folder at most every `check_every` (by the injected
-clock) and rebuilds the matcher when a file was added, changed or removed, so edited
-articles are picked up without a restart.
+Thread-safe. At most every `check_every` (by the injected clock) it compares the size and
+modification time of every article file with the last scan and rebuilds the matcher when
+a file was added, changed or removed, so edited articles are picked up without a restart.
+A reload builds the new matcher while the old one keeps answering; a broken article file
+keeps the last good knowledge base in service and is logged once per change.
 """
 
 import logging
@@ -11,30 +13,31 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from knowledge.articles import Article, load_markdown_dir
+from knowledge.articles import Article, ArticleError, load_markdown_dir, markdown_files
 from knowledge.matcher import Matcher
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_ARTICLES = Path(__file__).parent / "articles"
+DEFAULT_ARTICLES = Path(__file__).resolve().parent / "articles"
 Fingerprint = tuple[tuple[str, int, int], ...]
 
 
-def _fingerprint(folder: Path) -> Fingerprint:
-    """Name, size and mtime of every article file: cheap change detection."""
+def fingerprint(folder: Path) -> Fingerprint:
+    """Path, size and mtime of every article file: cheap change detection."""
     if not folder.is_dir():
         return ()
-    return tuple(
-        sorted(
-            (str(path), stat.st_size, stat.st_mtime_ns)
-            for path in folder.rglob("*.md")
-            if (stat := path.stat())
-        )
-    )
+    found = []
+    for path in markdown_files(folder):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue  # removed between listing and stat: the next scan sees it gone
+        found.append((str(path), stat.st_size, stat.st_mtime_ns))
+    return tuple(found)
 
 
 class KnowledgeBase:
-    """Holds the current matcher; reloads articles when their files change."""
+    """Holds the current matcher; reloads the articles when their files change."""
 
     def __init__(
         self,
@@ -46,10 +49,12 @@ class KnowledgeBase:
         self._folder = Path(folder) if folder is not None else DEFAULT_ARTICLES
         self._clock = clock
         self._check_every = check_every
-        self._lock = threading.Lock()
+        self._reload_lock = threading.Lock()  # one reload at a time
+        self._swap_lock = threading.Lock()  # base matcher + examples change together
         self._examples: dict[str, tuple[str, ...]] = {}
-        self._fingerprint: Fingerprint | None = None
+        self._seen: Fingerprint | None = None  # last scan, loaded or not
         self._checked_at: datetime | None = None
+        self._loaded = False
         self._base = Matcher.build([])
         self._matcher = self._base
 
@@ -61,16 +66,24 @@ class KnowledgeBase:
     def matcher(self) -> Matcher:
         """The matcher for the articles as they are now (reloading if files changed)."""
         now = self._clock()
-        with self._lock:
-            due = self._checked_at is None or now - self._checked_at >= self._check_every
-            if due:
-                self._checked_at = now
-                self._reload_if_changed()
-            return self._matcher
+        # The first load is waited for; later reloads happen in one caller's thread
+        # while everyone else keeps using the previous matcher.
+        if self._due(now) and self._reload_lock.acquire(blocking=not self._loaded):
+            try:
+                if self._due(now):
+                    self._reload_if_changed()
+                    # Only now: a reader arriving mid-load must not take it as done.
+                    self._checked_at = now
+            finally:
+                self._reload_lock.release()
+        return self._matcher
+
+    def _due(self, now: datetime) -> bool:
+        return self._checked_at is None or now - self._checked_at >= self._check_every
 
     def set_examples(self, examples: Mapping[str, Sequence[str]]) -> None:
-        """Replace the learned examples (question texts per article id)."""
-        with self._lock:
+        """Replace the learned example questions (question texts per article id)."""
+        with self._swap_lock:
             self._examples = {key: tuple(texts) for key, texts in examples.items()}
             self._matcher = self._base.with_examples(self._examples)
 
@@ -79,17 +92,22 @@ class KnowledgeBase:
         return self.matcher().get(article_id)
 
     def _reload_if_changed(self) -> None:
-        fingerprint = _fingerprint(self._folder)
-        if fingerprint == self._fingerprint:
+        scanned = fingerprint(self._folder)
+        if scanned == self._seen:
             return
+        self._seen = scanned
+        if not scanned and not self._folder.is_dir():
+            logger.warning("knowledge base folder %s does not exist: no articles", self._folder)
         try:
-            articles = load_markdown_dir(self._folder) if fingerprint else []
-        except ValueError:
+            articles = load_markdown_dir(self._folder) if scanned else []
+        except ArticleError as error:
             # A half-written or broken article must not take suggestions down: keep serving
             # the last good knowledge base and say which file is wrong.
-            logger.exception("knowledge base not reloaded from %s", self._folder)
+            logger.error("knowledge base not reloaded: %s", error)
             return
-        self._fingerprint = fingerprint
-        self._base = Matcher.build(articles)
-        self._matcher = self._base.with_examples(self._examples)
+        base = Matcher.build(articles)
+        with self._swap_lock:
+            self._base = base
+            self._matcher = base.with_examples(self._examples)
+        self._loaded = True
         logger.info("knowledge base loaded: %d articles from %s", len(articles), self._folder)

@@ -2,7 +2,7 @@
 
 Two lexical signals are fused: BM25 over stemmed words, reported as coverage (the share
 of the question's IDF weight an article contains), and TF-IDF cosine over character
-3-5-grams (inflection, German compounds, Japanese without spaces). One absolute score,
+trigrams (inflection, German compounds, Japanese without spaces). One absolute score,
 0..100, combines them (`score_of`); it both ranks articles and is what `min_score`
 compares with, so "nothing good enough" is a low score for every article.
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from knowledge.articles import Article
-from knowledge.corpus import article_row, build_fields, query_terms, text_row
+from knowledge.corpus import build_article_fields, build_fields, query_terms, text_row
 from knowledge.index import Field
 from knowledge.language import detect_language, guess_language, is_small_talk
 
@@ -46,15 +46,15 @@ class _Examples:
 # suggestion from a wrong or off-topic one. Its midpoint is set so that the default
 # min_score of 60 keeps most right answers and stays silent on >90% of unrelated
 # questions. Coverage above 2 (a word repeated in a short article) adds nothing more.
-COVERAGE_WEIGHT = 1.7
-COSINE_WEIGHT = 8.0
-MIDPOINT = 3.0
+COVERAGE_WEIGHT = 1.4
+COSINE_WEIGHT = 8.8
+MIDPOINT = 3.2
 MAX_COVERAGE = 2.0
 
 
 def score_of(coverage: np.ndarray, cosine: np.ndarray) -> np.ndarray:
     """Scores 0..100 from BM25 coverage (share of the question's word weight an article
-    contains) and character n-gram cosine: about 15 for unrelated text, 60 for a good
+    contains) and character n-gram cosine: about 10 for unrelated text, 60 for a good
     match of a typical question, 99 for a near-repeat of a known question."""
     z = COVERAGE_WEIGHT * np.minimum(coverage, MAX_COVERAGE) + COSINE_WEIGHT * cosine
     return 100.0 / (1.0 + np.exp(MIDPOINT - z))
@@ -79,7 +79,7 @@ class Matcher:
     @classmethod
     def build(cls, articles: Sequence[Article]) -> "Matcher":
         """Index the articles (and the example questions they list)."""
-        return cls(articles, build_fields([article_row(a) for a in articles]))
+        return cls(articles, build_article_fields(articles))
 
     def __len__(self) -> int:
         return len(self._articles)
@@ -158,7 +158,8 @@ class Matcher:
         if not related.any():
             return []
         if not confident or lang not in self._languages:
-            # No evidence of the language (or no article in it): the best match decides.
+            # No telling word or letter ("Passwort vergessen"), or no article in the
+            # customer's language: the best-scoring article's language decides.
             lang = self._articles[int(np.argmax(np.where(related, scores, -1.0)))].lang
         eligible = related & (scores >= min_score)
         same = eligible & (self._langs == lang)

@@ -11,20 +11,32 @@ from tests.support import RunningBot
 from tests.test_tickets import answer_text
 
 ARTICLES = {
-    "password-reset-en": ("en", "Reset your password",
-                          "Click 'Forgot password' on the sign-in page and follow the link we "
-                          "email you. The link expires after 30 minutes.\n\n"
-                          "- How do I reset my password?\n- I forgot my password"),
-    "password-reset-de": ("de", "Passwort zurücksetzen",
-                          "Klicken Sie auf der Anmeldeseite auf 'Passwort vergessen' und folgen "
-                          "Sie dem Link in der E-Mail.\n\n- Wie setze ich mein Passwort zurück?\n"
-                          "- Ich habe mein Passwort vergessen"),
-    "csv-export-en": ("en", "CSV export fails",
-                      "Exports larger than 50,000 rows run in the background; you get an email "
-                      "with a download link.\n\n- Export to CSV fails\n- My CSV export times out"),
-    "invoices-en": ("en", "Download invoices",
-                    "Admins find every invoice under Settings > Billing > Invoices.\n\n"
-                    "- Where are my invoices?\n- How do I download an invoice?"),
+    "password-reset-en": (
+        "en",
+        "Reset your password",
+        "Click 'Forgot password' on the sign-in page and follow the link we "
+        "email you. The link expires after 30 minutes.\n\n"
+        "- How do I reset my password?\n- I forgot my password",
+    ),
+    "password-reset-de": (
+        "de",
+        "Passwort zurücksetzen",
+        "Klicken Sie auf der Anmeldeseite auf 'Passwort vergessen' und folgen "
+        "Sie dem Link in der E-Mail.\n\n- Wie setze ich mein Passwort zurück?\n"
+        "- Ich habe mein Passwort vergessen",
+    ),
+    "csv-export-en": (
+        "en",
+        "CSV export fails",
+        "Exports larger than 50,000 rows run in the background; you get an email "
+        "with a download link.\n\n- Export to CSV fails\n- My CSV export times out",
+    ),
+    "invoices-en": (
+        "en",
+        "Download invoices",
+        "Admins find every invoice under Settings > Billing > Invoices.\n\n"
+        "- Where are my invoices?\n- How do I download an invoice?",
+    ),
 }
 
 
@@ -61,13 +73,18 @@ def suggestion_post(fake, root_ts: str) -> dict | None:
 
 
 def buttons(message: dict) -> list[tuple[str, str]]:
-    return [(e["action_id"], e.get("value", "")) for b in message["blocks"]
-            if b["type"] == "actions" for e in b["elements"]]
+    return [
+        (e["action_id"], e.get("value", ""))
+        for b in message["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    ]
 
 
 def press(bot: RunningBot, message: dict, action_id: str, value: str, user: str) -> None:
-    payload = bot.driver.block_action_payload(action_id, value, user=user, channel=HELP,
-                                              message_ts=message["ts"])
+    payload = bot.driver.block_action_payload(
+        action_id, value, user=user, channel=HELP, message_ts=message["ts"]
+    )
     assert bot.driver.action(payload).status == 200
     bot.drain()
 
@@ -182,3 +199,26 @@ def test_kb_gaps_groups_unanswered_questions(bot):
     assert body.index("2×") < body.index("1×")  # biggest group first
     bad = bot.driver.command("/kb", "gaps someday", user=AGENT, channel=TRIAGE)
     assert "is not a range" in bad.body
+
+
+@pytest.mark.parametrize(
+    ("question", "article"),
+    [
+        ("I forgot my password and can't log in", "password-reset-en"),
+        ("Ich habe mein Passwort vergessen", "password-reset-de"),
+        ("パスワードを忘れてしまいました", "password-reset-ja"),
+    ],
+)
+def test_shipped_knowledge_base_answers_in_three_languages(deskbot, fake, question, article):
+    root = ask(deskbot, question)
+    post = suggestion_post(fake, root)
+    assert post is not None
+    assert buttons(post)[0] == ("kb_solved", f"1|{article}")
+
+
+def test_deskbot_kb_command_line_uses_the_configured_kb(workdir, kb_dir, capsys):
+    from bot.cli import main
+
+    (workdir / "deskbot.yaml").write_text(f"knowledge_dir: {kb_dir}\n")
+    assert main(["kb", "search", "where can I download my invoice"]) == 0
+    assert "invoices-en" in capsys.readouterr().out.splitlines()[0]
