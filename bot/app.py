@@ -29,6 +29,18 @@ class SetupError(Exception):
     """deskbot cannot start: a required setting is missing or Slack refused the token."""
 
 
+def check_credentials(settings: Settings) -> None:
+    """Fail early, with directions, when the Slack credentials are missing."""
+    where = "See README.md, 'Create the Slack app and run it for real'."
+    if settings.slack_bot_token is None:
+        raise SetupError(f"SLACK_BOT_TOKEN is not set. {where}")
+    if settings.slack_signing_secret is None and not settings.socket_mode:
+        raise SetupError(
+            "SLACK_SIGNING_SECRET is not set (needed over HTTP; set SLACK_APP_TOKEN instead "
+            f"to connect over Socket Mode). {where}"
+        )
+
+
 def create_app(
     settings: Settings,
     *,
@@ -38,11 +50,9 @@ def create_app(
     listener_executor: Executor | None = None,
 ) -> App:
     """Build the deskbot Bolt app; nothing is served until a transport runs it."""
-    if settings.slack_signing_secret is None and not settings.socket_mode:
-        raise SetupError("SLACK_SIGNING_SECRET is required to serve Slack over HTTP")
     if client is None:
-        if settings.slack_bot_token is None:
-            raise SetupError("SLACK_BOT_TOKEN is required")
+        check_credentials(settings)
+        assert settings.slack_bot_token is not None
         client = build_web_client(
             settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
         )

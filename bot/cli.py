@@ -89,10 +89,15 @@ def _check_config(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.app import SetupError, create_app
+    from bot.app import SetupError, check_credentials, create_app
     from bot.web import HttpServer, make_wsgi_app
     from store.db import make_engine, migrate
 
+    try:
+        check_credentials(settings)
+    except SetupError as error:
+        print(f"deskbot: {error}", file=sys.stderr)
+        return 2
     engine = make_engine(settings.database_url)
     migrate(engine)
     logger.info("database ready (%s)", _safe_url(settings.database_url))

@@ -97,3 +97,10 @@ def test_settings_read_environment(workdir, monkeypatch):
     assert settings.socket_mode and settings.desk.triage_channel == "C0TRIAGE"
     assert settings.database_url == "postgresql://postgres@db/deskbot"
     assert "xapp-1" not in repr(settings)
+
+
+def test_run_without_slack_credentials_says_what_to_set(workdir, capsys):
+    assert main(["run", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "SLACK_BOT_TOKEN is not set" in err and "README" in err
+    assert not (workdir / "deskbot.db").exists()  # nothing created before the check
