@@ -178,31 +178,34 @@ class TicketWorkflow:
         self, *, workspace_id: str, number: int, actor_id: str, note: str | None = None
     ) -> Change:
         """Resolve a ticket, with an optional internal note."""
-
-        def do(session: Session, ticket: Ticket) -> Change:
-            if ticket.status in work.CLOSED_STATES:
-                return Change(
-                    ticket, f"#{ticket.number} is already {ticket.status}.", changed=False
-                )
-            now = self._clock()
-            work.update_ticket(
-                session,
-                ticket_id=_id(ticket),
-                at=now,
-                status=str(TicketStatus.RESOLVED),
-                resolved_at=now,
-            )
-            detail = {"note": _limited(note, NOTE_LIMIT, "note")} if note else {}
-            self._log(session, ticket, actor_id, "resolved", detail)
-            return Change(self._reload(session, ticket), f"#{ticket.number} is resolved.")
-
-        return self._change(workspace_id, number, do)
+        detail = {"note": _limited(note, NOTE_LIMIT, "note")} if note else {}
+        return self._resolve(
+            workspace_id, number, actor_id, action="resolved", detail=detail, done="is resolved"
+        )
 
     def resolve_self_served(
         self, *, workspace_id: str, number: int, actor_id: str, article_id: str
     ) -> Change:
         """The customer says an article solved it: resolved as deflected (self-served)."""
+        return self._resolve(
+            workspace_id,
+            number,
+            actor_id,
+            action="self_served",
+            detail={"article": article_id},
+            done="was self-served",
+        )
 
+    def _resolve(
+        self,
+        workspace_id: str,
+        number: int,
+        actor_id: str,
+        *,
+        action: str,
+        detail: dict[str, Any],
+        done: str,
+    ) -> Change:
         def do(session: Session, ticket: Ticket) -> Change:
             if ticket.status in work.CLOSED_STATES:
                 return Change(
@@ -216,8 +219,8 @@ class TicketWorkflow:
                 status=str(TicketStatus.RESOLVED),
                 resolved_at=now,
             )
-            self._log(session, ticket, actor_id, "self_served", {"article": article_id})
-            return Change(self._reload(session, ticket), f"#{ticket.number} was self-served.")
+            self._log(session, ticket, actor_id, action, detail)
+            return Change(self._reload(session, ticket), f"#{ticket.number} {done}.")
 
         return self._change(workspace_id, number, do)
 

@@ -32,7 +32,7 @@ def post_mirror(client: WebClient, deps: Deps, ticket: Ticket) -> None:
 
 
 def refresh_mirror(deps: Deps, ticket: Ticket) -> None:
-    """Update an existing card in place (a ticket without a card yet gets one later)."""
+    """Update an existing card in place (a ticket whose card failed to post has none)."""
     if ticket.triage_channel_id is None or ticket.triage_ts is None:
         return
     deps.guard.update(

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.intake import IncomingMessage, Outcome
 from bot.workflow import Change, WorkflowError
-from handlers.messages import files_of
+from handlers.messages import parse_message
 from handlers.mirror import post_mirror, refresh_mirror
 from store.models import Ticket
 
@@ -92,18 +92,5 @@ def _make_ticket(
 def _incoming(
     deps: Deps, channel_id: str, message: dict[str, Any], event_id: str | None
 ) -> IncomingMessage:
-    user_id = message["user"]
-    team = deps.people.team_of(user_id, hint=message.get("user_team") or message.get("team"))
-    return IncomingMessage(
-        workspace_id=deps.people.identity.workspace_id,
-        channel_id=channel_id,
-        ts=message["ts"],
-        thread_ts=message.get("thread_ts"),
-        user_id=user_id,
-        user_team_id=team,
-        text=message.get("text") or "",
-        files=files_of(message),
-        subtype=message.get("subtype"),
-        event_id=event_id,
-        author_is_agent=deps.people.is_agent(user_id, team_id=team),
-    )
+    # conversations.replies leaves the channel out of each message
+    return parse_message(deps, {**message, "channel": channel_id}, event_id)
