@@ -19,6 +19,7 @@ from sqlmodel import Session
 from bot.clock import Clock, ts_to_datetime
 from bot.sla_planner import SlaPlanner
 from bot.text import storable, subject_from
+from knowledge.language import is_small_talk
 from store import tickets as store
 from store.db import is_unique_violation, session_scope
 from store.models import AuthorRole, Message, Ticket, TicketStatus
@@ -55,6 +56,11 @@ class IncomingMessage:
     event_id: str | None = None
     subtype: str | None = None
     files: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def is_small_talk(self) -> bool:
+        """Only a greeting, thanks, "ok" or emoji: never a new question."""
+        return not self.files and is_small_talk(self.text)
 
     @property
     def is_reply(self) -> bool:
@@ -98,8 +104,8 @@ class IntakeService:
             self._record_event(session, incoming.event_id, "message")
             if incoming.is_reply:
                 return self._add_reply(session, incoming, hold_orphans=hold_orphans)
-            if incoming.author_is_agent:
-                return IntakeResult(Outcome.IGNORED)
+            if incoming.author_is_agent or incoming.is_small_talk:
+                return IntakeResult(Outcome.IGNORED)  # announcements, "hi", "thanks!"
             return self._open_ticket(session, incoming)
 
         return self._transaction(work)
@@ -256,6 +262,10 @@ class IntakeService:
         if incoming.author_is_agent:
             first = self._note_agent_reply(session, ticket, message)
             return IntakeResult(Outcome.REPLY, ticket, first_response=first)
+        if incoming.is_small_talk:
+            # "thanks!" after a fix is kept, but neither reopens the ticket nor asks for
+            # another response.
+            return IntakeResult(Outcome.REPLY, ticket)
         reopened = self._note_customer_reply(session, ticket, message)
         return IntakeResult(Outcome.REOPENED if reopened else Outcome.REPLY, ticket)
 

@@ -309,15 +309,16 @@ def test_bot_messages_never_become_tickets(deskbot, fake):
 def test_texts_are_stored_intact(deskbot):
     texts = {
         "long": "x" * 39_996 + " end",  # exactly 40,000: Slack's limit
-        "emoji": "🔥🔥🙏",
         "rtl": "הייצוא נכשל — لا يعمل التصدير",
         "cjk": "エクスポートが失敗します。导出失败。내보내기 실패",
         "combining": "e\u0301 Z\u0351\u0352 \u200d\u2063 👩‍👩‍👧",
     }
     for text in texts.values():
         ask(deskbot, text)
+    # An emoji-only message is no question (no ticket), but in a thread it is kept as is.
+    reply(deskbot, deskbot.ticket(1).root_ts, CUSTOMER, "🔥🔥🙏", team=ACME)
     stored = {m.text for m in deskbot.messages()}
-    assert stored == set(texts.values())
+    assert stored == {*texts.values(), "🔥🔥🙏"}
     assert deskbot.ticket(1).subject.endswith("…") and len(deskbot.ticket(1).subject) == 200
 
 
@@ -338,3 +339,23 @@ def test_file_only_message_becomes_ticket_with_file_metadata(deskbot):
         {"id": "F0LOG", "name": "error.log", "mimetype": "text/plain", "size": 2048}
     ]
     assert deskbot.ticket(1).subject == "(file: error.log)"
+
+
+def test_pleasantries_neither_open_nor_reopen_tickets(deskbot, fake):
+    for text in ("hi!", "Thanks a lot 🙏", "ok", "danke!", "ありがとうございます", "спасибо"):
+        ask(deskbot, text)
+    assert deskbot.tickets() == []
+
+    root = ask(deskbot, "Billing page is blank")
+    with deskbot.session() as session:
+        ticket = deskbot.ticket(1)
+        ticket.status = TicketStatus.RESOLVED
+        ticket.resolved_at = datetime(2020, 1, 1, tzinfo=UTC)
+        session.add(ticket)
+        session.commit()
+    reply(deskbot, root, CUSTOMER, "thanks a lot!", team=ACME)
+    ticket = deskbot.ticket(1)
+    assert ticket.status == TicketStatus.RESOLVED and ticket.reopen_count == 0
+    assert [m.text for m in deskbot.messages()][-1] == "thanks a lot!"  # still stored
+    reply(deskbot, root, CUSTOMER, "actually it broke again", team=ACME)
+    assert deskbot.ticket(1).status == TicketStatus.NEW
