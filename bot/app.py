@@ -2,6 +2,7 @@
 
 import logging
 from concurrent.futures import Executor
+from weakref import WeakKeyDictionary
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -14,15 +15,25 @@ from bot.intake import IntakeService
 from bot.people import Directory, Identity
 from bot.settings import Settings
 from bot.sla_planner import SlaPlanner
+from bot.sla_sweeper import SlaSweeper
 from bot.slack_client import build_web_client
 from bot.suggestions import SuggestionService
 from bot.workflow import TicketWorkflow
 from handlers import register_all
 from handlers.guard import LeakGuard
+from handlers.sla import send_digest
 from knowledge.library import KnowledgeBase
 from store.db import make_engine
 
 logger = logging.getLogger(__name__)
+
+
+_DEPS: "WeakKeyDictionary[App, Deps]" = WeakKeyDictionary()
+
+
+def deps_of(app: App) -> Deps:
+    """The services an app was built with (the CLI schedules the SLA sweep from them)."""
+    return _DEPS[app]
 
 
 class SetupError(Exception):
@@ -77,6 +88,7 @@ def create_app(
         fetch_group_members=lambda group_id: _group_members(client, group_id),
     )
     planner = SlaPlanner(settings.desk, clock)
+    guard = LeakGuard(client, clock, is_agent=people.is_agent)
     deps = Deps(
         settings=settings,
         desk=settings.desk,
@@ -91,8 +103,16 @@ def create_app(
             clock,
             settings.desk.suggestions,
         ),
-        guard=LeakGuard(client, clock),
+        guard=guard,
+        sweeper=SlaSweeper(
+            engine,
+            planner,
+            settings.desk,
+            clock,
+            send=lambda recipient, text: send_digest(guard, recipient, text),
+        ),
     )
+    _DEPS[app] = deps
     deps.suggestions.load_examples()
     register_all(app, deps)
     return app

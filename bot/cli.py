@@ -4,10 +4,15 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError
 from bot.settings import Settings, load_settings
 from knowledge.cli import add_kb_parser, run_kb
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from slack_bolt import App
 
 logger = logging.getLogger("deskbot")
 
@@ -106,6 +111,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     except SetupError as error:
         print(f"deskbot: {error}", file=sys.stderr)
         return 2
+    scheduler = _schedule_sla_sweep(app, settings)
     server = HttpServer(make_wsgi_app(app, engine), host=args.host, port=args.port)
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -119,7 +125,39 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         server.serve_forever()
     except KeyboardInterrupt:
         logger.info("stopping")
+    finally:
+        scheduler.shutdown(wait=False)
     return 0
+
+
+def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler":
+    """Sweep SLAs every `sla_sweep_seconds`; the database, not the scheduler, keeps it once."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from bot.app import deps_of
+
+    sweeper = deps_of(app).sweeper
+
+    def sweep() -> None:
+        try:
+            report = sweeper.sweep()
+        except Exception:  # the next sweep tries again; the job must survive
+            logger.exception("SLA sweep failed")
+            return
+        if report.planned or report.sent or report.failed:
+            logger.info("SLA sweep: %s", report)
+
+    scheduler = BackgroundScheduler()
+    scheduler.add_job(
+        sweep,
+        "interval",
+        seconds=settings.desk.sla_sweep_seconds,
+        max_instances=1,
+        coalesce=True,
+        id="sla-sweep",
+    )
+    scheduler.start()
+    return scheduler
 
 
 def _safe_url(url: str) -> str:

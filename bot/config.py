@@ -106,6 +106,13 @@ class SlaPolicy(_Section):
     business_hours: bool = False
 
 
+class Nudges(_Section):
+    """When the SLA sweep nudges people: a warning before a breach, then an escalation ladder."""
+
+    warn_at: float = Field(default=0.75, gt=0, lt=1)
+    escalate_after: list[Duration] = Field(default_factory=list)
+
+
 class Suggestions(_Section):
     """How many knowledge-base articles to suggest, and how good they must be."""
 
@@ -138,6 +145,7 @@ class DeskConfig(_Section):
     business_hours: BusinessHours = Field(default_factory=BusinessHours)
     sla_policies: list[SlaPolicy] = Field(default_factory=list)
     sla_sweep_seconds: int = Field(default=60, ge=5, le=3600)
+    nudges: Nudges = Field(default_factory=Nudges)
     suggestions: Suggestions = Field(default_factory=Suggestions)
     knowledge_dir: Path | None = None
     costs: Costs = Field(default_factory=Costs)

@@ -10,6 +10,7 @@ from bot.config import DeskConfig
 from bot.intake import IntakeService
 from bot.people import Directory
 from bot.settings import Settings
+from bot.sla_sweeper import SlaSweeper
 from bot.suggestions import SuggestionService
 from bot.workflow import TicketWorkflow
 
@@ -30,3 +31,4 @@ class Deps:
     workflow: TicketWorkflow
     suggestions: SuggestionService
     guard: "LeakGuard"
+    sweeper: SlaSweeper

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.business_time import Calendar, calendar_for, due_at, format_remaining
-from bot.config import BusinessHours, SlaPolicy
+from bot.config import BusinessHours, Nudges, SlaPolicy
 
 Pause = tuple[datetime, datetime | None]
 BREACHING_SOON = timedelta(hours=1)
@@ -27,6 +27,7 @@ class TicketFacts:
     last_agent_message_at: datetime | None
     resolved: bool
     pauses: Sequence[Pause] = ()
+    reopen_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -117,3 +118,57 @@ def describe_due(name: str, due: datetime, *, now: datetime, business_hours: boo
     if remaining < timedelta(0):
         return f"{name} {format_remaining(remaining)}{kind}"
     return f"{name} due in {format_remaining(remaining)}{kind}"
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A nudge or alert the sweep owes: which target, which level, for which cycle, when."""
+
+    target: str  # first_response | next_response | resolution
+    level: str  # warn | breach | escalate1, escalate2, ...
+    cycle: str  # distinguishes repeats: each customer wait, each reopening
+    at: datetime
+    due: datetime
+
+
+def _running_targets(
+    policy: SlaPolicy, facts: TicketFacts
+) -> list[tuple[str, str, datetime, timedelta]]:
+    """(target, cycle, start, duration) of every target whose clock runs."""
+    running: list[tuple[str, str, datetime, timedelta]] = []
+    if facts.resolved:
+        return running
+    if policy.first_response and facts.first_response_at is None:
+        running.append(("first_response", "0", facts.created_at, policy.first_response))
+    waiting = facts.last_customer_message_at
+    answered = (
+        facts.last_agent_message_at is not None
+        and waiting is not None
+        and (facts.last_agent_message_at >= waiting)
+    )
+    if policy.next_response and facts.first_response_at and waiting and not answered:
+        running.append(("next_response", waiting.isoformat(), waiting, policy.next_response))
+    if policy.resolution:
+        running.append(("resolution", str(facts.reopen_count), facts.created_at, policy.resolution))
+    return running
+
+
+def compute_alerts(
+    policies: Sequence[SlaPolicy], hours: BusinessHours, nudges: Nudges, facts: TicketFacts
+) -> list[Alert]:
+    """Every warning, breach and escalation of the ticket's running targets, by time."""
+    policy = match_policy(policies, channel_id=facts.channel_id, priority=facts.priority)
+    if policy is None:
+        return []
+    calendar = calendar_for(policy.business_hours, hours)
+    alerts: list[Alert] = []
+    for target, cycle, start, duration in _running_targets(policy, facts):
+        due = due_at(calendar, start, duration, facts.pauses)
+        warn = due_at(calendar, start, duration * nudges.warn_at, facts.pauses)
+        if due is None or warn is None:
+            continue  # paused: waiting on the customer
+        alerts.append(Alert(target, "warn", cycle, warn, due))
+        alerts.append(Alert(target, "breach", cycle, due, due))
+        for step, after in enumerate(nudges.escalate_after, start=1):
+            alerts.append(Alert(target, f"escalate{step}", cycle, due + after, due))
+    return sorted(alerts, key=lambda alert: alert.at)

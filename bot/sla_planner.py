@@ -6,7 +6,15 @@ from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.config import DeskConfig
-from bot.sla import BREACHING_SOON, Dues, TicketFacts, compute_dues, describe_due
+from bot.sla import (
+    BREACHING_SOON,
+    Alert,
+    Dues,
+    TicketFacts,
+    compute_alerts,
+    compute_dues,
+    describe_due,
+)
 from store import workflow as work
 from store.models import Ticket, TicketStatus
 
@@ -37,13 +45,39 @@ class SlaPlanner:
         ticket.first_response_due_at = dues.first_response
         ticket.next_response_due_at = dues.next_response
         ticket.resolution_due_at = dues.resolution
+        ticket.sla_alert_at = self.next_alert_at(ticket, pauses, after=ticket.sla_swept_until)
         session.add(ticket)
         session.flush()
         return dues
 
+    def alerts(self, ticket: Ticket, pauses: list[tuple[datetime, datetime | None]]) -> list[Alert]:
+        """Every nudge and alert the ticket's running targets call for."""
+        return compute_alerts(
+            self._desk.sla_policies,
+            self._desk.business_hours,
+            self._desk.nudges,
+            self._facts(ticket, pauses),
+        )
+
+    def next_alert_at(
+        self,
+        ticket: Ticket,
+        pauses: list[tuple[datetime, datetime | None]],
+        *,
+        after: datetime | None,
+    ) -> datetime | None:
+        """When the sweep must next look at the ticket (alerts at or before `after` are done)."""
+        times = [a.at for a in self.alerts(ticket, pauses) if after is None or a.at > after]
+        return min(times) if times else None
+
     def dues(self, ticket: Ticket, pauses: list[tuple[datetime, datetime | None]]) -> Dues:
         """Due times for the ticket as it stands."""
-        facts = TicketFacts(
+        return compute_dues(
+            self._desk.sla_policies, self._desk.business_hours, self._facts(ticket, pauses)
+        )
+
+    def _facts(self, ticket: Ticket, pauses: list[tuple[datetime, datetime | None]]) -> TicketFacts:
+        return TicketFacts(
             channel_id=ticket.channel_id,
             priority=ticket.priority,
             created_at=ticket.created_at,
@@ -52,8 +86,8 @@ class SlaPlanner:
             last_agent_message_at=ticket.last_agent_message_at,
             resolved=ticket.status in CLOSED,
             pauses=pauses,
+            reopen_count=ticket.reopen_count,
         )
-        return compute_dues(self._desk.sla_policies, self._desk.business_hours, facts)
 
     def describe(self, ticket: Ticket) -> list[str]:
         """Lines like `first response due in 1h 20m (business hours)` for `show`."""

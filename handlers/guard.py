@@ -9,6 +9,7 @@ cannot answer, it assumes the channel is shared: a missing note is better than a
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -34,9 +35,12 @@ class Audience(StrEnum):
 class LeakGuard:
     """Posts, updates and ephemerals, refusing internal content in shared channels."""
 
-    def __init__(self, client: WebClient, clock: Clock) -> None:
+    def __init__(
+        self, client: WebClient, clock: Clock, *, is_agent: Callable[[str], bool] | None = None
+    ) -> None:
         self._client = client
         self._clock = clock
+        self._is_agent = is_agent or (lambda _user: False)
         self._lock = threading.Lock()
         self._shared: dict[str, tuple[bool, datetime]] = {}
 
@@ -85,7 +89,18 @@ class LeakGuard:
         return self._client.chat_postEphemeral(channel=channel, user=user, text=text, **kwargs)
 
     def _allowed(self, audience: Audience, channel: str) -> bool:
+        if audience is Audience.INTERNAL and _is_user(channel):
+            # A direct message: internal content only ever goes to one of our agents.
+            if self._is_agent(channel):
+                return True
+            logger.warning("refused to DM internal content to non-agent %s", channel)
+            return False
         if audience is Audience.INTERNAL and self.is_shared(channel):
             logger.warning("refused to post internal content into shared channel %s", channel)
             return False
         return True
+
+
+def _is_user(channel: str) -> bool:
+    """Whether a post target is a user id (the post becomes a DM)."""
+    return channel[:1] in ("U", "W")

@@ -81,6 +81,8 @@ class Ticket(SQLModel, table=True):
     first_response_due_at: datetime | None = _utc(nullable=True, index=True)
     next_response_due_at: datetime | None = _utc(nullable=True, index=True)
     resolution_due_at: datetime | None = _utc(nullable=True, index=True)
+    sla_alert_at: datetime | None = _utc(nullable=True, index=True)
+    sla_swept_until: datetime | None = _utc(nullable=True)
 
 
 class Message(SQLModel, table=True):
@@ -221,3 +223,26 @@ class TicketPause(SQLModel, table=True):
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
     started_at: datetime = _utc()
     ended_at: datetime | None = _utc(nullable=True)
+
+
+class SlaNotification(SQLModel, table=True):
+    """One SLA nudge or alert, written before it is sent: the unique key makes it once."""
+
+    __tablename__ = "sla_notification"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "target", "level", "cycle", name="uq_sla_notification"),
+        Index("ix_sla_notification_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    target: str = Field(max_length=32)
+    level: str = Field(max_length=32)
+    cycle: str = Field(max_length=64)
+    recipient: str = Field(max_length=32)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime = _utc()
+    created_at: datetime = _utc()
+    sent_at: datetime | None = _utc(nullable=True)

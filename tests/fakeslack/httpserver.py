@@ -42,6 +42,9 @@ class HTTPServer(ThreadingHTTPServer):
     """Threaded HTTP server on 127.0.0.1:ephemeral that hands requests to a FakeSlack."""
 
     daemon_threads = True
+    # The default backlog of 5 refuses connections when a test fires many calls at once
+    # (urllib opens a new connection per call).
+    request_queue_size = 128
 
     def __init__(self, fake: FakeSlack) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)

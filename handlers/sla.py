@@ -1,0 +1,24 @@
+"""Delivering SLA digests through the leak guard (the sweep itself is `bot.sla_sweeper`)."""
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+
+from bot.sla_sweeper import Delivery
+from handlers.guard import Audience, LeakGuard
+
+logger = logging.getLogger(__name__)
+
+API_METHODS = ("chat.postMessage",)
+
+
+def send_digest(guard: LeakGuard, recipient: str, text: str) -> Delivery:
+    """Post one SLA digest: to an agent's DM, or the triage/leads channel; never a shared one."""
+    try:
+        posted = guard.post(
+            audience=Audience.INTERNAL, channel=recipient, text=text, unfurl_links=False
+        )
+    except SlackApiError:
+        logger.exception("SLA digest to %s failed; it will be retried", recipient)
+        return Delivery.FAILED
+    return Delivery.SENT if posted is not None else Delivery.REFUSED
