@@ -131,7 +131,8 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler":
-    """Sweep SLAs every `sla_sweep_seconds`; the database, not the scheduler, keeps it once."""
+    """Sweep SLAs every `sla_sweep_seconds` and tidy up hourly; the database, not the
+    scheduler, keeps everything once."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from bot.app import deps_of
@@ -147,6 +148,14 @@ def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler"
         if report.planned or report.sent or report.failed:
             logger.info("SLA sweep: %s", report)
 
+    def housekeeping() -> None:
+        try:
+            pruned = deps_of(app).intake.prune_event_keys()
+        except Exception:  # tried again next hour; the job must survive
+            logger.exception("housekeeping failed")
+            return
+        logger.info("housekeeping: forgot %d old event ids", pruned)
+
     scheduler = BackgroundScheduler()
     scheduler.add_job(
         sweep,
@@ -156,6 +165,7 @@ def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler"
         coalesce=True,
         id="sla-sweep",
     )
+    scheduler.add_job(housekeeping, "interval", hours=1, max_instances=1, coalesce=True)
     scheduler.start()
     return scheduler
 

@@ -8,7 +8,7 @@ one transaction; a unique-key clash means Slack redelivered something already st
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -25,6 +25,8 @@ from store.db import is_unique_violation, session_scope
 from store.models import AuthorRole, Message, Ticket, TicketStatus
 
 logger = logging.getLogger(__name__)
+# Messages stay unique by channel+ts forever; event ids only need to outlive Slack's retries.
+EVENT_KEY_RETENTION = timedelta(days=2)
 T = TypeVar("T")
 
 
@@ -192,6 +194,11 @@ class IntakeService:
             return IntakeResult(Outcome.DELETED, ticket)
 
         return self._transaction(work)
+
+    def prune_event_keys(self, *, keep: timedelta = EVENT_KEY_RETENTION) -> int:
+        """Drop redelivery keys older than `keep` (Slack retries for minutes, not days)."""
+        with session_scope(self._engine) as session:
+            return store.prune_events(session, received_before=self._clock() - keep)
 
     def attach_mirror(
         self, *, ticket_id: int, channel_id: str, ts: str, permalink: str | None

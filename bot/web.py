@@ -78,12 +78,14 @@ class HttpServer:
 
     def stop(self) -> None:
         """Stop serving, close open keep-alive connections, and release the port."""
-        # Close every channel (idle keep-alive ones too) on the loop's own thread, so the
-        # loop never selects on a descriptor another thread just closed.
+        # Worker threads first: a worker finishing a response wakes the loop through the
+        # trigger pipe, which must still be open when it does.
+        self._server.task_dispatcher.shutdown()
+        # Then close every channel (idle keep-alive ones too) on the loop's own thread, so
+        # the loop never selects on a descriptor another thread just closed.
         server_map = self._server._map
         if self._thread is not None and self._thread.is_alive():
             self._server.trigger.pull_trigger(lambda: wasyncore.close_all(server_map))
             self._thread.join(timeout=5)
         else:
             wasyncore.close_all(server_map)
-        self._server.task_dispatcher.shutdown()

@@ -6,7 +6,7 @@ All take a Session and keyword arguments, flush, and leave the commit to the cal
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -27,6 +27,15 @@ def record_event(
     """Remember an event id; a redelivery then fails the transaction on the primary key."""
     session.add(ProcessedEvent(event_id=event_id, event_type=event_type, received_at=received_at))
     session.flush()
+
+
+def prune_events(session: Session, *, received_before: datetime) -> int:
+    """Forget event ids older than Slack ever redelivers; return how many went."""
+    result = session.execute(
+        delete(ProcessedEvent).where(col(ProcessedEvent.received_at) < received_before)
+    )
+    session.flush()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def next_ticket_number(session: Session, *, workspace_id: str) -> int:

@@ -117,3 +117,20 @@ def test_rate_limited_calls_wait_for_retry_after_then_succeed(deskbot, fake):
     assert deskbot.sleeps[:2] == [7, 7]  # honoured Retry-After, through the injected sleep
     assert len(fake.messages(TRIAGE)) == 1
     assert deskbot.ticket(1).triage_ts is not None
+
+
+def test_old_event_ids_are_pruned_but_recent_ones_still_deduplicate(deskbot, clock):
+    from bot.app import deps_of
+
+    old = message_event(deskbot, "old question")
+    deskbot.driver.event(old, event_id="Ev0OLD1")
+    deskbot.drain()
+    clock.advance(days=3)
+    recent = message_event(deskbot, "recent question")
+    deskbot.driver.event(recent, event_id="Ev0NEW1")
+    deskbot.drain()
+    assert deps_of(deskbot.app).intake.prune_event_keys() == 1
+    deskbot.driver.event(recent, event_id="Ev0NEW1", retry_num=1)
+    deskbot.driver.event(old, event_id="Ev0OLD1", retry_num=9)  # channel+ts still unique
+    deskbot.drain()
+    assert len(deskbot.tickets()) == 2 and len(deskbot.messages()) == 2
