@@ -46,6 +46,16 @@ def reply(bot: RunningBot, root_ts: str, user: str, text: str, team: str = HOME,
     return response
 
 
+def mark_resolved(bot: RunningBot, number: int) -> None:
+    """Resolve a ticket directly in the database (the agent commands are tested elsewhere)."""
+    with bot.session() as session:
+        ticket = bot.ticket(number)
+        ticket.status = TicketStatus.RESOLVED
+        ticket.resolved_at = datetime(2020, 1, 1, tzinfo=UTC)
+        session.add(ticket)
+        session.commit()
+
+
 def test_customer_question_becomes_ticket_with_reaction_and_triage_mirror(deskbot, fake):
     ts = ask(deskbot, "Export to CSV fails with a 500 since this morning")
 
@@ -129,12 +139,7 @@ def test_bot_replies_never_count_as_first_response(deskbot):
 
 def test_customer_reply_reopens_resolved_ticket(deskbot, fake):
     root = ask(deskbot)
-    with deskbot.session() as session:
-        ticket = deskbot.ticket(1)
-        ticket.status = TicketStatus.RESOLVED
-        ticket.resolved_at = datetime(2020, 1, 1, tzinfo=UTC)
-        session.add(ticket)
-        session.commit()
+    mark_resolved(deskbot, 1)
 
     reply(deskbot, root, CUSTOMER, "It broke again", team=ACME)
 
@@ -347,12 +352,7 @@ def test_pleasantries_neither_open_nor_reopen_tickets(deskbot, fake):
     assert deskbot.tickets() == []
 
     root = ask(deskbot, "Billing page is blank")
-    with deskbot.session() as session:
-        ticket = deskbot.ticket(1)
-        ticket.status = TicketStatus.RESOLVED
-        ticket.resolved_at = datetime(2020, 1, 1, tzinfo=UTC)
-        session.add(ticket)
-        session.commit()
+    mark_resolved(deskbot, 1)
     reply(deskbot, root, CUSTOMER, "thanks a lot!", team=ACME)
     ticket = deskbot.ticket(1)
     assert ticket.status == TicketStatus.RESOLVED and ticket.reopen_count == 0

@@ -1,0 +1,65 @@
+"""What intake takes in and gives back: parsed messages, outcomes, results."""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from knowledge.language import is_small_talk
+from store.models import Ticket
+
+
+class Outcome(StrEnum):
+    """What intake did with an event."""
+
+    CREATED = "created"
+    REPLY = "reply"
+    REOPENED = "reopened"
+    EDITED = "edited"
+    DELETED = "deleted"
+    HELD = "held"  # a thread reply kept until its thread becomes a ticket
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """A human message as intake needs it, already parsed from the Slack event."""
+
+    workspace_id: str
+    channel_id: str
+    ts: str
+    user_id: str
+    user_team_id: str
+    text: str
+    author_is_agent: bool
+    thread_ts: str | None = None
+    event_id: str | None = None
+    subtype: str | None = None
+    files: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def is_small_talk(self) -> bool:
+        """Only a greeting, thanks, "ok" or emoji: never a new question."""
+        return not self.files and is_small_talk(self.text)
+
+    @property
+    def is_reply(self) -> bool:
+        """Whether the message is a reply inside a thread rather than a thread root."""
+        return self.thread_ts is not None and self.thread_ts != self.ts
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """The outcome, and the ticket as it stands after the change (detached)."""
+
+    outcome: Outcome
+    ticket: Ticket | None = None
+    first_response: bool = False
+
+    @property
+    def mirror_stale(self) -> bool:
+        """Whether the triage mirror no longer shows the truth."""
+        return self.ticket is not None and (
+            self.outcome in (Outcome.REOPENED, Outcome.EDITED, Outcome.DELETED)
+            or self.first_response
+        )
