@@ -31,7 +31,7 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.fakeslack import FakeSlack, SlackDriver  # noqa: E402
+from fakeslack import FakeSlack, SlackDriver  # noqa: E402
 
 SECRET = "bench-signing-secret"
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -246,3 +246,20 @@ class SlaNotification(SQLModel, table=True):
     next_attempt_at: datetime = _utc()
     created_at: datetime = _utc()
     sent_at: datetime | None = _utc(nullable=True)
+
+
+class CsatSurvey(SQLModel, table=True):
+    """A satisfaction survey asked in a resolved ticket's thread, and the customer's answer."""
+
+    __tablename__ = "csat_survey"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # One survey per ticket: a customer is never asked twice about the same question.
+    ticket_id: int = Field(foreign_key="ticket.id", unique=True)
+    customer_id: str = Field(max_length=32)
+    channel_id: str = Field(max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)  # the survey post
+    asked_at: datetime = _utc(index=True)
+    rating: int | None = None  # 1..5 stars once answered
+    comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    answered_at: datetime | None = _utc(nullable=True)

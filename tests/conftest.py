@@ -19,8 +19,8 @@ from bot.config import DeskConfig, parse_config
 from bot.settings import Settings
 from bot.slack_client import build_web_client
 from bot.web import HttpServer, make_wsgi_app
+from fakeslack import FakeSlack, SlackDriver
 from store.db import make_engine, migrate
-from tests.fakeslack import FakeSlack, SlackDriver
 from tests.support import SIGNING_SECRET, DrainableExecutor, MutableClock, RunningBot
 
 HOME = "T0HOME"

@@ -14,8 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.web import HttpServer
+from fakeslack import SlackDriver
 from store.models import Message, Ticket
-from tests.fakeslack import SlackDriver
 
 SIGNING_SECRET = "test-signing-secret"
 

@@ -18,10 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-try:
-    from tests.fakeslack import BoltHTTPServer, Call, FakeSlack, SlackDriver
-except ModuleNotFoundError:  # tests/ is not a package, so pytest put tests/ on sys.path
-    from fakeslack import BoltHTTPServer, Call, FakeSlack, SlackDriver
+from fakeslack import BoltHTTPServer, Call, FakeSlack, SlackDriver
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "slack"
 ROOT_TS = "1763900000.000100"

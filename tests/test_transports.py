@@ -16,9 +16,9 @@ from alembic.migration import MigrationContext
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from sqlmodel import Session, SQLModel, select
 
+from fakeslack import SlackDriver
 from store.models import Ticket
 from tests.conftest import ACME, CUSTOMER, DEFAULT_CONFIG, HELP, TRIAGE
-from tests.fakeslack import SlackDriver
 from tests.support import SIGNING_SECRET
 
 

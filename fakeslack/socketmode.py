@@ -58,7 +58,7 @@ class SocketModeServer:
     @staticmethod
     def _logger() -> logging.Logger:
         # websockets narrates every open/close at INFO; keep warnings and errors only.
-        logger = logging.getLogger("tests.fakeslack.socket")
+        logger = logging.getLogger("fakeslack.socket")
         logger.setLevel(logging.WARNING)
         return logger
 

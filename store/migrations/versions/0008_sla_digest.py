@@ -1,0 +1,24 @@
+"""SLA: the daily leads digest and anything the SLA sweep needs at scale.
+
+Reserved in the revision chain so features built side by side do not collide; it may be
+empty.
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-11-24
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0008"
+down_revision: str | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Nothing yet."""
+
+
+def downgrade() -> None:
+    """Nothing yet."""

@@ -1,0 +1,24 @@
+"""KPIs: indexes and tables the KPI aggregates need.
+
+Reserved in the revision chain so features built side by side do not collide; it may be
+empty.
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-11-24
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0009"
+down_revision: str | None = "0008"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Nothing yet."""
+
+
+def downgrade() -> None:
+    """Nothing yet."""
