@@ -1,5 +1,6 @@
 """`create_app`: builds the Bolt app with its database, Slack client, clock and listeners."""
 
+import hashlib
 import logging
 from concurrent.futures import Executor
 from weakref import WeakKeyDictionary
@@ -8,6 +9,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock, utc_now
 from bot.deps import Deps
@@ -21,9 +23,11 @@ from bot.suggestions import SuggestionService
 from bot.workflow import TicketWorkflow
 from handlers import register_all
 from handlers.guard import LeakGuard
+from handlers.inputs import DeskApp
 from handlers.sla import send_digest
 from knowledge.library import KnowledgeBase
-from store.db import make_engine
+from store.db import is_unique_violation, make_engine, session_scope
+from store.tickets import record_event
 
 logger = logging.getLogger(__name__)
 
@@ -69,13 +73,14 @@ def create_app(
         )
     engine = engine or make_engine(settings.database_url)
     identity = _identify(client)
-    app = App(
+    app = DeskApp(
         client=client,
         signing_secret=(
             settings.slack_signing_secret.get_secret_value()
             if settings.slack_signing_secret
             else "socket-mode-does-not-sign"
         ),
+        seen_before=lambda signature: _seen_before(engine, clock, signature),
         process_before_response=False,
         listener_executor=listener_executor,
         logger=logging.getLogger("deskbot.bolt"),
@@ -128,12 +133,28 @@ def _identify(client: WebClient) -> Identity:
     )
 
 
+def _seen_before(engine: Engine, clock: Clock, signature: str) -> bool:
+    """Remember a request signature; True if it was already remembered (a replay)."""
+    key = "sig:" + hashlib.sha256(signature.encode()).hexdigest()[:56]
+    try:
+        with session_scope(engine) as session:
+            record_event(session, event_id=key, event_type="signature", received_at=clock())
+    except IntegrityError as error:
+        if is_unique_violation(error):
+            return True
+        raise
+    return False
+
+
 def _user_team(client: WebClient, user_id: str) -> str | None:
     # A failed lookup must not lose the message: the caller falls back to our workspace.
     try:
         user = client.users_info(user=user_id).get("user") or {}
-    except SlackApiError:
-        logger.exception("users.info failed for %s", user_id)
+    except SlackApiError as error:
+        if error.response.get("error") == "user_not_found":
+            logger.warning("users.info: no user %s", user_id)
+        else:
+            logger.exception("users.info failed for %s", user_id)
         return None
     return user.get("team_id")
 
