@@ -67,6 +67,9 @@ class _Handler(BaseHTTPRequestHandler):
             status, headers, payload = fake.serve_api(
                 split.path[len("/api/") :], split.query, body, ctype, token
             )
+            if status == 0:  # a dropped connection: the client sees no answer at all
+                self.close_connection = True
+                return
             self._reply(status, headers, json.dumps(payload).encode(), "application/json")
         elif split.path.startswith("/respond/"):
             status, text = fake.serve_response_url(self.path, body, ctype)

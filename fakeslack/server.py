@@ -9,6 +9,7 @@ should assert is empty.
 from __future__ import annotations
 
 import copy
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +24,9 @@ from .socketmode import SocketModeServer
 from .state import ApiError, Call, Workspace
 
 _APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
+# Start-up calls: failing them only stops a process from starting, which tests nothing.
+_NEVER_FAILED = frozenset({"auth.test", "apps.connections.open"})
+DROP = 0  # a fault "status": the connection is closed with no answer (a timeout, to clients)
 
 
 class FakeSlack:
@@ -62,6 +66,12 @@ class FakeSlack:
         self._errors: list[str] = []
         self._responded: list[dict[str, Any]] = []
         self._faults: dict[str, list[tuple[int, int]]] = {}
+        self._chaos: tuple[float, random.Random, tuple[int, ...], int] = (
+            0.0,
+            random.Random(),
+            (),
+            1,
+        )
         self._socket = SocketModeServer(app_id=app_id, on_error=self._record_error)
         self._httpd: HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -194,6 +204,22 @@ class FakeSlack:
         with self._cond:
             self._faults.setdefault(method, []).extend([(status, retry_after)] * times)
 
+    def chaos(
+        self,
+        rate: float,
+        *,
+        seed: int = 0,
+        statuses: tuple[int, ...] = (429, 500, DROP),
+        retry_after: int = 1,
+    ) -> None:
+        """Fail a random `rate` of all Web API calls with one of `statuses`, from now on.
+
+        DROP closes the connection without an answer, as a network timeout looks to the
+        client. rate=0 turns chaos off. The seed makes a run's faults reproducible.
+        """
+        with self._cond:
+            self._chaos = (rate, random.Random(seed), statuses, retry_after)
+
     @property
     def calls(self) -> list[Call]:
         """Snapshot of every HTTP attempt, in arrival order (failed ones included)."""
@@ -240,6 +266,7 @@ class FakeSlack:
             self._errors.clear()
             self._responded.clear()
             self._faults.clear()
+            self._chaos = (0.0, random.Random(), (), 1)
         with self._ws.lock:
             self._ws.clear_activity()
         self._socket.reset()
@@ -333,7 +360,12 @@ class FakeSlack:
     def _take_fault(self, method: str) -> tuple[int, int] | None:
         with self._cond:
             queue = self._faults.get(method)
-            return queue.pop(0) if queue else None
+            if queue:
+                return queue.pop(0)
+            rate, rng, statuses, retry_after = self._chaos
+            if rate and method not in _NEVER_FAILED and rng.random() < rate:
+                return rng.choice(statuses), retry_after
+            return None
 
     def _check_token(self, method: str, token: str | None) -> ApiError | None:
         wanted = self.app_token if method in _APP_TOKEN_METHODS else self.bot_token
