@@ -263,3 +263,27 @@ class CsatSurvey(SQLModel, table=True):
     rating: int | None = None  # 1..5 stars once answered
     comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     answered_at: datetime | None = _utc(nullable=True)
+
+
+class SlaTarget(SQLModel, table=True):
+    """One SLA clock of a ticket and how it ended: what breach KPIs count.
+
+    The ticket's `*_due_at` columns only hold the targets still running; this row keeps the
+    due time that applied after the target is met, so breaches can be counted in SQL.
+    A target is breached when `met_at` is later than `due_at`, or it is still unmet after it.
+    """
+
+    __tablename__ = "sla_target"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "target", "cycle", name="uq_sla_target"),
+        Index("ix_sla_target_due", "target", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    target: str = Field(max_length=32)  # first_response | next_response | resolution
+    cycle: str = Field(max_length=64)  # which run of the clock (a reopen starts a new one)
+    policy: str = Field(max_length=100)
+    business_hours: bool = False
+    due_at: datetime = _utc()
+    met_at: datetime | None = _utc(nullable=True)
