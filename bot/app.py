@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 
 from bot.clock import Clock, utc_now
+from bot.csat import CsatService
 from bot.deps import Deps
 from bot.intake import IntakeService
 from bot.people import Directory, Identity
@@ -20,6 +21,7 @@ from bot.slack_client import build_web_client
 from bot.suggestions import SuggestionService
 from bot.workflow import TicketWorkflow
 from handlers import register_all
+from handlers.csat import post_survey
 from handlers.guard import LeakGuard
 from handlers.sla import send_digest
 from knowledge.library import KnowledgeBase
@@ -89,6 +91,13 @@ def create_app(
     )
     planner = SlaPlanner(settings.desk, clock)
     guard = LeakGuard(client, clock, is_agent=people.is_agent)
+    csat = CsatService(
+        engine,
+        clock,
+        settings.desk.csat,
+        is_agent=people.is_agent,
+        send=lambda survey, ticket: post_survey(guard, survey, ticket),
+    )
     deps = Deps(
         settings=settings,
         desk=settings.desk,
@@ -96,7 +105,7 @@ def create_app(
         clock=clock,
         people=people,
         intake=IntakeService(engine, clock, planner),
-        workflow=TicketWorkflow(engine, clock, planner),
+        workflow=TicketWorkflow(engine, clock, planner, observers=[csat.observe]),
         suggestions=SuggestionService(
             engine,
             KnowledgeBase(settings.desk.knowledge_dir, clock=clock),
@@ -111,6 +120,7 @@ def create_app(
             clock,
             send=lambda recipient, text: send_digest(guard, recipient, text),
         ),
+        csat=csat,
     )
     _DEPS[app] = deps
     deps.suggestions.load_examples()

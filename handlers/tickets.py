@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.workflow import Change, WorkflowError
+from handlers.csat import ask_after_resolve
 from handlers.home import publish_home
 from handlers.mirror import post_to_triage_thread, refresh_mirror
 from handlers.ticket_blocks import ticket_details_blocks, ticket_list_blocks
@@ -162,6 +163,8 @@ def _announce(deps: Deps, request: TicketCommand, change: Change, user_id: str) 
         )
     elif request.name in ("assign", "unassign", "resolve", "reopen", "pending"):
         post_to_triage_thread(deps, change.ticket, f"<@{user_id}>: {change.summary}")
+    if request.name == "resolve":
+        ask_after_resolve(deps, change.ticket)
 
 
 def _button_listener(deps: Deps, action_id: str) -> Callable[..., None]:
@@ -181,6 +184,8 @@ def _button_listener(deps: Deps, action_id: str) -> Callable[..., None]:
             return
         if change.changed:
             refresh_mirror(deps, change.ticket)
+            if action_id == "ticket_resolve":
+                ask_after_resolve(deps, change.ticket)
         if (body.get("view") or {}).get("type") == "home":
             publish_home(deps, client, user_id)
 
