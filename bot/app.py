@@ -14,6 +14,7 @@ from bot.csat import CsatService
 from bot.deps import Deps
 from bot.intake import IntakeService
 from bot.people import Directory, Identity
+from bot.routing import RoutingService
 from bot.settings import Settings
 from bot.sla_planner import SlaPlanner
 from bot.sla_sweeper import SlaSweeper
@@ -23,6 +24,7 @@ from bot.workflow import TicketWorkflow
 from handlers import register_all
 from handlers.csat import post_survey
 from handlers.guard import LeakGuard
+from handlers.routing import announce_routing
 from handlers.sla import send_digest
 from knowledge.library import KnowledgeBase
 from store.db import make_engine
@@ -98,6 +100,16 @@ def create_app(
         is_agent=people.is_agent,
         send=lambda survey, ticket: post_survey(guard, survey, ticket),
     )
+    routing = RoutingService(
+        engine,
+        clock,
+        settings.desk,
+        planner,
+        workspace_id=identity.workspace_id,
+        pool=people.agent_pool,
+        # `deps` is bound below, before anything can route a ticket.
+        announce=lambda notice: announce_routing(deps, notice),
+    )
     deps = Deps(
         settings=settings,
         desk=settings.desk,
@@ -105,7 +117,7 @@ def create_app(
         clock=clock,
         people=people,
         intake=IntakeService(engine, clock, planner),
-        workflow=TicketWorkflow(engine, clock, planner, observers=[csat.observe]),
+        workflow=TicketWorkflow(engine, clock, planner, observers=[csat.observe, routing.observe]),
         suggestions=SuggestionService(
             engine,
             KnowledgeBase(settings.desk.knowledge_dir, clock=clock),
@@ -121,6 +133,7 @@ def create_app(
             send=lambda recipient, text: send_digest(guard, recipient, text),
         ),
         csat=csat,
+        routing=routing,
     )
     _DEPS[app] = deps
     deps.suggestions.load_examples()

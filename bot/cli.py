@@ -131,8 +131,9 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler":
-    """Sweep SLAs every `sla_sweep_seconds` and tidy up hourly; the database, not the
-    scheduler, keeps everything once."""
+    """Sweep SLAs, claim timeouts, waiting tickets and late CSAT surveys every
+    `sla_sweep_seconds`, and tidy up hourly; the database, not the scheduler, keeps
+    everything once."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from bot.app import deps_of
@@ -147,6 +148,17 @@ def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler"
             return
         if report.planned or report.sent or report.failed:
             logger.info("SLA sweep: %s", report)
+
+    def desk_sweep() -> None:
+        deps = deps_of(app)
+        try:
+            routed = deps.routing.sweep()
+            surveys = deps.csat.retry_undelivered()
+        except Exception:  # the next sweep tries again; the job must survive
+            logger.exception("routing/CSAT sweep failed")
+            return
+        if routed.released or routed.assigned or surveys:
+            logger.info("routing sweep: %s; %d CSAT surveys posted late", routed, surveys)
 
     def housekeeping() -> None:
         try:
@@ -164,6 +176,14 @@ def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler"
         max_instances=1,
         coalesce=True,
         id="sla-sweep",
+    )
+    scheduler.add_job(
+        desk_sweep,
+        "interval",
+        seconds=settings.desk.sla_sweep_seconds,
+        max_instances=1,
+        coalesce=True,
+        id="routing-sweep",
     )
     scheduler.add_job(housekeeping, "interval", hours=1, max_instances=1, coalesce=True)
     scheduler.start()

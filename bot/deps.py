@@ -10,6 +10,7 @@ from bot.config import DeskConfig
 from bot.csat import CsatService
 from bot.intake import IntakeService
 from bot.people import Directory
+from bot.routing import RoutingService
 from bot.settings import Settings
 from bot.sla_sweeper import SlaSweeper
 from bot.suggestions import SuggestionService
@@ -34,3 +35,4 @@ class Deps:
     guard: "LeakGuard"
     sweeper: SlaSweeper
     csat: CsatService
+    routing: RoutingService

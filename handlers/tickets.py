@@ -12,6 +12,7 @@ from bot.workflow import Change, WorkflowError
 from handlers.csat import ask_after_resolve
 from handlers.home import publish_home
 from handlers.mirror import post_to_triage_thread, refresh_mirror
+from handlers.routing import availability_answer
 from handlers.ticket_blocks import ticket_details_blocks, ticket_list_blocks
 from handlers.ticket_commands import USAGE, TicketCommand, UsageError, parse_ticket_command
 
@@ -107,6 +108,8 @@ def _execute(
         tickets = flow.list_queue(workspace_id=workspace, name=request.argument, agent_id=user_id)
         blocks = ticket_list_blocks(request.argument, tickets)
         return {"text": f"{len(tickets)} tickets", "blocks": blocks}, None
+    if request.name in ("away", "back"):
+        return availability_answer(deps, request.name, request.argument, user_id), None
     assert request.number is not None
     number = request.number
     if request.name == "show":
