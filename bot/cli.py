@@ -90,6 +90,16 @@ def _check_config(settings: Settings, _args: argparse.Namespace) -> int:
     print(f"  triage channel:   {desk.triage_channel or '(none: no triage mirror)'}")
     print(f"  agents:           {len(desk.agents)} listed, usergroup {desk.agents_usergroup}")
     print(f"  SLA policies:     {len(desk.sla_policies)}")
+    routing = desk.routing
+    from bot.business_time import format_remaining
+
+    timeout = format_remaining(routing.claim_timeout) if routing.claim_timeout else "none"
+    print(
+        f"  routing:          {routing.mode}, {len(routing.channels)} channel overrides, "
+        f"claim timeout {timeout}"
+    )
+    sample = f"{desk.csat.sample_rate:.0%} of resolved tickets" if desk.csat.enabled else "off"
+    print(f"  CSAT surveys:     {sample}")
     return 0
 
 
