@@ -28,6 +28,7 @@ from handlers.csat_blocks import (
 )
 from handlers.guard import Audience, LeakGuard
 from handlers.mirror import post_to_triage_thread
+from knowledge.matcher import detect_language
 from store.models import CsatSurvey, Ticket
 
 logger = logging.getLogger(__name__)
@@ -43,13 +44,18 @@ def post_survey(guard: LeakGuard, survey: CsatSurvey, ticket: Ticket) -> str | N
             audience=Audience.CUSTOMER,
             channel=survey.channel_id,
             thread_ts=ticket.root_ts,
-            text=survey_text(),
-            blocks=survey_blocks(ticket.number),
+            text=survey_text(language_of(ticket)),
+            blocks=survey_blocks(ticket.number, language_of(ticket)),
         )
     except SlackApiError:
         logger.exception("CSAT survey for #%s not posted; the sweep tries again", ticket.number)
         return None
     return str(posted["ts"]) if posted is not None else None
+
+
+def language_of(ticket: Ticket) -> str:
+    """The customer's language, guessed from their question (the survey speaks it)."""
+    return detect_language(ticket.subject)
 
 
 def ask_after_resolve(deps: Deps, ticket: Ticket) -> None:
@@ -100,7 +106,9 @@ def register(app: App, deps: Deps) -> None:
         except CsatError as error:
             _tell(deps, body, user_id, str(error))
             return
-        view = comment_modal(answer.ticket.number, answer.survey.comment, COMMENT_LIMIT)
+        view = comment_modal(
+            answer.ticket.number, answer.survey.comment, COMMENT_LIMIT, language_of(answer.ticket)
+        )
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(COMMENT_VIEW)
@@ -136,12 +144,13 @@ def _show_thanks(deps: Deps, answer: Answer) -> None:
     survey = answer.survey
     if survey.message_ts is None or survey.rating is None:
         return
+    lang, commented = language_of(answer.ticket), bool(survey.comment)
     deps.guard.update(
         audience=Audience.CUSTOMER,
         channel=survey.channel_id,
         ts=survey.message_ts,
-        text=thanks_text(survey.rating),
-        blocks=thanks_blocks(answer.ticket.number, survey.rating, commented=bool(survey.comment)),
+        text=thanks_text(survey.rating, lang, commented=commented),
+        blocks=thanks_blocks(answer.ticket.number, survey.rating, lang, commented=commented),
     )
 
 

@@ -90,6 +90,8 @@ def _make_ticket(
     result = deps.intake.open_ticket_from_thread(root_in, replies, opened_by=user_id)
     if result.outcome is Outcome.CREATED and result.ticket is not None:
         post_mirror(client, deps, result.ticket)
+        if result.ticket.id is not None:
+            deps.routing.route_new(ticket_id=result.ticket.id)
 
 
 def _incoming(

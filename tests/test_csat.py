@@ -125,6 +125,16 @@ def test_customer_rates_changes_their_mind_and_the_survey_says_thanks(bot, fake,
     assert any("rated 2/5 (was 4)" in note for note in notes)
 
 
+def test_the_survey_speaks_the_customers_language(bot, fake):
+    root = open_ticket(bot, "Ich kann meine Rechnungen nicht herunterladen, die Seite ist leer")
+    ticket_cmd(bot, "resolve #1")
+    [survey] = surveys_in(fake, root)
+    assert "Ihre Anfrage ist erledigt" in survey["text"]
+    rate(bot, survey, 5)
+    update = fake.calls_to("chat.update")[-1].args
+    assert "5 von 5" in update["text"] and "Kommentar hinzufügen" in str(update["blocks"])
+
+
 def test_a_redelivered_press_changes_nothing(bot, fake):
     _root, survey = resolved_ticket(bot, fake)
     payload = rate(bot, survey, 5)
@@ -171,20 +181,33 @@ def test_the_customer_adds_a_comment_in_a_modal(bot, fake):
 
 
 def submit_comment(bot: RunningBot, text: str, user: str = CUSTOMER):
+    """Submit the comment modal, shaped like Slack's view_submission payload."""
     payload = {
         "type": "view_submission",
+        "enterprise": None,
         "team": {"id": HOME, "domain": "home"},
         "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": ACME},
         "api_app_id": "A0DESK",
         "token": "fake-verification-token",
-        "trigger_id": "1.2.3",
+        "trigger_id": "12345.98765.abcd",
         "view": {
-            "id": "V0001",
+            "id": "V000000001",
+            "team_id": HOME,
             "type": "modal",
+            "title": {"type": "plain_text", "text": "Your feedback", "emoji": True},
             "callback_id": "csat_comment_view",
             "private_metadata": "1",
+            "external_id": "",
             "state": {"values": {"comment": {"text": {"type": "plain_text_input", "value": text}}}},
+            "hash": "1.fakehash",
+            "root_view_id": "V000000001",
+            "previous_view_id": None,
+            "app_id": "A0DESK",
+            "app_installed_team_id": HOME,
+            "bot_id": "BBOT",
         },
+        "is_enterprise_install": False,
+        "response_urls": [],
     }
     response = bot.driver.action(payload)
     bot.drain()

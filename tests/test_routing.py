@@ -243,6 +243,36 @@ def test_an_agent_reply_keeps_the_claim(start_deskbot, fake, clock):
     assert bot.ticket(1).assignee_id == AGENT
 
 
+def test_pending_or_resolved_tickets_keep_their_holder(start_deskbot, fake, clock):
+    bot = start_deskbot({**QUIET, "routing": {"claim_timeout": "1h"}})
+    ask(bot, clock, "First problem")
+    ask(bot, clock, "Second problem")
+    ticket_cmd(bot, "claim #1", user=AGENT)
+    ticket_cmd(bot, "claim #2", user=AGENT)
+    ticket_cmd(bot, "pending #1", user=AGENT)
+    ticket_cmd(bot, "resolve #2", user=AGENT)
+    clock.advance(hours=2)
+    assert sweep(bot).released == 0
+    assert assignees(bot) == [AGENT, AGENT]
+
+
+def test_tickets_made_with_the_ticket_emoji_are_routed_too(start_deskbot, fake, clock):
+    bot = start_deskbot(routed())
+    ts = datetime_to_ts(clock.now)
+    fake.seed_message(HELP, ts, CUSTOMER, "Is the status page right?")
+    bot.driver.event(
+        {
+            "type": "reaction_added",
+            "user": AGENT2,
+            "reaction": "ticket",
+            "item": {"type": "message", "channel": HELP, "ts": ts},
+            "event_ts": bot.driver.next_ts(),
+        }
+    )
+    bot.drain()
+    assert assignees(bot) == [AGENT]
+
+
 def test_released_claim_is_routed_to_someone_else(start_deskbot, fake, clock):
     bot = start_deskbot(routed(claim_timeout="1h", agents=[AGENT, AGENT2]))
     ask(bot, clock)
