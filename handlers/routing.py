@@ -53,6 +53,16 @@ def availability_answer(deps: Deps, name: str, argument: str, user_id: str) -> d
     return {"text": _describe(deps, status)}
 
 
+def away_note(deps: Deps, agent_id: str) -> str:
+    """A warning for whoever hands a ticket to an agent who is away; empty if they are not."""
+    away = deps.routing.away_now()
+    if agent_id not in away:
+        return ""
+    until = away[agent_id]
+    when = f"until {slack_date(until)}" if until else "until they are back"
+    return f" Heads up: <@{agent_id}> is away {when}."
+
+
 def _describe(deps: Deps, status: Availability) -> str:
     if status.away:
         until = (

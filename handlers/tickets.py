@@ -12,7 +12,7 @@ from bot.workflow import Change, WorkflowError
 from handlers.csat import ask_after_resolve
 from handlers.home import publish_home
 from handlers.mirror import post_to_triage_thread, refresh_mirror
-from handlers.routing import availability_answer
+from handlers.routing import availability_answer, away_note
 from handlers.ticket_blocks import ticket_details_blocks, ticket_list_blocks
 from handlers.ticket_commands import USAGE, TicketCommand, UsageError, parse_ticket_command
 
@@ -154,6 +154,8 @@ def _execute(
         ),
     }
     change = operations[request.name]()
+    if request.name == "assign" and change.changed:
+        return {"text": change.summary + away_note(deps, request.argument)}, change
     return {"text": change.summary}, change
 
 

@@ -149,6 +149,15 @@ def test_away_until_is_read_strictly(start_deskbot, fake, clock):
     assert "You are away until" in answer
 
 
+def test_assigning_to_an_away_agent_warns(start_deskbot, fake, clock):
+    bot = start_deskbot(QUIET)
+    ask(bot, clock)
+    ticket_cmd(bot, "away", user=AGENT2)
+    answer = ticket_cmd(bot, f"assign #1 <@{AGENT2}>", user=AGENT)
+    assert f"is now <@{AGENT2}>'s" in answer and "is away until they are back" in answer
+    assert bot.ticket(1).assignee_id == AGENT2  # the human decides
+
+
 def test_away_tells_the_agent_what_they_still_hold(start_deskbot, fake, clock):
     bot = start_deskbot(QUIET)
     ask(bot, clock)
