@@ -40,6 +40,7 @@ class RoutingNotice:
     ticket: Ticket
     text: str
     assignee_id: str | None = None  # told in a DM when a ticket was routed to them
+    loud: bool = False  # also shown in the triage channel itself, not only the card's thread
 
 
 @dataclass(frozen=True)
@@ -258,7 +259,7 @@ class RoutingService:
         if self._routing.mode_for(ticket.channel_id) != "none":
             routed = self._assign(session, ticket, exclude=[agent])
         text += f" {routed[1]}" if routed else " It is back in the unassigned queue."
-        return RoutingNotice(ticket, text, assignee_id=routed[0] if routed else None)
+        return RoutingNotice(ticket, text, assignee_id=routed[0] if routed else None, loud=True)
 
     def _assign(
         self, session: Session, ticket: Ticket, *, exclude: Sequence[str]

@@ -26,7 +26,17 @@ def announce_routing(deps: Deps, notice: RoutingNotice) -> None:
     ticket = notice.ticket
     try:
         refresh_mirror(deps, ticket)
-        post_to_triage_thread(deps, ticket, notice.text)
+        if notice.loud and ticket.triage_channel_id and ticket.triage_ts:
+            # A released claim needs someone: say it in the channel, under the card.
+            deps.guard.post(
+                audience=Audience.INTERNAL,
+                channel=ticket.triage_channel_id,
+                thread_ts=ticket.triage_ts,
+                reply_broadcast=True,
+                text=notice.text,
+            )
+        else:
+            post_to_triage_thread(deps, ticket, notice.text)
         if notice.assignee_id:
             subject = escape(ticket.subject[:120])
             title = f"<{ticket.permalink}|{subject}>" if ticket.permalink else subject

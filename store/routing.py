@@ -4,8 +4,9 @@ All take a Session and keyword arguments, flush, and leave the commit to the cal
 Locks use `FOR UPDATE` on PostgreSQL (SQLite serialises writers) so replicas agree.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -16,7 +17,8 @@ from store.models import AgentAway, RoutingCursor, Ticket, TicketClaim, TicketSt
 LIVE = [str(TicketStatus.NEW), str(TicketStatus.OPEN), str(TicketStatus.PENDING)]
 
 
-def _insert(session: Session):  # type: ignore[no-untyped-def]
+def _insert(session: Session) -> Callable[..., Any]:
+    """The dialect's INSERT, which knows ON CONFLICT."""
     dialect = session.get_bind().dialect.name
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 

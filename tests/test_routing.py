@@ -234,6 +234,8 @@ def test_claim_without_reply_is_released_after_business_time(start_deskbot, fake
     assert released["from"] == AGENT and released["after"] == "2h"
     note = triage_notes(fake)[-1]
     assert f"<@{AGENT}>'s claim on #1 was released" in note and "unassigned queue" in note
+    posted = fake.calls_to("chat.postMessage")[-1].args
+    assert posted["thread_ts"] == ticket.triage_ts and posted["reply_broadcast"] in (True, "1")
     card = fake.calls_to("chat.update")[-1].args
     assert card["ts"] == ticket.triage_ts and "Assigned to" not in str(card["blocks"])
     assert sweep(bot).released == 0  # once
