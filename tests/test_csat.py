@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from bot.app import deps_of
 from bot.csat import is_sampled
-from store.models import Activity, CsatSurvey
+from store.models import Activity, CsatSurvey, Ticket
 from tests.conftest import ACME, AGENT, AGENT2, CUSTOMER, CUSTOMER2, HELP, HOME, TRIAGE
 from tests.support import MutableClock, RunningBot
 from tests.test_suggestions import kb_dir, press, suggestion_post  # noqa: F401  (fixture)
@@ -283,3 +283,15 @@ def test_a_survey_slack_refused_is_posted_by_the_sweep_once(bot, fake, clock: Mu
     assert csat.retry_undelivered() == 0
     [survey] = surveys_in(fake, root)
     assert survey_rows(bot)[0].message_ts == survey["ts"]
+
+
+@pytest.mark.parametrize("action", ["self_served", "auto_closed", "closed", "reopened"])
+def test_only_an_agents_resolve_plans_a_survey(bot, fake, action):
+    open_ticket(bot)
+    csat = deps_of(bot.app).csat
+    with bot.session() as session:
+        ticket = session.exec(select(Ticket)).one()
+        csat.observe(session, ticket, action, AGENT, {})
+        session.commit()
+    assert survey_rows(bot) == []
+    assert csat.deliver(ticket_id=ticket.id) is False
