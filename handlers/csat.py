@@ -109,7 +109,13 @@ def register(app: App, deps: Deps) -> None:
         view = comment_modal(
             answer.ticket.number, answer.survey.comment, COMMENT_LIMIT, language_of(answer.ticket)
         )
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+        except SlackApiError as error:
+            # Slack allows three seconds between the press and the form; on a slow day
+            # the customer can simply press again.
+            logger.warning("comment form for #%s not opened: %s", number_text, error)
+            _tell(deps, body, user_id, "Sorry, that took too long. Please press again.")
 
     @app.view(COMMENT_VIEW)
     def on_comment_sent(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

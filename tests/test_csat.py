@@ -295,3 +295,12 @@ def test_only_an_agents_resolve_plans_a_survey(bot, fake, action):
         session.commit()
     assert survey_rows(bot) == []
     assert csat.deliver(ticket_id=ticket.id) is False
+
+
+def test_a_form_slack_refuses_to_open_asks_to_press_again(bot, fake):
+    _root, survey = resolved_ticket(bot, fake)
+    rate(bot, survey, 4)
+    fake.fail_next("views.open", status=500, times=4)
+    bot.driver.block_action("csat_comment", "1", user=CUSTOMER, channel=HELP)
+    bot.drain()
+    assert "Please press again" in fake.ephemerals(HELP, CUSTOMER)[-1]["text"]
