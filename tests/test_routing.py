@@ -88,6 +88,18 @@ def two_replicas(start_deskbot, config: dict[str, Any]) -> tuple[RunningBot, Run
     return first, second
 
 
+def test_a_redelivered_message_is_routed_once(start_deskbot, fake, clock):
+    bot = start_deskbot(routed())
+    ts = datetime_to_ts(clock.now)
+    for _ in range(3):  # Slack delivers the same message again (new envelope, same ts)
+        bot.driver.message(channel=HELP, user=CUSTOMER, team=ACME, text="Export fails", ts=ts)
+        bot.drain()
+    clock.advance(seconds=1)
+    ask(bot, clock, "Another question")
+    assert assignees(bot) == [AGENT, AGENT2]
+    assert len(activity(bot, "auto_assigned")) == 2
+
+
 def test_round_robin_is_shared_by_replicas(start_deskbot, fake, clock):
     first, second = two_replicas(start_deskbot, routed())
     for n in range(6):
