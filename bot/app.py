@@ -12,9 +12,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock, utc_now
+from bot.csat import CsatService
 from bot.deps import Deps
 from bot.intake import IntakeService
 from bot.people import Directory, Identity
+from bot.routing import RoutingService
 from bot.settings import Settings
 from bot.sla_planner import SlaPlanner
 from bot.sla_sweeper import SlaSweeper
@@ -22,8 +24,10 @@ from bot.slack_client import build_web_client
 from bot.suggestions import SuggestionService
 from bot.workflow import TicketWorkflow
 from handlers import register_all
+from handlers.csat import post_survey
 from handlers.guard import LeakGuard
 from handlers.inputs import DeskApp
+from handlers.routing import announce_routing
 from handlers.sla import send_digest
 from knowledge.library import KnowledgeBase
 from store.db import is_unique_violation, make_engine, session_scope
@@ -94,6 +98,23 @@ def create_app(
     )
     planner = SlaPlanner(settings.desk, clock)
     guard = LeakGuard(client, clock, is_agent=people.is_agent)
+    csat = CsatService(
+        engine,
+        clock,
+        settings.desk.csat,
+        is_agent=people.is_agent,
+        send=lambda survey, ticket: post_survey(guard, survey, ticket),
+    )
+    routing = RoutingService(
+        engine,
+        clock,
+        settings.desk,
+        planner,
+        workspace_id=identity.workspace_id,
+        pool=people.agent_pool,
+        # `deps` is bound below, before anything can route a ticket.
+        announce=lambda notice: announce_routing(deps, notice),
+    )
     deps = Deps(
         settings=settings,
         desk=settings.desk,
@@ -101,7 +122,7 @@ def create_app(
         clock=clock,
         people=people,
         intake=IntakeService(engine, clock, planner),
-        workflow=TicketWorkflow(engine, clock, planner),
+        workflow=TicketWorkflow(engine, clock, planner, observers=[csat.observe, routing.observe]),
         suggestions=SuggestionService(
             engine,
             KnowledgeBase(settings.desk.knowledge_dir, clock=clock),
@@ -116,6 +137,8 @@ def create_app(
             clock,
             send=lambda recipient, text: send_digest(guard, recipient, text),
         ),
+        csat=csat,
+        routing=routing,
     )
     _DEPS[app] = deps
     deps.suggestions.load_examples()

@@ -90,6 +90,16 @@ def _check_config(settings: Settings, _args: argparse.Namespace) -> int:
     print(f"  triage channel:   {desk.triage_channel or '(none: no triage mirror)'}")
     print(f"  agents:           {len(desk.agents)} listed, usergroup {desk.agents_usergroup}")
     print(f"  SLA policies:     {len(desk.sla_policies)}")
+    routing = desk.routing
+    from bot.business_time import format_remaining
+
+    timeout = format_remaining(routing.claim_timeout) if routing.claim_timeout else "none"
+    print(
+        f"  routing:          {routing.mode}, {len(routing.channels)} channel overrides, "
+        f"claim timeout {timeout}"
+    )
+    sample = f"{desk.csat.sample_rate:.0%} of resolved tickets" if desk.csat.enabled else "off"
+    print(f"  CSAT surveys:     {sample}")
     return 0
 
 
@@ -131,8 +141,9 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler":
-    """Sweep SLAs every `sla_sweep_seconds` and tidy up hourly; the database, not the
-    scheduler, keeps everything once."""
+    """Sweep SLAs, claim timeouts, waiting tickets and late CSAT surveys every
+    `sla_sweep_seconds`, and tidy up hourly; the database, not the scheduler, keeps
+    everything once."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from bot.app import deps_of
@@ -147,6 +158,17 @@ def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler"
             return
         if report.planned or report.sent or report.failed:
             logger.info("SLA sweep: %s", report)
+
+    def desk_sweep() -> None:
+        deps = deps_of(app)
+        try:
+            routed = deps.routing.sweep()
+            surveys = deps.csat.retry_undelivered()
+        except Exception:  # the next sweep tries again; the job must survive
+            logger.exception("routing/CSAT sweep failed")
+            return
+        if routed.released or routed.assigned or surveys:
+            logger.info("routing sweep: %s; %d CSAT surveys posted late", routed, surveys)
 
     def housekeeping() -> None:
         try:
@@ -164,6 +186,14 @@ def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler"
         max_instances=1,
         coalesce=True,
         id="sla-sweep",
+    )
+    scheduler.add_job(
+        desk_sweep,
+        "interval",
+        seconds=settings.desk.sla_sweep_seconds,
+        max_instances=1,
+        coalesce=True,
+        id="routing-sweep",
     )
     scheduler.add_job(housekeeping, "interval", hours=1, max_instances=1, coalesce=True)
     scheduler.start()

@@ -7,8 +7,10 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
 from bot.config import DeskConfig
+from bot.csat import CsatService
 from bot.intake import IntakeService
 from bot.people import Directory
+from bot.routing import RoutingService
 from bot.settings import Settings
 from bot.sla_sweeper import SlaSweeper
 from bot.suggestions import SuggestionService
@@ -32,3 +34,5 @@ class Deps:
     suggestions: SuggestionService
     guard: "LeakGuard"
     sweeper: SlaSweeper
+    csat: CsatService
+    routing: RoutingService

@@ -7,9 +7,21 @@ Web API methods), so a test can hold `app_manifest.yaml` to exactly that.
 from slack_bolt import App
 
 from bot.deps import Deps
-from handlers import errors, guard, home, kb, messages, mirror, reactions, sla, tickets
+from handlers import (
+    csat,
+    errors,
+    guard,
+    home,
+    kb,
+    messages,
+    mirror,
+    reactions,
+    routing,
+    sla,
+    tickets,
+)
 
-FEATURES = (messages, tickets, reactions, home, kb, mirror, sla, guard, errors)
+FEATURES = (messages, tickets, reactions, home, kb, csat, routing, mirror, sla, guard, errors)
 
 
 def register_all(app: App, deps: Deps) -> None:

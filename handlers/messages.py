@@ -93,6 +93,8 @@ def _on_human_message(
     if result.outcome is Outcome.CREATED and result.ticket is not None:
         _acknowledge(deps, client, incoming)
         post_mirror(client, deps, result.ticket)
+        if result.ticket.id is not None:
+            deps.routing.route_new(ticket_id=result.ticket.id)
         offer_suggestions(deps, result.ticket, incoming.text)
     elif result.mirror_stale and result.ticket is not None:
         refresh_mirror(deps, result.ticket)

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.intake import IncomingMessage, Outcome
 from bot.workflow import Change, WorkflowError
+from handlers.csat import ask_after_resolve
 from handlers.messages import parse_message
 from handlers.mirror import post_mirror, refresh_mirror
 from store.models import Ticket
@@ -53,6 +54,8 @@ def register(app: App, deps: Deps) -> None:
             return
         if change.changed:
             refresh_mirror(deps, change.ticket)
+            if name == RESOLVE:
+                ask_after_resolve(deps, change.ticket)
 
 
 def _ticket_of(deps: Deps, channel_id: str, ts: str) -> Ticket | None:
@@ -87,6 +90,8 @@ def _make_ticket(
     result = deps.intake.open_ticket_from_thread(root_in, replies, opened_by=user_id)
     if result.outcome is Outcome.CREATED and result.ticket is not None:
         post_mirror(client, deps, result.ticket)
+        if result.ticket.id is not None:
+            deps.routing.route_new(ticket_id=result.ticket.id)
 
 
 def _incoming(

@@ -24,6 +24,9 @@ def describe_activity(entry: Activity) -> str:
         "linked": f" {escape(str(detail.get('ref', '')))}",
         "note": f": {escape(str(detail.get('text', '')))[:300]}",
         "resolved": f": {escape(str(detail.get('note', '')))[:300]}" if detail.get("note") else "",
+        "auto_assigned": f" to <@{detail.get('to')}>: {detail.get('reason')}",
+        "claim_released": f" from <@{detail.get('from')}> after {detail.get('after')}",
+        "csat_rated": f" {detail.get('rating')}/5",
     }.get(entry.action, "")
     return f"{slack_date(entry.at)} {who} {entry.action.replace('_', ' ')}{extra}"
 

@@ -9,8 +9,10 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.workflow import Change, WorkflowError
+from handlers.csat import ask_after_resolve
 from handlers.home import publish_home
 from handlers.mirror import post_to_triage_thread, refresh_mirror
+from handlers.routing import availability_answer, away_note
 from handlers.ticket_blocks import ticket_details_blocks, ticket_list_blocks
 from handlers.ticket_commands import USAGE, TicketCommand, UsageError, parse_ticket_command
 
@@ -106,6 +108,8 @@ def _execute(
         tickets = flow.list_queue(workspace_id=workspace, name=request.argument, agent_id=user_id)
         blocks = ticket_list_blocks(request.argument, tickets)
         return {"text": f"{len(tickets)} tickets", "blocks": blocks}, None
+    if request.name in ("away", "back"):
+        return availability_answer(deps, request.name, request.argument, user_id), None
     assert request.number is not None
     number = request.number
     if request.name == "show":
@@ -150,6 +154,8 @@ def _execute(
         ),
     }
     change = operations[request.name]()
+    if request.name == "assign" and change.changed:
+        return {"text": change.summary + away_note(deps, request.argument)}, change
     return {"text": change.summary}, change
 
 
@@ -162,6 +168,8 @@ def _announce(deps: Deps, request: TicketCommand, change: Change, user_id: str) 
         )
     elif request.name in ("assign", "unassign", "resolve", "reopen", "pending"):
         post_to_triage_thread(deps, change.ticket, f"<@{user_id}>: {change.summary}")
+    if request.name == "resolve":
+        ask_after_resolve(deps, change.ticket)
 
 
 def _button_listener(deps: Deps, action_id: str) -> Callable[..., None]:
@@ -181,6 +189,8 @@ def _button_listener(deps: Deps, action_id: str) -> Callable[..., None]:
             return
         if change.changed:
             refresh_mirror(deps, change.ticket)
+            if action_id == "ticket_resolve":
+                ask_after_resolve(deps, change.ticket)
         if (body.get("view") or {}).get("type") == "home":
             publish_home(deps, client, user_id)
 
