@@ -40,7 +40,7 @@ from bench.reliability_rig import (  # noqa: E402
 )
 
 SLA_SECONDS = 30
-CARD = re.compile(r"^Ticket #(\d+) from")
+CARD = re.compile(r"^Ticket #(\d+) ")
 ALERT_LINE = re.compile(r"^\*#(\d+)\* :(rotating_light|hourglass|fire):")
 
 
