@@ -40,6 +40,7 @@ class FakeSlack:
         app_id: str = "A0DESK",
         team_name: str = "Home",
         bot_name: str = "deskbot",
+        now: Callable[[], float] | None = None,
     ) -> None:
         self.team_id = team_id
         self.bot_token = bot_token
@@ -54,6 +55,7 @@ class FakeSlack:
             bot_user_id=bot_user_id,
             bot_id=bot_id,
             app_id=app_id,
+            now=now,
         )
         self._ws.add_user(bot_user_id, bot_name, is_bot=True)
         self._methods: dict[str, Handler] = {**CHAT_METHODS, **INFO_METHODS}
@@ -62,15 +64,19 @@ class FakeSlack:
         self._errors: list[str] = []
         self._responded: list[dict[str, Any]] = []
         self._faults: dict[str, list[tuple[int, int]]] = {}
+        self._revision = 0  # bumped on every change a client may want to redraw
+        self._response_hooks: dict[str, Callable[[dict[str, Any]], None]] = {}
+        # Serves every path outside /api/ and /respond/ when set (the demo's web client).
+        self.ui: Any = None
         self._socket = SocketModeServer(app_id=app_id, on_error=self._record_error)
         self._httpd: HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     # --- lifecycle -------------------------------------------------------------------
 
-    def start(self) -> FakeSlack:
-        """Start the HTTP and websocket servers on ephemeral ports; returns self."""
-        self._httpd = HTTPServer(self)
+    def start(self, *, port: int = 0) -> FakeSlack:
+        """Start the HTTP (on `port`, default ephemeral) and websocket servers; returns self."""
+        self._httpd = HTTPServer(self, port)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -185,6 +191,11 @@ class FakeSlack:
         """A fresh ts from the fake's clock (share it with SlackDriver for one timeline)."""
         return self._ws.clock.next()
 
+    @property
+    def workspace(self) -> Workspace:
+        """The live workspace state (hold `workspace.lock` while reading or changing it)."""
+        return self._ws
+
     # --- fault injection and records -------------------------------------------------
 
     def fail_next(
@@ -232,6 +243,29 @@ class FakeSlack:
         """Wait until `count` successful calls of `method` exist; return them (maybe fewer)."""
         self.wait_for(lambda: len(self.calls_to(method)) >= count, timeout)
         return self.calls_to(method)
+
+    @property
+    def revision(self) -> int:
+        """A counter that grows with every API call and every change made by a person."""
+        with self._cond:
+            return self._revision
+
+    def touch(self) -> None:
+        """Note a change made outside the Web API (a person posted, reacted, clicked)."""
+        with self._cond:
+            self._revision += 1
+            self._cond.notify_all()
+
+    def wait_revision(self, after: int, timeout: float) -> int:
+        """Wait until the revision differs from `after` (or the timeout); return it."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._revision != after, timeout)
+            return self._revision
+
+    def on_response(self, url: str, hook: Callable[[dict[str, Any]], None]) -> None:
+        """Call `hook(body)` when the app POSTs to this response_url (after recording it)."""
+        with self._cond:
+            self._response_hooks[url] = hook
 
     def reset(self) -> None:
         """Forget calls, errors, messages, reactions, views, acks and faults; keep the directory."""
@@ -389,6 +423,7 @@ class FakeSlack:
             self._record_error(f"{method}: unreadable request body: {exc}")
         with self._cond:
             self._calls.append(Call(method, args, status, copy.deepcopy(response)))
+            self._revision += 1
             self._cond.notify_all()
         return status, headers, response
 
@@ -404,5 +439,9 @@ class FakeSlack:
             self._record_error(f"response_url: {problem}")
         with self._cond:
             self._responded.append({"url": url, "body": payload})
+            hook = None if problems else self._response_hooks.get(url)
             self._cond.notify_all()
+        if hook is not None:
+            hook(payload)
+            self.touch()
         return (400, "invalid_blocks") if problems else (200, "ok")
