@@ -170,7 +170,7 @@ class Demo:
     server: HttpServer
     humans: Humans
     pool: ListenerPool
-    database_path: Path
+    database_url: str
     sweep_every: float
     _stop: threading.Event
     _sweeper: threading.Thread | None = None
@@ -202,7 +202,7 @@ class Demo:
         self._sweeper.start()
 
     def stop(self) -> None:
-        """Stop sweeping and serving; the database file stays."""
+        """Stop sweeping and serving; the database stays."""
         self._stop.set()
         if self._sweeper is not None:
             self._sweeper.join(timeout=5)
@@ -219,15 +219,19 @@ def start_demo(
     port: int = 0,
     speed: float = 30.0,
     start: datetime | None = None,
-    database_path: Path | None = None,
+    database_url: str | None = None,
 ) -> Demo:
-    """Start the workspace, migrate a fresh SQLite database and connect the bot to it."""
+    """Start the workspace, migrate a fresh database and connect the bot to it.
+
+    The database is a new SQLite file in a temporary folder unless `database_url` names
+    an (empty) one, as the tests do to run the demo on PostgreSQL too.
+    """
     from handlers import declared_commands, declared_events
 
     clock = AcceleratedClock(start or datetime.now(UTC), speed)
-    if database_path is None:
-        database_path = Path(tempfile.mkdtemp(prefix="deskbot-demo-")) / "demo.db"
-    database_url = f"sqlite:///{database_path}"
+    if database_url is None:
+        folder = Path(tempfile.mkdtemp(prefix="deskbot-demo-"))
+        database_url = f"sqlite:///{folder / 'demo.db'}"
     engine = make_engine(database_url)
     migrate(engine)
     signing_secret = secrets.token_hex(16)
@@ -280,7 +284,7 @@ def start_demo(
         server=server,
         humans=humans,
         pool=pool,
-        database_path=database_path,
+        database_url=database_url,
         sweep_every=max(1.0, 60.0 / speed) if speed > 0 else 60.0,
         _stop=threading.Event(),
     )

@@ -61,9 +61,9 @@ function renderSidebar() {
 
 // --- messages ------------------------------------------------------------------------------
 
-function author(message) {
+function author(message, ephemeral) {
   if (message.from === "USLACKBOT") return { name: "Slackbot", app: true, initials: "S" };
-  if (message.bot_id || message.user === state.ws.bot.id) {
+  if (ephemeral || message.bot_id || message.user === state.ws.bot.id) {
     return { name: state.ws.bot.name, app: true, initials: "D" };
   }
   const u = user(message.user) || { real_name: message.user, name: message.user };
@@ -71,8 +71,8 @@ function author(message) {
 }
 
 function renderMessage(message, options) {
-  const who = author(message);
   const ephemeral = Boolean(options.ephemeral);
+  const who = author(message, ephemeral);
   const holder = ephemeral ? { channel: message.channel, ts: message.ts, ephemeral: true }
     : { channel: state.data.channel, ts: message.ts };
   const act = (blockId, actionId, value) => press(holder, blockId, actionId, value);
@@ -82,7 +82,7 @@ function renderMessage(message, options) {
       who.app ? el("span", { class: "tag" }, "APP") : null,
       who.org ? el("span", { class: "tag org" }, who.org) : null,
       el("span", { class: "time", title: message.ts }, clockTime(Number(message.ts))),
-      message.edited ? el("span", { class: "edited" }, "(edited)") : null),
+      message.edited && !who.app ? el("span", { class: "edited" }, "(edited)") : null),
   );
   if (message.blocks && message.blocks.length && !message.client_msg_id) {
     body.append(renderBlocks(message.blocks, ctx, act));
@@ -171,8 +171,8 @@ function renderHeader() {
     composer.hidden = state.view.tab === "home";
   } else {
     const c = state.ws.channels.find((ch) => ch.id === state.view.id);
-    title.replaceChildren(`# ${c.name}`, c.is_ext_shared ? el("span", { class: "badge" }, "⇄ shared with another organization") : null,
-      c.topic ? el("span", { class: "topic" }, c.topic) : null);
+    const shared = c.is_ext_shared ? el("span", { class: "badge" }, "⇄ shared with another organization") : "";
+    title.replaceChildren(`# ${c.name}`, shared, c.topic ? el("span", { class: "topic" }, c.topic) : "");
     tabs.hidden = true;
     composer.hidden = false;
   }

@@ -1,5 +1,6 @@
 // Rendering Slack content: mrkdwn text and Block Kit blocks, as Slack's own client shows them.
 // Pure functions from data to DOM nodes; interaction goes through the `act` callback.
+(() => {
 "use strict";
 
 const EMOJI = {
@@ -256,3 +257,4 @@ function renderFiles(files) {
 }
 
 window.SK = { el, emoji, mrkdwnHtml, renderBlocks, renderFiles, clockTime, shortDate, EMOJI };
+})();
