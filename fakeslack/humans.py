@@ -292,7 +292,8 @@ class Humans:
         """Apply an ack body or response_url POST as Slack would; return what was shown."""
         if channel is None or not any(k in body for k in ("text", "blocks", "delete_original")):
             return None
-        content = {k: copy.deepcopy(body[k]) for k in ("text", "blocks") if k in body}
+        # A reply replaces a whole message: what it leaves out is gone, as in Slack.
+        content = {"text": body.get("text", ""), "blocks": copy.deepcopy(body.get("blocks", []))}
         with self.ws.lock:
             if body.get("delete_original") or body.get("replace_original"):
                 if target.ephemeral:

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from .api_chat import CHAT_METHODS
 from .api_info import INFO_METHODS
@@ -265,7 +266,7 @@ class FakeSlack:
     def on_response(self, url: str, hook: Callable[[dict[str, Any]], None]) -> None:
         """Call `hook(body)` when the app POSTs to this response_url (after recording it)."""
         with self._cond:
-            self._response_hooks[url] = hook
+            self._response_hooks[urlsplit(url).path] = hook
 
     def reset(self) -> None:
         """Forget calls, errors, messages, reactions, views, acks and faults; keep the directory."""
@@ -439,7 +440,7 @@ class FakeSlack:
             self._record_error(f"response_url: {problem}")
         with self._cond:
             self._responded.append({"url": url, "body": payload})
-            hook = None if problems else self._response_hooks.get(url)
+            hook = None if problems else self._response_hooks.get(urlsplit(url).path)
             self._cond.notify_all()
         if hook is not None:
             hook(payload)
