@@ -73,7 +73,8 @@ def run_demo(args: argparse.Namespace) -> int:
         print("Try another one, e.g. deskbot demo --port 8181", file=sys.stderr)
         return 2
     print(f"deskbot demo: workspace at {demo.url}")
-    print(f"  database: {demo.database_url} (fresh for this run)")
+    where = demo.database_url.removeprefix("sqlite:///")
+    print(f"  database: {where} (SQLite, fresh for this run)")
     print("  act as a customer (Acme Corp), an agent or a lead with the switcher top left")
     try:
         if args.scenario:
