@@ -16,6 +16,7 @@ from typing import Any
 from bot.app import deps_of
 from bot.demo import ANA, BEN, CARLA, DIETER, HELP, LEADS, LEE, TRIAGE, YUKI, Demo
 from fakeslack.humans import Target
+from fakeslack.payloads import iter_elements
 from fakeslack.state import ts_to_micros
 from store.models import Ticket
 
@@ -223,14 +224,9 @@ def find_action(
     holder: dict[str, Any], match: Callable[[dict[str, Any]], bool]
 ) -> tuple[str, dict[str, Any]] | None:
     """(block_id, element) of the first interactive element in a message that matches."""
-    for index, block in enumerate(holder.get("blocks") or []):
-        elements = list(block.get("elements") or [])
-        if block.get("accessory"):
-            elements.append(block["accessory"])
-        for element in elements:
-            if "action_id" in element and match(element):
-                return str(block.get("block_id", index)), element
-    return None
+    return next(
+        (found for found in iter_elements(holder.get("blocks") or []) if match(found[1])), None
+    )
 
 
 def _micros(ts: str) -> int:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .api_chat import _sync_message_reactions
 from .driver import SlackDriver
+from .payloads import block_action, channel_type, find_element, rich_text_block
 from .state import ApiError, Workspace
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ class Humans:
                 "text": text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"),
                 "ts": ts,
                 "client_msg_id": str(uuid.uuid4()),
-                "blocks": [_rich_text(text)],
+                "blocks": [rich_text_block(text)],
             }
             if thread_ts:
                 message["thread_ts"] = self.ws.thread_root_ts(channel_id, thread_ts)
@@ -90,7 +91,7 @@ class Humans:
                 "user_team": team,
                 "source_team": team,
                 "event_ts": ts,
-                "channel_type": _channel_type(self.ws.channels[channel_id]),
+                "channel_type": channel_type(self.ws.channels[channel_id]),
             }
             shared = bool(self.ws.channels[channel_id]["is_ext_shared"])
         self.fake.touch()
@@ -196,8 +197,8 @@ class Humans:
         with self.ws.lock:
             self._check_user(user)
             holder, view = self._holder(user, target)
-            element, kind = _find_element(holder.get("blocks") or [], block_id, action_id)
-            action = _action_of(element, kind, block_id, value)
+            element, kind = find_element(holder.get("blocks") or [], block_id, action_id)
+            action = block_action(element, kind, block_id, value)
             account = self.ws.users[user]
             thread_ts = holder.get("thread_ts")
         url = self._response_url(user, target.channel, target)
@@ -357,60 +358,3 @@ class Humans:
             self.ws.ephemerals.append(shown)
         self.fake.touch()
         return copy.deepcopy(shown)
-
-
-def _channel_type(channel: dict[str, Any]) -> str:
-    if channel["is_im"]:
-        return "im"
-    return "group" if channel["is_private"] else "channel"
-
-
-def _rich_text(text: str) -> dict[str, Any]:
-    """The rich_text block Slack's clients send along with a typed message."""
-    section = {"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}
-    return {"type": "rich_text", "block_id": uuid.uuid4().hex[:5], "elements": [section]}
-
-
-def _find_element(
-    blocks: list[dict[str, Any]], block_id: str, action_id: str
-) -> tuple[dict[str, Any], str]:
-    """The interactive element with this block_id/action_id (Slack sends only real ones)."""
-    for index, block in enumerate(blocks):
-        if block.get("block_id", str(index)) != block_id:
-            continue
-        elements = list(block.get("elements") or [])
-        if block.get("accessory"):
-            elements.append(block["accessory"])
-        for element in elements:
-            if element.get("action_id") == action_id:
-                return element, str(element.get("type"))
-    raise ApiError("element_not_found", f"no element {block_id}/{action_id} to act on")
-
-
-def _action_of(
-    element: dict[str, Any], kind: str, block_id: str, value: str | None
-) -> dict[str, Any]:
-    """The `actions[0]` entry Slack sends for a press or a choice."""
-    action: dict[str, Any] = {
-        "action_id": element["action_id"],
-        "block_id": block_id,
-        "type": kind,
-        "action_ts": f"{time.time():.6f}",
-    }
-    if kind == "button":
-        action["text"] = element.get("text")
-        if "value" in element:
-            action["value"] = element["value"]
-        if "style" in element:
-            action["style"] = element["style"]
-        return action
-    options = list(element.get("options") or [])
-    for group in element.get("option_groups") or []:
-        options.extend(group.get("options") or [])
-    chosen = next((o for o in options if o.get("value") == value), None)
-    if chosen is None:
-        raise ApiError("option_not_found", f"{element['action_id']} has no option {value!r}")
-    action["selected_option"] = copy.deepcopy(chosen)
-    if "placeholder" in element:
-        action["placeholder"] = element["placeholder"]
-    return action

@@ -20,13 +20,13 @@ from .api_info import INFO_METHODS
 from .apiargs import Handler
 from .blockkit import validate_blocks
 from .httpserver import HTTPServer, parse_args
-from .socketmode import SocketModeServer
+from .socketmode import SocketModeControls, SocketModeServer
 from .state import ApiError, Call, Workspace
 
 _APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 
 
-class FakeSlack:
+class FakeSlack(SocketModeControls):
     """A fake Slack workspace serving the Web API over HTTP and Socket Mode over ws://."""
 
     def __init__(
@@ -312,51 +312,6 @@ class FakeSlack:
         """Every view stored by views.publish/open/push/update, by creation order."""
         with self._ws.lock:
             return copy.deepcopy(list(self._ws.views.values()))
-
-    # --- Socket Mode -----------------------------------------------------------------
-
-    def wait_socket_connected(self, timeout: float = 10, connects: int = 1) -> bool:
-        """Wait until a Socket Mode client is connected (and `connects` hellos were sent)."""
-        return self._socket.wait_connected(timeout, connects)
-
-    def drop_socket_clients(self, code: int = 1001, reason: str = "") -> None:
-        """Close client connections with a close frame (the builtin client then reconnects).
-
-        Also the quick way to end a test: a slack_sdk builtin client blocks up to 3 s in
-        close() on its socket read unless the server hangs up first.
-        """
-        self._socket.drop_clients(code, reason)
-
-    def push_envelope(
-        self,
-        envelope_type: str,
-        payload: dict[str, Any],
-        *,
-        envelope_id: str | None = None,
-        retry_attempt: int = 0,
-        retry_reason: str = "",
-    ) -> str:
-        """Send an events_api / slash_commands / interactive envelope; return its id."""
-        return self._socket.push(
-            envelope_type,
-            payload,
-            envelope_id=envelope_id,
-            retry_attempt=retry_attempt,
-            retry_reason=retry_reason,
-        )
-
-    def push_disconnect(self, reason: str = "refresh_requested") -> None:
-        """Tell the connected client to reconnect (Slack's "disconnect" message)."""
-        self._socket.push_disconnect(reason)
-
-    def wait_ack(self, envelope_id: str, timeout: float = 10) -> dict[str, Any] | None:
-        """The ack ({"envelope_id", "payload"?}) sent back for an envelope, or None on timeout."""
-        return self._socket.wait_ack(envelope_id, timeout)
-
-    @property
-    def socket_acks(self) -> dict[str, dict[str, Any]]:
-        """Snapshot of all Socket Mode acks by envelope_id."""
-        return self._socket.acks()
 
     # --- request handling (called from server threads) ------------------------------
 

@@ -77,9 +77,16 @@ def world() -> Iterator[tuple[FakeSlack, Humans, Recorder]]:
         assert fake.errors == []
 
 
+def received(fake: FakeSlack, recorder: Recorder, count: int) -> list[str]:
+    """Kinds of what the app got, once it got `count` things (listeners run after the ack)."""
+    fake.wait_for(lambda: len(recorder.received) >= count)
+    return [kind for kind, _ in recorder.received]
+
+
 def test_a_post_is_stored_and_delivered_like_slack(world):
     fake, humans, recorder = world
     message = humans.post("U2", "CSHARED", "a <b> & c")
+    assert received(fake, recorder, 1) == ["message"]
     [(kind, event)] = recorder.received
     assert kind == "message"
     assert event["text"] == "a &lt;b&gt; &amp; c"  # escaped like Slack's clients do
@@ -98,11 +105,11 @@ def test_reactions_toggle_and_only_subscribed_events_are_sent(world):
     assert fake.workspace.find_message("C1", message["ts"])["reactions"][0]["count"] == 1
     assert humans.react("U1", "C1", message["ts"], "eyes") is False  # removed again
     assert "reactions" not in fake.workspace.find_message("C1", message["ts"])
-    kinds = [kind for kind, _ in recorder.received]
     # reaction_removed is not subscribed, so it is never sent (Slack would not either).
-    assert kinds == ["message", "reaction_added"]
+    assert sorted(received(fake, recorder, 2)) == ["message", "reaction_added"]
     humans.post("U1", "U1", "a DM")  # message.im is not subscribed either
-    assert len(recorder.received) == 2
+    humans.post("U1", "C1", "and a last one")
+    assert sorted(received(fake, recorder, 3)) == ["message", "message", "reaction_added"]
 
 
 def test_commands_show_the_ack_to_the_user_only(world):
@@ -153,6 +160,7 @@ def test_a_button_press_is_signed_and_response_url_replaces_and_answers(world):
         )
     target = Target(channel="C1", ts=ts)
     humans.press("U1", target, block_id="b1", action_id="size", value="L")
+    assert received(fake, recorder, 1) == ["block_actions"]
     chosen = recorder.received[-1][1]
     assert chosen["actions"][0]["selected_option"]["value"] == "L"
     assert chosen["state"]["values"]["b1"]["size"]["selected_option"]["value"] == "L"
