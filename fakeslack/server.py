@@ -65,7 +65,7 @@ class FakeSlack(SocketModeControls):
         self._errors: list[str] = []
         self._responded: list[dict[str, Any]] = []
         self._faults: dict[str, list[tuple[int, int]]] = {}
-        self._revision = 0  # bumped on every change a client may want to redraw
+        self._touches = 0  # changes made by people (see `revision`)
         self._response_hooks: dict[str, Callable[[dict[str, Any]], None]] = {}
         # Serves every path outside /api/ and /respond/ when set (the demo's web client).
         self.ui: Any = None
@@ -247,21 +247,24 @@ class FakeSlack(SocketModeControls):
 
     @property
     def revision(self) -> int:
-        """A counter that grows with every API call and every change made by a person."""
+        """A number that changes with every API call and every change made by a person."""
         with self._cond:
-            return self._revision
+            return self._revision_now()
+
+    def _revision_now(self) -> int:
+        return len(self._calls) + len(self._responded) + self._touches
 
     def touch(self) -> None:
         """Note a change made outside the Web API (a person posted, reacted, clicked)."""
         with self._cond:
-            self._revision += 1
+            self._touches += 1
             self._cond.notify_all()
 
     def wait_revision(self, after: int, timeout: float) -> int:
         """Wait until the revision differs from `after` (or the timeout); return it."""
         with self._cond:
-            self._cond.wait_for(lambda: self._revision != after, timeout)
-            return self._revision
+            self._cond.wait_for(lambda: self._revision_now() != after, timeout)
+            return self._revision_now()
 
     def on_response(self, url: str, hook: Callable[[dict[str, Any]], None]) -> None:
         """Call `hook(body)` when the app POSTs to this response_url (after recording it)."""
@@ -379,7 +382,6 @@ class FakeSlack(SocketModeControls):
             self._record_error(f"{method}: unreadable request body: {exc}")
         with self._cond:
             self._calls.append(Call(method, args, status, copy.deepcopy(response)))
-            self._revision += 1
             self._cond.notify_all()
         return status, headers, response
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import mimetypes
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from importlib import resources
@@ -79,6 +80,8 @@ class WebUI:
         try:
             if handler.command == "GET" and path == "/client/stream":
                 self._stream(handler, params)
+            elif handler.command == "GET" and path.startswith("/files/"):
+                self._file(replier, path.removeprefix("/files/"))
             elif handler.command == "GET" and path in self._get:
                 self._json(replier, 200, self._get[path](params))
             elif handler.command == "POST" and path in self._post:
@@ -109,6 +112,22 @@ class WebUI:
             replier.reply(404, {}, b"not found", "text/plain")
             return
         replier.reply(200, {"Cache-Control": "no-cache"}, resource.read_bytes(), _TYPES[suffix])
+
+    def _file(self, replier: _Replier, file_id: str) -> None:
+        """The bytes of a shared file, for the page's file shares (e.g. uploaded charts).
+
+        Messages sharing a file should point their `url_private` at `/files/<id>`; the
+        bytes come from the fake's file store (`fake.files`, where uploads are kept).
+        """
+        shared = getattr(self.fake, "files", None) or []
+        found = next((f for f in shared if getattr(f, "id", None) == file_id), None)
+        content = getattr(found, "content", None)
+        if found is None or content is None:
+            replier.reply(404, {}, b"no such file", "text/plain")
+            return
+        name = str(getattr(found, "filename", "") or "")
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        replier.reply(200, {"Cache-Control": "max-age=3600"}, bytes(content), kind)
 
     # --- reading ---------------------------------------------------------------------
 

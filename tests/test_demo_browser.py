@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 from bot.app import deps_of
-from bot.demo import ANA, CARLA, HELP, LEE, TRIAGE, Demo, start_demo
+from bot.demo import ANA, BOT_TOKEN, CARLA, HELP, LEADS, LEE, TRIAGE, Demo, start_demo
 
 CHROMIUM = os.environ.get("DESKBOT_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -155,3 +156,74 @@ def test_customer_asks_agent_claims_in_the_browser(page, demo):
 
     for step in JOURNEY:
         step(page, demo, expect)
+
+
+# A 2x2 PNG, so images render offline.
+PIXELS = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8"
+    "z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg=="
+)
+
+
+def test_block_kit_and_file_shares_render_like_slack(page, demo):
+    from playwright.sync_api import expect
+
+    client = WebClient(token=BOT_TOKEN, base_url=demo.fake.api_url)
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Weekly report"}},
+        {"type": "divider"},
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "*Bold* and _italic_ for <@UANA> :tada:"},
+            "fields": [{"type": "mrkdwn", "text": "*Tickets*\n12"}],
+            "accessory": {
+                "type": "button",
+                "action_id": "noop",
+                "text": {"type": "plain_text", "text": "Details"},
+            },
+        },
+        {
+            "type": "image",
+            "image_url": PIXELS,
+            "alt_text": "a chart",
+            "title": {"type": "plain_text", "text": "Volume"},
+        },
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "updated hourly"}]},
+    ]
+    client.chat_postMessage(channel=LEADS, text="Weekly report", blocks=blocks)
+    with demo.fake.workspace.lock:  # a file share, as an upload leaves it in the channel
+        demo.fake.workspace.store_message(
+            LEADS,
+            {
+                "type": "message",
+                "subtype": "file_share",
+                "user": LEE,
+                "text": "",
+                "ts": demo.fake.next_ts(),
+                "files": [
+                    {
+                        "id": "F1",
+                        "title": "volume.png",
+                        "mimetype": "image/png",
+                        "url_private": PIXELS,
+                    }
+                ],
+            },
+        )
+    demo.fake.touch()
+    page.goto(f"{demo.url}?as={LEE}&channel={LEADS}")
+    report = page.locator("#messages .msg", has_text="Weekly report")
+    expect(report.locator(".block.bk-header")).to_have_text("Weekly report")
+    expect(report.locator("hr.block.divider")).to_have_count(1)
+    expect(report.locator(".section-body > .text b")).to_have_text("Bold")
+    expect(report.locator(".section-body > .text i")).to_have_text("italic")
+    expect(report.locator(".mention")).to_have_text("@Ana Silva")
+    expect(report.locator(".section")).to_contain_text("🎉")
+    expect(report.locator(".fields")).to_contain_text("Tickets")
+    expect(report.get_by_role("button", name="Details")).to_be_visible()
+    expect(report.locator(".block.image img")).to_have_attribute("alt", "a chart")
+    expect(report.locator(".block.context")).to_have_text("updated hourly")
+    shared = page.locator("#messages .msg .files img")
+    expect(shared).to_have_attribute("alt", "volume.png")
+    assert shared.evaluate("img => img.naturalWidth") == 2
+    shot(page, "5-block-kit")

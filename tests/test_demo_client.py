@@ -46,7 +46,13 @@ def test_the_page_and_its_scripts_are_served_offline_and_nothing_else(demo):
     assert status == 200 and "/static/app.js" in page and "http" not in page.lower()
     for name in ("app.js", "blocks.js", "slack.css"):
         assert call(demo, f"/static/{name}")[0] == 200
-    for bad in ("/static/../server.py", "/static/nope.js", "/static/.hidden.js", "/x.py"):
+    for bad in (
+        "/static/../server.py",
+        "/static/nope.js",
+        "/static/.hidden.js",
+        "/x.py",
+        "/files/F9",
+    ):
         assert call(demo, bad)[0] == 404
 
 

@@ -204,7 +204,7 @@ function renderBlock(block, blockId, ctx, act) {
       return node;
     }
     case "header":
-      return el("div", { class: "block header", "data-block": blockId }, plain(block.text));
+      return el("div", { class: "block bk-header", "data-block": blockId }, plain(block.text));
     case "divider":
       return el("hr", { class: "block divider" });
     case "context":
