@@ -205,13 +205,22 @@ class Day:
                 return
         raise RuntimeError(f"no {action_id} button on the card of #{number}")
 
-    def command(self, user: str, channel: str, line: str) -> dict[str, Any] | None:
-        """Run a slash command; returns what the user was shown."""
-        where = self.demo.fake.workspace.channels[channel]["name"]
+    def command(self, user: str, channel: str, line: str) -> list[dict[str, Any]]:
+        """Run a slash command; returns everything only the user was shown (the ack and
+        any answers the app sent later to the command's response_url)."""
+        ws = self.demo.fake.workspace
+        where = ws.channels[channel]["name"]
         self.say(f"{self.clock_label()} {self.name(user)} in #{where}: {line}")
-        shown = self.demo.humans.command(user, channel, line)
+        with ws.lock:
+            before = len(ws.ephemerals)
+        self.demo.humans.command(user, channel, line)
         self.settle()
-        return shown
+        with ws.lock:
+            return [
+                dict(e)
+                for e in ws.ephemerals[before:]
+                if e["user"] == user and e["channel"] == channel
+            ]
 
     def sweep(self) -> None:
         """Run the SLA sweep at the current demo time."""
@@ -342,8 +351,7 @@ def lead_checks_kpis(day: Day) -> None:
         day.skipped.append("kpi")
         day.say("   (this build has no /kpi: step skipped)")
         return
-    shown = day.command(LEE, LEADS, "/kpi today")
-    day.answers["kpi"] = shown
+    day.answers["kpi"] = day.command(LEE, LEADS, "/kpi today")
 
 
 STEPS: list[Step] = [
