@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 from bot.app import deps_of
-from bot.demo import ANA, BOT_TOKEN, CARLA, HELP, LEADS, LEE, TRIAGE, Demo, start_demo
+from bot.demo import ANA, BEN, BOT_TOKEN, CARLA, HELP, LEADS, LEE, TRIAGE, Demo, start_demo
 
 CHROMIUM = os.environ.get("DESKBOT_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -138,6 +138,20 @@ def agent_claims_from_triage(page: Any, demo: Demo, expect: Callable) -> None:
     assert ticket(demo, 1).priority == "high"
 
 
+def agent_claims_with_a_reaction(page: Any, demo: Demo, expect: Callable) -> None:
+    page.select_option("#switcher", CARLA)
+    page.fill("#input", "Webhooks stopped arriving this morning")
+    page.press("#input", "Enter")
+    question = page.locator("#messages .msg", has_text="Webhooks stopped arriving")
+    expect(question.locator("[data-reaction=ticket]")).to_be_visible()
+    page.select_option("#switcher", BEN)
+    question.hover()
+    question.locator("[data-react=eyes]").click()
+    expect(question.locator("[data-reaction=eyes]")).to_contain_text("1")
+    demo.drain()
+    assert ticket(demo, 2).assignee_id == BEN
+
+
 def agent_home_lists_the_queue(page: Any, demo: Demo, expect: Callable) -> None:
     page.select_option("#switcher", ANA)
     page.locator("#apps [data-app=bot]").click()
@@ -145,10 +159,19 @@ def agent_home_lists_the_queue(page: Any, demo: Demo, expect: Callable) -> None:
     expect(home).to_contain_text("Mine (1)")
     expect(home).to_contain_text("Our CSV export fails")
     shot(page, "4-agent-home")
+    # Buttons in App Home act too (a block action from a view), and the tab refreshes.
+    home.get_by_role("button", name="Resolve").first.click()
+    expect(home).to_contain_text("Mine (0)")
+    assert ticket(demo, 1).status == "resolved"
 
 
 # The lead's `/kpi` step joins this list once /kpi is part of the build.
-JOURNEY = [customer_asks_and_still_needs_help, agent_claims_from_triage, agent_home_lists_the_queue]
+JOURNEY = [
+    customer_asks_and_still_needs_help,
+    agent_claims_from_triage,
+    agent_claims_with_a_reaction,
+    agent_home_lists_the_queue,
+]
 
 
 def test_customer_asks_agent_claims_in_the_browser(page, demo):
