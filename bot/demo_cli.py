@@ -52,12 +52,25 @@ def add_demo_parser(commands: Any) -> None:
     )
 
 
+def serve_until_interrupted() -> None:
+    """Block until Ctrl-C (the servers run in their own threads)."""
+    threading.Event().wait()
+
+
 def run_demo(args: argparse.Namespace) -> int:
     """Start the demo, play the scenario if asked, serve until Ctrl-C."""
-    from bot.demo import start_demo
-
+    root = logging.getLogger()
+    level = root.level
     if args.log_level.upper() == "INFO":  # the default: keep the transcript readable
-        logging.getLogger().setLevel(logging.WARNING)
+        root.setLevel(logging.WARNING)
+    try:
+        return _run(args)
+    finally:
+        root.setLevel(level)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.demo import start_demo
 
     if args.speed < 0:
         print("deskbot demo: --speed must be 0 or more", file=sys.stderr)
@@ -87,7 +100,7 @@ def run_demo(args: argparse.Namespace) -> int:
             demo.clock.set_speed(args.speed)
             print(f"\nThe day is over; explore it at {demo.url} (Ctrl-C stops)", flush=True)
         demo.start_sweeping()
-        threading.Event().wait()
+        serve_until_interrupted()
     except KeyboardInterrupt:
         print("\nstopping")
     finally:
