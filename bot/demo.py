@@ -274,6 +274,8 @@ def start_demo(
             roles=roles,
             default_user=CARLA,
             title="deskbot demo · Northwind",
+            now=clock.epoch,
+            speed=lambda: clock.speed,
         ),
     )
     return Demo(

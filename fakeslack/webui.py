@@ -12,6 +12,7 @@ import copy
 import json
 import logging
 import mimetypes
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from importlib import resources
@@ -48,6 +49,10 @@ class Directory:
     roles: dict[str, str] = field(default_factory=dict)  # user id -> "customer", "agent"...
     default_user: str | None = None
     title: str = "Slack"
+    # The clock the workspace runs on (epoch seconds) and how fast it runs, when it is not
+    # the wall clock (the demo's accelerated time): the page shows it.
+    now: Callable[[], float] | None = None
+    speed: Callable[[], float] | None = None
 
 
 class WebUI:
@@ -63,6 +68,7 @@ class WebUI:
             "/client/workspace": self._workspace,
             "/client/channel": self._channel,
             "/client/home": self._home,
+            "/client/clock": self._clock,
         }
         self._post = {
             "/client/post": self._do_post,
@@ -196,6 +202,13 @@ class WebUI:
                 "ephemerals": copy.deepcopy(ephemerals),
                 "revision": self.fake.revision,
             }
+
+    def _clock(self, params: dict[str, str]) -> dict[str, Any]:
+        """The workspace's time, for pages that show an accelerated clock."""
+        if self.directory.now is None:
+            return {"now": None, "speed": 1.0}
+        speed = self.directory.speed() if self.directory.speed else 1.0
+        return {"now": self.directory.now(), "speed": speed}
 
     def _home(self, params: dict[str, str]) -> dict[str, Any]:
         with self.ws.lock:

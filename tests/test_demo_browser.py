@@ -89,6 +89,8 @@ def ticket(demo: Demo, number: int) -> Any:
 
 def customer_asks_and_still_needs_help(page: Any, demo: Demo, expect: Callable) -> None:
     page.goto(f"{demo.url}?as={CARLA}&channel={HELP}")
+    # Demo time (frozen in tests: speed 0) is shown, since SLA clocks run on it.
+    expect(page.locator("#clock")).to_contain_text("Nov 23 09:00")
     sidebar = page.locator("#channels")
     expect(sidebar).to_contain_text("help-acme")
     # A customer from another organization sees only the channel shared with it.

@@ -66,6 +66,8 @@ def test_the_workspace_lists_people_by_role_and_organization(demo):
     shared = {c["name"]: c["is_ext_shared"] for c in workspace["channels"]}
     assert shared == {"help-acme": True, "support-triage": False, "support-leads": False}
     assert {"/ticket", "/kb"} <= set(workspace["commands"])
+    _, clock = call(demo, "/client/clock")
+    assert clock == {"now": demo.clock.epoch(), "speed": 0.0}
 
 
 def test_a_customer_reads_and_writes_only_the_shared_channel(demo):

@@ -286,6 +286,22 @@ function wire() {
   });
 }
 
+// An accelerated workspace clock (the demo's): shown ticking in the sidebar.
+async function syncClock() {
+  const clock = await api("/client/clock");
+  const node = document.getElementById("clock");
+  if (clock.now === null) { node.hidden = true; return; }
+  const base = { now: clock.now, speed: clock.speed, at: Date.now() };
+  node.hidden = false;
+  const tick = () => {
+    const now = base.now + ((Date.now() - base.at) / 1000) * base.speed;
+    node.textContent = `🕘 ${shortDate(now)} ${clockTime(now)} · time ×${base.speed}`;
+  };
+  tick();
+  clearInterval(syncClock.timer);
+  syncClock.timer = setInterval(tick, 1000);
+}
+
 async function start() {
   state.ws = await api("/client/workspace");
   document.title = state.ws.title;
@@ -297,9 +313,14 @@ async function start() {
   renderSidebar(); renderHeader(); refresh();
   let timer = null;
   const stream = new EventSource("/client/stream");
-  stream.onmessage = () => { clearTimeout(timer); timer = setTimeout(refresh, 60); };
+  stream.onmessage = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => { refresh(); syncClock().catch(() => {}); }, 60);
+  };
   stream.onerror = () => document.body.classList.add("offline");
   stream.onopen = () => document.body.classList.remove("offline");
+  syncClock().catch(() => {});
+  setInterval(() => syncClock().catch(() => {}), 30000);
   document.body.dataset.ready = "1";
 }
 
