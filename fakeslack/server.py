@@ -278,6 +278,7 @@ class FakeSlack(SocketModeControls):
             self._errors.clear()
             self._responded.clear()
             self._faults.clear()
+            self._response_hooks.clear()
         with self._ws.lock:
             self._ws.clear_activity()
         self._socket.reset()

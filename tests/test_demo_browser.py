@@ -8,7 +8,7 @@ their absence fails the run, since .ci/run installs both.
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -154,9 +154,23 @@ def agent_claims_with_a_reaction(page: Any, demo: Demo, expect: Callable) -> Non
     assert ticket(demo, 2).assignee_id == BEN
 
 
+def agent_gets_an_sla_warning_in_a_dm(page: Any, demo: Demo, expect: Callable) -> None:
+    demo.clock.advance(timedelta(minutes=12))  # 75% of the 15-minute first response target
+    demo.sweep()
+    page.select_option("#switcher", ANA)
+    page.locator("#apps [data-app=bot]").click()
+    page.locator("#tabs [data-tab=messages]").click()
+    messages = page.locator("#messages")
+    expect(messages).to_contain_text("SLA: 1 ticket needs attention")
+    expect(messages).to_contain_text("first response due in 3m")
+    expect(messages).to_contain_text("Sending messages to this app has been turned off")
+    expect(page.locator("#composer")).to_be_hidden()
+
+
 def agent_home_lists_the_queue(page: Any, demo: Demo, expect: Callable) -> None:
     page.select_option("#switcher", ANA)
     page.locator("#apps [data-app=bot]").click()
+    page.locator("#tabs [data-tab=home]").click()
     home = page.locator("#messages .home")
     expect(home).to_contain_text("Mine (1)")
     expect(home).to_contain_text("Our CSV export fails")
@@ -172,6 +186,7 @@ JOURNEY = [
     customer_asks_and_still_needs_help,
     agent_claims_from_triage,
     agent_claims_with_a_reaction,
+    agent_gets_an_sla_warning_in_a_dm,
     agent_home_lists_the_queue,
 ]
 

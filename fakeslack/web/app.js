@@ -132,6 +132,10 @@ function renderChannel() {
   const list = document.getElementById("messages");
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
   list.replaceChildren(...dayDividers(items.map((i) => ({ ...i, ts: i.m.ts })), (i) => renderMessage(i.m, { ephemeral: i.eph, replies: !i.eph })));
+  if (state.view.kind === "app") {
+    list.append(el("div", { class: "empty" }, items.length ? "" : "No messages from the app yet.",
+      el("div", {}, "Sending messages to this app has been turned off.")));
+  }
   if (atBottom || state.scrollNext) list.scrollTop = list.scrollHeight;
   state.scrollNext = false;
   renderThread();
@@ -168,7 +172,7 @@ function renderHeader() {
     title.replaceChildren(el("span", { class: "app-dot" }), state.ws.bot.name);
     tabs.hidden = false;
     for (const tab of tabs.querySelectorAll("button")) tab.classList.toggle("active", tab.dataset.tab === state.view.tab);
-    composer.hidden = state.view.tab === "home";
+    composer.hidden = true;  // the app's manifest turns its Messages tab's input off
   } else {
     const c = state.ws.channels.find((ch) => ch.id === state.view.id);
     const shared = c.is_ext_shared ? el("span", { class: "badge" }, "⇄ shared with another organization") : "";
