@@ -12,6 +12,7 @@ import secrets
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -74,16 +75,23 @@ DEMO_CONFIG: dict[str, Any] = {
 class AcceleratedClock:
     """Demo time: starts at `start`, runs `speed` times faster than real time, and can jump."""
 
-    def __init__(self, start: datetime, speed: float = 1.0) -> None:
+    def __init__(
+        self,
+        start: datetime,
+        speed: float = 1.0,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._start = start
         self._speed = speed
-        self._origin = time.monotonic()
+        self._monotonic = monotonic
+        self._origin = monotonic()
         self._jumped = timedelta()
         self._lock = threading.Lock()
 
     def __call__(self) -> datetime:
         with self._lock:
-            elapsed = (time.monotonic() - self._origin) * self._speed
+            elapsed = (self._monotonic() - self._origin) * self._speed
             return self._start + self._jumped + timedelta(seconds=elapsed)
 
     def advance(self, delta: timedelta) -> None:
@@ -98,7 +106,7 @@ class AcceleratedClock:
             self._start, self._jumped, self._origin, self._speed = (
                 now,
                 timedelta(),
-                time.monotonic(),
+                self._monotonic(),
                 speed,
             )
 

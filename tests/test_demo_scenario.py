@@ -123,3 +123,24 @@ def test_after_the_day_the_agent_home_tab_publishes(demo, day):
     text = str(view["blocks"])
     # #5 is both unassigned and breaching: listed twice, with distinct block ids.
     assert text.count("*#5*") == 2
+
+
+def test_the_accelerated_clock_runs_fast_jumps_and_changes_speed():
+    from datetime import timedelta
+
+    from bot.demo import AcceleratedClock
+    from fakeslack.state import TsClock
+
+    real = [100.0]
+    clock = AcceleratedClock(MONDAY_MORNING, speed=30, monotonic=lambda: real[0])
+    real[0] += 2  # two real seconds are a demo minute
+    assert clock() == MONDAY_MORNING + timedelta(minutes=1)
+    clock.advance(timedelta(hours=1))
+    assert clock() == MONDAY_MORNING + timedelta(hours=1, minutes=1)
+    clock.set_speed(0)
+    real[0] += 60
+    assert clock() == MONDAY_MORNING + timedelta(hours=1, minutes=1)
+    # Message timestamps follow the clock, and stay strictly increasing when it stands.
+    stamps = TsClock(now=clock.epoch)
+    first, second = stamps.next(), stamps.next()
+    assert float(first) == clock.epoch() and second > first
