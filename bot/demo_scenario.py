@@ -297,6 +297,10 @@ def dieter_webhooks(day: Day) -> None:
     day.ask("webhooks", DIETER, "Unsere Webhooks kommen seit heute Morgen nicht mehr an")
 
 
+def ana_searches_the_kb(day: Day) -> None:
+    day.command(ANA, TRIAGE, "/kb search webhook signature fails")
+
+
 def sla_sweep(day: Day) -> None:
     day.sweep()
 
@@ -363,6 +367,7 @@ STEPS: list[Step] = [
     Step("09:40", "Carla reports a double charge; Ben claims it with :eyes:", carla_invoice),
     Step("09:45", "Ben asks for the invoice number; the ticket waits on Carla", ben_sets_pending),
     Step("10:00", "Dieter's webhooks stopped; nobody picks it up", dieter_webhooks),
+    Step("10:05", "Ana searches the knowledge base", ana_searches_the_kb),
     Step("10:12", "The SLA sweep warns: a first response is due soon", sla_sweep),
     Step("10:16", "The SLA sweep alerts the leads: first response breached", sla_sweep),
     Step("10:20", "Yuki confirms the fix; Ana resolves the ticket", ana_resolves_sso),

@@ -125,6 +125,8 @@ def agent_claims_from_triage(page: Any, demo: Demo, expect: Callable) -> None:
     card.locator(".replies").click()
     expect(page.locator("#thread")).to_contain_text("still needs help after suggestions")
     # A slash command's answer is ephemeral: only the agent who ran it sees it.
+    page.locator("#input").press_sequentially("/ti")
+    expect(page.locator("#suggest")).to_contain_text("/ticket")
     page.fill("#input", "/ticket show #1")
     page.press("#input", "Enter")
     answer = page.locator("#messages .msg.ephemeral")

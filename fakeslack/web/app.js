@@ -244,6 +244,7 @@ async function send(input, threadTs) {
   const text = input.value.trim();
   if (!text) return;
   input.value = "";
+  document.getElementById("suggest").hidden = true;
   const channel = state.view.kind === "app" ? "app" : state.view.id;
   try {
     await api("/client/post", { user: state.me, channel, text, thread_ts: threadTs || null });
@@ -268,6 +269,17 @@ async function press(holder, blockId, actionId, value) {
   refresh();
 }
 
+// Slash command suggestions while the message starts with "/", as Slack's box shows them.
+function suggestCommands(input) {
+  const box = document.getElementById("suggest");
+  const word = input.value.startsWith("/") ? input.value.split(" ")[0] : null;
+  const matches = word && !input.value.includes(" ") ? state.ws.commands.filter((c) => c.startsWith(word)) : [];
+  box.hidden = matches.length === 0;
+  box.replaceChildren(...matches.map((command) => el("li", {
+    onmousedown: (e) => { e.preventDefault(); input.value = `${command} `; box.hidden = true; input.focus(); },
+  }, el("b", {}, command), ` · ${state.ws.bot.name}`)));
+}
+
 function wire() {
   document.getElementById("switcher").addEventListener("change", (e) => switchUser(e.target.value));
   for (const [id, threadInput] of [["input", false], ["thread-input", true]]) {
@@ -276,6 +288,9 @@ function wire() {
       if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); send(input, threadInput ? state.thread : null); }
     });
   }
+  const main = document.getElementById("input");
+  main.addEventListener("input", () => suggestCommands(main));
+  main.addEventListener("blur", () => { document.getElementById("suggest").hidden = true; });
   document.getElementById("send").addEventListener("click", () => send(document.getElementById("input"), null));
   document.getElementById("thread-send").addEventListener("click", () => send(document.getElementById("thread-input"), state.thread));
   document.getElementById("thread-close").addEventListener("click", () => { state.thread = null; renderThread(); });
