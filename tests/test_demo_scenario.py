@@ -10,7 +10,8 @@ from sqlalchemy.engine import Engine
 
 from bot.app import deps_of
 from bot.demo import ANA, BEN, HELP, LEADS, TRIAGE, Demo, start_demo
-from bot.demo_scenario import STEPS, Day, play_day
+from bot.demo_day import STEPS
+from bot.demo_scenario import Day, play_day
 from store.models import Ticket
 from tests.support import ErrorCollector
 
