@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigError
+from bot.demo_cli import add_demo_parser, run_demo
 from bot.settings import Settings, load_settings
 from knowledge.cli import add_kb_parser, run_kb
 
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="create or upgrade the database schema, then exit")
     add_kb_parser(commands)
     commands.add_parser("check-config", help="validate deskbot.yaml and print the result")
+    add_demo_parser(commands)
     return parser
 
 
@@ -55,6 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.logs import configure_logging
 
     configure_logging(args.log_level.upper())
+    if args.command == "demo":  # needs no Slack credentials and reads no deskbot.yaml
+        return run_demo(args)
     try:
         settings = load_settings()
     except ConfigError as error:

@@ -260,7 +260,7 @@ def test_server_errors_and_reset(fake: FakeSlack, client: WebClient) -> None:
 
 
 def test_chaos_fails_a_seeded_share_of_calls_and_drops_connections(fake: FakeSlack) -> None:
-    from fakeslack.server import DROP
+    from fakeslack.faults import DROP
 
     plain = WebClient(token="xoxb-test", base_url=fake.api_url, retry_handlers=[])
     fake.chaos(1.0, statuses=(DROP,))
