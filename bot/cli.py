@@ -151,6 +151,7 @@ def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler"
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from bot.app import deps_of
+    from handlers.messages import finish_unfinished_tickets
 
     sweeper = deps_of(app).sweeper
 
@@ -173,6 +174,10 @@ def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler"
             return
         if routed.released or routed.assigned or surveys:
             logger.info("routing sweep: %s; %d CSAT surveys posted late", routed, surveys)
+        try:
+            finish_unfinished_tickets(deps, app.client, now=deps.clock())
+        except Exception:  # the next sweep tries again; the job must survive
+            logger.exception("finishing unfinished tickets failed")
 
     def housekeeping() -> None:
         try:

@@ -142,6 +142,25 @@ class IntakeService:
         with session_scope(self._engine) as session:
             return store.prune_events(session, received_before=self._clock() - keep)
 
+    def claim_unfinished(
+        self,
+        *,
+        workspace_id: str,
+        created_after: datetime,
+        created_before: datetime,
+        lease_until: datetime,
+    ) -> list[Ticket]:
+        """Live tickets still without a triage card, leased to this replica to finish."""
+        with session_scope(self._engine) as session:
+            return store.claim_unfinished_tickets(
+                session,
+                workspace_id=workspace_id,
+                created_after=created_after,
+                created_before=created_before,
+                now=self._clock(),
+                lease_until=lease_until,
+            )
+
     def attach_mirror(
         self, *, ticket_id: int, channel_id: str, ts: str, permalink: str | None
     ) -> None:

@@ -1,21 +1,30 @@
 """Intake: customer messages in support channels become tickets; replies, edits, deletes follow.
 
-One listener takes every `message` event (all subtypes) so that nothing Slack sends is
-answered with a 404; it acts on human messages, edits and deletes and drops the rest.
+Storing happens before Slack gets its answer: a middleware writes the message (or edit, or
+delete) on the request thread, and only then lets Bolt acknowledge. If the database cannot
+take it, Slack gets a 503 and redelivers the event later, so an acknowledged event is a
+stored one. The listener that runs after the acknowledgement only does the Slack side
+(reaction, triage card, routing, suggestions); what a crash leaves undone there is finished
+by `finish_unfinished_tickets`, run periodically by `deskbot run`.
 """
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import ts_to_datetime
 from bot.deps import Deps
-from bot.intake import IncomingMessage, Outcome
+from bot.intake import IncomingMessage, IntakeResult, Outcome
 from handlers.kb import offer_suggestions
 from handlers.mirror import post_mirror, refresh_mirror
+from store.models import Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -28,19 +37,97 @@ HUMAN_SUBTYPES = frozenset({None, "file_share", "thread_broadcast", "me_message"
 FILE_KEYS = ("id", "name", "title", "mimetype", "filetype", "size")
 
 
+STORED = "deskbot_stored_message"  # where the middleware leaves its result for the listener
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What was stored before the acknowledgement, for the listener to follow up."""
+
+    result: IntakeResult
+    incoming: IncomingMessage | None = None  # for new messages; None for edits and deletes
+
+
 def register(app: App, deps: Deps) -> None:
-    """Listen to every message event in channels deskbot is in."""
+    """Store every message event before it is acknowledged; follow up after."""
+
+    @app.middleware
+    def store_before_ack(
+        body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        event = body.get("event")
+        if body.get("type") != "event_callback" or not isinstance(event, dict):
+            return next()
+        if event.get("type") != "message":
+            return next()
+        try:
+            context[STORED] = store_message_event(deps, event, body.get("event_id"))
+        except SQLAlchemyError:
+            logger.exception(
+                "could not store message event %s; answering 503 so Slack redelivers it",
+                body.get("event_id"),
+            )
+            return BoltResponse(status=503, body="")
+        return next()
 
     @app.event("message")
-    def on_message(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
-        event_id = body.get("event_id")
-        subtype = event.get("subtype")
-        if subtype == "message_changed":
-            _on_edit(deps, client, event, event_id)
-        elif subtype == "message_deleted":
-            _on_delete(deps, client, event, event_id)
-        elif subtype in HUMAN_SUBTYPES and _is_human(deps, event):
-            _on_human_message(deps, client, event, event_id)
+    def on_message(context: BoltContext, client: WebClient) -> None:
+        stored = context.get(STORED)
+        if stored is not None:
+            follow_up(deps, client, stored)
+
+
+def store_message_event(deps: Deps, event: dict[str, Any], event_id: str | None) -> Stored | None:
+    """Store a message, edit or delete (inside one transaction); None if it is not ours."""
+    subtype = event.get("subtype")
+    if subtype == "message_changed":
+        return _store_edit(deps, event, event_id)
+    if subtype == "message_deleted":
+        return _store_delete(deps, event, event_id)
+    if subtype in HUMAN_SUBTYPES and _is_human(deps, event):
+        return _store_human_message(deps, event, event_id)
+    return None
+
+
+def follow_up(deps: Deps, client: WebClient, stored: Stored) -> None:
+    """The Slack side of a stored message: a new ticket's welcome, or a fresher card."""
+    ticket = stored.result.ticket
+    if ticket is None:
+        return
+    if stored.result.outcome is Outcome.CREATED and stored.incoming is not None:
+        finish_new_ticket(deps, client, ticket, stored.incoming.text)
+    elif stored.result.mirror_stale:
+        refresh_mirror(deps, ticket)
+
+
+def finish_new_ticket(deps: Deps, client: WebClient, ticket: Ticket, question: str) -> None:
+    """Everything a new ticket gets; each step is safe to run again for the same ticket."""
+    _acknowledge(deps, client, ticket.channel_id, ticket.root_ts)
+    if ticket.triage_ts is None:
+        post_mirror(client, deps, ticket)
+    if ticket.id is not None:
+        deps.routing.route_new(ticket_id=ticket.id)
+    offer_suggestions(deps, ticket, question)
+
+
+def finish_unfinished_tickets(deps: Deps, client: WebClient, *, now: datetime) -> int:
+    """Finish tickets whose welcome a crash or a Slack outage cut short; returns how many.
+
+    A ticket whose triage card is still missing two minutes after it was stored never got
+    its follow-up. The claim leases each ticket to one replica for five minutes.
+    """
+    if deps.desk.triage_channel is None:
+        return 0
+    tickets = deps.intake.claim_unfinished(
+        workspace_id=deps.people.identity.workspace_id,
+        created_after=now - timedelta(days=1),
+        created_before=now - timedelta(minutes=2),
+        lease_until=now + timedelta(minutes=5),
+    )
+    for ticket in tickets:
+        logger.warning("finishing ticket #%s: its triage card was never posted", ticket.number)
+        finish_new_ticket(deps, client, ticket, ticket.subject)
+    return len(tickets)
 
 
 def _is_human(deps: Deps, message: dict[str, Any]) -> bool:
@@ -82,40 +169,31 @@ def parse_message(deps: Deps, event: dict[str, Any], event_id: str | None) -> In
     )
 
 
-def _on_human_message(
-    deps: Deps, client: WebClient, event: dict[str, Any], event_id: str | None
-) -> None:
+def _store_human_message(deps: Deps, event: dict[str, Any], event_id: str | None) -> Stored | None:
     incoming = parse_message(deps, event, event_id)
     in_support_channel = deps.desk.is_support_channel(incoming.channel_id)
     if not incoming.is_reply and not in_support_channel:
-        return
+        return None
     result = deps.intake.receive_message(incoming, hold_orphans=in_support_channel)
-    if result.outcome is Outcome.CREATED and result.ticket is not None:
-        _acknowledge(deps, client, incoming)
-        post_mirror(client, deps, result.ticket)
-        if result.ticket.id is not None:
-            deps.routing.route_new(ticket_id=result.ticket.id)
-        offer_suggestions(deps, result.ticket, incoming.text)
-    elif result.mirror_stale and result.ticket is not None:
-        refresh_mirror(deps, result.ticket)
+    return Stored(result, incoming)
 
 
-def _acknowledge(deps: Deps, client: WebClient, incoming: IncomingMessage) -> None:
+def _acknowledge(deps: Deps, client: WebClient, channel_id: str, ts: str) -> None:
     """React on the customer's message so they see it was picked up."""
     reaction = deps.desk.intake.reaction
     if not reaction:
         return
     try:
-        client.reactions_add(channel=incoming.channel_id, timestamp=incoming.ts, name=reaction)
+        client.reactions_add(channel=channel_id, timestamp=ts, name=reaction)
     except SlackApiError as error:
         if error.response.get("error") != "already_reacted":
             raise
 
 
-def _on_edit(deps: Deps, client: WebClient, event: dict[str, Any], event_id: str | None) -> None:
+def _store_edit(deps: Deps, event: dict[str, Any], event_id: str | None) -> Stored | None:
     message = event.get("message") or {}
     if not message.get("ts") or not _is_human(deps, message):
-        return
+        return None
     edited_ts = (message.get("edited") or {}).get("ts") or event.get("event_ts") or message["ts"]
     result = deps.intake.receive_edit(
         event_id=event_id,
@@ -125,19 +203,17 @@ def _on_edit(deps: Deps, client: WebClient, event: dict[str, Any], event_id: str
         files=files_of(message),
         edited_at=ts_to_datetime(edited_ts),
     )
-    if result.mirror_stale and result.ticket is not None:
-        refresh_mirror(deps, result.ticket)
+    return Stored(result)
 
 
-def _on_delete(deps: Deps, client: WebClient, event: dict[str, Any], event_id: str | None) -> None:
+def _store_delete(deps: Deps, event: dict[str, Any], event_id: str | None) -> Stored | None:
     deleted_ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
     if not deleted_ts:
-        return
+        return None
     result = deps.intake.receive_delete(
         event_id=event_id,
         channel_id=event["channel"],
         ts=deleted_ts,
         deleted_at=ts_to_datetime(event.get("event_ts") or deleted_ts),
     )
-    if result.mirror_stale and result.ticket is not None:
-        refresh_mirror(deps, result.ticket)
+    return Stored(result)

@@ -83,6 +83,8 @@ class Ticket(SQLModel, table=True):
     resolution_due_at: datetime | None = _utc(nullable=True, index=True)
     sla_alert_at: datetime | None = _utc(nullable=True, index=True)
     sla_swept_until: datetime | None = _utc(nullable=True)
+    # Set while a replica finishes a ticket whose follow-up (card, reaction) was cut short.
+    followup_lease_until: datetime | None = _utc(nullable=True)
 
 
 class Message(SQLModel, table=True):

@@ -6,7 +6,7 @@ All take a Session and keyword arguments, flush, and leave the commit to the cal
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -18,7 +18,10 @@ from store.models import (
     ProcessedEvent,
     Ticket,
     TicketCounter,
+    TicketStatus,
 )
+
+LIVE_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
 
 
 def record_event(
@@ -199,3 +202,42 @@ def set_triage_mirror(
         .execution_options(synchronize_session=False)
     )
     session.flush()
+
+
+def claim_unfinished_tickets(
+    session: Session,
+    *,
+    workspace_id: str,
+    created_after: datetime,
+    created_before: datetime,
+    now: datetime,
+    lease_until: datetime,
+    limit: int = 50,
+) -> list[Ticket]:
+    """Live tickets created in the window with no triage card, leased until `lease_until`.
+
+    Rows another replica is finishing are skipped (SKIP LOCKED, then the lease).
+    """
+    query = (
+        select(Ticket)
+        .where(
+            Ticket.workspace_id == workspace_id,
+            col(Ticket.triage_ts).is_(None),
+            col(Ticket.status).in_(LIVE_STATUSES),
+            col(Ticket.created_at) > created_after,
+            col(Ticket.created_at) < created_before,
+            or_(
+                col(Ticket.followup_lease_until).is_(None),
+                col(Ticket.followup_lease_until) < now,
+            ),
+        )
+        .order_by(col(Ticket.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    tickets = list(session.exec(query))
+    for ticket in tickets:
+        ticket.followup_lease_until = lease_until
+        session.add(ticket)
+    session.flush()
+    return tickets

@@ -1,0 +1,99 @@
+"""An acknowledged event is a stored event; a ticket whose welcome was cut short is finished.
+
+Intake stores before Slack gets its 200: when the database cannot take an event the app
+answers 503 and Slack's redelivery brings it again. The Slack side (reaction, triage card,
+suggestions) runs after the acknowledgement; a crash or a Slack outage there leaves the
+ticket stored without its card, and the periodic finisher completes it exactly once.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from sqlalchemy.exc import OperationalError
+
+from bot.app import deps_of
+from handlers.messages import finish_unfinished_tickets
+from tests.conftest import HELP, TRIAGE
+from tests.test_redelivery import message_event
+
+
+def database_down_once(bot, monkeypatch) -> list[str]:
+    """Make intake's next database transaction fail as an unreachable server does."""
+    intake = deps_of(bot.app).intake
+    real = intake.receive_message
+    failures: list[str] = []
+
+    def flaky(incoming, **kwargs):
+        if not failures:
+            failures.append(incoming.ts)
+            raise OperationalError("INSERT", {}, Exception("server closed the connection"))
+        return real(incoming, **kwargs)
+
+    monkeypatch.setattr(intake, "receive_message", flaky)
+    return failures
+
+
+def test_an_event_the_database_cannot_take_is_refused_so_slack_redelivers_it(
+    deskbot, fake, monkeypatch
+):
+    deskbot.allow_listener_errors = True
+    failures = database_down_once(deskbot, monkeypatch)
+    event = message_event(deskbot, "Exports fail since the upgrade")
+
+    refused = deskbot.driver.event(event, event_id="Ev0DOWN")
+    deskbot.drain()
+    assert refused.status == 503 and failures == [event["ts"]]
+    assert deskbot.tickets() == [] and fake.calls_to("reactions.add") == []
+
+    redelivered = deskbot.driver.event(event, event_id="Ev0DOWN", retry_num=1)
+    deskbot.drain()
+    assert redelivered.status == 200
+    [ticket] = deskbot.tickets()
+    assert ticket.subject == "Exports fail since the upgrade"
+    assert len(fake.messages(TRIAGE)) == 1 and fake.reactions(HELP, event["ts"]) == ["ticket"]
+
+
+def test_a_ticket_whose_card_never_posted_is_finished_once(start_deskbot, fake, clock):
+    bot = start_deskbot()
+    bot.allow_listener_errors = True  # the card's post fails after every retry
+    fake.fail_next("chat.postMessage", status=500, times=4)
+    event = message_event(bot, "SSO login loops")
+    assert bot.driver.event(event).status == 200
+    bot.drain()
+    assert bot.ticket(1).triage_ts is None and fake.messages(TRIAGE) == []
+
+    deps, client = deps_of(bot.app), bot.app.client
+    clock.now = bot.ticket(1).created_at + timedelta(seconds=30)
+    assert finish_unfinished_tickets(deps, client, now=clock()) == 0  # too soon: in flight
+    clock.advance(minutes=3)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two replicas' sweeps at once
+        finished = list(
+            pool.map(lambda _: finish_unfinished_tickets(deps, client, now=clock()), range(2))
+        )
+    bot.drain()
+
+    assert sorted(finished) == [0, 1]
+    [card] = fake.messages(TRIAGE)
+    assert "#1" in card["text"] and bot.ticket(1).triage_ts == card["ts"]
+    assert fake.reactions(HELP, event["ts"]) == ["ticket"]
+    clock.advance(minutes=10)
+    assert finish_unfinished_tickets(deps, client, now=clock()) == 0  # done for good
+    assert len(fake.messages(TRIAGE)) == 1
+
+
+def test_too_old_or_resolved_tickets_are_left_alone(start_deskbot, fake, clock):
+    bot = start_deskbot()
+    bot.allow_listener_errors = True
+    fake.fail_next("chat.postMessage", status=500, times=8)
+    bot.driver.event(message_event(bot, "first question"))
+    bot.driver.event(message_event(bot, "second question"))
+    bot.drain()
+    deps, client = deps_of(bot.app), bot.app.client
+    deps.workflow.resolve(workspace_id="T0HOME", number=2, actor_id="UAGENT1")
+
+    clock.now = bot.ticket(1).created_at + timedelta(days=2)  # too old to announce now
+    assert finish_unfinished_tickets(deps, client, now=clock()) == 0
+    clock.now = bot.ticket(1).created_at + timedelta(minutes=3)
+    assert finish_unfinished_tickets(deps, client, now=clock()) == 1
+    bot.drain()
+    assert ["#1" in card["text"] for card in fake.messages(TRIAGE)] == [True]  # not #2
