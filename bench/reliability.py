@@ -109,6 +109,11 @@ def wait_until(check: "callable", timeout: float, every: float = 1.0) -> bool:
     return check()
 
 
+def told_claimed(answers: list[str]) -> bool:
+    """Whether an agent was answered that the claim worked (not an error they could see)."""
+    return any(answer.startswith("200 ") and "you claimed" in answer.lower() for answer in answers)
+
+
 def count(
     database_url: str,
     conversations: list[Conversation],
@@ -187,7 +192,10 @@ def count(
             len(claims),
             sum(assignees.get(number) is not None for number, _ in claims),
             0,
-            sum(assignees.get(number) is None for number, _ in claims),
+            sum(
+                assignees.get(number) is None and told_claimed(answers)
+                for number, answers in claims
+            ),
         ),
         (
             "triage cards",
@@ -293,6 +301,16 @@ def main() -> None:
 
         time.sleep(SLA_SECONDS + 15)
         wait_until(settled, timeout=300, every=2)
+        print("  waiting for cards a crash cut short to be finished...", file=sys.stderr)
+
+        def cards_done() -> bool:
+            with engine.connect() as db:
+                missing = db.execute(
+                    text("SELECT count(*) FROM ticket WHERE triage_ts IS NULL")
+                ).scalar()
+            return missing == 0
+
+        wait_until(cards_done, timeout=240, every=2)
         posts = fake.posts()
         fault_counts = fake.faults()
         rows = count(database_url, conversations, sender, posts)

@@ -260,7 +260,7 @@ class Sender:
             response = self._driver(url).command(
                 "/ticket", f"claim #{number}", user=agent, channel=TRIAGE
             )
-            answers.append(str(response.status))
+            answers.append(f"{response.status} {response.body[:200]}")
 
         threads = [threading.Thread(target=press, args=(agent,)) for agent in pair]
         for thread in threads:
