@@ -83,6 +83,10 @@ class Ticket(SQLModel, table=True):
     resolution_due_at: datetime | None = _utc(nullable=True, index=True)
     sla_alert_at: datetime | None = _utc(nullable=True, index=True)
     sla_swept_until: datetime | None = _utc(nullable=True)
+    # A merged ticket is closed and points at the ticket it was folded into (always the
+    # surviving one: merges are flattened), so its customer still counts for that issue.
+    merged_into_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    merged_at: datetime | None = _utc(nullable=True)
 
 
 class Message(SQLModel, table=True):
@@ -287,3 +291,18 @@ class SlaTarget(SQLModel, table=True):
     business_hours: bool = False
     due_at: datetime = _utc()
     met_at: datetime | None = _utc(nullable=True)
+
+
+class TicketDuplicate(SQLModel, table=True):
+    """An older live ticket whose text is close to this one's: shown on the triage card."""
+
+    __tablename__ = "ticket_duplicate"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "duplicate_of_id", name="uq_ticket_duplicate"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    duplicate_of_id: int = Field(foreign_key="ticket.id", index=True)
+    score: float
+    found_at: datetime = _utc()
