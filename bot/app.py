@@ -11,7 +11,10 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import Clock, utc_now
 from bot.deps import Deps
+from bot.duplicates import DuplicateFinder
 from bot.intake import IntakeService
+from bot.merge import TicketMerger
+from bot.orgs import OrgNames
 from bot.people import Directory, Identity
 from bot.settings import Settings
 from bot.sla_planner import SlaPlanner
@@ -95,7 +98,9 @@ def create_app(
         engine=engine,
         clock=clock,
         people=people,
-        intake=IntakeService(engine, clock, planner),
+        intake=IntakeService(
+            engine, clock, planner, group_window=settings.desk.intake.group_window
+        ),
         workflow=TicketWorkflow(engine, clock, planner),
         suggestions=SuggestionService(
             engine,
@@ -110,6 +115,11 @@ def create_app(
             settings.desk,
             clock,
             send=lambda recipient, text: send_digest(guard, recipient, text),
+        ),
+        merger=TicketMerger(engine, clock, planner),
+        duplicates=DuplicateFinder(engine, clock),
+        orgs=OrgNames(
+            identity.workspace_id, clock=clock, fetch=lambda team: _team_name(client, team)
         ),
     )
     _DEPS[app] = deps
@@ -136,6 +146,14 @@ def _user_team(client: WebClient, user_id: str) -> str | None:
         logger.exception("users.info failed for %s", user_id)
         return None
     return user.get("team_id")
+
+
+def _team_name(client: WebClient, team_id: str) -> str | None:
+    try:
+        return (client.team_info(team=team_id).get("team") or {}).get("name")
+    except SlackApiError:
+        logger.exception("team.info failed for %s; showing its id", team_id)
+        return None
 
 
 def _group_members(client: WebClient, group_id: str) -> list[str] | None:

@@ -7,7 +7,10 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
 from bot.config import DeskConfig
+from bot.duplicates import DuplicateFinder
 from bot.intake import IntakeService
+from bot.merge import TicketMerger
+from bot.orgs import OrgNames
 from bot.people import Directory
 from bot.settings import Settings
 from bot.sla_sweeper import SlaSweeper
@@ -32,3 +35,6 @@ class Deps:
     suggestions: SuggestionService
     guard: "LeakGuard"
     sweeper: SlaSweeper
+    merger: TicketMerger
+    duplicates: DuplicateFinder
+    orgs: OrgNames

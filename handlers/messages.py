@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from bot.clock import ts_to_datetime
 from bot.deps import Deps
 from bot.intake import IncomingMessage, Outcome
+from handlers.conversations import after_created, after_grouped
 from handlers.kb import offer_suggestions
 from handlers.mirror import post_mirror, refresh_mirror
 
@@ -92,8 +93,11 @@ def _on_human_message(
     result = deps.intake.receive_message(incoming, hold_orphans=in_support_channel)
     if result.outcome is Outcome.CREATED and result.ticket is not None:
         _acknowledge(deps, client, incoming)
+        after_created(deps, result.ticket, incoming.text)
         post_mirror(client, deps, result.ticket)
         offer_suggestions(deps, result.ticket, incoming.text)
+    elif result.outcome is Outcome.GROUPED and result.ticket is not None:
+        after_grouped(deps, client, result)
     elif result.mirror_stale and result.ticket is not None:
         refresh_mirror(deps, result.ticket)
 

@@ -24,6 +24,9 @@ def describe_activity(entry: Activity) -> str:
         "linked": f" {escape(str(detail.get('ref', '')))}",
         "note": f": {escape(str(detail.get('text', '')))[:300]}",
         "resolved": f": {escape(str(detail.get('note', '')))[:300]}" if detail.get("note") else "",
+        "merged": f" #{detail.get('from')} ({detail.get('reason')})",
+        "merged_into": f" #{detail.get('into')} ({detail.get('reason')})",
+        "grouped": f" a message {detail.get('gap_seconds')}s from its neighbour",
     }.get(entry.action, "")
     return f"{slack_date(entry.at)} {who} {entry.action.replace('_', ' ')}{extra}"
 

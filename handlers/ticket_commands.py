@@ -13,6 +13,7 @@ USAGE = """\
 • `priority #N urgent|high|normal|low` · `type #N <tag>` · `link #N <url or key>`
 • `note #N <text>` an internal note (never shown to the customer)
 • `answer #N <article id>` the article that answered it (teaches the suggestions)
+• `merge #A #B` fold ticket B into A (messages, links, tags; B's thread points to A)
 • `show #N` · `list [mine|unassigned|open|pending|breaching]` · `help`"""
 
 NEEDS_NUMBER = {
@@ -28,6 +29,7 @@ NEEDS_NUMBER = {
     "note",
     "show",
     "answer",
+    "merge",
 }
 NEEDS_ARGUMENT = {
     "assign": "@user",
@@ -36,6 +38,7 @@ NEEDS_ARGUMENT = {
     "link": "<url or key>",
     "note": "<text>",
     "answer": "<article id>",
+    "merge": "#B",
 }
 SUBCOMMANDS = NEEDS_NUMBER | {"list", "help"}
 _NUMBER = re.compile(r"^#?(\d{1,9})$")
@@ -96,6 +99,11 @@ def parse_ticket_command(text: str, *, thread_number: int | None = None) -> Tick
         raise UsageError(f"Usage: `/ticket {name} #N {NEEDS_ARGUMENT[name]}`.")
     if name == "assign":
         argument = parse_user(argument)
+    if name == "merge":
+        other = parse_number(argument)
+        if other is None:
+            raise UsageError(f"`{argument[:40]}` is not a ticket number: `/ticket merge #A #B`.")
+        argument = str(other)
     if name == "priority" and argument.lower() not in PRIORITIES:
         raise UsageError(f"Priority is one of {', '.join(PRIORITIES)}.")
     return TicketCommand(name, number, argument.lower() if name == "priority" else argument)

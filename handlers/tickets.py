@@ -9,6 +9,8 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.workflow import Change, WorkflowError
+from handlers.conversation_blocks import merge_details_blocks
+from handlers.conversations import announce_merge, merge_from_command, merge_summary
 from handlers.home import publish_home
 from handlers.mirror import post_to_triage_thread, refresh_mirror
 from handlers.ticket_blocks import ticket_details_blocks, ticket_list_blocks
@@ -36,11 +38,16 @@ def register(app: App, deps: Deps) -> None:
         if not deps.people.is_agent(user_id):
             ack(text=NOT_AN_AGENT)
             return
+        merged = None
         try:
             request = parse_ticket_command(
                 command.get("text") or "", thread_number=_thread_number(deps, command)
             )
-            answer, change = _execute(deps, request, user_id)
+            if request.name == "merge":
+                merged = merge_from_command(deps, request, user_id)
+                answer, change = {"text": merge_summary(deps, merged)}, None
+            else:
+                answer, change = _execute(deps, request, user_id)
         except UsageError as error:
             ack(text=f"{error}\n\n{USAGE}")
             return
@@ -50,6 +57,8 @@ def register(app: App, deps: Deps) -> None:
         ack(**answer)
         if change is not None and change.changed:
             _announce(deps, request, change, user_id)
+        if merged is not None:
+            announce_merge(deps, merged, user_id)
 
     for action_id in BUTTON_ACTIONS:
         app.action(action_id)(_button_listener(deps, action_id))
@@ -110,7 +119,9 @@ def _execute(
     number = request.number
     if request.name == "show":
         details = flow.details(workspace_id=workspace, number=number)
-        return {"text": f"Ticket #{number}", "blocks": ticket_details_blocks(details)}, None
+        merges = merge_details_blocks(deps.merger.facts(details.ticket), deps.orgs.name)
+        blocks = ticket_details_blocks(details) + merges
+        return {"text": f"Ticket #{number}", "blocks": blocks}, None
     if request.name == "answer":
         ticket = flow.find(workspace_id=workspace, number=number)
         added = deps.suggestions.learn(ticket=ticket, article_id=request.argument)

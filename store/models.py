@@ -297,9 +297,7 @@ class TicketDuplicate(SQLModel, table=True):
     """An older live ticket whose text is close to this one's: shown on the triage card."""
 
     __tablename__ = "ticket_duplicate"
-    __table_args__ = (
-        UniqueConstraint("ticket_id", "duplicate_of_id", name="uq_ticket_duplicate"),
-    )
+    __table_args__ = (UniqueConstraint("ticket_id", "duplicate_of_id", name="uq_ticket_duplicate"),)
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)

@@ -75,6 +75,36 @@ def find_ticket_by_thread(session: Session, *, channel_id: str, root_ts: str) ->
     return session.exec(statement).first()
 
 
+def thread_ticket(session: Session, *, channel_id: str, thread_ts: str) -> Ticket | None:
+    """The live home of a thread: the ticket it roots or whose message it hangs under,
+    followed to the surviving ticket when that one was merged (locked against a merge).
+    """
+    ticket = find_ticket_by_thread(session, channel_id=channel_id, root_ts=thread_ts)
+    if ticket is None:
+        message = find_message(session, channel_id=channel_id, ts=thread_ts)
+        if message is None or message.ticket_id is None:
+            return None
+        ticket = get_ticket(session, ticket_id=message.ticket_id)
+    while ticket is not None:
+        locked = session.exec(
+            select(Ticket)
+            .where(Ticket.id == ticket.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
+        if locked.merged_into_id is None:
+            return locked
+        ticket = get_ticket(session, ticket_id=locked.merged_into_id)
+    return None
+
+
+def follow_merges(session: Session, *, ticket: Ticket | None) -> Ticket | None:
+    """The ticket a merged ticket now lives on (itself when it was not merged)."""
+    if ticket is None or ticket.merged_into_id is None:
+        return ticket
+    return get_ticket(session, ticket_id=ticket.merged_into_id) or ticket
+
+
 def find_ticket_by_number(session: Session, *, workspace_id: str, number: int) -> Ticket | None:
     """The ticket shown as `#number` in a workspace, if any."""
     statement = select(Ticket).where(Ticket.workspace_id == workspace_id, Ticket.number == number)

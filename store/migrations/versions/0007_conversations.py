@@ -41,9 +41,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("ticket_id", "duplicate_of_id", name="uq_ticket_duplicate"),
     )
     op.create_index("ix_ticket_duplicate_ticket_id", "ticket_duplicate", ["ticket_id"])
-    op.create_index(
-        "ix_ticket_duplicate_duplicate_of_id", "ticket_duplicate", ["duplicate_of_id"]
-    )
+    op.create_index("ix_ticket_duplicate_duplicate_of_id", "ticket_duplicate", ["duplicate_of_id"])
 
 
 def downgrade() -> None:
