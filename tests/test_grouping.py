@@ -16,8 +16,7 @@ from store.models import Activity, Ticket, TicketStatus
 from tests.conftest import ACME, AGENT, CUSTOMER, CUSTOMER2, HELP, TRIAGE
 from tests.support import RunningBot
 from tests.test_intake import mark_resolved
-from tests.test_suggestions import ARTICLES  # noqa: F401  (the knowledge base fixture below)
-from tests.test_suggestions import kb_dir  # noqa: F401
+from tests.test_suggestions import kb_dir  # noqa: F401  (fixture)
 
 
 @pytest.fixture
