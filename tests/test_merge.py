@@ -65,7 +65,7 @@ def activity(bot: RunningBot, number: int) -> list[Activity]:
 
 
 def test_merge_folds_b_into_a(bot, fake):
-    acme_root, globex_root = two_reports(bot)
+    _, globex_root = two_reports(bot)
 
     answer = ticket_cmd(bot, "merge #1 #2")
 
