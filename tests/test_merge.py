@@ -28,8 +28,11 @@ def bot(start_deskbot, fake) -> RunningBot:
     )
 
 
-def ask(bot: RunningBot, text: str, *, channel: str = HELP, user: str = CUSTOMER, team=ACME):
-    response = bot.driver.message(channel=channel, user=user, team=team, text=text)
+def ask(
+    bot: RunningBot, text: str, *, channel: str = HELP, user: str = CUSTOMER, team=ACME, **extra
+) -> str:
+    """A top-level question; returns its ts."""
+    response = bot.driver.message(channel=channel, user=user, team=team, text=text, **extra)
     bot.drain()
     assert response.ts is not None
     return response.ts
