@@ -5,8 +5,13 @@ from store.models import TicketStatus
 from tests.conftest import ACME, AGENT, CUSTOMER, CUSTOMER2, HELP, TRIAGE
 from tests.support import RunningBot
 from tests.test_grouping import at
-from tests.test_merge import GINA, GLOBEX, GLOBEX_HELP, ask
-from tests.test_merge import bot  # noqa: F401  (fixture: acme and globex channels)
+from tests.test_merge import (
+    GINA,
+    GLOBEX,
+    GLOBEX_HELP,
+    ask,
+    bot,  # noqa: F401  (fixture: acme and globex channels)
+)
 from tests.test_tickets import ticket_cmd
 
 
