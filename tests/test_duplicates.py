@@ -1,5 +1,7 @@
 """Likely duplicates over HTTP: the triage card names them, and its Merge button merges."""
 
+import pytest
+
 from bot.duplicates import is_substantial, rank_duplicates
 from store.models import TicketStatus
 from tests.conftest import ACME, AGENT, CUSTOMER, CUSTOMER2, HELP, TRIAGE
@@ -10,9 +12,15 @@ from tests.test_merge import (
     GLOBEX,
     GLOBEX_HELP,
     ask,
-    bot,  # noqa: F401  (fixture: acme and globex channels)
+    bot,
 )
 from tests.test_tickets import ticket_cmd
+
+
+@pytest.fixture
+def bot(start_deskbot, fake) -> RunningBot:
+    """deskbot serving acme's and globex's shared channels."""
+    return with_globex(start_deskbot, fake)
 
 
 def card(fake, ticket) -> list[dict]:
@@ -47,7 +55,7 @@ def outage(bot: RunningBot) -> None:
     ask(bot, "webhooks stopped firing an hour ago for us too", user=CUSTOMER2)
 
 
-def test_new_ticket_names_likely_duplicates_with_merge_buttons(bot, fake):  # noqa: F811
+def test_new_ticket_names_likely_duplicates_with_merge_buttons(bot, fake):
     outage(bot)
 
     third = bot.ticket(3)
@@ -66,7 +74,7 @@ def test_new_ticket_names_likely_duplicates_with_merge_buttons(bot, fake):  # no
     assert leaked == []
 
 
-def test_merge_button_merges_the_new_ticket_into_the_older_one(bot, fake):  # noqa: F811
+def test_merge_button_merges_the_new_ticket_into_the_older_one(bot, fake):
     outage(bot)
     third = bot.ticket(3)
     [(action_id, value, _)] = [b for b in merge_buttons(card(fake, third)) if b[1] == "3:1"]
@@ -87,7 +95,7 @@ def test_merge_button_merges_the_new_ticket_into_the_older_one(bot, fake):  # no
     assert fake.ephemerals(TRIAGE, AGENT)[-1]["text"] == "#3 was already merged into #1."
 
 
-def test_short_unrelated_old_or_closed_tickets_are_not_duplicates(bot, fake):  # noqa: F811
+def test_short_unrelated_old_or_closed_tickets_are_not_duplicates(bot, fake):
     base = bot.driver.next_ts()
     ask(bot, "The nightly billing export is missing rows", ts=at(base, -8 * 86400))  # too old
     ask(bot, "export fails")

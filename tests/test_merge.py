@@ -16,8 +16,7 @@ GLOBEX_HELP = "C0GLOBEXHELP"
 GINA = "UGLOBEX1"
 
 
-@pytest.fixture
-def bot(start_deskbot, fake) -> RunningBot:
+def with_globex(start_deskbot, fake) -> RunningBot:
     """deskbot serving acme's and globex's shared channels."""
     fake.add_team(GLOBEX, "globex")
     fake.add_channel(GLOBEX_HELP, "help-globex", is_ext_shared=True)
@@ -26,6 +25,12 @@ def bot(start_deskbot, fake) -> RunningBot:
         support_channels=[HELP, INTERNAL_HELP, GLOBEX_HELP],
         sla_policies=[{"name": "standard", "first_response": "1h", "resolution": "1d"}],
     )
+
+
+@pytest.fixture
+def bot(start_deskbot, fake) -> RunningBot:
+    """deskbot serving acme's and globex's shared channels."""
+    return with_globex(start_deskbot, fake)
 
 
 def ask(
