@@ -7,13 +7,7 @@ from store.models import TicketStatus
 from tests.conftest import ACME, AGENT, CUSTOMER, CUSTOMER2, HELP, TRIAGE
 from tests.support import RunningBot
 from tests.test_grouping import at
-from tests.test_merge import (
-    GINA,
-    GLOBEX,
-    GLOBEX_HELP,
-    ask,
-    bot,
-)
+from tests.test_merge import GINA, GLOBEX, GLOBEX_HELP, ask, with_globex
 from tests.test_tickets import ticket_cmd
 
 
