@@ -311,7 +311,7 @@ class IntakeService:
         if first is not None and first.sent_at >= ticket.created_at:
             ticket.first_response_at = first.sent_at
             ticket.first_responder_id = first.user_id
-            ticket.last_agent_message_at = first.sent_at
+        ticket.last_agent_message_at = store.latest_agent_message_at(session, ticket_id=_id(ticket))
         latest = store.latest_customer_message_at(session, ticket_id=_id(ticket))
         if latest is not None:
             ticket.last_customer_message_at = latest

@@ -62,7 +62,7 @@ def fold(
     source.merged_at = at
     source.updated_at = at
     target.priority = min(target.priority, source.priority, key=_rank)
-    _recompute_times(session, target, source)
+    _recompute_times(session, target)
     target.updated_at = at
     store.add_activity(
         session,
@@ -96,7 +96,7 @@ def _rank(priority: str) -> int:
     return PRIORITIES.index(priority) if priority in PRIORITIES else len(PRIORITIES)
 
 
-def _recompute_times(session: Session, target: Ticket, source: Ticket) -> None:
+def _recompute_times(session: Session, target: Ticket) -> None:
     """The survivor's message times now cover both conversations."""
     assert target.id is not None
     first = store.first_agent_reply(session, ticket_id=target.id)
@@ -108,8 +108,7 @@ def _recompute_times(session: Session, target: Ticket, source: Ticket) -> None:
         target.first_response_at = first.sent_at
         target.first_responder_id = first.user_id
     target.last_customer_message_at = store.latest_customer_message_at(session, ticket_id=target.id)
-    agents = [t for t in (target.last_agent_message_at, source.last_agent_message_at) if t]
-    target.last_agent_message_at = max(agents) if agents else None
+    target.last_agent_message_at = store.latest_agent_message_at(session, ticket_id=target.id)
 
 
 class TicketMerger:

@@ -17,10 +17,23 @@ from handlers import (
     mirror,
     reactions,
     sla,
+    threads,
     tickets,
 )
 
-FEATURES = (messages, tickets, reactions, home, kb, mirror, sla, guard, errors, conversations)
+FEATURES = (
+    messages,
+    tickets,
+    reactions,
+    home,
+    kb,
+    mirror,
+    sla,
+    guard,
+    errors,
+    conversations,
+    threads,
+)
 
 
 def register_all(app: App, deps: Deps) -> None:

@@ -13,6 +13,7 @@ from handlers.conversation_blocks import merge_details_blocks
 from handlers.conversations import announce_merge, merge_from_command, merge_summary
 from handlers.home import publish_home
 from handlers.mirror import post_to_triage_thread, refresh_mirror
+from handlers.threads import ticket_from_thread
 from handlers.ticket_blocks import ticket_details_blocks, ticket_list_blocks
 from handlers.ticket_commands import USAGE, TicketCommand, UsageError, parse_ticket_command
 
@@ -64,7 +65,7 @@ def register(app: App, deps: Deps) -> None:
         app.action(action_id)(_button_listener(deps, action_id))
 
     @app.shortcut(CLAIM_SHORTCUT)
-    def on_claim_shortcut(ack: Ack, shortcut: dict[str, Any]) -> None:
+    def on_claim_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
         # Slash commands cannot be used in threads; this message shortcut can, on any
         # message of a ticket's thread.
         ack()
@@ -74,13 +75,15 @@ def register(app: App, deps: Deps) -> None:
         try:
             if not deps.people.is_agent(user_id):
                 raise WorkflowError(NOT_AN_AGENT)
-            ticket = deps.workflow.ticket_of_message(
-                channel_id=channel_id, ts=message.get("thread_ts") or shortcut["message_ts"]
+            # A message with no ticket yet becomes one, with the replies under it.
+            ticket = ticket_from_thread(
+                deps,
+                client,
+                channel_id=channel_id,
+                ts=message.get("thread_ts") or shortcut["message_ts"],
+                user_id=user_id,
+                event_id=None,
             )
-            if ticket is None:
-                raise WorkflowError(
-                    "That message is not part of a ticket. React with :ticket: on it to make one."
-                )
             change = deps.workflow.claim(
                 workspace_id=deps.people.identity.workspace_id,
                 number=ticket.number,

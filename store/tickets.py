@@ -161,6 +161,14 @@ def latest_customer_message_at(session: Session, *, ticket_id: int) -> datetime 
     return session.exec(statement).one()
 
 
+def latest_agent_message_at(session: Session, *, ticket_id: int) -> datetime | None:
+    """When an agent last wrote in the ticket."""
+    statement = select(func.max(Message.sent_at)).where(
+        Message.ticket_id == ticket_id, Message.role == AuthorRole.AGENT
+    )
+    return session.exec(statement).one()
+
+
 def ticket_messages(session: Session, *, ticket_id: int) -> list[Message]:
     """A ticket's messages in Slack order."""
     statement = select(Message).where(Message.ticket_id == ticket_id).order_by(col(Message.sent_at))
