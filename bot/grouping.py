@@ -22,9 +22,11 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.clock import Clock, ts_to_datetime
+from bot.duplicates import is_substantial
 from bot.intake_types import IncomingMessage
 from bot.merge import fold
 from bot.sla_planner import SlaPlanner
+from bot.text import subject_from
 from store import conversations as conv
 from store import tickets as store
 from store.models import Message, Ticket, TicketStatus
@@ -97,6 +99,9 @@ class Grouper:
         assert survivor.id is not None and self.window is not None
         if message.sent_at < survivor.created_at:
             survivor.created_at = message.sent_at  # an earlier message arrived late
+        if not is_substantial(survivor.subject) and is_substantial(message.text):
+            # "quick question" - "the export fails since 9:00": the list shows the latter
+            survivor.subject = subject_from(message.text, message.files)
         store.add_activity(
             session,
             ticket_id=survivor.id,

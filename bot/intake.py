@@ -350,6 +350,8 @@ class IntakeService:
             return None
         ticket = store.get_ticket(session, ticket_id=message.ticket_id)
         if ticket is not None:
+            if ticket.root_ts != message.ts:  # a grouped message, not the thread's root
+                action = action.replace("root_", "message_") if "root_" in action else action
             self._touch(session, ticket)
             store.add_activity(
                 session, ticket_id=_id(ticket), action=action, at=at, actor_id=message.user_id

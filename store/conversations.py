@@ -134,6 +134,7 @@ def opening_messages(session: Session, *, ticket: Ticket) -> list[Message]:
             Message.ticket_id == ticket.id,
             Message.channel_id == ticket.channel_id,
             Message.user_id == ticket.customer_id,
+            col(Message.deleted_at).is_(None),
             _top_level(),
         )
         .order_by(col(Message.sent_at))

@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import select
 
 from bot.clock import ts_to_datetime
+from bot.config import ConfigError, parse_config
 from store.models import Activity, Ticket, TicketStatus
 from tests.conftest import ACME, AGENT, CUSTOMER, CUSTOMER2, HELP, TRIAGE
 from tests.support import RunningBot
@@ -82,6 +83,7 @@ def test_a_burst_of_messages_is_one_ticket_with_one_reaction(bot, fake):
 
     [ticket] = bot.tickets()
     assert ticket.root_ts == at(base, 10)
+    assert ticket.subject.startswith("the nightly report export")  # says more than the root
     assert ticket.created_at == ts_to_datetime(at(base, 10))
     assert ticket.last_customer_message_at == ts_to_datetime(at(base, 20))
     assert {m.ts for m in bot.messages()} == {at(base, 10), at(base, 20)}
@@ -278,3 +280,34 @@ def test_group_window_is_configurable_and_can_be_off(start_deskbot):
     say(bot, "on Android 14 only", at(base, 8))
     say(bot, "and now the web app is slow too", at(base, 30))
     assert len(bot.tickets()) == 2
+
+
+def test_deleting_a_grouped_message_drops_it_from_the_card(bot, fake):
+    base = bot.driver.next_ts()
+    say(bot, "the sandbox environment is down", base)
+    say(bot, "my API key is sk-live-123, sorry", at(base, 5))
+    deleted = {
+        "type": "message",
+        "subtype": "message_deleted",
+        "hidden": True,
+        "channel": HELP,
+        "ts": at(base, 9),
+        "deleted_ts": at(base, 5),
+        "event_ts": at(base, 9),
+    }
+    assert bot.driver.event(deleted).status == 200
+    bot.drain()
+    ticket = bot.ticket(1)
+    assert actions(bot, ticket.id)[-1] == "message_deleted"
+    assert ticket.subject == "the sandbox environment is down"
+    assert "sk-live" not in card_text(fake)
+
+
+def test_group_window_config():
+    assert parse_config({}).intake.group_window.total_seconds() == 120
+    assert parse_config({"intake": {"group_window": "90s"}}).intake.group_window.seconds == 90
+    assert parse_config({"intake": {"group_window": None}}).intake.group_window is None
+    with pytest.raises(ConfigError, match=r"intake\.group_window"):
+        parse_config({"intake": {"group_window": "soon"}})
+    with pytest.raises(ConfigError, match=r"unknown key 'intake\.group'"):
+        parse_config({"intake": {"group": "2m"}})
