@@ -125,6 +125,13 @@ class SuggestionService:
         assert ticket.id is not None
         if self._settings.max == 0 or is_small_talk(question):
             return None
+        with session_scope(self._engine) as session:
+            current = store.suggestion_for(session, ticket_id=ticket.id)
+        if current is None or current.outcome not in (
+            SuggestionOutcome.NONE,
+            SuggestionOutcome.SKIPPED,
+        ):
+            return None  # already shown (or never asked): nothing more to say
         matches = suggest(
             self._knowledge.matcher(),
             question,

@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 API_METHODS = ("reactions.remove", "chat.postMessage", "chat.update", "chat.postEphemeral")
 NOT_AN_AGENT = "Only support agents can merge tickets."
+QUESTION_MESSAGES = 5  # how many grouped messages are read as the question
 
 
 def register(app: App, deps: Deps) -> None:
@@ -106,10 +107,13 @@ def after_grouped(deps: Deps, client: WebClient, result: IntakeResult) -> None:
     for absorbed in result.merged:
         refresh_mirror(deps, absorbed)
         _unacknowledge(deps, client, absorbed)
-    question = "\n".join(message.text for message in deps.merger.facts(ticket).opening)
-    deps.duplicates.scan(ticket, question)
+    opening = deps.merger.facts(ticket).opening
+    if len(opening) <= QUESTION_MESSAGES:
+        # The question is in the first few messages; later ones are the conversation.
+        question = "\n".join(message.text for message in opening)
+        deps.duplicates.scan(ticket, question)
+        post_offer(deps, ticket, deps.suggestions.offer_again(ticket, question), question)
     refresh_mirror(deps, ticket)
-    post_offer(deps, ticket, deps.suggestions.offer_again(ticket, question), question)
 
 
 def _unacknowledge(deps: Deps, client: WebClient, ticket: Ticket) -> None:

@@ -126,7 +126,7 @@ def merged_into(session: Session, *, ticket_id: int) -> list[Ticket]:
     return list(session.exec(statement))
 
 
-def opening_messages(session: Session, *, ticket: Ticket) -> list[Message]:
+def opening_messages(session: Session, *, ticket: Ticket, limit: int = 50) -> list[Message]:
     """The customer's top-level messages that make up the ticket's question, in order."""
     statement = (
         select(Message)
@@ -138,6 +138,7 @@ def opening_messages(session: Session, *, ticket: Ticket) -> list[Message]:
             _top_level(),
         )
         .order_by(col(Message.sent_at))
+        .limit(limit)
     )
     return list(session.exec(statement))
 
