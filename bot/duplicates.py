@@ -45,7 +45,7 @@ def is_substantial(text: str) -> bool:
     return len(_WORD.findall(text)) >= MIN_WORDS
 
 
-def similarity(a: str, b: str, **_: object) -> float:
+def similarity(a: str, b: str) -> float:
     """Word-order-free similarity that still punishes one text being a small part of the other."""
     return (fuzz.token_set_ratio(a, b) + fuzz.token_sort_ratio(a, b)) / 2
 
@@ -61,10 +61,22 @@ def rank_duplicates(
     if not is_substantial(text) or not candidates:
         return []
     choices = {key: comparable(body) for key, body in candidates if is_substantial(body)}
-    found = process.extract(
-        comparable(text), choices, scorer=similarity, score_cutoff=min_score, limit=limit
+    query = comparable(text)
+    # A mean at or above the threshold needs one of its two scores at or above it:
+    # two native passes narrow the field before the mean is taken in Python.
+    narrowed = {
+        key: body
+        for scorer in (fuzz.token_set_ratio, fuzz.token_sort_ratio)
+        for body, _, key in process.extract(
+            query, choices, scorer=scorer, score_cutoff=min_score, limit=None
+        )
+    }
+    scored = [(int(key), similarity(query, body)) for key, body in narrowed.items()]
+    ranked = sorted(
+        ((key, score) for key, score in scored if score >= min_score),
+        key=lambda item: (-item[1], item[0]),
     )
-    return [(int(key), float(score)) for _, score, key in found]
+    return ranked[:limit]
 
 
 class DuplicateFinder:
@@ -80,18 +92,14 @@ class DuplicateFinder:
         if not is_substantial(text):
             return 0
         with session_scope(self._engine) as session:
-            rows = conv.recent_open_questions(
+            older = conv.recent_open_questions(
                 session,
                 workspace_id=ticket.workspace_id,
                 since=ticket.created_at - DUPLICATE_WINDOW,
+                before=ticket.created_at,  # only older tickets: the new one merges into them
                 exclude_id=ticket.id,
                 limit=MAX_CANDIDATES,
             )
-            older = [
-                (_id(other), body)
-                for other, body in rows
-                if (other.created_at, _id(other)) < (ticket.created_at, ticket.id)
-            ]
             matches = rank_duplicates(text, older)
             for other_id, score in matches:
                 conv.add_duplicate(
