@@ -48,6 +48,8 @@ class Ticket(SQLModel, table=True):
         UniqueConstraint("channel_id", "root_ts", name="uq_ticket_thread"),
         UniqueConstraint("workspace_id", "number", name="uq_ticket_number"),
         Index("ix_ticket_status", "workspace_id", "status"),
+        # The duplicate scan reads a workspace's newest tickets in order, without a sort.
+        Index("ix_ticket_recent", "workspace_id", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

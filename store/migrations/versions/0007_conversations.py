@@ -1,5 +1,7 @@
 """Conversations: merged tickets point at the surviving ticket; likely duplicates.
 
+Also an index on (workspace_id, created_at) for the duplicate scan over recent tickets.
+
 Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-24
@@ -31,6 +33,7 @@ def upgrade() -> None:
         )
     op.add_column("ticket", sa.Column("merged_at", UTCDateTime(), nullable=True))
     op.create_index("ix_ticket_merged_into_id", "ticket", ["merged_into_id"])
+    op.create_index("ix_ticket_recent", "ticket", ["workspace_id", "created_at"])
     op.create_table(
         "ticket_duplicate",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -47,6 +50,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Drop ticket_duplicate and the merge columns."""
     op.drop_table("ticket_duplicate")
+    op.drop_index("ix_ticket_recent", table_name="ticket")
     op.drop_index("ix_ticket_merged_into_id", table_name="ticket")
     if op.get_bind().dialect.name != "sqlite":
         op.drop_constraint("fk_ticket_merged_into", "ticket", type_="foreignkey")
