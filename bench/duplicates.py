@@ -33,12 +33,30 @@ from store.db import make_engine, migrate  # noqa: E402
 from store.models import Message, Ticket  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-SUBJECTS = "export import login webhook invoice report dashboard sync upload search".split()
-PROBLEMS = "fails stopped is-slow times-out shows-an-error is-blank crashes loops".split()
-PLACES = "since this morning | after the update | for every user | on mobile | in Firefox".split(
-    " | "
-)
-FILLER = "our the team again today please help urgent hi all".split()
+SUBJECTS = [
+    "export",
+    "import",
+    "login",
+    "webhook",
+    "invoice",
+    "report",
+    "dashboard",
+    "sync",
+    "upload",
+    "search",
+]
+PROBLEMS = [
+    "fails",
+    "stopped",
+    "is-slow",
+    "times-out",
+    "shows-an-error",
+    "is-blank",
+    "crashes",
+    "loops",
+]
+PLACES = ["since this morning", "after the update", "for every user", "on mobile", "in Firefox"]
+FILLER = ["our", "the", "team", "again", "today", "please", "help", "urgent", "hi", "all"]
 
 
 def question(rng: random.Random, topic: int) -> str:
