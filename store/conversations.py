@@ -219,3 +219,21 @@ def known_issue_organizations(session: Session, *, workspace_id: str) -> list[tu
         .order_by(issue)
     )
     return [(int(ticket_id), int(count)) for ticket_id, count in session.exec(statement)]
+
+
+def linked_issue_organizations(session: Session, *, workspace_id: str) -> list[tuple[str, int]]:
+    """(link ref, distinct customer organizations) over the tickets linked to each ref.
+
+    A ticket merged into a linked ticket counts for its link too.
+    """
+    statement = (
+        select(TicketLink.ref, func.count(func.distinct(Ticket.customer_team_id)))
+        .join(
+            Ticket,
+            func.coalesce(col(Ticket.merged_into_id), col(Ticket.id)) == col(TicketLink.ticket_id),
+        )
+        .where(Ticket.workspace_id == workspace_id)
+        .group_by(TicketLink.ref)
+        .order_by(TicketLink.ref)
+    )
+    return [(ref, int(count)) for ref, count in session.exec(statement)]

@@ -129,6 +129,16 @@ def test_merge_folds_b_into_a(bot, fake):
         assert conv.known_issue_organizations(session, workspace_id="T0HOME") == [(first.id, 2)]
 
 
+def test_linked_reports_count_their_organizations(bot):
+    two_reports(bot)  # #2 (globex) links BUG-77
+    ask(bot, "Webhooks down here too")  # #3 (acme)
+    ticket_cmd(bot, "link #3 BUG-77")
+    ask(bot, "Webhook retries missing", user=CUSTOMER2)  # #4 (acme), merged into #2
+    ticket_cmd(bot, "merge #2 #4")
+    with session_scope(bot.engine) as session:
+        assert conv.linked_issue_organizations(session, workspace_id="T0HOME") == [("BUG-77", 2)]
+
+
 def test_merge_recomputes_sla_due_times(bot):
     ask(bot, "Login page shows an error for every user")
     gina_root = ask(
