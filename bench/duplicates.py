@@ -114,6 +114,7 @@ def fill(engine, size: int, rng: random.Random) -> None:
 
 
 def reset(engine) -> None:
+    """Empty every table."""
     tables = [table.name for table in reversed(SQLModel.metadata.sorted_tables)]
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
@@ -146,10 +147,12 @@ def time_scans(finder: DuplicateFinder, engine, size: int, scans: int, rng) -> l
 
 
 def p95(values: list[float]) -> float:
+    """The 95th percentile (nearest rank)."""
     return sorted(values)[max(0, int(len(values) * 0.95) - 1)]
 
 
 def main() -> None:
+    """Fill desks of each size, time the scans, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,30000")
     parser.add_argument("--scans", type=int, default=30)

@@ -4,8 +4,9 @@ All take a Session and keyword arguments, flush, and leave the commit to the cal
 """
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, func, or_, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -30,7 +31,7 @@ def lock_conversation(session: Session, *, channel_id: str, user_id: str) -> Non
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
-def _top_level() -> object:
+def _top_level() -> Any:
     return or_(col(Message.thread_ts).is_(None), col(Message.thread_ts) == col(Message.ts))
 
 
@@ -79,7 +80,8 @@ def move_messages(session: Session, *, from_ticket_id: int, to_ticket_id: int) -
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def _insert(session: Session) -> object:
+def _insert(session: Session) -> Callable[..., Any]:
+    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
     dialect = session.get_bind().dialect.name
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
@@ -91,13 +93,13 @@ def copy_labels(session: Session, *, from_ticket_id: int, to_ticket_id: int) -> 
     links = session.exec(select(TicketLink.ref).where(TicketLink.ticket_id == from_ticket_id)).all()
     for tag in tags:
         session.execute(
-            insert(TicketTag)  # type: ignore[operator]
+            insert(TicketTag)
             .values(ticket_id=to_ticket_id, tag=tag)
             .on_conflict_do_nothing(index_elements=["ticket_id", "tag"])
         )
     for ref in links:
         session.execute(
-            insert(TicketLink)  # type: ignore[operator]
+            insert(TicketLink)
             .values(ticket_id=to_ticket_id, ref=ref)
             .on_conflict_do_nothing(index_elements=["ticket_id", "ref"])
         )
@@ -185,7 +187,7 @@ def add_duplicate(
     """Remember a likely duplicate (once per pair; a second sighting changes nothing)."""
     insert = _insert(session)
     session.execute(
-        insert(TicketDuplicate)  # type: ignore[operator]
+        insert(TicketDuplicate)
         .values(ticket_id=ticket_id, duplicate_of_id=duplicate_of_id, score=score, found_at=at)
         .on_conflict_do_nothing(index_elements=["ticket_id", "duplicate_of_id"])
     )
