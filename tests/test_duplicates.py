@@ -1,10 +1,13 @@
 """Likely duplicates over HTTP: the triage card names them, and its Merge button merges."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+from sqlmodel import select
 
 from bot.duplicates import is_substantial, rank_duplicates
-from store.models import TicketStatus
-from tests.conftest import ACME, AGENT, CUSTOMER, CUSTOMER2, HELP, TRIAGE
+from store.models import Activity, TicketStatus
+from tests.conftest import ACME, AGENT, AGENT2, CUSTOMER, CUSTOMER2, HELP, TRIAGE
 from tests.support import RunningBot
 from tests.test_grouping import at
 from tests.test_merge import GINA, GLOBEX, GLOBEX_HELP, ask, with_globex
@@ -135,3 +138,28 @@ def test_duplicates_found_when_a_grouped_conversation_grows(start_deskbot, fake)
     )
     bot.drain()
     assert "Possibly the same as #1 (acme)" in str(card(fake, bot.ticket(2)))
+
+
+def test_racing_merge_buttons_merge_once(bot, fake):
+    outage(bot)
+    third = bot.ticket(3)
+    presses = [
+        bot.driver.block_action_payload(
+            action_id, value, user=user, channel=TRIAGE, message_ts=third.triage_ts
+        )
+        for (action_id, value, _), user in zip(
+            sorted(merge_buttons(card(fake, third))), (AGENT, AGENT2), strict=True
+        )
+    ]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        assert set(pool.map(lambda p: bot.driver.action(p).status, presses)) == {200}
+    bot.drain()
+
+    third = bot.ticket(3)
+    survivor = next(t for t in bot.tickets() if t.id == third.merged_into_id)
+    assert survivor.number in (1, 2)
+    refusals = fake.ephemerals(TRIAGE, AGENT) + fake.ephemerals(TRIAGE, AGENT2)
+    assert [r["text"] for r in refusals] == [f"#3 was already merged into #{survivor.number}."]
+    with bot.session() as session:
+        merges = session.exec(select(Activity).where(Activity.action == "merged")).all()
+    assert len(merges) == 1

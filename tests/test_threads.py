@@ -1,5 +1,6 @@
 """A ticket made from an existing thread pulls in the replies already there, once."""
 
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 from sqlmodel import select
@@ -141,3 +142,24 @@ def test_a_bot_thread_cannot_become_a_ticket(deskbot, fake):
     claim_shortcut(deskbot, RANDOM, {"type": "message", "text": "Deploy", "ts": base})
     assert deskbot.tickets() == []
     assert "cannot become a ticket" in fake.ephemerals(RANDOM, AGENT)[-1]["text"]
+
+
+def test_racing_ticket_reactions_make_one_ticket(deskbot, fake):
+    base = deskbot.driver.next_ts()
+    seed_thread(fake, base, 6)
+    events = [
+        {
+            "type": "reaction_added",
+            "user": agent,
+            "reaction": "ticket",
+            "item_user": CUSTOMER,
+            "item": {"type": "message", "channel": RANDOM, "ts": base},
+            "event_ts": deskbot.driver.next_ts(),
+        }
+        for agent in (AGENT, AGENT2, AGENT, AGENT2)
+    ]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert set(pool.map(lambda e: deskbot.driver.event(e).status, events)) == {200}
+    deskbot.drain()
+    assert len(deskbot.tickets()) == 1 and len(deskbot.messages()) == 7
+    assert len(fake.messages(TRIAGE)) == 1
