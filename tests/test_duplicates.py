@@ -163,3 +163,24 @@ def test_racing_merge_buttons_merge_once(bot, fake):
     with bot.session() as session:
         merges = session.exec(select(Activity).where(Activity.action == "merged")).all()
     assert len(merges) == 1
+
+
+def test_organization_names_fall_back_to_the_team_id_and_retry_later():
+    from datetime import UTC, datetime, timedelta
+
+    from bot.orgs import OrgNames
+
+    now = [datetime(2026, 11, 23, tzinfo=UTC)]
+    answers: list[str | None] = [None, "globex"]
+    asked: list[str] = []
+
+    def fetch(team_id: str) -> str | None:
+        asked.append(team_id)
+        return answers.pop(0)
+
+    names = OrgNames("T0HOME", clock=lambda: now[0], fetch=fetch)
+    assert names.name("T0GLOBEX") == "T0GLOBEX"  # Slack could not say
+    assert names.name("T0GLOBEX") == "T0GLOBEX" and asked == ["T0GLOBEX"]  # not hammered
+    now[0] += timedelta(hours=2)
+    assert names.name("T0GLOBEX") == "globex"
+    assert names.name("T0GLOBEX") == "globex" and len(asked) == 2  # cached
