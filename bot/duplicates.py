@@ -111,13 +111,6 @@ class DuplicateFinder:
                 )
         return len(matches)
 
-    def of(self, ticket: Ticket) -> list[Ticket]:
-        """The likely duplicates of a ticket that are still live, best first."""
-        if ticket.id is None or ticket.merged_into_id is not None:
-            return []
-        with session_scope(self._engine) as session:
-            return conv.live_duplicates(session, ticket_id=ticket.id, limit=SHOWN)
-
 
 def _id(ticket: Ticket) -> int:
     assert ticket.id is not None

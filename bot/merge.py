@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.clock import Clock
+from bot.duplicates import SHOWN
 from bot.sla_planner import SlaPlanner
 from bot.workflow import PRIORITIES, WorkflowError
 from store import conversations as conv
@@ -39,6 +40,7 @@ class MergeFacts:
     merged_from: list[Ticket] = field(default_factory=list)
     folded_activity: list[tuple[int, Activity]] = field(default_factory=list)
     opening: list[Message] = field(default_factory=list)
+    duplicates: list[Ticket] = field(default_factory=list)
 
 
 def fold(
@@ -159,24 +161,28 @@ class TicketMerger:
                 f"or merge the other way (`/ticket merge #{source.number} #{target.number}`)."
             )
 
-    def facts(self, ticket: Ticket) -> MergeFacts:
-        """Where a ticket was merged to, what was merged into it, and its opening messages."""
+    def facts(self, ticket: Ticket, *, history: bool = False) -> MergeFacts:
+        """Where a ticket went, what was folded into it, its opening messages and likely
+        duplicates, read in one transaction; `history` adds the folded tickets' activity.
+        """
         assert ticket.id is not None
         with session_scope(self._engine) as session:
-            into = (
-                store.get_ticket(session, ticket_id=ticket.merged_into_id)
-                if ticket.merged_into_id is not None
-                else None
-            )
+            if ticket.merged_into_id is not None:
+                into = store.get_ticket(session, ticket_id=ticket.merged_into_id)
+                return MergeFacts(merged_into=into)
             merged = conv.merged_into(session, ticket_id=ticket.id)
             folded = [
                 (child.number, entry)
-                for child in merged
+                for child in (merged if history else [])
                 for entry in store.ticket_activity(session, ticket_id=_id(child))
             ]
             folded.sort(key=lambda item: (item[1].at, item[1].id or 0))
-            opening = conv.opening_messages(session, ticket=ticket)
-            return MergeFacts(into, merged, folded, opening)
+            return MergeFacts(
+                merged_from=merged,
+                folded_activity=folded,
+                opening=conv.opening_messages(session, ticket=ticket),
+                duplicates=conv.live_duplicates(session, ticket_id=ticket.id, limit=SHOWN),
+            )
 
     def survivor(self, ticket: Ticket) -> Ticket:
         """The ticket a merged ticket now lives on (itself when not merged)."""

@@ -40,7 +40,6 @@ def card_blocks(
     base: list[Block],
     ticket: Ticket,
     facts: MergeFacts,
-    duplicates: list[Ticket],
     org_name: OrgName,
 ) -> list[Block]:
     """The triage card with the conversation, merges and likely duplicates added.
@@ -62,8 +61,8 @@ def card_blocks(
         refs = ", ".join(ticket_ref(child, org_name) for child in facts.merged_from)
         note = f":twisted_rightwards_arrows: Merged here: {refs}"[:3000]
         extra.append({"type": "context", "block_id": "merged", "elements": [mrkdwn(note)]})
-    if duplicates:
-        extra.extend(duplicate_blocks(ticket, duplicates, org_name))
+    if facts.duplicates:
+        extra.extend(duplicate_blocks(ticket, facts.duplicates, org_name))
     return base[:-1] + extra + base[-1:]
 
 

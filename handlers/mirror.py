@@ -68,9 +68,5 @@ def card(deps: Deps, ticket: Ticket) -> list[Block]:
     if ticket.id is None:
         return triage_mirror_blocks(ticket)
     return card_blocks(
-        triage_mirror_blocks(ticket),
-        ticket,
-        deps.merger.facts(ticket),
-        deps.duplicates.of(ticket),
-        deps.orgs.name,
+        triage_mirror_blocks(ticket), ticket, deps.merger.facts(ticket), deps.orgs.name
     )

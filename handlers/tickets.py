@@ -122,7 +122,9 @@ def _execute(
     number = request.number
     if request.name == "show":
         details = flow.details(workspace_id=workspace, number=number)
-        merges = merge_details_blocks(deps.merger.facts(details.ticket), deps.orgs.name)
+        merges = merge_details_blocks(
+            deps.merger.facts(details.ticket, history=True), deps.orgs.name
+        )
         blocks = ticket_details_blocks(details) + merges
         return {"text": f"Ticket #{number}", "blocks": blocks}, None
     if request.name == "answer":

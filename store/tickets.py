@@ -79,23 +79,28 @@ def thread_ticket(session: Session, *, channel_id: str, thread_ts: str) -> Ticke
     """The live home of a thread: the ticket it roots or whose message it hangs under,
     followed to the surviving ticket when that one was merged (locked against a merge).
     """
-    ticket = find_ticket_by_thread(session, channel_id=channel_id, root_ts=thread_ts)
+    ticket = session.exec(
+        select(Ticket)
+        .where(Ticket.channel_id == channel_id, Ticket.root_ts == thread_ts)
+        .with_for_update()
+    ).first()
     if ticket is None:
         message = find_message(session, channel_id=channel_id, ts=thread_ts)
         if message is None or message.ticket_id is None:
             return None
-        ticket = get_ticket(session, ticket_id=message.ticket_id)
-    while ticket is not None:
-        locked = session.exec(
-            select(Ticket)
-            .where(Ticket.id == ticket.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one()
-        if locked.merged_into_id is None:
-            return locked
-        ticket = get_ticket(session, ticket_id=locked.merged_into_id)
-    return None
+        ticket = _locked(session, message.ticket_id)
+    while ticket is not None and ticket.merged_into_id is not None:
+        ticket = _locked(session, ticket.merged_into_id)
+    return ticket
+
+
+def _locked(session: Session, ticket_id: int) -> Ticket | None:
+    return session.exec(
+        select(Ticket)
+        .where(Ticket.id == ticket_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
 
 
 def follow_merges(session: Session, *, ticket: Ticket | None) -> Ticket | None:
