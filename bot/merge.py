@@ -64,6 +64,11 @@ def fold(
     source.merged_at = at
     source.updated_at = at
     target.priority = min(target.priority, source.priority, key=_rank)
+    if target.assignee_id is None and source.assignee_id is not None:
+        # Whoever was working the merged ticket carries on with the conversation.
+        target.assignee_id = source.assignee_id
+        if target.status == TicketStatus.NEW:
+            target.status = TicketStatus.OPEN
     _recompute_times(session, target)
     target.updated_at = at
     store.add_activity(
@@ -78,6 +83,7 @@ def fold(
             "customer_team_id": source.customer_team_id,
             "channel_id": source.channel_id,
             "messages": moved,
+            "assignee": target.assignee_id,
             "reason": reason,
         },
     )

@@ -7,7 +7,7 @@ from bot.app import deps_of
 from store import conversations as conv
 from store.db import session_scope
 from store.models import Activity, Message, TicketLink, TicketStatus, TicketTag
-from tests.conftest import ACME, AGENT, CUSTOMER, CUSTOMER2, HELP, INTERNAL_HELP, TRIAGE
+from tests.conftest import ACME, AGENT, AGENT2, CUSTOMER, CUSTOMER2, HELP, INTERNAL_HELP, TRIAGE
 from tests.support import RunningBot
 from tests.test_tickets import ticket_cmd
 
@@ -151,9 +151,13 @@ def test_merge_recomputes_sla_due_times(bot):
     assert bot.ticket(1).first_response_due_at is not None
     reply(bot, GLOBEX_HELP, gina_root, AGENT, "T0HOME", "We are on it, a fix is rolling out")
 
+    ticket_cmd(bot, "claim #2", user=AGENT2)
+    ticket_cmd(bot, "priority #2 high")
+
     ticket_cmd(bot, "merge #1 #2")
 
     first, second = bot.ticket(1), bot.ticket(2)
+    assert (first.assignee_id, first.status, first.priority) == (AGENT2, TicketStatus.OPEN, "high")
     assert first.first_response_at is not None  # an agent answered the conversation
     assert first.first_response_due_at is None and first.resolution_due_at is not None
     assert second.first_response_due_at is None and second.resolution_due_at is None
