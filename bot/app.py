@@ -1,5 +1,6 @@
 """`create_app`: builds the Bolt app with its database, Slack client, clock and listeners."""
 
+import hashlib
 import logging
 from concurrent.futures import Executor
 from weakref import WeakKeyDictionary
@@ -8,14 +9,17 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock, utc_now
+from bot.csat import CsatService
 from bot.deps import Deps
 from bot.duplicates import DuplicateFinder
 from bot.intake import IntakeService
 from bot.merge import TicketMerger
 from bot.orgs import OrgNames
 from bot.people import Directory, Identity
+from bot.routing import RoutingService
 from bot.settings import Settings
 from bot.sla_planner import SlaPlanner
 from bot.sla_sweeper import SlaSweeper
@@ -23,10 +27,14 @@ from bot.slack_client import build_web_client
 from bot.suggestions import SuggestionService
 from bot.workflow import TicketWorkflow
 from handlers import register_all
+from handlers.csat import post_survey
 from handlers.guard import LeakGuard
+from handlers.inputs import DeskApp
+from handlers.routing import announce_routing
 from handlers.sla import send_digest
 from knowledge.library import KnowledgeBase
-from store.db import make_engine
+from store.db import is_unique_violation, make_engine, session_scope
+from store.tickets import record_event
 
 logger = logging.getLogger(__name__)
 
@@ -72,13 +80,14 @@ def create_app(
         )
     engine = engine or make_engine(settings.database_url)
     identity = _identify(client)
-    app = App(
+    app = DeskApp(
         client=client,
         signing_secret=(
             settings.slack_signing_secret.get_secret_value()
             if settings.slack_signing_secret
             else "socket-mode-does-not-sign"
         ),
+        seen_before=lambda signature: _seen_before(engine, clock, signature),
         process_before_response=False,
         listener_executor=listener_executor,
         logger=logging.getLogger("deskbot.bolt"),
@@ -92,6 +101,23 @@ def create_app(
     )
     planner = SlaPlanner(settings.desk, clock)
     guard = LeakGuard(client, clock, is_agent=people.is_agent)
+    csat = CsatService(
+        engine,
+        clock,
+        settings.desk.csat,
+        is_agent=people.is_agent,
+        send=lambda survey, ticket: post_survey(guard, survey, ticket),
+    )
+    routing = RoutingService(
+        engine,
+        clock,
+        settings.desk,
+        planner,
+        workspace_id=identity.workspace_id,
+        pool=people.agent_pool,
+        # `deps` is bound below, before anything can route a ticket.
+        announce=lambda notice: announce_routing(deps, notice),
+    )
     deps = Deps(
         settings=settings,
         desk=settings.desk,
@@ -101,7 +127,7 @@ def create_app(
         intake=IntakeService(
             engine, clock, planner, group_window=settings.desk.intake.group_window
         ),
-        workflow=TicketWorkflow(engine, clock, planner),
+        workflow=TicketWorkflow(engine, clock, planner, observers=[csat.observe, routing.observe]),
         suggestions=SuggestionService(
             engine,
             KnowledgeBase(settings.desk.knowledge_dir, clock=clock),
@@ -116,6 +142,8 @@ def create_app(
             clock,
             send=lambda recipient, text: send_digest(guard, recipient, text),
         ),
+        csat=csat,
+        routing=routing,
         merger=TicketMerger(engine, clock, planner),
         duplicates=DuplicateFinder(engine, clock),
         orgs=OrgNames(
@@ -138,12 +166,28 @@ def _identify(client: WebClient) -> Identity:
     )
 
 
+def _seen_before(engine: Engine, clock: Clock, signature: str) -> bool:
+    """Remember a request signature; True if it was already remembered (a replay)."""
+    key = "sig:" + hashlib.sha256(signature.encode()).hexdigest()[:56]
+    try:
+        with session_scope(engine) as session:
+            record_event(session, event_id=key, event_type="signature", received_at=clock())
+    except IntegrityError as error:
+        if is_unique_violation(error):
+            return True
+        raise
+    return False
+
+
 def _user_team(client: WebClient, user_id: str) -> str | None:
     # A failed lookup must not lose the message: the caller falls back to our workspace.
     try:
         user = client.users_info(user=user_id).get("user") or {}
-    except SlackApiError:
-        logger.exception("users.info failed for %s", user_id)
+    except SlackApiError as error:
+        if error.response.get("error") == "user_not_found":
+            logger.warning("users.info: no user %s", user_id)
+        else:
+            logger.exception("users.info failed for %s", user_id)
         return None
     return user.get("team_id")
 

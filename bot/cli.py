@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigError
+from bot.demo_cli import add_demo_parser, run_demo
 from bot.settings import Settings, load_settings
 from knowledge.cli import add_kb_parser, run_kb
 
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="create or upgrade the database schema, then exit")
     add_kb_parser(commands)
     commands.add_parser("check-config", help="validate deskbot.yaml and print the result")
+    add_demo_parser(commands)
     return parser
 
 
@@ -55,6 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.logs import configure_logging
 
     configure_logging(args.log_level.upper())
+    if args.command == "demo":  # needs no Slack credentials and reads no deskbot.yaml
+        return run_demo(args)
     try:
         settings = load_settings()
     except ConfigError as error:
@@ -90,6 +94,16 @@ def _check_config(settings: Settings, _args: argparse.Namespace) -> int:
     print(f"  triage channel:   {desk.triage_channel or '(none: no triage mirror)'}")
     print(f"  agents:           {len(desk.agents)} listed, usergroup {desk.agents_usergroup}")
     print(f"  SLA policies:     {len(desk.sla_policies)}")
+    routing = desk.routing
+    from bot.business_time import format_remaining
+
+    timeout = format_remaining(routing.claim_timeout) if routing.claim_timeout else "none"
+    print(
+        f"  routing:          {routing.mode}, {len(routing.channels)} channel overrides, "
+        f"claim timeout {timeout}"
+    )
+    sample = f"{desk.csat.sample_rate:.0%} of resolved tickets" if desk.csat.enabled else "off"
+    print(f"  CSAT surveys:     {sample}")
     return 0
 
 
@@ -131,8 +145,9 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler":
-    """Sweep SLAs every `sla_sweep_seconds` and tidy up hourly; the database, not the
-    scheduler, keeps everything once."""
+    """Sweep SLAs, claim timeouts, waiting tickets and late CSAT surveys every
+    `sla_sweep_seconds`, and tidy up hourly; the database, not the scheduler, keeps
+    everything once."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from bot.app import deps_of
@@ -147,6 +162,17 @@ def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler"
             return
         if report.planned or report.sent or report.failed:
             logger.info("SLA sweep: %s", report)
+
+    def desk_sweep() -> None:
+        deps = deps_of(app)
+        try:
+            routed = deps.routing.sweep()
+            surveys = deps.csat.retry_undelivered()
+        except Exception:  # the next sweep tries again; the job must survive
+            logger.exception("routing/CSAT sweep failed")
+            return
+        if routed.released or routed.assigned or surveys:
+            logger.info("routing sweep: %s; %d CSAT surveys posted late", routed, surveys)
 
     def housekeeping() -> None:
         try:
@@ -164,6 +190,14 @@ def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler"
         max_instances=1,
         coalesce=True,
         id="sla-sweep",
+    )
+    scheduler.add_job(
+        desk_sweep,
+        "interval",
+        seconds=settings.desk.sla_sweep_seconds,
+        max_instances=1,
+        coalesce=True,
+        id="routing-sweep",
     )
     scheduler.add_job(housekeeping, "interval", hours=1, max_instances=1, coalesce=True)
     scheduler.start()

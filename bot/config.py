@@ -136,6 +136,64 @@ class Intake(_Section):
     group_window: Duration | None = timedelta(minutes=2)
 
 
+class Csat(_Section):
+    """Satisfaction surveys asked when an agent resolves a ticket."""
+
+    enabled: bool = True
+    sample_rate: float = Field(default=1.0, ge=0, le=1)
+
+
+RoutingMode = Literal["none", "round_robin", "least_loaded"]
+
+
+class RoutingChannel(_Section):
+    """Routing overrides for one support channel (unset keys inherit from `routing`)."""
+
+    mode: RoutingMode | None = None
+    agents: list[UserId] | None = None
+    claim_timeout: Duration | None = None
+
+
+def _routing_shorthand(value: object) -> object:
+    """`routing: round_robin` is short for `routing: {mode: round_robin}`."""
+    return {"mode": value} if isinstance(value, str) else value
+
+
+class Routing(_Section):
+    """Auto-assignment of new tickets among available agents, and claim timeouts."""
+
+    mode: RoutingMode = "none"
+    agents: list[UserId] = Field(default_factory=list)  # empty: every agent
+    claim_timeout: Duration | None = None  # business time with no agent reply
+    channels: dict[ChannelId, RoutingChannel] = Field(default_factory=dict)
+
+    def mode_for(self, channel_id: str) -> str:
+        """The auto-assignment mode of a channel."""
+        override = self.channels.get(channel_id)
+        return (override.mode if override and override.mode else None) or self.mode
+
+    def pool_for(self, channel_id: str) -> list[str]:
+        """The agents named for a channel (empty: every agent)."""
+        override = self.channels.get(channel_id)
+        if override is not None and override.agents is not None:
+            return list(override.agents)
+        return list(self.agents)
+
+    def claim_timeout_for(self, channel_id: str) -> timedelta | None:
+        """How long a claim may go without an agent reply in a channel."""
+        override = self.channels.get(channel_id)
+        if override is not None and override.claim_timeout is not None:
+            return override.claim_timeout
+        return self.claim_timeout
+
+    @property
+    def routes_anything(self) -> bool:
+        """Whether any channel auto-assigns."""
+        return self.mode != "none" or any(
+            c.mode not in (None, "none") for c in self.channels.values()
+        )
+
+
 class DeskConfig(_Section):
     """Everything `deskbot.yaml` may say; the defaults make an empty file valid."""
 
@@ -153,6 +211,10 @@ class DeskConfig(_Section):
     knowledge_dir: Path | None = None
     costs: Costs = Field(default_factory=Costs)
     intake: Intake = Field(default_factory=Intake)
+    csat: Csat = Field(default_factory=Csat)
+    routing: Annotated[Routing, BeforeValidator(_routing_shorthand)] = Field(
+        default_factory=Routing
+    )
 
     @field_validator("sla_policies")
     @classmethod

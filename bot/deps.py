@@ -7,11 +7,13 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
 from bot.config import DeskConfig
+from bot.csat import CsatService
 from bot.duplicates import DuplicateFinder
 from bot.intake import IntakeService
 from bot.merge import TicketMerger
 from bot.orgs import OrgNames
 from bot.people import Directory
+from bot.routing import RoutingService
 from bot.settings import Settings
 from bot.sla_sweeper import SlaSweeper
 from bot.suggestions import SuggestionService
@@ -35,6 +37,8 @@ class Deps:
     suggestions: SuggestionService
     guard: "LeakGuard"
     sweeper: SlaSweeper
+    csat: CsatService
+    routing: RoutingService
     merger: TicketMerger
     duplicates: DuplicateFinder
     orgs: OrgNames

@@ -70,6 +70,14 @@ class Directory:
             return True
         return user_id in self._usergroup_members()
 
+    def agent_pool(self) -> list[str]:
+        """Every agent who takes tickets, in a stable order: the config's list, then the group.
+
+        Leads are agents but only in the pool when listed under `agents` themselves.
+        """
+        listed = list(dict.fromkeys(self._desk.agents))
+        return listed + sorted(set(self._usergroup_members()) - set(listed))
+
     def team_of(self, user_id: str, *, hint: str | None = None) -> str:
         """The user's organization (Slack team id), from the event if it says, else Slack."""
         if hint:

@@ -6,7 +6,7 @@ changes nothing.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -27,6 +27,11 @@ LIVE_STATES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
 TAG_LIMIT = 64
 LINK_LIMIT = 500
 NOTE_LIMIT = 3000
+
+
+# Told of every change inside its transaction: (session, ticket, action, actor, detail).
+# The ticket may not be refreshed yet; rely on its id, number, channel and customer.
+ChangeObserver = Callable[[Session, Ticket, str, str | None, dict[str, Any]], None]
 
 
 class WorkflowError(Exception):
@@ -64,10 +69,18 @@ def normalise_tag(raw: str) -> str:
 class TicketWorkflow:
     """The agent-facing operations on tickets."""
 
-    def __init__(self, engine: Engine, clock: Clock, planner: SlaPlanner) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        planner: SlaPlanner,
+        *,
+        observers: Sequence[ChangeObserver] = (),
+    ) -> None:
         self._engine = engine
         self._clock = clock
         self._planner = planner
+        self._observers = tuple(observers)
 
     def find(self, *, workspace_id: str, number: int) -> Ticket:
         """The ticket `#number`, or a WorkflowError saying there is none."""
@@ -380,6 +393,8 @@ class TicketWorkflow:
             actor_id=actor_id,
             detail=detail,
         )
+        for observe in self._observers:
+            observe(session, ticket, action, actor_id, detail or {})
 
 
 def _limited(text: str, limit: int, what: str) -> str:

@@ -263,6 +263,10 @@ class SlackDriver:
 
     # --- slash commands and interactivity --------------------------------------------
 
+    def new_response_url(self, kind: str = "act") -> str:
+        """A fresh response_url under response_url_base (to know it before sending)."""
+        return self._response_url(kind)
+
     def _response_url(self, kind: str) -> str:
         n = self._next_seq()
         return f"{self.response_url_base}/{self.team_id}/{kind}{n}/{uuid.uuid4().hex[:24]}"
@@ -279,6 +283,7 @@ class SlackDriver:
         user_name: str | None = None,
         *,
         channel_name: str | None = None,
+        response_url: str | None = None,
     ) -> Response:
         """Send a slash command invocation, form-encoded like Slack does."""
         fields = {
@@ -293,7 +298,7 @@ class SlackDriver:
             "text": text,
             "api_app_id": self.api_app_id,
             "is_enterprise_install": "false",
-            "response_url": self._response_url("cmd"),
+            "response_url": response_url or self._response_url("cmd"),
             "trigger_id": self._trigger_id(),
         }
         body = urlencode(fields).encode()

@@ -46,8 +46,8 @@ class HTTPServer(ThreadingHTTPServer):
     # (urllib opens a new connection per call).
     request_queue_size = 128
 
-    def __init__(self, fake: FakeSlack) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, fake: FakeSlack, port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
         self.fake = fake
 
 
@@ -67,14 +67,23 @@ class _Handler(BaseHTTPRequestHandler):
             status, headers, payload = fake.serve_api(
                 split.path[len("/api/") :], split.query, body, ctype, token
             )
+            if status == 0:  # a dropped connection: the client sees no answer at all
+                self.close_connection = True
+                return
             self._reply(status, headers, json.dumps(payload).encode(), "application/json")
         elif split.path.startswith("/respond/"):
             status, text = fake.serve_response_url(self.path, body, ctype)
             self._reply(status, {}, text.encode(), "text/plain")
+        elif fake.ui is not None:
+            fake.ui.handle(self, split.path, split.query, body)
         else:
             self._reply(404, {}, b"not found", "text/plain")
 
     do_GET = do_POST
+
+    def reply(self, status: int, headers: dict[str, str], body: bytes, ctype: str) -> None:
+        """Send a complete response (also used by the demo's web client)."""
+        self._reply(status, headers, body, ctype)
 
     def _reply(self, status: int, headers: dict[str, str], body: bytes, ctype: str) -> None:
         self.send_response(status)

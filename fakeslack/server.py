@@ -13,19 +13,21 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from .api_chat import CHAT_METHODS
 from .api_info import INFO_METHODS
 from .apiargs import Handler
 from .blockkit import validate_blocks
+from .faults import FaultInjection
 from .httpserver import HTTPServer, parse_args
-from .socketmode import SocketModeServer
+from .socketmode import SocketModeControls, SocketModeServer
 from .state import ApiError, Call, Workspace
 
 _APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 
 
-class FakeSlack:
+class FakeSlack(SocketModeControls, FaultInjection):
     """A fake Slack workspace serving the Web API over HTTP and Socket Mode over ws://."""
 
     def __init__(
@@ -40,6 +42,7 @@ class FakeSlack:
         app_id: str = "A0DESK",
         team_name: str = "Home",
         bot_name: str = "deskbot",
+        now: Callable[[], float] | None = None,
     ) -> None:
         self.team_id = team_id
         self.bot_token = bot_token
@@ -54,6 +57,7 @@ class FakeSlack:
             bot_user_id=bot_user_id,
             bot_id=bot_id,
             app_id=app_id,
+            now=now,
         )
         self._ws.add_user(bot_user_id, bot_name, is_bot=True)
         self._methods: dict[str, Handler] = {**CHAT_METHODS, **INFO_METHODS}
@@ -61,16 +65,20 @@ class FakeSlack:
         self._calls: list[Call] = []
         self._errors: list[str] = []
         self._responded: list[dict[str, Any]] = []
-        self._faults: dict[str, list[tuple[int, int]]] = {}
+        self._init_faults()
+        self._touches = 0  # changes made by people (see `revision`)
+        self._response_hooks: dict[str, Callable[[dict[str, Any]], None]] = {}
+        # Serves every path outside /api/ and /respond/ when set (the demo's web client).
+        self.ui: Any = None
         self._socket = SocketModeServer(app_id=app_id, on_error=self._record_error)
         self._httpd: HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     # --- lifecycle -------------------------------------------------------------------
 
-    def start(self) -> FakeSlack:
-        """Start the HTTP and websocket servers on ephemeral ports; returns self."""
-        self._httpd = HTTPServer(self)
+    def start(self, *, port: int = 0) -> FakeSlack:
+        """Start the HTTP (on `port`, default ephemeral) and websocket servers; returns self."""
+        self._httpd = HTTPServer(self, port)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -190,14 +198,12 @@ class FakeSlack:
         """A fresh ts from the fake's clock (share it with SlackDriver for one timeline)."""
         return self._ws.clock.next()
 
-    # --- fault injection and records -------------------------------------------------
+    @property
+    def workspace(self) -> Workspace:
+        """The live workspace state (hold `workspace.lock` while reading or changing it)."""
+        return self._ws
 
-    def fail_next(
-        self, method: str, status: int = 429, times: int = 1, retry_after: int = 1
-    ) -> None:
-        """Make the next `times` calls of `method` fail with HTTP `status` (429 or 5xx)."""
-        with self._cond:
-            self._faults.setdefault(method, []).extend([(status, retry_after)] * times)
+    # --- records -------------------------------------------------------------------
 
     @property
     def calls(self) -> list[Call]:
@@ -238,13 +244,40 @@ class FakeSlack:
         self.wait_for(lambda: len(self.calls_to(method)) >= count, timeout)
         return self.calls_to(method)
 
+    @property
+    def revision(self) -> int:
+        """A number that changes with every API call and every change made by a person."""
+        with self._cond:
+            return self._revision_now()
+
+    def _revision_now(self) -> int:
+        return len(self._calls) + len(self._responded) + self._touches
+
+    def touch(self) -> None:
+        """Note a change made outside the Web API (a person posted, reacted, clicked)."""
+        with self._cond:
+            self._touches += 1
+            self._cond.notify_all()
+
+    def wait_revision(self, after: int, timeout: float) -> int:
+        """Wait until the revision differs from `after` (or the timeout); return it."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._revision_now() != after, timeout)
+            return self._revision_now()
+
+    def on_response(self, url: str, hook: Callable[[dict[str, Any]], None]) -> None:
+        """Call `hook(body)` when the app POSTs to this response_url (after recording it)."""
+        with self._cond:
+            self._response_hooks[urlsplit(url).path] = hook
+
     def reset(self) -> None:
         """Forget calls, errors, messages, reactions, views, acks and faults; keep the directory."""
         with self._cond:
             self._calls.clear()
             self._errors.clear()
             self._responded.clear()
-            self._faults.clear()
+            self._reset_faults()
+            self._response_hooks.clear()
         with self._ws.lock:
             self._ws.clear_activity()
         self._socket.reset()
@@ -283,62 +316,12 @@ class FakeSlack:
         with self._ws.lock:
             return copy.deepcopy(list(self._ws.views.values()))
 
-    # --- Socket Mode -----------------------------------------------------------------
-
-    def wait_socket_connected(self, timeout: float = 10, connects: int = 1) -> bool:
-        """Wait until a Socket Mode client is connected (and `connects` hellos were sent)."""
-        return self._socket.wait_connected(timeout, connects)
-
-    def drop_socket_clients(self, code: int = 1001, reason: str = "") -> None:
-        """Close client connections with a close frame (the builtin client then reconnects).
-
-        Also the quick way to end a test: a slack_sdk builtin client blocks up to 3 s in
-        close() on its socket read unless the server hangs up first.
-        """
-        self._socket.drop_clients(code, reason)
-
-    def push_envelope(
-        self,
-        envelope_type: str,
-        payload: dict[str, Any],
-        *,
-        envelope_id: str | None = None,
-        retry_attempt: int = 0,
-        retry_reason: str = "",
-    ) -> str:
-        """Send an events_api / slash_commands / interactive envelope; return its id."""
-        return self._socket.push(
-            envelope_type,
-            payload,
-            envelope_id=envelope_id,
-            retry_attempt=retry_attempt,
-            retry_reason=retry_reason,
-        )
-
-    def push_disconnect(self, reason: str = "refresh_requested") -> None:
-        """Tell the connected client to reconnect (Slack's "disconnect" message)."""
-        self._socket.push_disconnect(reason)
-
-    def wait_ack(self, envelope_id: str, timeout: float = 10) -> dict[str, Any] | None:
-        """The ack ({"envelope_id", "payload"?}) sent back for an envelope, or None on timeout."""
-        return self._socket.wait_ack(envelope_id, timeout)
-
-    @property
-    def socket_acks(self) -> dict[str, dict[str, Any]]:
-        """Snapshot of all Socket Mode acks by envelope_id."""
-        return self._socket.acks()
-
     # --- request handling (called from server threads) ------------------------------
 
     def _record_error(self, message: str) -> None:
         with self._cond:
             self._errors.append(message)
             self._cond.notify_all()
-
-    def _take_fault(self, method: str) -> tuple[int, int] | None:
-        with self._cond:
-            queue = self._faults.get(method)
-            return queue.pop(0) if queue else None
 
     def _check_token(self, method: str, token: str | None) -> ApiError | None:
         wanted = self.app_token if method in _APP_TOKEN_METHODS else self.bot_token
@@ -409,5 +392,9 @@ class FakeSlack:
             self._record_error(f"response_url: {problem}")
         with self._cond:
             self._responded.append({"url": url, "body": payload})
+            hook = None if problems else self._response_hooks.get(urlsplit(url).path)
             self._cond.notify_all()
+        if hook is not None:
+            hook(payload)
+            self.touch()
         return (400, "invalid_blocks") if problems else (200, "ok")

@@ -213,3 +213,52 @@ class SocketModeServer:
         """Return a snapshot of all acks by envelope_id."""
         with self._cond:
             return dict(self._acks)
+
+
+class SocketModeControls:
+    """The Socket Mode side of FakeSlack's API: connect, push envelopes, read acks."""
+
+    _socket: SocketModeServer
+
+    def wait_socket_connected(self, timeout: float = 10, connects: int = 1) -> bool:
+        """Wait until a Socket Mode client is connected (and `connects` hellos were sent)."""
+        return self._socket.wait_connected(timeout, connects)
+
+    def drop_socket_clients(self, code: int = 1001, reason: str = "") -> None:
+        """Close client connections with a close frame (the builtin client then reconnects).
+
+        Also the quick way to end a test: a slack_sdk builtin client blocks up to 3 s in
+        close() on its socket read unless the server hangs up first.
+        """
+        self._socket.drop_clients(code, reason)
+
+    def push_envelope(
+        self,
+        envelope_type: str,
+        payload: dict[str, Any],
+        *,
+        envelope_id: str | None = None,
+        retry_attempt: int = 0,
+        retry_reason: str = "",
+    ) -> str:
+        """Send an events_api / slash_commands / interactive envelope; return its id."""
+        return self._socket.push(
+            envelope_type,
+            payload,
+            envelope_id=envelope_id,
+            retry_attempt=retry_attempt,
+            retry_reason=retry_reason,
+        )
+
+    def push_disconnect(self, reason: str = "refresh_requested") -> None:
+        """Tell the connected client to reconnect (Slack's "disconnect" message)."""
+        self._socket.push_disconnect(reason)
+
+    def wait_ack(self, envelope_id: str, timeout: float = 10) -> dict[str, Any] | None:
+        """The ack ({"envelope_id", "payload"?}) sent back for an envelope, or None on timeout."""
+        return self._socket.wait_ack(envelope_id, timeout)
+
+    @property
+    def socket_acks(self) -> dict[str, dict[str, Any]]:
+        """Snapshot of all Socket Mode acks by envelope_id."""
+        return self._socket.acks()

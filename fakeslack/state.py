@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,16 +63,25 @@ def micros_to_ts(micros: int) -> str:
 
 
 class TsClock:
-    """Issues strictly increasing ts values, always above every ts the fake has seen."""
+    """Issues strictly increasing ts values, always above every ts the fake has seen.
 
-    def __init__(self, start: str = "1700000000.000000") -> None:
+    With `now` (epoch seconds, e.g. a demo's accelerated clock) each ts is also at least
+    that moment, so message times follow the clock the app runs on.
+    """
+
+    def __init__(
+        self, start: str = "1700000000.000000", now: Callable[[], float] | None = None
+    ) -> None:
         self._last = ts_to_micros(start) or 0
+        self._now = now
         self._lock = threading.Lock()
 
     def next(self) -> str:
         """Return a fresh ts greater than all previous ones."""
         with self._lock:
             self._last += _TS_STEP
+            if self._now is not None:
+                self._last = max(self._last, int(self._now() * _MICROS))
             return micros_to_ts(self._last)
 
     def observe(self, ts: Any) -> None:
@@ -97,6 +107,7 @@ class Workspace:
         bot_user_id: str,
         bot_id: str,
         app_id: str,
+        now: Callable[[], float] | None = None,
     ) -> None:
         self.team_id = team_id
         self.team_domain = team_domain
@@ -105,7 +116,7 @@ class Workspace:
         self.bot_id = bot_id
         self.app_id = app_id
         self.lock = threading.RLock()
-        self.clock = TsClock()
+        self.clock = TsClock(now=now)
         self.channels: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.usergroups: dict[str, list[str]] = {}

@@ -9,6 +9,7 @@ from slack_bolt import App
 from bot.deps import Deps
 from handlers import (
     conversations,
+    csat,
     errors,
     guard,
     home,
@@ -16,6 +17,7 @@ from handlers import (
     messages,
     mirror,
     reactions,
+    routing,
     sla,
     threads,
     tickets,
@@ -27,6 +29,8 @@ FEATURES = (
     reactions,
     home,
     kb,
+    csat,
+    routing,
     mirror,
     sla,
     guard,

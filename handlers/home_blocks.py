@@ -15,7 +15,9 @@ def _section(title: str, tickets: list[Ticket], empty: str) -> list[Block]:
         return [*blocks, {"type": "context", "elements": [mrkdwn(empty)]}]
     for ticket in tickets[:PER_SECTION]:
         blocks.append({"type": "section", "text": mrkdwn(ticket_line(ticket))})
-        blocks.append(ticket_actions(ticket, block_id=f"home-{ticket.number}"))
+        # A ticket can be in two sections (unassigned and breaching): block ids must differ.
+        section = title.split()[0].lower()
+        blocks.append(ticket_actions(ticket, block_id=f"home-{section}-{ticket.number}"))
     if len(tickets) > PER_SECTION:
         more = len(tickets) - PER_SECTION
         blocks.append(

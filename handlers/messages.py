@@ -95,6 +95,8 @@ def _on_human_message(
         _acknowledge(deps, client, incoming)
         after_created(deps, result.ticket, incoming.text)
         post_mirror(client, deps, result.ticket)
+        if result.ticket.id is not None:
+            deps.routing.route_new(ticket_id=result.ticket.id)
         offer_suggestions(deps, result.ticket, incoming.text)
     elif result.outcome is Outcome.GROUPED and result.ticket is not None:
         after_grouped(deps, client, result)

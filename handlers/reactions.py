@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.workflow import Change, WorkflowError
+from handlers.csat import ask_after_resolve
 from handlers.mirror import refresh_mirror
 from handlers.threads import ticket_from_thread
 from store.models import Ticket
@@ -52,6 +53,8 @@ def register(app: App, deps: Deps) -> None:
             return
         if change.changed:
             refresh_mirror(deps, change.ticket)
+            if name == RESOLVE:
+                ask_after_resolve(deps, change.ticket)
 
 
 def _ticket_of(deps: Deps, channel_id: str, ts: str) -> Ticket | None:
@@ -73,5 +76,5 @@ def _make_ticket(
     if deps.workflow.ticket_of_message(channel_id=channel_id, ts=ts) is not None:
         return
     ticket_from_thread(
-        deps, client, channel_id=channel_id, ts=ts, user_id=user_id, event_id=event_id
+        deps, client, channel_id=channel_id, ts=ts, user_id=user_id, event_id=event_id, route=True
     )

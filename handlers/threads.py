@@ -45,8 +45,12 @@ def ticket_from_thread(
     ts: str,
     user_id: str,
     event_id: str | None,
+    route: bool,
 ) -> Ticket:
-    """The ticket of the thread `ts` is in: the existing one, or a new one with its replies."""
+    """The ticket of the thread `ts` is in: the existing one, or a new one with its replies.
+
+    `route` hands a new ticket to routing (not when the agent is about to claim it).
+    """
     existing = deps.workflow.ticket_of_message(channel_id=channel_id, ts=ts)
     if existing is not None:
         return existing
@@ -73,6 +77,8 @@ def ticket_from_thread(
     result = deps.intake.open_ticket_from_thread(root_in, replies, opened_by=user_id)
     if result.outcome is Outcome.CREATED and result.ticket is not None:
         post_mirror(client, deps, result.ticket)
+        if route and result.ticket.id is not None:
+            deps.routing.route_new(ticket_id=result.ticket.id)
         return result.ticket
     # A racing reaction or a redelivery made it first.
     ticket = deps.workflow.ticket_of_message(channel_id=channel_id, ts=root_ts)

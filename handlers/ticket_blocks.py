@@ -27,6 +27,9 @@ def describe_activity(entry: Activity) -> str:
         "merged": f" #{detail.get('from')} ({detail.get('reason')})",
         "merged_into": f" #{detail.get('into')} ({detail.get('reason')})",
         "grouped": f" a message {detail.get('gap_seconds')}s from its neighbour",
+        "auto_assigned": f" to <@{detail.get('to')}>: {detail.get('reason')}",
+        "claim_released": f" from <@{detail.get('from')}> after {detail.get('after')}",
+        "csat_rated": f" {detail.get('rating')}/5",
     }.get(entry.action, "")
     return f"{slack_date(entry.at)} {who} {entry.action.replace('_', ' ')}{extra}"
 

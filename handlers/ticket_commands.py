@@ -14,7 +14,8 @@ USAGE = """\
 • `note #N <text>` an internal note (never shown to the customer)
 • `answer #N <article id>` the article that answered it (teaches the suggestions)
 • `merge #A #B` fold ticket B into A (messages, links, tags; B's thread points to A)
-• `show #N` · `list [mine|unassigned|open|pending|breaching]` · `help`"""
+• `show #N` · `list [mine|unassigned|open|pending|breaching]` · `help`
+• `away [until]` no tickets routed to you (`away 2h`, `away tomorrow 9:00`) · `back`"""
 
 NEEDS_NUMBER = {
     "claim",
@@ -40,7 +41,8 @@ NEEDS_ARGUMENT = {
     "answer": "<article id>",
     "merge": "#B",
 }
-SUBCOMMANDS = NEEDS_NUMBER | {"list", "help"}
+AVAILABILITY = {"away", "back"}  # about the agent, not a ticket
+SUBCOMMANDS = NEEDS_NUMBER | {"list", "help"} | AVAILABILITY
 _NUMBER = re.compile(r"^#?(\d{1,9})$")
 _USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
@@ -81,6 +83,10 @@ def parse_ticket_command(text: str, *, thread_number: int | None = None) -> Tick
     rest = words[1].strip() if len(words) > 1 else ""
     if name not in SUBCOMMANDS:
         raise UsageError(f"Unknown command `{words[0][:40]}`.")
+    if name in AVAILABILITY:
+        if name == "back" and rest:
+            raise UsageError("`back` takes nothing: just `/ticket back`.")
+        return TicketCommand(name, argument=rest[:100])
     if name == "list":
         queue = rest.lower() or "open"
         if queue not in QUEUES:

@@ -11,8 +11,10 @@ from bot.deps import Deps
 from bot.workflow import Change, WorkflowError
 from handlers.conversation_blocks import merge_details_blocks
 from handlers.conversations import announce_merge, merge_from_command, merge_summary
+from handlers.csat import ask_after_resolve
 from handlers.home import publish_home
 from handlers.mirror import post_to_triage_thread, refresh_mirror
+from handlers.routing import availability_answer, away_note
 from handlers.threads import ticket_from_thread
 from handlers.ticket_blocks import ticket_details_blocks, ticket_list_blocks
 from handlers.ticket_commands import USAGE, TicketCommand, UsageError, parse_ticket_command
@@ -83,6 +85,7 @@ def register(app: App, deps: Deps) -> None:
                 ts=message.get("thread_ts") or shortcut["message_ts"],
                 user_id=user_id,
                 event_id=None,
+                route=False,  # the agent claims it right away
             )
             change = deps.workflow.claim(
                 workspace_id=deps.people.identity.workspace_id,
@@ -118,6 +121,8 @@ def _execute(
         tickets = flow.list_queue(workspace_id=workspace, name=request.argument, agent_id=user_id)
         blocks = ticket_list_blocks(request.argument, tickets)
         return {"text": f"{len(tickets)} tickets", "blocks": blocks}, None
+    if request.name in ("away", "back"):
+        return availability_answer(deps, request.name, request.argument, user_id), None
     assert request.number is not None
     number = request.number
     if request.name == "show":
@@ -166,6 +171,8 @@ def _execute(
         ),
     }
     change = operations[request.name]()
+    if request.name == "assign" and change.changed:
+        return {"text": change.summary + away_note(deps, request.argument)}, change
     return {"text": change.summary}, change
 
 
@@ -178,6 +185,8 @@ def _announce(deps: Deps, request: TicketCommand, change: Change, user_id: str) 
         )
     elif request.name in ("assign", "unassign", "resolve", "reopen", "pending"):
         post_to_triage_thread(deps, change.ticket, f"<@{user_id}>: {change.summary}")
+    if request.name == "resolve":
+        ask_after_resolve(deps, change.ticket)
 
 
 def _button_listener(deps: Deps, action_id: str) -> Callable[..., None]:
@@ -197,6 +206,8 @@ def _button_listener(deps: Deps, action_id: str) -> Callable[..., None]:
             return
         if change.changed:
             refresh_mirror(deps, change.ticket)
+            if action_id == "ticket_resolve":
+                ask_after_resolve(deps, change.ticket)
         if (body.get("view") or {}).get("type") == "home":
             publish_home(deps, client, user_id)
 

@@ -72,9 +72,24 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+MIGRATION_LOCK = 0x6465736B  # any constant shared by every replica ("desk")
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (safe to call on every start)."""
-    command.upgrade(alembic_config(engine), "head")
+    """Bring the schema to the newest revision (safe to call on every start).
+
+    Replicas starting together on one PostgreSQL take turns: the first migrates, the
+    others wait on an advisory lock and then find nothing left to do.
+    """
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), "head")
+        return
+    with engine.connect() as lock:
+        lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        try:
+            command.upgrade(alembic_config(engine), "head")
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
 
 
 def ping(engine: Engine) -> bool:

@@ -306,3 +306,42 @@ class TicketDuplicate(SQLModel, table=True):
     duplicate_of_id: int = Field(foreign_key="ticket.id", index=True)
     score: float
     found_at: datetime = _utc()
+
+
+class AgentAway(SQLModel, table=True):
+    """An agent who is away (`/ticket away`): routing skips them until `until` or `back`."""
+
+    __tablename__ = "agent_away"
+
+    workspace_id: str = Field(primary_key=True, max_length=32)
+    agent_id: str = Field(primary_key=True, max_length=32)
+    since: datetime = _utc()
+    until: datetime | None = _utc(nullable=True)  # None: until `/ticket back`
+
+
+class RoutingCursor(SQLModel, table=True):
+    """Who got the last auto-assigned ticket of a routing scope: round robin, in the database.
+
+    The workspace-wide row (scope `*`) is also the lock that serialises routing decisions
+    across replicas.
+    """
+
+    __tablename__ = "routing_cursor"
+
+    workspace_id: str = Field(primary_key=True, max_length=32)
+    scope: str = Field(primary_key=True, max_length=32)  # a channel id, or `*`
+    last_agent_id: str | None = Field(default=None, max_length=32)
+    updated_at: datetime = _utc()
+
+
+class TicketClaim(SQLModel, table=True):
+    """The current (or last) claim on a ticket, and when it times out without an agent reply."""
+
+    __tablename__ = "ticket_claim"
+
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
+    agent_id: str = Field(max_length=32)
+    how: str = Field(max_length=16)  # claimed | assigned | auto
+    claimed_at: datetime = _utc()
+    due_at: datetime | None = _utc(nullable=True, index=True)  # None: no timeout running
+    released_at: datetime | None = _utc(nullable=True)

@@ -259,6 +259,28 @@ def test_server_errors_and_reset(fake: FakeSlack, client: WebClient) -> None:
     assert client.auth_test()["ok"] and client.conversations_info(channel="C1")["ok"]
 
 
+def test_chaos_fails_a_seeded_share_of_calls_and_drops_connections(fake: FakeSlack) -> None:
+    from fakeslack.faults import DROP
+
+    plain = WebClient(token="xoxb-test", base_url=fake.api_url, retry_handlers=[])
+    fake.chaos(1.0, statuses=(DROP,))
+    with pytest.raises(OSError):  # no answer at all, as a timed-out request looks
+        plain.chat_postMessage(channel="C1", text="lost")
+    assert plain.auth_test()["ok"]  # start-up calls are never failed
+    fake.chaos(0.3, seed=7, statuses=(429, 500))
+    outcomes = []
+    for _ in range(200):
+        try:
+            plain.chat_postMessage(channel="C1", text="x")
+            outcomes.append(200)
+        except SlackApiError as error:
+            outcomes.append(error.response.status_code)
+    assert 30 <= outcomes.count(429) + outcomes.count(500) <= 90
+    assert len(fake.messages("C1")) == outcomes.count(200)  # failed calls change nothing
+    fake.reset()
+    plain.chat_postMessage(channel="C1", text="calm again")
+
+
 def test_shapes_follow_slack_samples(fake: FakeSlack, client: WebClient) -> None:
     assert keys(client.auth_test().data) <= keys(sample("api-responses/auth.test.json"))
     channel = client.conversations_info(channel="C1")["channel"]

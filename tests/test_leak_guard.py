@@ -26,9 +26,11 @@ def test_every_internal_kind_through_every_handler_stays_out_of_a_shared_channel
     start_deskbot, fake
 ):
     # A misconfiguration: the "triage" channel is shared with the customer's organization.
-    # Suggestions (customer-facing, allowed there) are off so that anything in the
-    # shared channels below is internal; tests/test_suggestions.py covers them.
-    bot = start_deskbot(triage_channel=SHARED_TRIAGE, suggestions={"max": 0})
+    # Suggestions and CSAT surveys (customer-facing, allowed there) are off so that
+    # anything in the shared channels below is internal; their own tests cover them.
+    bot = start_deskbot(
+        triage_channel=SHARED_TRIAGE, suggestions={"max": 0}, csat={"enabled": False}
+    )
     root = open_ticket(bot, "Our SSO login fails")  # intake: triage card
     reply = bot.driver.message(channel=HELP, user=AGENT, text="Checking", thread_ts=root)
     bot.drain()  # intake: card update

@@ -27,6 +27,7 @@ METHOD_SCOPES = {
     "conversations.info": ("channels:read", "groups:read"),
     "conversations.replies": "channels:history",
     "views.publish": None,
+    "views.open": None,
 }
 EVENT_SCOPES = {
     "message.channels": "channels:history",

@@ -138,6 +138,7 @@ def test_full_workflow_is_in_the_activity_log(deskbot, fake):
         "linked",
         "note",
         "resolved",
+        "csat_asked",  # the customer is asked for a rating once, on the first resolve
         "reopened",
         "unassigned",
     ]

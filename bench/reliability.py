@@ -1,0 +1,339 @@
+"""Reliability under load and faults: replicas on PostgreSQL, Slack failures, crashes.
+
+Three `deskbot run` replicas share one PostgreSQL (a cluster of the run's own, so it can be
+restarted). A driver delivers conversations the way Slack does (retrying what was not
+answered 200, to any replica; redelivering some answered events), two agents claim the same
+tickets on two replicas at once, and short SLA targets make unanswered tickets breach while
+every replica sweeps. Meanwhile the fake Slack fails a share of all Web API calls (429, 500,
+dropped connections), PostgreSQL is restarted, and replicas are killed with SIGKILL during
+intake and during SLA alerting. At the end everything is counted.
+
+    python bench/reliability.py [--events 10000] [--replicas 3] [--faults 0.1]
+    python bench/reliability.py --events 600 --replicas 2        # small, a few minutes
+    python bench/reliability.py --soak-minutes 20 --soak-rate 50  # memory under steady load
+
+Needs root for its own cluster (pg_createcluster, pg_ctlcluster); see --cluster.
+"""
+
+import argparse
+import re
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.reliability_load import Conversation, Sender, plan  # noqa: E402
+from bench.reliability_rig import (  # noqa: E402
+    LEADS,
+    TRIAGE,
+    Cluster,
+    FakeSlackProcess,
+    Replica,
+    deskbot_env,
+)
+
+SLA_SECONDS = 30
+CARD = re.compile(r"^Ticket #(\d+) ")
+ALERT_LINE = re.compile(r"^\*#(\d+)\* :(rotating_light|hourglass|fire):")
+
+
+def progress(label: str, total: int) -> "callable":
+    """A callback printing progress to stderr every 10%."""
+    step = max(total // 10, 1)
+
+    def report(done: int) -> None:
+        if done % step == 0 or done == total:
+            print(f"  {label}: {done}/{total}", file=sys.stderr, flush=True)
+
+    return report
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The value below which `fraction` of the values fall (0 for none)."""
+    ordered = sorted(values)
+    return ordered[min(int(len(ordered) * fraction), len(ordered) - 1)] if ordered else 0.0
+
+
+class Faults:
+    """Injects the database restart and the replica kills at points of the run."""
+
+    def __init__(self, cluster: Cluster, replicas: list[Replica], fake: FakeSlackProcess) -> None:
+        self.cluster, self.replicas, self.fake = cluster, replicas, fake
+        self.log: list[str] = []
+        self._fired: set[str] = set()
+
+    def at_progress(self, done: int, total: int) -> None:
+        """Restart PostgreSQL at 30% of the traffic; kill a replica at 55%."""
+        if done >= total * 0.3 and "pg" not in self._fired:
+            self._fired.add("pg")
+            threading.Thread(target=self._restart_database).start()
+        if done >= total * 0.55 and "kill-intake" not in self._fired:
+            self._fired.add("kill-intake")
+            threading.Thread(target=self._kill, args=(self.replicas[0], "intake")).start()
+
+    def _restart_database(self) -> None:
+        away = self.cluster.restart()
+        self.log.append(f"PostgreSQL restarted mid-intake ({away:.1f} s down)")
+
+    def _kill(self, replica: Replica, during: str) -> None:
+        replica.kill()
+        time.sleep(3)
+        replica.start()
+        self.log.append(f"replica {replica.index} SIGKILLed mid-{during}, restarted 3 s later")
+
+    def kill_mid_sweep(self, timeout: float = 120) -> None:
+        """Once breach alerts are flowing, kill the last replica while it sweeps."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(channel == LEADS for channel, _ in self.fake.posts()):
+                self._kill(self.replicas[-1], "sweep")
+                return
+            time.sleep(0.5)
+        self.log.append("no breach alert seen in time: the mid-sweep kill was skipped")
+
+
+def wait_until(check: "callable", timeout: float, every: float = 1.0) -> bool:
+    """Poll `check` until it is true or the time is up."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(every)
+    return check()
+
+
+def count(
+    database_url: str,
+    conversations: list[Conversation],
+    sender: Sender,
+    posts: list[tuple[str, str]],
+) -> list[tuple[str, int, int, int, int]]:
+    """Rows of (what, expected, stored or sent, duplicated, lost)."""
+    engine = create_engine(database_url)
+    acked = sender.acked
+    with engine.connect() as db:
+        tickets = dict(
+            db.execute(text("SELECT root_ts, count(*) FROM ticket GROUP BY root_ts")).all()
+        )
+        messages = dict(db.execute(text("SELECT ts, count(*) FROM message GROUP BY ts")).all())
+        texts = dict(db.execute(text("SELECT ts, text FROM message")).all())
+        deleted = {
+            row[0]
+            for row in db.execute(text("SELECT ts FROM message WHERE deleted_at IS NOT NULL"))
+        }
+        numbers = dict(db.execute(text("SELECT number, root_ts FROM ticket")).all())
+        assignees = dict(db.execute(text("SELECT number, assignee_id FROM ticket")).all())
+        late = {
+            row[0]
+            for row in db.execute(text("SELECT number, created_at, first_response_at FROM ticket"))
+            if row[2] is None or (row[2] - row[1]).total_seconds() > SLA_SECONDS
+        }
+    engine.dispose()
+    roots = {c.root_ts for c in conversations if c.root_ts in acked}
+    all_ts = {ts for c in conversations for ts in c.texts if ts in acked}
+    edits = [c for c in conversations if c.edited_text and f"edit:{c.index}" in acked]
+    deletes = [ts for c in conversations for ts in c.deleted if f"delete:{c.index}" in acked]
+    claims = [(number, answers) for number, answers in sender.delivery.claims]
+    cards: dict[int, int] = {}
+    alerts: dict[tuple[int, str], int] = {}
+    for channel, body in posts:
+        card = CARD.match(body)
+        if channel == TRIAGE and card:
+            cards[int(card.group(1))] = cards.get(int(card.group(1)), 0) + 1
+        for line in body.splitlines():
+            alert = ALERT_LINE.match(line)
+            if alert:
+                key = (int(alert.group(1)), alert.group(2))
+                alerts[key] = alerts.get(key, 0) + 1
+    breaches = {number for (number, kind) in alerts if kind == "rotating_light"}
+    return [
+        (
+            "tickets",
+            len(roots),
+            len(roots & tickets.keys()),
+            sum(n - 1 for n in tickets.values()),
+            len(roots - tickets.keys()),
+        ),
+        (
+            "messages",
+            len(all_ts),
+            len(all_ts & messages.keys()),
+            sum(n - 1 for n in messages.values()),
+            len(all_ts - messages.keys()),
+        ),
+        (
+            "edits applied",
+            len(edits),
+            sum(texts.get(c.root_ts) == c.edited_text for c in edits),
+            0,
+            sum(texts.get(c.root_ts) != c.edited_text for c in edits),
+        ),
+        (
+            "deletes applied",
+            len(deletes),
+            len(set(deletes) & deleted),
+            0,
+            len(set(deletes) - deleted),
+        ),
+        (
+            "racing claims: one winner",
+            len(claims),
+            sum(assignees.get(number) is not None for number, _ in claims),
+            0,
+            sum(assignees.get(number) is None for number, _ in claims),
+        ),
+        (
+            "triage cards",
+            len(numbers),
+            len(cards),
+            sum(n - 1 for n in cards.values()),
+            len(numbers.keys() - cards.keys()),
+        ),
+        (
+            "SLA breach alerts",
+            len(late),
+            len(breaches & late),
+            sum(n - 1 for (_, kind), n in alerts.items() if kind == "rotating_light"),
+            len(late - breaches),
+        ),
+        (
+            "SLA notifications, all levels",
+            len(alerts),
+            len(alerts),
+            sum(n - 1 for n in alerts.values()),
+            0,
+        ),
+    ]
+
+
+def main() -> None:
+    """Run the reliability scenario and print its table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument("--replicas", type=int, default=3)
+    parser.add_argument("--faults", type=float, default=0.1, help="share of Slack calls failed")
+    parser.add_argument("--redeliver", type=float, default=0.1)
+    parser.add_argument("--orgs", type=int, default=25)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--cluster",
+        default="15/deskbot_reliability:5499",
+        help="VERSION/NAME:PORT of a PostgreSQL cluster the run may restart",
+    )
+    args = parser.parse_args()
+
+    version_name, _, port = args.cluster.partition(":")
+    version, _, name = version_name.partition("/")
+    cluster = Cluster(version, name, int(port))
+    cluster.ensure()
+    database_url = cluster.fresh_database("deskbot_reliability")
+    conversations, steps = plan(args.events, args.orgs, args.seed)
+    fake = FakeSlackProcess(customers=len(conversations), orgs=args.orgs)
+    with tempfile.TemporaryDirectory() as workdir:
+        env = deskbot_env(fake.api_url, database_url, Path(workdir), SLA_SECONDS)
+        replicas = [Replica(index, Path(workdir), env) for index in range(args.replicas)]
+        for replica in replicas:
+            replica.start()
+        fake.chaos(args.faults, args.seed)
+        faults = Faults(cluster, replicas, fake)
+        engine = create_engine(database_url, pool_pre_ping=True)
+
+        def ticket_number(root_ts: str) -> int | None:
+            try:
+                with engine.connect() as db:
+                    return db.execute(
+                        text("SELECT number FROM ticket WHERE root_ts = :ts"), {"ts": root_ts}
+                    ).scalar()
+            except OperationalError:  # the database is being restarted: no claim this time
+                return None
+
+        sender = Sender(
+            lambda: [r.url for r in replicas],
+            conversations,
+            ticket_number,
+            redeliver=args.redeliver,
+            seed=args.seed,
+        )
+        report = progress("steps delivered", len(steps))
+
+        def on_progress(done: int) -> None:
+            report(done)
+            faults.at_progress(done, len(steps))
+
+        started = time.monotonic()
+        sweeping_kill = threading.Thread(target=faults.kill_mid_sweep)
+        sweeping_kill.start()
+        sender.run(steps, on_progress)
+        sent_in = time.monotonic() - started
+        sweeping_kill.join()
+        print("  waiting for every acknowledged event to be stored...", file=sys.stderr)
+        wanted = {ts for c in conversations for ts in c.texts if ts in sender.acked}
+
+        def all_stored() -> bool:
+            with engine.connect() as db:
+                stored = {row[0] for row in db.execute(text("SELECT ts FROM message"))}
+            return wanted <= stored
+
+        wait_until(all_stored, timeout=180)
+        print("  waiting for SLA alerts to settle (leases included)...", file=sys.stderr)
+
+        def settled() -> bool:
+            with engine.connect() as db:
+                open_rows = db.execute(
+                    text("SELECT count(*) FROM sla_notification WHERE status <> 'sent'")
+                ).scalar()
+            return open_rows == 0
+
+        time.sleep(SLA_SECONDS + 15)
+        wait_until(settled, timeout=300, every=2)
+        posts = fake.posts()
+        fault_counts = fake.faults()
+        rows = count(database_url, conversations, sender, posts)
+        for replica in replicas:
+            replica.stop()
+        engine.dispose()
+    fake.stop()
+    print_table(args, rows, sender, faults.log, fault_counts, sent_in)
+
+
+def print_table(
+    args, rows, sender: Sender, log: list[str], fault_counts: dict[int, int], sent_in: float
+) -> None:
+    """The result table and the run's facts."""
+    delivery = sender.delivery
+    print()
+    print("| what | expected | stored / sent | duplicated | lost |")
+    print("|---|---:|---:|---:|---:|")
+    for what, expected, got, duplicated, lost in rows:
+        print(f"| {what} | {expected} | {got} | {duplicated} | {lost} |")
+    print()
+    print(
+        f"- {args.replicas} replicas, {delivery.sent} events in {sent_in:.0f} s "
+        f"({delivery.sent / sent_in:.0f}/s); {delivery.redelivered} redelivered to another "
+        f"replica; {delivery.retried} retried after a non-200 answer; "
+        f"{delivery.undeliverable} never answered 200 after 8 attempts"
+    )
+    print(f"- answers: {dict(sorted(delivery.statuses.items()))}")
+    print(
+        f"- ack latency (200s): p50 {percentile(delivery.latencies, 0.5) * 1000:.1f} ms, "
+        f"p99 {percentile(delivery.latencies, 0.99) * 1000:.1f} ms, "
+        f"max {max(delivery.latencies, default=0) * 1000:.0f} ms"
+    )
+    names = {0: "dropped connection", 429: "429", 500: "500"}
+    print(
+        "- Slack calls failed by the fake: "
+        + ", ".join(f"{names.get(k, k)}: {v}" for k, v in sorted(fault_counts.items()))
+    )
+    for line in log:
+        print(f"- {line}")
+
+
+if __name__ == "__main__":
+    main()
