@@ -144,7 +144,7 @@ def create_app(
         ),
         csat=csat,
         routing=routing,
-        merger=TicketMerger(engine, clock, planner),
+        merger=TicketMerger(engine, clock, planner, observers=[routing.observe]),
         duplicates=DuplicateFinder(engine, clock),
         orgs=OrgNames(
             identity.workspace_id, clock=clock, fetch=lambda team: _team_name(client, team)

@@ -7,6 +7,7 @@ points at the surviving ticket in `merged_into_id`; merges are flattened, so tha
 always names the survivor and `coalesce(merged_into_id, id)` is the known issue.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,7 +17,7 @@ from sqlmodel import Session
 from bot.clock import Clock
 from bot.duplicates import SHOWN
 from bot.sla_planner import SlaPlanner
-from bot.workflow import PRIORITIES, WorkflowError
+from bot.workflow import PRIORITIES, ChangeObserver, WorkflowError
 from store import conversations as conv
 from store import tickets as store
 from store.db import session_scope
@@ -122,10 +123,18 @@ def _recompute_times(session: Session, target: Ticket) -> None:
 class TicketMerger:
     """`/ticket merge #A #B` and the Merge button: fold B into A, once, with every check."""
 
-    def __init__(self, engine: Engine, clock: Clock, planner: SlaPlanner) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        planner: SlaPlanner,
+        *,
+        observers: Sequence[ChangeObserver] = (),
+    ) -> None:
         self._engine = engine
         self._clock = clock
         self._planner = planner
+        self._observers = tuple(observers)
 
     def merge(self, *, workspace_id: str, into: int, source: int, actor_id: str) -> MergeResult:
         """Fold ticket `#source` into `#into`; WorkflowError (nothing changed) when it cannot."""
@@ -144,6 +153,7 @@ class TicketMerger:
             conv.lock_tickets(session, ticket_ids=[_id(t) for t in found.values()])
             target, folded = found[into], found[source]
             self._check(session, target, folded)
+            holder = target.assignee_id
             moved = fold(
                 session,
                 self._planner,
@@ -153,6 +163,11 @@ class TicketMerger:
                 at=self._clock(),
                 reason="agent",
             )
+            if holder is None and target.assignee_id is not None:
+                # The survivor was handed over: claim timers and the like start as for
+                # any assignment.
+                for observe in self._observers:
+                    observe(session, target, "assigned", actor_id, {"to": target.assignee_id})
             return MergeResult(target, folded, moved)
 
     def _check(self, session: Session, target: Ticket, source: Ticket) -> None:

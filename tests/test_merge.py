@@ -6,7 +6,7 @@ from sqlmodel import select
 from bot.app import deps_of
 from store import conversations as conv
 from store.db import session_scope
-from store.models import Activity, Message, TicketLink, TicketStatus, TicketTag
+from store.models import Activity, Message, TicketClaim, TicketLink, TicketStatus, TicketTag
 from tests.conftest import ACME, AGENT, AGENT2, CUSTOMER, CUSTOMER2, HELP, INTERNAL_HELP, TRIAGE
 from tests.support import RunningBot
 from tests.test_tickets import ticket_cmd
@@ -228,3 +228,16 @@ def test_only_agents_merge(bot):
     assert "Only support agents" in response.body
     assert bot.ticket(2).merged_into_id is None
     assert deps_of(bot.app).merger is not None
+
+
+def test_a_handed_over_survivor_starts_its_claim_timer(start_deskbot, fake):
+    bot = start_deskbot(routing={"claim_timeout": "2h"})
+    ask(bot, "Calendar invites arrive without a time zone")
+    ask(bot, "Invites in the calendar have no time zone", user=CUSTOMER2)
+    ticket_cmd(bot, "claim #2", user=AGENT2)
+    ticket_cmd(bot, "merge #1 #2")
+    first = bot.ticket(1)
+    assert first.assignee_id == AGENT2
+    with bot.session() as session:
+        claim = session.exec(select(TicketClaim).where(TicketClaim.ticket_id == first.id)).one()
+    assert claim.agent_id == AGENT2 and claim.due_at is not None
