@@ -83,9 +83,15 @@ class Grouper:
         )
         if not ids or gap is None:
             return None
+        locked = conv.lock_tickets(session, ticket_ids=ids)
+        # A neighbour merged while we waited for its lock lives on in the survivor.
+        survivors = {t.merged_into_id for t in locked if t.merged_into_id is not None}
+        if survivors:
+            locked = [t for t in locked if t.merged_into_id is None]
+            locked += conv.lock_tickets(session, ticket_ids=[i for i in survivors if i])
         tickets = [
             ticket
-            for ticket in conv.lock_tickets(session, ticket_ids=ids)
+            for ticket in {t.id: t for t in locked}.values()
             if ticket.status in LIVE and ticket.merged_into_id is None
         ]
         if not tickets:
