@@ -14,7 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from bot.clock import Clock, utc_now
 from bot.csat import CsatService
 from bot.deps import Deps
+from bot.duplicates import DuplicateFinder
 from bot.intake import IntakeService
+from bot.merge import TicketMerger
+from bot.orgs import OrgNames
 from bot.people import Directory, Identity
 from bot.routing import RoutingService
 from bot.settings import Settings
@@ -121,7 +124,9 @@ def create_app(
         engine=engine,
         clock=clock,
         people=people,
-        intake=IntakeService(engine, clock, planner),
+        intake=IntakeService(
+            engine, clock, planner, group_window=settings.desk.intake.group_window
+        ),
         workflow=TicketWorkflow(engine, clock, planner, observers=[csat.observe, routing.observe]),
         suggestions=SuggestionService(
             engine,
@@ -139,6 +144,11 @@ def create_app(
         ),
         csat=csat,
         routing=routing,
+        merger=TicketMerger(engine, clock, planner, observers=[routing.observe]),
+        duplicates=DuplicateFinder(engine, clock),
+        orgs=OrgNames(
+            identity.workspace_id, clock=clock, fetch=lambda team: _team_name(client, team)
+        ),
     )
     _DEPS[app] = deps
     deps.suggestions.load_examples()
@@ -180,6 +190,14 @@ def _user_team(client: WebClient, user_id: str) -> str | None:
             logger.exception("users.info failed for %s", user_id)
         return None
     return user.get("team_id")
+
+
+def _team_name(client: WebClient, team_id: str) -> str | None:
+    try:
+        return (client.team_info(team=team_id).get("team") or {}).get("name")
+    except SlackApiError:
+        logger.exception("team.info failed for %s; showing its id", team_id)
+        return None
 
 
 def _group_members(client: WebClient, group_id: str) -> list[str] | None:

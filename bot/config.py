@@ -128,9 +128,12 @@ class Costs(_Section):
 
 
 class Intake(_Section):
-    """How new tickets are acknowledged to the customer."""
+    """How new tickets are acknowledged, and how a burst of messages becomes one ticket."""
 
     reaction: str | None = Field(default="ticket", pattern=r"^[a-z0-9_+\-']+$")
+    # Top-level messages of one person in one channel this close together are one
+    # conversation (one ticket); null turns grouping off.
+    group_window: Duration | None = timedelta(minutes=2)
 
 
 class Csat(_Section):

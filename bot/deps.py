@@ -8,7 +8,10 @@ from sqlalchemy.engine import Engine
 from bot.clock import Clock
 from bot.config import DeskConfig
 from bot.csat import CsatService
+from bot.duplicates import DuplicateFinder
 from bot.intake import IntakeService
+from bot.merge import TicketMerger
+from bot.orgs import OrgNames
 from bot.people import Directory
 from bot.routing import RoutingService
 from bot.settings import Settings
@@ -36,3 +39,6 @@ class Deps:
     sweeper: SlaSweeper
     csat: CsatService
     routing: RoutingService
+    merger: TicketMerger
+    duplicates: DuplicateFinder
+    orgs: OrgNames

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.clock import Clock, ts_to_datetime
+from bot.grouping import Group, Grouper
 from bot.intake_types import IncomingMessage, IntakeResult, Outcome
 from bot.sla_planner import SlaPlanner
 from bot.text import storable, subject_from
@@ -32,10 +33,18 @@ EVENT_KEY_RETENTION = timedelta(days=2)
 class IntakeService:
     """Records messages, edits and deletes exactly once, on SQLite or PostgreSQL."""
 
-    def __init__(self, engine: Engine, clock: Clock, planner: SlaPlanner) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        planner: SlaPlanner,
+        *,
+        group_window: timedelta | None = None,
+    ) -> None:
         self._engine = engine
         self._clock = clock
         self._planner = planner
+        self._grouper = Grouper(group_window, planner, clock)
 
     def receive_message(self, incoming: IncomingMessage, *, hold_orphans: bool) -> IntakeResult:
         """Open a ticket for a thread root, or add a reply to its ticket.
@@ -48,8 +57,13 @@ class IntakeService:
             self._record_event(session, incoming.event_id, "message")
             if incoming.is_reply:
                 return self._add_reply(session, incoming, hold_orphans=hold_orphans)
-            if incoming.author_is_agent or incoming.is_small_talk:
-                return IntakeResult(Outcome.IGNORED)  # announcements, "hi", "thanks!"
+            if incoming.author_is_agent:
+                return IntakeResult(Outcome.IGNORED)  # announcements
+            group = self._grouper.find(session, incoming)
+            if group is not None:
+                return self._join_group(session, incoming, group)
+            if incoming.is_small_talk:
+                return IntakeResult(Outcome.IGNORED)  # "hi", "thanks!" open nothing
             return self._open_ticket(session, incoming)
 
         return self._transaction(work)
@@ -112,7 +126,7 @@ class IntakeService:
             message.text, message.files, message.edited_at = text_now, files, edited_at
             session.add(message)
             ticket = self._note_root_change(session, message, action="edited", at=edited_at)
-            if ticket is not None:
+            if ticket is not None and ticket.root_ts == message.ts:
                 ticket.subject = subject_from(text_now, files)
                 self._touch(session, ticket)
             return IntakeResult(Outcome.EDITED, ticket)
@@ -210,12 +224,29 @@ class IntakeService:
         self._planner.refresh(session, ticket)
         return IntakeResult(Outcome.CREATED, ticket)
 
+    def _join_group(
+        self, session: Session, incoming: IncomingMessage, group: Group
+    ) -> IntakeResult:
+        ticket = group.survivor
+        message = store.add_message(
+            session, message=self._message(incoming, _id(ticket), text=storable(incoming.text))
+        )
+        self._grouper.join(session, group, message)
+        store.adopt_thread_replies(
+            session, ticket_id=_id(ticket), channel_id=incoming.channel_id, thread_ts=incoming.ts
+        )
+        if incoming.is_small_talk:
+            self._touch(session, ticket)
+        else:
+            self._note_customer_reply(session, ticket, message)
+        return IntakeResult(Outcome.GROUPED, ticket, merged=tuple(group.absorbed))
+
     def _add_reply(
         self, session: Session, incoming: IncomingMessage, *, hold_orphans: bool
     ) -> IntakeResult:
         assert incoming.thread_ts is not None
-        ticket = store.find_ticket_by_thread(
-            session, channel_id=incoming.channel_id, root_ts=incoming.thread_ts
+        ticket = store.thread_ticket(
+            session, channel_id=incoming.channel_id, thread_ts=incoming.thread_ts
         )
         if ticket is None and not hold_orphans:
             return IntakeResult(Outcome.IGNORED)
@@ -299,7 +330,7 @@ class IntakeService:
         if first is not None and first.sent_at >= ticket.created_at:
             ticket.first_response_at = first.sent_at
             ticket.first_responder_id = first.user_id
-            ticket.last_agent_message_at = first.sent_at
+        ticket.last_agent_message_at = store.latest_agent_message_at(session, ticket_id=_id(ticket))
         latest = store.latest_customer_message_at(session, ticket_id=_id(ticket))
         if latest is not None:
             ticket.last_customer_message_at = latest
@@ -338,6 +369,8 @@ class IntakeService:
             return None
         ticket = store.get_ticket(session, ticket_id=message.ticket_id)
         if ticket is not None:
+            if ticket.root_ts != message.ts:  # a grouped message, not the thread's root
+                action = action.replace("root_", "message_") if "root_" in action else action
             self._touch(session, ticket)
             store.add_activity(
                 session, ticket_id=_id(ticket), action=action, at=at, actor_id=message.user_id

@@ -13,6 +13,7 @@ class Outcome(StrEnum):
 
     CREATED = "created"
     REPLY = "reply"
+    GROUPED = "grouped"  # a top-level message that continues a live conversation
     REOPENED = "reopened"
     EDITED = "edited"
     DELETED = "deleted"
@@ -55,11 +56,12 @@ class IntakeResult:
     outcome: Outcome
     ticket: Ticket | None = None
     first_response: bool = False
+    merged: tuple[Ticket, ...] = ()  # tickets folded into this one by a bridging message
 
     @property
     def mirror_stale(self) -> bool:
         """Whether the triage mirror no longer shows the truth."""
         return self.ticket is not None and (
-            self.outcome in (Outcome.REOPENED, Outcome.EDITED, Outcome.DELETED)
+            self.outcome in (Outcome.REOPENED, Outcome.EDITED, Outcome.DELETED, Outcome.GROUPED)
             or self.first_response
         )

@@ -117,6 +117,41 @@ class SuggestionService:
             return None  # another delivery of the same ticket already offered
         return Offer(matches, outcome)
 
+    def offer_again(self, ticket: Ticket, question: str) -> Offer | None:
+        """A grouped conversation grew: offer articles now if the first message showed none.
+
+        The customer still sees at most one suggestion per ticket.
+        """
+        assert ticket.id is not None
+        if self._settings.max == 0 or is_small_talk(question):
+            return None
+        with session_scope(self._engine) as session:
+            current = store.suggestion_for(session, ticket_id=ticket.id)
+        if current is None or current.outcome not in (
+            SuggestionOutcome.NONE,
+            SuggestionOutcome.SKIPPED,
+        ):
+            return None  # already shown (or never asked): nothing more to say
+        matches = suggest(
+            self._knowledge.matcher(),
+            question,
+            max_results=self._settings.max,
+            min_score=self._settings.min_score,
+        )
+        if not matches:
+            return None
+        with session_scope(self._engine) as session:
+            changed = store.reoffer_suggestion(
+                session,
+                ticket_id=ticket.id,
+                question=question[:4000],
+                lang=detect_language(question),
+                article_ids=[match.article.id for match in matches],
+                top_score=matches[0].score,
+                at=self._clock(),
+            )
+        return Offer(matches, SuggestionOutcome.OFFERED) if changed else None
+
     def attach_message(self, *, ticket_id: int, channel_id: str, ts: str) -> None:
         """Remember where the suggestion was posted."""
         with session_scope(self._engine) as session:

@@ -90,18 +90,19 @@ class TicketWorkflow:
     def find_by_thread(self, *, channel_id: str, thread_ts: str) -> Ticket | None:
         """The ticket whose thread this is, if any."""
         with session_scope(self._engine) as session:
-            return store.find_ticket_by_thread(session, channel_id=channel_id, root_ts=thread_ts)
+            ticket = store.find_ticket_by_thread(session, channel_id=channel_id, root_ts=thread_ts)
+            return store.follow_merges(session, ticket=ticket)
 
     def ticket_of_message(self, *, channel_id: str, ts: str) -> Ticket | None:
         """The ticket a message is the root of, or belongs to as a reply."""
         with session_scope(self._engine) as session:
             ticket = store.find_ticket_by_thread(session, channel_id=channel_id, root_ts=ts)
-            if ticket is not None:
-                return ticket
-            message = store.find_message(session, channel_id=channel_id, ts=ts)
-            if message is None or message.ticket_id is None:
-                return None
-            return store.get_ticket(session, ticket_id=message.ticket_id)
+            if ticket is None:
+                message = store.find_message(session, channel_id=channel_id, ts=ts)
+                if message is None or message.ticket_id is None:
+                    return None
+                ticket = store.get_ticket(session, ticket_id=message.ticket_id)
+            return store.follow_merges(session, ticket=ticket)  # its thread lives on there
 
     def claim(self, *, workspace_id: str, number: int, agent_id: str) -> Change:
         """Take a ticket; exactly one of two simultaneous claims wins."""
@@ -353,7 +354,11 @@ class TicketWorkflow:
         self, workspace_id: str, number: int, do: Callable[[Session, Ticket], Change]
     ) -> Change:
         with session_scope(self._engine) as session:
-            return do(session, self._load(session, workspace_id, number))
+            ticket = self._load(session, workspace_id, number)
+            survivor = store.follow_merges(session, ticket=ticket)
+            if survivor is not None and survivor is not ticket:
+                raise WorkflowError(f"#{number} was merged into #{survivor.number}: work on that.")
+            return do(session, ticket)
 
     def _load(self, session: Session, workspace_id: str, number: int) -> Ticket:
         ticket = store.find_ticket_by_number(session, workspace_id=workspace_id, number=number)

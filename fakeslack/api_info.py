@@ -53,6 +53,18 @@ def users_info(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True, "user": copy.deepcopy(user)}
 
 
+def team_info(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
+    """team.info: the home workspace, or an organization registered with add_team."""
+    team_id = str(args.get("team") or ws.team_id)
+    if team_id == ws.team_id:
+        team = {"id": ws.team_id, "name": ws.team_name, "domain": ws.team_domain}
+    elif team_id in ws.teams:
+        team = ws.teams[team_id]
+    else:
+        raise ApiError("team_not_found")
+    return {"ok": True, "team": copy.deepcopy(team)}
+
+
 def usergroups_users_list(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     """usergroups.users.list: member ids of a user group."""
     members = ws.usergroups.get(str(require(args, "usergroup", "no_such_subteam")))
@@ -140,6 +152,7 @@ INFO_METHODS: dict[str, Handler] = {
     "conversations.info": conversations_info,
     "conversations.open": conversations_open,
     "users.info": users_info,
+    "team.info": team_info,
     "usergroups.users.list": usergroups_users_list,
     "views.publish": views_publish,
     "views.open": views_open,

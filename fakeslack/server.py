@@ -158,6 +158,11 @@ class FakeSlack(SocketModeControls, FaultInjection):
                 )
             )
 
+    def add_team(self, team_id: str, name: str, domain: str | None = None) -> None:
+        """Register another organization (a Slack Connect partner) for team.info."""
+        with self._ws.lock:
+            self._ws.teams[team_id] = {"id": team_id, "name": name, "domain": domain or name}
+
     def add_usergroup(self, group_id: str, handle: str, users: list[str]) -> None:
         """Register a user group for usergroups.users.list."""
         with self._ws.lock:

@@ -120,6 +120,7 @@ class Workspace:
         self.channels: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.usergroups: dict[str, list[str]] = {}
+        self.teams: dict[str, dict[str, Any]] = {}  # other organizations (Slack Connect)
         self.clear_activity()
 
     def clear_activity(self) -> None:

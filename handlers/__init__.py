@@ -8,6 +8,7 @@ from slack_bolt import App
 
 from bot.deps import Deps
 from handlers import (
+    conversations,
     csat,
     errors,
     guard,
@@ -18,10 +19,25 @@ from handlers import (
     reactions,
     routing,
     sla,
+    threads,
     tickets,
 )
 
-FEATURES = (messages, tickets, reactions, home, kb, csat, routing, mirror, sla, guard, errors)
+FEATURES = (
+    messages,
+    tickets,
+    reactions,
+    home,
+    kb,
+    csat,
+    routing,
+    mirror,
+    sla,
+    guard,
+    errors,
+    conversations,
+    threads,
+)
 
 
 def register_all(app: App, deps: Deps) -> None:

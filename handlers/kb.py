@@ -7,6 +7,7 @@ from slack_bolt import Ack, App
 
 from bot.deps import Deps
 from bot.ranges import RANGE_HELP, parse_range
+from bot.suggestions import Offer
 from bot.workflow import WorkflowError
 from handlers.guard import Audience
 from handlers.kb_blocks import (
@@ -33,7 +34,11 @@ KB_USAGE = (
 
 def offer_suggestions(deps: Deps, ticket: Ticket, question: str) -> None:
     """Post up to `suggestions.max` articles in a new ticket's thread, once per ticket."""
-    offer = deps.suggestions.offer(ticket, question)
+    post_offer(deps, ticket, deps.suggestions.offer(ticket, question), question)
+
+
+def post_offer(deps: Deps, ticket: Ticket, offer: Offer | None, question: str) -> None:
+    """Show an offer's articles in the ticket's thread (nothing when there are none)."""
     if offer is None or not offer.matches or ticket.id is None:
         return
     lang = detect_language(question)

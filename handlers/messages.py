@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.clock import ts_to_datetime
 from bot.deps import Deps
 from bot.intake import IncomingMessage, IntakeResult, Outcome
+from handlers.conversations import after_created, after_grouped
 from handlers.kb import offer_suggestions
 from handlers.mirror import post_mirror, refresh_mirror
 from store.models import Ticket
@@ -96,6 +97,8 @@ def follow_up(deps: Deps, client: WebClient, stored: Stored) -> None:
         return
     if stored.result.outcome is Outcome.CREATED and stored.incoming is not None:
         finish_new_ticket(deps, client, ticket, stored.incoming.text)
+    elif stored.result.outcome is Outcome.GROUPED:
+        after_grouped(deps, client, stored.result)
     elif stored.result.mirror_stale:
         refresh_mirror(deps, ticket)
 
@@ -103,6 +106,7 @@ def follow_up(deps: Deps, client: WebClient, stored: Stored) -> None:
 def finish_new_ticket(deps: Deps, client: WebClient, ticket: Ticket, question: str) -> None:
     """Everything a new ticket gets; each step is safe to run again for the same ticket."""
     _acknowledge(deps, client, ticket.channel_id, ticket.root_ts)
+    after_created(deps, ticket, question)
     if ticket.triage_ts is None:
         post_mirror(client, deps, ticket)
     if ticket.id is not None:

@@ -3,11 +3,18 @@
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from handlers.blocks import triage_mirror_blocks, triage_mirror_text
+from handlers.blocks import Block, triage_mirror_blocks, triage_mirror_text
+from handlers.conversation_blocks import card_blocks
 from handlers.guard import Audience
 from store.models import Ticket
 
-API_METHODS = ("chat.postMessage", "chat.update", "chat.getPermalink", "conversations.info")
+API_METHODS = (
+    "chat.postMessage",
+    "chat.update",
+    "chat.getPermalink",
+    "conversations.info",
+    "team.info",
+)
 
 
 def post_mirror(client: WebClient, deps: Deps, ticket: Ticket) -> None:
@@ -22,7 +29,7 @@ def post_mirror(client: WebClient, deps: Deps, ticket: Ticket) -> None:
         audience=Audience.INTERNAL,
         channel=triage,
         text=triage_mirror_text(ticket),
-        blocks=triage_mirror_blocks(ticket),
+        blocks=card(deps, ticket),
         unfurl_links=False,
     )
     if posted is not None:
@@ -40,7 +47,7 @@ def refresh_mirror(deps: Deps, ticket: Ticket) -> None:
         channel=ticket.triage_channel_id,
         ts=ticket.triage_ts,
         text=triage_mirror_text(ticket),
-        blocks=triage_mirror_blocks(ticket),
+        blocks=card(deps, ticket),
     )
 
 
@@ -53,4 +60,13 @@ def post_to_triage_thread(deps: Deps, ticket: Ticket, text: str) -> None:
         channel=ticket.triage_channel_id,
         thread_ts=ticket.triage_ts,
         text=text,
+    )
+
+
+def card(deps: Deps, ticket: Ticket) -> list[Block]:
+    """The triage card: the ticket, its conversation, merges and likely duplicates."""
+    if ticket.id is None:
+        return triage_mirror_blocks(ticket)
+    return card_blocks(
+        triage_mirror_blocks(ticket), ticket, deps.merger.facts(ticket), deps.orgs.name
     )

@@ -10,17 +10,16 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.intake import IncomingMessage, Outcome
 from bot.workflow import Change, WorkflowError
 from handlers.csat import ask_after_resolve
-from handlers.messages import parse_message
-from handlers.mirror import post_mirror, refresh_mirror
+from handlers.mirror import refresh_mirror
+from handlers.threads import ticket_from_thread
 from store.models import Ticket
 
 logger = logging.getLogger(__name__)
 
 BOT_EVENTS = ("reaction_added",)
-API_METHODS = ("conversations.replies", "chat.postEphemeral")
+API_METHODS = ("chat.postEphemeral",)
 CLAIM, RESOLVE, MAKE_TICKET = "eyes", "white_check_mark", "ticket"
 
 
@@ -76,26 +75,6 @@ def _make_ticket(
     """Turn the reacted-to message (and any replies already under it) into a ticket."""
     if deps.workflow.ticket_of_message(channel_id=channel_id, ts=ts) is not None:
         return
-    thread = (
-        client.conversations_replies(channel=channel_id, ts=ts, limit=200).get("messages") or []
+    ticket_from_thread(
+        deps, client, channel_id=channel_id, ts=ts, user_id=user_id, event_id=event_id, route=True
     )
-    humans = [m for m in thread if m.get("user") and not m.get("bot_id")]
-    root = next((m for m in humans if m["ts"] == ts), None)
-    if root is None:
-        raise WorkflowError("That message cannot become a ticket (it is a bot's, or gone).")
-    root_in = _incoming(deps, channel_id, root, event_id)
-    if root_in.is_reply:
-        raise WorkflowError("React with :ticket: on the first message of a thread.")
-    replies = [_incoming(deps, channel_id, m, None) for m in humans if m["ts"] != ts]
-    result = deps.intake.open_ticket_from_thread(root_in, replies, opened_by=user_id)
-    if result.outcome is Outcome.CREATED and result.ticket is not None:
-        post_mirror(client, deps, result.ticket)
-        if result.ticket.id is not None:
-            deps.routing.route_new(ticket_id=result.ticket.id)
-
-
-def _incoming(
-    deps: Deps, channel_id: str, message: dict[str, Any], event_id: str | None
-) -> IncomingMessage:
-    # conversations.replies leaves the channel out of each message
-    return parse_message(deps, {**message, "channel": channel_id}, event_id)

@@ -13,6 +13,7 @@ USAGE = """\
 • `priority #N urgent|high|normal|low` · `type #N <tag>` · `link #N <url or key>`
 • `note #N <text>` an internal note (never shown to the customer)
 • `answer #N <article id>` the article that answered it (teaches the suggestions)
+• `merge #A #B` fold ticket B into A (messages, links, tags; B's thread points to A)
 • `show #N` · `list [mine|unassigned|open|pending|breaching]` · `help`
 • `away [until]` no tickets routed to you (`away 2h`, `away tomorrow 9:00`) · `back`"""
 
@@ -29,6 +30,7 @@ NEEDS_NUMBER = {
     "note",
     "show",
     "answer",
+    "merge",
 }
 NEEDS_ARGUMENT = {
     "assign": "@user",
@@ -37,6 +39,7 @@ NEEDS_ARGUMENT = {
     "link": "<url or key>",
     "note": "<text>",
     "answer": "<article id>",
+    "merge": "#B",
 }
 AVAILABILITY = {"away", "back"}  # about the agent, not a ticket
 SUBCOMMANDS = NEEDS_NUMBER | {"list", "help"} | AVAILABILITY
@@ -102,6 +105,11 @@ def parse_ticket_command(text: str, *, thread_number: int | None = None) -> Tick
         raise UsageError(f"Usage: `/ticket {name} #N {NEEDS_ARGUMENT[name]}`.")
     if name == "assign":
         argument = parse_user(argument)
+    if name == "merge":
+        other = parse_number(argument)
+        if other is None:
+            raise UsageError(f"`{argument[:40]}` is not a ticket number: `/ticket merge #A #B`.")
+        argument = str(other)
     if name == "priority" and argument.lower() not in PRIORITIES:
         raise UsageError(f"Priority is one of {', '.join(PRIORITIES)}.")
     return TicketCommand(name, number, argument.lower() if name == "priority" else argument)

@@ -9,10 +9,13 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.workflow import Change, WorkflowError
+from handlers.conversation_blocks import merge_details_blocks
+from handlers.conversations import announce_merge, merge_from_command, merge_summary
 from handlers.csat import ask_after_resolve
 from handlers.home import publish_home
 from handlers.mirror import post_to_triage_thread, refresh_mirror
 from handlers.routing import availability_answer, away_note
+from handlers.threads import ticket_from_thread
 from handlers.ticket_blocks import ticket_details_blocks, ticket_list_blocks
 from handlers.ticket_commands import USAGE, TicketCommand, UsageError, parse_ticket_command
 
@@ -38,11 +41,16 @@ def register(app: App, deps: Deps) -> None:
         if not deps.people.is_agent(user_id):
             ack(text=NOT_AN_AGENT)
             return
+        merged = None
         try:
             request = parse_ticket_command(
                 command.get("text") or "", thread_number=_thread_number(deps, command)
             )
-            answer, change = _execute(deps, request, user_id)
+            if request.name == "merge":
+                merged = merge_from_command(deps, request, user_id)
+                answer, change = {"text": merge_summary(deps, merged)}, None
+            else:
+                answer, change = _execute(deps, request, user_id)
         except UsageError as error:
             ack(text=f"{error}\n\n{USAGE}")
             return
@@ -52,12 +60,14 @@ def register(app: App, deps: Deps) -> None:
         ack(**answer)
         if change is not None and change.changed:
             _announce(deps, request, change, user_id)
+        if merged is not None:
+            announce_merge(deps, merged, user_id)
 
     for action_id in BUTTON_ACTIONS:
         app.action(action_id)(_button_listener(deps, action_id))
 
     @app.shortcut(CLAIM_SHORTCUT)
-    def on_claim_shortcut(ack: Ack, shortcut: dict[str, Any]) -> None:
+    def on_claim_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
         # Slash commands cannot be used in threads; this message shortcut can, on any
         # message of a ticket's thread.
         ack()
@@ -67,13 +77,16 @@ def register(app: App, deps: Deps) -> None:
         try:
             if not deps.people.is_agent(user_id):
                 raise WorkflowError(NOT_AN_AGENT)
-            ticket = deps.workflow.ticket_of_message(
-                channel_id=channel_id, ts=message.get("thread_ts") or shortcut["message_ts"]
+            # A message with no ticket yet becomes one, with the replies under it.
+            ticket = ticket_from_thread(
+                deps,
+                client,
+                channel_id=channel_id,
+                ts=message.get("thread_ts") or shortcut["message_ts"],
+                user_id=user_id,
+                event_id=None,
+                route=False,  # the agent claims it right away
             )
-            if ticket is None:
-                raise WorkflowError(
-                    "That message is not part of a ticket. React with :ticket: on it to make one."
-                )
             change = deps.workflow.claim(
                 workspace_id=deps.people.identity.workspace_id,
                 number=ticket.number,
@@ -114,7 +127,11 @@ def _execute(
     number = request.number
     if request.name == "show":
         details = flow.details(workspace_id=workspace, number=number)
-        return {"text": f"Ticket #{number}", "blocks": ticket_details_blocks(details)}, None
+        merges = merge_details_blocks(
+            deps.merger.facts(details.ticket, history=True), deps.orgs.name
+        )
+        blocks = ticket_details_blocks(details) + merges
+        return {"text": f"Ticket #{number}", "blocks": blocks}, None
     if request.name == "answer":
         ticket = flow.find(workspace_id=workspace, number=number)
         added = deps.suggestions.learn(ticket=ticket, article_id=request.argument)

@@ -48,6 +48,8 @@ class Ticket(SQLModel, table=True):
         UniqueConstraint("channel_id", "root_ts", name="uq_ticket_thread"),
         UniqueConstraint("workspace_id", "number", name="uq_ticket_number"),
         Index("ix_ticket_status", "workspace_id", "status"),
+        # The duplicate scan reads a workspace's newest tickets in order, without a sort.
+        Index("ix_ticket_recent", "workspace_id", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -85,6 +87,10 @@ class Ticket(SQLModel, table=True):
     sla_swept_until: datetime | None = _utc(nullable=True)
     # Set while a replica finishes a ticket whose follow-up (card, reaction) was cut short.
     followup_lease_until: datetime | None = _utc(nullable=True)
+    # A merged ticket is closed and points at the ticket it was folded into (always the
+    # surviving one: merges are flattened), so its customer still counts for that issue.
+    merged_into_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    merged_at: datetime | None = _utc(nullable=True)
 
 
 class Message(SQLModel, table=True):
@@ -289,6 +295,19 @@ class SlaTarget(SQLModel, table=True):
     business_hours: bool = False
     due_at: datetime = _utc()
     met_at: datetime | None = _utc(nullable=True)
+
+
+class TicketDuplicate(SQLModel, table=True):
+    """An older live ticket whose text is close to this one's: shown on the triage card."""
+
+    __tablename__ = "ticket_duplicate"
+    __table_args__ = (UniqueConstraint("ticket_id", "duplicate_of_id", name="uq_ticket_duplicate"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    duplicate_of_id: int = Field(foreign_key="ticket.id", index=True)
+    score: float
+    found_at: datetime = _utc()
 
 
 class AgentAway(SQLModel, table=True):

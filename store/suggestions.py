@@ -37,6 +37,42 @@ def set_suggestion_message(session: Session, *, ticket_id: int, channel_id: str,
     session.flush()
 
 
+def reoffer_suggestion(
+    session: Session,
+    *,
+    ticket_id: int,
+    question: str,
+    lang: str,
+    article_ids: list[str],
+    top_score: float | None,
+    at: datetime,
+) -> bool:
+    """Turn a suggestion that showed nothing into an offer; False if something was shown.
+
+    A conditional update, so the customer sees at most one suggestion per ticket.
+    """
+    result = session.execute(
+        update(Suggestion)
+        .where(
+            col(Suggestion.ticket_id) == ticket_id,
+            col(Suggestion.outcome).in_(
+                [str(SuggestionOutcome.NONE), str(SuggestionOutcome.SKIPPED)]
+            ),
+        )
+        .values(
+            question=question,
+            lang=lang,
+            article_ids=article_ids,
+            top_score=top_score,
+            outcome=str(SuggestionOutcome.OFFERED),
+            offered_at=at,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def decide_suggestion(
     session: Session,
     *,

@@ -78,6 +78,41 @@ def find_ticket_by_thread(session: Session, *, channel_id: str, root_ts: str) ->
     return session.exec(statement).first()
 
 
+def thread_ticket(session: Session, *, channel_id: str, thread_ts: str) -> Ticket | None:
+    """The live home of a thread: the ticket it roots or whose message it hangs under,
+    followed to the surviving ticket when that one was merged (locked against a merge).
+    """
+    ticket = session.exec(
+        select(Ticket)
+        .where(Ticket.channel_id == channel_id, Ticket.root_ts == thread_ts)
+        .with_for_update()
+    ).first()
+    if ticket is None:
+        message = find_message(session, channel_id=channel_id, ts=thread_ts)
+        if message is None or message.ticket_id is None:
+            return None
+        ticket = _locked(session, message.ticket_id)
+    while ticket is not None and ticket.merged_into_id is not None:
+        ticket = _locked(session, ticket.merged_into_id)
+    return ticket
+
+
+def _locked(session: Session, ticket_id: int) -> Ticket | None:
+    return session.exec(
+        select(Ticket)
+        .where(Ticket.id == ticket_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def follow_merges(session: Session, *, ticket: Ticket | None) -> Ticket | None:
+    """The ticket a merged ticket now lives on (itself when it was not merged)."""
+    if ticket is None or ticket.merged_into_id is None:
+        return ticket
+    return get_ticket(session, ticket_id=ticket.merged_into_id) or ticket
+
+
 def find_ticket_by_number(session: Session, *, workspace_id: str, number: int) -> Ticket | None:
     """The ticket shown as `#number` in a workspace, if any."""
     statement = select(Ticket).where(Ticket.workspace_id == workspace_id, Ticket.number == number)
@@ -130,6 +165,14 @@ def latest_customer_message_at(session: Session, *, ticket_id: int) -> datetime 
     """When the customer last wrote in the ticket."""
     statement = select(func.max(Message.sent_at)).where(
         Message.ticket_id == ticket_id, Message.role == AuthorRole.CUSTOMER
+    )
+    return session.exec(statement).one()
+
+
+def latest_agent_message_at(session: Session, *, ticket_id: int) -> datetime | None:
+    """When an agent last wrote in the ticket."""
+    statement = select(func.max(Message.sent_at)).where(
+        Message.ticket_id == ticket_id, Message.role == AuthorRole.AGENT
     )
     return session.exec(statement).one()
 

@@ -47,6 +47,9 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "agents": [AGENT, AGENT2],
     "agents_usergroup": SUPPORT_GROUP,
     "leads": [LEAD],
+    # Most tests open several tickets from one customer microseconds apart; grouping
+    # them into one conversation is tested on its own (tests/test_grouping.py).
+    "intake": {"group_window": None},
 }
 
 
@@ -111,6 +114,7 @@ def _populate(fake: FakeSlack) -> None:
     fake.add_user(CUSTOMER, "carla", team_id=ACME)
     fake.add_user(CUSTOMER2, "dmitri", team_id=ACME)
     fake.add_usergroup(SUPPORT_GROUP, "support", [GROUP_AGENT])
+    fake.add_team(ACME, "acme")
 
 
 @pytest.fixture

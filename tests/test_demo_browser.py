@@ -17,7 +17,19 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 from bot.app import deps_of
-from bot.demo import ANA, BEN, BOT_TOKEN, CARLA, HELP, LEADS, LEE, TRIAGE, Demo, start_demo
+from bot.demo import (
+    ANA,
+    BEN,
+    BOT_TOKEN,
+    CARLA,
+    DIETER,
+    HELP,
+    LEADS,
+    LEE,
+    TRIAGE,
+    Demo,
+    start_demo,
+)
 
 CHROMIUM = os.environ.get("DESKBOT_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -143,7 +155,8 @@ def agent_claims_from_triage(page: Any, demo: Demo, expect: Callable) -> None:
 
 
 def agent_claims_with_a_reaction(page: Any, demo: Demo, expect: Callable) -> None:
-    page.select_option("#switcher", CARLA)
+    # Another customer: Carla's next message this soon would join her ticket (grouping).
+    page.select_option("#switcher", DIETER)
     page.fill("#input", "Webhooks stopped arriving this morning")
     page.press("#input", "Enter")
     question = page.locator("#messages .msg", has_text="Webhooks stopped arriving")

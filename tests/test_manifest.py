@@ -21,6 +21,8 @@ METHOD_SCOPES = {
     "chat.update": "chat:write",
     "reactions.add": "reactions:write",
     "users.info": "users:read",
+    "team.info": "team:read",
+    "reactions.remove": "reactions:write",
     "usergroups.users.list": "usergroups:read",
     "conversations.info": ("channels:read", "groups:read"),
     "conversations.replies": "channels:history",

@@ -1,0 +1,117 @@
+"""Likely duplicates: a new question close to another live ticket's, from any customer.
+
+Five companies reporting one outage should become one known issue. When a ticket opens
+(or its conversation grows), its text is compared with the live tickets opened in the
+last `DUPLICATE_WINDOW` (at most `MAX_CANDIDATES`, newest first, so a scan stays
+fast however old the desk is). Older ones scoring at least `MIN_SCORE` are remembered and
+shown on the new ticket's triage card, each with a Merge button.
+"""
+
+import re
+from datetime import timedelta
+from itertools import pairwise
+
+from rapidfuzz import fuzz, process, utils
+from sqlalchemy.engine import Engine
+
+from bot.clock import Clock
+from store import conversations as conv
+from store.db import session_scope
+from store.models import Ticket
+
+DUPLICATE_WINDOW = timedelta(days=7)
+MAX_CANDIDATES = 500
+MIN_SCORE = 84.0  # mean of token-set and token-sort similarity, 0-100
+SHOWN = 3
+MIN_WORDS = 4  # "export fails" says too little to call anything a duplicate
+MIN_CJK_CHARS = 8
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_WORD = re.compile(r"\w{2,}")
+
+
+def comparable(text: str) -> str:
+    """Text as the scorer sees it: words, or character bigrams for CJK (no spaces there)."""
+    text = utils.default_process(text)
+    if _CJK.search(text):
+        chars = [c for c in text if not c.isspace()]
+        return " ".join(a + b for a, b in pairwise(chars))
+    return text
+
+
+def is_substantial(text: str) -> bool:
+    """Whether a text says enough to be compared (greetings and two-word notes do not)."""
+    if len(_CJK.findall(text)) >= MIN_CJK_CHARS:
+        return True
+    return len(_WORD.findall(text)) >= MIN_WORDS
+
+
+def similarity(a: str, b: str) -> float:
+    """Word-order-free similarity that still punishes one text being a small part of the other."""
+    return (fuzz.token_set_ratio(a, b) + fuzz.token_sort_ratio(a, b)) / 2
+
+
+def rank_duplicates(
+    text: str,
+    candidates: list[tuple[int, str]],
+    *,
+    min_score: float = MIN_SCORE,
+    limit: int = SHOWN,
+) -> list[tuple[int, float]]:
+    """(candidate id, score) of the candidates close to `text`, best first."""
+    if not is_substantial(text) or not candidates:
+        return []
+    choices = {key: comparable(body) for key, body in candidates if is_substantial(body)}
+    query = comparable(text)
+    # A mean at or above the threshold needs one of its two scores at or above it:
+    # two native passes narrow the field before the mean is taken in Python.
+    narrowed = {
+        key: body
+        for scorer in (fuzz.token_set_ratio, fuzz.token_sort_ratio)
+        for body, _, key in process.extract(
+            query, choices, scorer=scorer, score_cutoff=min_score, limit=None
+        )
+    }
+    scored = [(int(key), similarity(query, body)) for key, body in narrowed.items()]
+    ranked = sorted(
+        ((key, score) for key, score in scored if score >= min_score),
+        key=lambda item: (-item[1], item[0]),
+    )
+    return ranked[:limit]
+
+
+class DuplicateFinder:
+    """Finds, remembers and lists likely duplicates of tickets."""
+
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    def scan(self, ticket: Ticket, text: str) -> int:
+        """Compare a ticket's text with older live tickets; return how many matched."""
+        assert ticket.id is not None
+        if not is_substantial(text):
+            return 0
+        with session_scope(self._engine) as session:
+            older = conv.recent_open_questions(
+                session,
+                workspace_id=ticket.workspace_id,
+                since=ticket.created_at - DUPLICATE_WINDOW,
+                before=ticket.created_at,  # only older tickets: the new one merges into them
+                exclude_id=ticket.id,
+                limit=MAX_CANDIDATES,
+            )
+            matches = rank_duplicates(text, older)
+            for other_id, score in matches:
+                conv.add_duplicate(
+                    session,
+                    ticket_id=ticket.id,
+                    duplicate_of_id=other_id,
+                    score=round(score, 1),
+                    at=self._clock(),
+                )
+        return len(matches)
+
+
+def _id(ticket: Ticket) -> int:
+    assert ticket.id is not None
+    return ticket.id

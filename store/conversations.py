@@ -1,0 +1,241 @@
+"""Query functions for conversations: grouping neighbours, merges, likely duplicates.
+
+All take a Session and keyword arguments, flush, and leave the commit to the caller.
+"""
+
+import hashlib
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from store.models import Message, Ticket, TicketDuplicate, TicketLink, TicketStatus, TicketTag
+
+LIVE = [str(TicketStatus.NEW), str(TicketStatus.OPEN), str(TicketStatus.PENDING)]
+
+
+def lock_conversation(session: Session, *, channel_id: str, user_id: str) -> None:
+    """Serialise intake of one person's top-level messages in one channel until commit.
+
+    PostgreSQL takes a transaction-scoped advisory lock on a hash of the pair (a rare
+    hash clash only serialises two unrelated people). SQLite needs nothing: every write
+    transaction starts with BEGIN IMMEDIATE, so writers already run one at a time.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(f"conversation:{channel_id}:{user_id}".encode()).digest()
+    key = int.from_bytes(digest[:8], "big", signed=True)
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def _top_level() -> Any:
+    return or_(col(Message.thread_ts).is_(None), col(Message.thread_ts) == col(Message.ts))
+
+
+def group_neighbours(
+    session: Session, *, channel_id: str, user_id: str, start: datetime, end: datetime
+) -> list[tuple[datetime, int]]:
+    """(sent_at, ticket id) of the person's top-level messages in live tickets in a span."""
+    statement = (
+        select(Message.sent_at, Message.ticket_id)
+        .join(Ticket, col(Ticket.id) == col(Message.ticket_id))
+        .where(
+            col(Message.channel_id) == channel_id,
+            col(Message.user_id) == user_id,
+            _top_level(),
+            col(Message.sent_at) >= start,
+            col(Message.sent_at) <= end,
+            col(Ticket.status).in_(LIVE),
+            col(Ticket.merged_into_id).is_(None),
+        )
+        .order_by(col(Message.sent_at))
+    )
+    return [(sent_at, int(ticket_id)) for sent_at, ticket_id in session.exec(statement)]
+
+
+def lock_tickets(session: Session, *, ticket_ids: Sequence[int]) -> list[Ticket]:
+    """Load tickets with row locks, in id order (a fixed order cannot deadlock)."""
+    statement = (
+        select(Ticket)
+        .where(col(Ticket.id).in_(sorted(set(ticket_ids))))
+        .order_by(col(Ticket.id))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(session.exec(statement))
+
+
+def move_messages(session: Session, *, from_ticket_id: int, to_ticket_id: int) -> int:
+    """Give every message of one ticket to another; return how many moved."""
+    result = session.execute(
+        update(Message)
+        .where(col(Message.ticket_id) == from_ticket_id)
+        .values(ticket_id=to_ticket_id)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _insert(session: Session) -> Callable[..., Any]:
+    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def copy_labels(session: Session, *, from_ticket_id: int, to_ticket_id: int) -> None:
+    """Give a ticket the tags and links of another (those it already has stay single)."""
+    insert = _insert(session)
+    tags = session.exec(select(TicketTag.tag).where(TicketTag.ticket_id == from_ticket_id)).all()
+    links = session.exec(select(TicketLink.ref).where(TicketLink.ticket_id == from_ticket_id)).all()
+    for tag in tags:
+        session.execute(
+            insert(TicketTag)
+            .values(ticket_id=to_ticket_id, tag=tag)
+            .on_conflict_do_nothing(index_elements=["ticket_id", "tag"])
+        )
+    for ref in links:
+        session.execute(
+            insert(TicketLink)
+            .values(ticket_id=to_ticket_id, ref=ref)
+            .on_conflict_do_nothing(index_elements=["ticket_id", "ref"])
+        )
+    session.flush()
+
+
+def repoint_merged(session: Session, *, from_ticket_id: int, to_ticket_id: int) -> int:
+    """Tickets merged into one that is now merged itself point at the new survivor."""
+    result = session.execute(
+        update(Ticket)
+        .where(col(Ticket.merged_into_id) == from_ticket_id)
+        .values(merged_into_id=to_ticket_id)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def merged_into(session: Session, *, ticket_id: int) -> list[Ticket]:
+    """The tickets folded into this one, in merge order."""
+    statement = (
+        select(Ticket)
+        .where(Ticket.merged_into_id == ticket_id)
+        .order_by(col(Ticket.merged_at), col(Ticket.id))
+    )
+    return list(session.exec(statement))
+
+
+def opening_messages(session: Session, *, ticket: Ticket, limit: int = 50) -> list[Message]:
+    """The customer's top-level messages that make up the ticket's question, in order."""
+    statement = (
+        select(Message)
+        .where(
+            Message.ticket_id == ticket.id,
+            Message.channel_id == ticket.channel_id,
+            Message.user_id == ticket.customer_id,
+            col(Message.deleted_at).is_(None),
+            _top_level(),
+        )
+        .order_by(col(Message.sent_at))
+        .limit(limit)
+    )
+    return list(session.exec(statement))
+
+
+def recent_open_questions(
+    session: Session,
+    *,
+    workspace_id: str,
+    since: datetime,
+    before: datetime,
+    exclude_id: int,
+    limit: int,
+) -> list[tuple[int, str]]:
+    """(ticket id, root text) of live tickets opened in [since, before], newest first.
+
+    Plain columns, not ORM objects: a scan reads hundreds of rows on every new ticket.
+    """
+    statement = (
+        select(Ticket.id, Message.text)
+        .join(
+            Message,
+            and_(
+                col(Message.channel_id) == col(Ticket.channel_id),
+                col(Message.ts) == col(Ticket.root_ts),
+            ),
+        )
+        .where(
+            Ticket.workspace_id == workspace_id,
+            col(Ticket.status).in_(LIVE),
+            col(Ticket.merged_into_id).is_(None),
+            col(Ticket.created_at) >= since,
+            col(Ticket.created_at) <= before,
+            col(Ticket.id) != exclude_id,
+        )
+        .order_by(col(Ticket.created_at).desc())
+        .limit(limit)
+    )
+    return [(int(ticket_id), message_text) for ticket_id, message_text in session.exec(statement)]
+
+
+def add_duplicate(
+    session: Session, *, ticket_id: int, duplicate_of_id: int, score: float, at: datetime
+) -> None:
+    """Remember a likely duplicate (once per pair; a second sighting changes nothing)."""
+    insert = _insert(session)
+    session.execute(
+        insert(TicketDuplicate)
+        .values(ticket_id=ticket_id, duplicate_of_id=duplicate_of_id, score=score, found_at=at)
+        .on_conflict_do_nothing(index_elements=["ticket_id", "duplicate_of_id"])
+    )
+    session.flush()
+
+
+def live_duplicates(session: Session, *, ticket_id: int, limit: int) -> list[Ticket]:
+    """The likely duplicates of a ticket still worth merging into, best first."""
+    statement = (
+        select(Ticket)
+        .join(TicketDuplicate, col(TicketDuplicate.duplicate_of_id) == col(Ticket.id))
+        .where(
+            TicketDuplicate.ticket_id == ticket_id,
+            col(Ticket.status).in_(LIVE),
+            col(Ticket.merged_into_id).is_(None),
+        )
+        .order_by(col(TicketDuplicate.score).desc(), col(Ticket.id))
+        .limit(limit)
+    )
+    return list(session.exec(statement))
+
+
+def known_issue_organizations(session: Session, *, workspace_id: str) -> list[tuple[int, int]]:
+    """(surviving ticket id, distinct customer organizations) for issues with merges."""
+    issue = func.coalesce(col(Ticket.merged_into_id), col(Ticket.id))
+    statement = (
+        select(issue, func.count(func.distinct(Ticket.customer_team_id)))
+        .where(Ticket.workspace_id == workspace_id)
+        .group_by(issue)
+        .having(func.count() > 1)
+        .order_by(issue)
+    )
+    return [(int(ticket_id), int(count)) for ticket_id, count in session.exec(statement)]
+
+
+def linked_issue_organizations(session: Session, *, workspace_id: str) -> list[tuple[str, int]]:
+    """(link ref, distinct customer organizations) over the tickets linked to each ref.
+
+    A ticket merged into a linked ticket counts for its link too.
+    """
+    statement = (
+        select(TicketLink.ref, func.count(func.distinct(Ticket.customer_team_id)))
+        .join(
+            Ticket,
+            func.coalesce(col(Ticket.merged_into_id), col(Ticket.id)) == col(TicketLink.ticket_id),
+        )
+        .where(Ticket.workspace_id == workspace_id)
+        .group_by(TicketLink.ref)
+        .order_by(TicketLink.ref)
+    )
+    return [(ref, int(count)) for ref, count in session.exec(statement)]
