@@ -8,7 +8,6 @@ one transaction; a unique-key clash means Slack redelivered something already st
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +15,7 @@ from sqlmodel import Session
 
 from bot.clock import Clock, ts_to_datetime
 from bot.grouping import Group, Grouper
+from bot.intake_changes import EditsAndDeletes
 from bot.intake_types import IncomingMessage, IntakeResult, Outcome
 from bot.sla_planner import SlaPlanner
 from bot.text import storable, subject_from
@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 EVENT_KEY_RETENTION = timedelta(days=2)
 
 
-class IntakeService:
+class IntakeService(EditsAndDeletes):
     """Records messages, edits and deletes exactly once, on SQLite or PostgreSQL."""
 
     def __init__(
@@ -66,7 +66,14 @@ class IntakeService:
                 return IntakeResult(Outcome.IGNORED)  # "hi", "thanks!" open nothing
             return self._open_ticket(session, incoming)
 
-        return self._transaction(work)
+        def work_then_held_changes(session: Session) -> IntakeResult:
+            result = work(session)
+            if result.outcome is not Outcome.DUPLICATE:
+                # An edit or delete Slack delivered before this message is applied now.
+                self._apply_held(session, channel_id=incoming.channel_id, ts=incoming.ts)
+            return result
+
+        return self._transaction(work_then_held_changes)
 
     def open_ticket_from_thread(
         self, root: IncomingMessage, replies: list[IncomingMessage], *, opened_by: str
@@ -102,58 +109,10 @@ class IntakeService:
 
         return self._transaction(work)
 
-    def receive_edit(
-        self,
-        *,
-        event_id: str | None,
-        channel_id: str,
-        ts: str,
-        text: str,
-        files: list[dict[str, Any]],
-        edited_at: datetime,
-    ) -> IntakeResult:
-        """Apply an edit to a stored message, keeping the previous text as a revision."""
-
-        def work(session: Session) -> IntakeResult:
-            self._record_event(session, event_id, "message_changed")
-            message = store.find_message(session, channel_id=channel_id, ts=ts)
-            text_now = storable(text)
-            if message is None or (text_now == message.text and files == (message.files or [])):
-                return IntakeResult(Outcome.IGNORED)  # thread metadata churn, not an edit
-            if message.edited_at is not None and edited_at <= message.edited_at:
-                return IntakeResult(Outcome.IGNORED)  # an older edit arriving late
-            store.add_revision(session, message=message, kind="edit", replaced_at=edited_at)
-            message.text, message.files, message.edited_at = text_now, files, edited_at
-            session.add(message)
-            ticket = self._note_root_change(session, message, action="edited", at=edited_at)
-            if ticket is not None and ticket.root_ts == message.ts:
-                ticket.subject = subject_from(text_now, files)
-                self._touch(session, ticket)
-            return IntakeResult(Outcome.EDITED, ticket)
-
-        return self._transaction(work)
-
-    def receive_delete(
-        self, *, event_id: str | None, channel_id: str, ts: str, deleted_at: datetime
-    ) -> IntakeResult:
-        """Mark a stored message deleted; its text stays in the history."""
-
-        def work(session: Session) -> IntakeResult:
-            self._record_event(session, event_id, "message_deleted")
-            message = store.find_message(session, channel_id=channel_id, ts=ts)
-            if message is None or message.deleted_at is not None:
-                return IntakeResult(Outcome.IGNORED)
-            store.add_revision(session, message=message, kind="delete", replaced_at=deleted_at)
-            message.deleted_at = deleted_at
-            session.add(message)
-            ticket = self._note_root_change(session, message, action="root_deleted", at=deleted_at)
-            return IntakeResult(Outcome.DELETED, ticket)
-
-        return self._transaction(work)
-
     def prune_event_keys(self, *, keep: timedelta = EVENT_KEY_RETENTION) -> int:
         """Drop redelivery keys older than `keep` (Slack retries for minutes, not days)."""
         with session_scope(self._engine) as session:
+            store.prune_held_changes(session, held_before=self._clock() - keep)
             return store.prune_events(session, received_before=self._clock() - keep)
 
     def claim_unfinished(

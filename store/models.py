@@ -132,6 +132,21 @@ class MessageRevision(SQLModel, table=True):
     replaced_at: datetime = _utc()
 
 
+class HeldChange(SQLModel, table=True):
+    """An edit or delete that arrived before its message; applied when the message does."""
+
+    __tablename__ = "held_change"
+    __table_args__ = (Index("ix_held_change_message", "channel_id", "ts"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: str = Field(max_length=32)
+    ts: str = Field(max_length=32)
+    kind: str = Field(max_length=16)  # edit | delete
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    files: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    at: datetime = _utc(index=True)
+
+
 class ProcessedEvent(SQLModel, table=True):
     """Slack event ids already handled, so redeliveries are recognised."""
 

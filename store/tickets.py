@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from store.models import (
     Activity,
     AuthorRole,
+    HeldChange,
     Message,
     MessageRevision,
     ProcessedEvent,
@@ -284,3 +285,41 @@ def claim_unfinished_tickets(
         session.add(ticket)
     session.flush()
     return tickets
+
+
+def hold_change(
+    session: Session,
+    *,
+    channel_id: str,
+    ts: str,
+    kind: str,
+    at: datetime,
+    text: str = "",
+    files: list[dict[str, Any]] | None = None,
+) -> None:
+    """Keep an edit or delete of a message not stored yet, until the message arrives."""
+    session.add(
+        HeldChange(channel_id=channel_id, ts=ts, kind=kind, text=text, files=files or [], at=at)
+    )
+    session.flush()
+
+
+def take_held_changes(session: Session, *, channel_id: str, ts: str) -> list[HeldChange]:
+    """The held changes of a message, oldest first, removed from the holding table."""
+    query = (
+        select(HeldChange)
+        .where(HeldChange.channel_id == channel_id, HeldChange.ts == ts)
+        .order_by(col(HeldChange.at))
+    )
+    changes = list(session.exec(query))
+    for change in changes:
+        session.delete(change)
+    session.flush()
+    return changes
+
+
+def prune_held_changes(session: Session, *, held_before: datetime) -> int:
+    """Forget changes of messages that never arrived (not ours, or older than deskbot)."""
+    result = session.execute(delete(HeldChange).where(col(HeldChange.at) < held_before))
+    session.flush()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -10,9 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from sqlalchemy.exc import OperationalError
+from sqlmodel import select
 
 from bot.app import deps_of
 from handlers.messages import finish_unfinished_tickets
+from store.models import HeldChange, MessageRevision
 from tests.conftest import HELP, TRIAGE
 from tests.test_redelivery import message_event
 
@@ -97,3 +99,57 @@ def test_too_old_or_resolved_tickets_are_left_alone(start_deskbot, fake, clock):
     assert finish_unfinished_tickets(deps, client, now=clock()) == 1
     bot.drain()
     assert ["#1" in card["text"] for card in fake.messages(TRIAGE)] == [True]  # not #2
+
+
+def test_an_edit_delivered_before_its_message_is_applied_when_it_arrives(deskbot, fake):
+    event = message_event(deskbot, "Exports fail")
+    edit_ts = deskbot.driver.next_ts()
+    edited = {**event, "text": "Exports fail for every CSV since Monday"}
+    change = {
+        "type": "message",
+        "subtype": "message_changed",
+        "hidden": True,
+        "channel": HELP,
+        "ts": edit_ts,
+        "event_ts": edit_ts,
+        "message": {**edited, "edited": {"user": event["user"], "ts": edit_ts}},
+        "previous_message": event,
+    }
+    assert deskbot.driver.event(change).status == 200  # the edit overtakes the message
+    assert deskbot.driver.event(event).status == 200
+    deskbot.drain()
+
+    [message] = [m for m in deskbot.messages() if m.ts == event["ts"]]
+    assert message.text == "Exports fail for every CSV since Monday"
+    assert deskbot.ticket(1).subject.startswith("Exports fail for every CSV")
+    with deskbot.session() as session:
+        [revision] = session.exec(
+            select(MessageRevision).where(MessageRevision.message_id == message.id)
+        ).all()
+        assert revision.text == "Exports fail" and revision.kind == "edit"
+        assert session.exec(select(HeldChange)).all() == []  # nothing left waiting
+
+
+def test_a_reply_deleted_before_it_arrived_is_stored_as_deleted(deskbot, fake):
+    root = message_event(deskbot, "Invoices are blank")
+    deskbot.driver.event(root)
+    reply_ts = deskbot.driver.next_ts()
+    reply = {**message_event(deskbot, "oops, wrong thread"), "ts": reply_ts, "event_ts": reply_ts}
+    reply["thread_ts"] = root["ts"]
+    gone_ts = deskbot.driver.next_ts()
+    deletion = {
+        "type": "message",
+        "subtype": "message_deleted",
+        "hidden": True,
+        "channel": HELP,
+        "ts": gone_ts,
+        "event_ts": gone_ts,
+        "deleted_ts": reply_ts,
+        "previous_message": reply,
+    }
+    deskbot.driver.event(deletion)
+    deskbot.driver.event(reply)
+    deskbot.drain()
+
+    [stored] = [m for m in deskbot.messages() if m.ts == reply_ts]
+    assert stored.deleted_at is not None and stored.text == "oops, wrong thread"
