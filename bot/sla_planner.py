@@ -15,8 +15,10 @@ from bot.sla import (
     compute_dues,
     describe_due,
 )
+from bot.sla_targets import keep_targets, waiting_since
 from store import workflow as work
 from store.models import Ticket, TicketStatus
+from store.sla_targets import last_reopened_at
 
 CLOSED = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 
@@ -40,7 +42,10 @@ class SlaPlanner:
         elif ticket.status != TicketStatus.PENDING and paused:
             work.end_pause(session, ticket_id=ticket.id, at=now)
             pauses[-1] = (pauses[-1][0], now)
+        ticket.sla_waiting_since = waiting_since(ticket)
+        ticket.sla_cycle_started_at = self._cycle_started_at(session, ticket)
         dues = self.dues(ticket, pauses)
+        keep_targets(session, self._desk, ticket, self._facts(ticket, pauses))
         ticket.sla_policy = dues.policy
         ticket.first_response_due_at = dues.first_response
         ticket.next_response_due_at = dues.next_response
@@ -87,7 +92,16 @@ class SlaPlanner:
             resolved=ticket.status in CLOSED,
             pauses=pauses,
             reopen_count=ticket.reopen_count,
+            waiting_since=ticket.sla_waiting_since,
+            cycle_started_at=ticket.sla_cycle_started_at,
         )
+
+    def _cycle_started_at(self, session: Session, ticket: Ticket) -> datetime | None:
+        """The start of the current resolution cycle: the last reopening, if any."""
+        if ticket.reopen_count == 0 or ticket.status in CLOSED:
+            return ticket.sla_cycle_started_at if ticket.reopen_count else None
+        assert ticket.id is not None
+        return last_reopened_at(session, ticket_id=ticket.id) or self._clock()
 
     def describe(self, ticket: Ticket) -> list[str]:
         """Lines like `first response due in 1h 20m (business hours)` for `show`."""
@@ -109,3 +123,18 @@ class SlaPlanner:
     def breaching_before(self) -> datetime:
         """Tickets due before this moment are breaching or about to."""
         return self._clock() + BREACHING_SOON
+
+
+def _waiting_since(ticket: Ticket) -> datetime | None:
+    """The customer's first unanswered message: a ping does not restart their wait."""
+    last_customer, last_agent = ticket.last_customer_message_at, ticket.last_agent_message_at
+    if last_customer is None or (last_agent is not None and last_agent >= last_customer):
+        return None
+    earlier = ticket.sla_waiting_since
+    if (
+        earlier is not None
+        and earlier <= last_customer
+        and (last_agent is None or earlier > last_agent)
+    ):
+        return earlier
+    return last_customer

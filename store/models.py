@@ -1,6 +1,6 @@
 """The tables: tickets, their messages with edit history, the audit trail, intake keys."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -83,6 +83,10 @@ class Ticket(SQLModel, table=True):
     resolution_due_at: datetime | None = _utc(nullable=True, index=True)
     sla_alert_at: datetime | None = _utc(nullable=True, index=True)
     sla_swept_until: datetime | None = _utc(nullable=True)
+    # Kept by the SLA planner: the customer's first unanswered message, and when the
+    # current resolution cycle began (the last reopening).
+    sla_waiting_since: datetime | None = _utc(nullable=True)
+    sla_cycle_started_at: datetime | None = _utc(nullable=True)
 
 
 class Message(SQLModel, table=True):
@@ -287,3 +291,19 @@ class SlaTarget(SQLModel, table=True):
     business_hours: bool = False
     due_at: datetime = _utc()
     met_at: datetime | None = _utc(nullable=True)
+
+
+class DailyDigest(SQLModel, table=True):
+    """The leads' daily digest of one local day, written before it is sent: once per day."""
+
+    __tablename__ = "daily_digest"
+    __table_args__ = (Index("ix_daily_digest_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date = Field(unique=True)  # the local day it is posted on (it reports the day before)
+    channel: str = Field(max_length=32)
+    status: str = Field(default="pending", max_length=16)  # pending | sent | dropped
+    attempts: int = 0
+    next_attempt_at: datetime = _utc()
+    created_at: datetime = _utc()
+    sent_at: datetime | None = _utc(nullable=True)
