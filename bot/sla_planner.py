@@ -1,6 +1,7 @@
 """Keeps each ticket's SLA due times and pauses current, inside the caller's transaction."""
 
 from datetime import datetime
+from typing import Protocol
 
 from sqlmodel import Session
 
@@ -10,6 +11,7 @@ from bot.sla import (
     BREACHING_SOON,
     Alert,
     Dues,
+    Pause,
     TicketFacts,
     compute_alerts,
     compute_dues,
@@ -21,6 +23,21 @@ from store.models import Ticket, TicketStatus
 from store.sla_targets import last_reopened_at
 
 CLOSED = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+
+
+class SlaTicket(Protocol):
+    """What the SLA clock reads of a ticket: a `Ticket`, or a row of the sweep's columns."""
+
+    channel_id: str
+    priority: str
+    status: str
+    created_at: datetime
+    first_response_at: datetime | None
+    last_customer_message_at: datetime | None
+    last_agent_message_at: datetime | None
+    reopen_count: int
+    sla_waiting_since: datetime | None
+    sla_cycle_started_at: datetime | None
 
 
 class SlaPlanner:
@@ -55,7 +72,7 @@ class SlaPlanner:
         session.flush()
         return dues
 
-    def alerts(self, ticket: Ticket, pauses: list[tuple[datetime, datetime | None]]) -> list[Alert]:
+    def alerts(self, ticket: SlaTicket, pauses: list[Pause]) -> list[Alert]:
         """Every nudge and alert the ticket's running targets call for."""
         return compute_alerts(
             self._desk.sla_policies,
@@ -66,8 +83,8 @@ class SlaPlanner:
 
     def next_alert_at(
         self,
-        ticket: Ticket,
-        pauses: list[tuple[datetime, datetime | None]],
+        ticket: SlaTicket,
+        pauses: list[Pause],
         *,
         after: datetime | None,
     ) -> datetime | None:
@@ -75,13 +92,13 @@ class SlaPlanner:
         times = [a.at for a in self.alerts(ticket, pauses) if after is None or a.at > after]
         return min(times) if times else None
 
-    def dues(self, ticket: Ticket, pauses: list[tuple[datetime, datetime | None]]) -> Dues:
+    def dues(self, ticket: SlaTicket, pauses: list[Pause]) -> Dues:
         """Due times for the ticket as it stands."""
         return compute_dues(
             self._desk.sla_policies, self._desk.business_hours, self._facts(ticket, pauses)
         )
 
-    def _facts(self, ticket: Ticket, pauses: list[tuple[datetime, datetime | None]]) -> TicketFacts:
+    def _facts(self, ticket: SlaTicket, pauses: list[Pause]) -> TicketFacts:
         return TicketFacts(
             channel_id=ticket.channel_id,
             priority=ticket.priority,
@@ -123,18 +140,3 @@ class SlaPlanner:
     def breaching_before(self) -> datetime:
         """Tickets due before this moment are breaching or about to."""
         return self._clock() + BREACHING_SOON
-
-
-def _waiting_since(ticket: Ticket) -> datetime | None:
-    """The customer's first unanswered message: a ping does not restart their wait."""
-    last_customer, last_agent = ticket.last_customer_message_at, ticket.last_agent_message_at
-    if last_customer is None or (last_agent is not None and last_agent >= last_customer):
-        return None
-    earlier = ticket.sla_waiting_since
-    if (
-        earlier is not None
-        and earlier <= last_customer
-        and (last_agent is None or earlier > last_agent)
-    ):
-        return earlier
-    return last_customer
