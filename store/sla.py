@@ -7,10 +7,10 @@ replicas sweep side by side without taking the same rows; SQLite serialises writ
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -78,15 +78,18 @@ def add_notifications(session: Session, *, rows: Sequence[dict[str, Any]]) -> in
         return 0
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    added = 0
-    for start in range(0, len(rows), 500):
+    if dialect == "postgresql":
+        added = _add_notifications_pg(session, rows)
+    else:
+        table = SlaNotification.__table__  # type: ignore[attr-defined]
+        # Core executemany: SQLAlchemy batches it into multi-row INSERTs with RETURNING
+        # without compiling one giant statement per call.
         statement = (
-            insert(SlaNotification)
-            .values(list(rows[start : start + 500]))
+            insert(table)
             .on_conflict_do_nothing(index_elements=["ticket_id", "target", "level", "cycle"])
-            .returning(col(SlaNotification.id))
+            .returning(table.c.id)
         )
-        added += len(session.execute(statement).all())
+        added = len(session.connection().execute(statement, list(rows)).all())
     session.flush()
     return added
 
@@ -99,16 +102,67 @@ def set_sweep_marks(session: Session, *, marks: Sequence[dict[str, Any]]) -> Non
     if not marks:
         return
     table = Ticket.__table__  # type: ignore[attr-defined]
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("b_id"))
-        .values(
-            sla_swept_until=bindparam("b_swept", type_=UTCDateTime()),
-            sla_alert_at=bindparam("b_alert", type_=UTCDateTime()),
+    if session.get_bind().dialect.name == "postgresql":
+        # One statement with arrays: a round trip per ticket would be the whole cost.
+        session.execute(
+            text(
+                "UPDATE ticket SET sla_swept_until = marks.swept, sla_alert_at = marks.alert"
+                " FROM unnest(CAST(:ids AS integer[]), CAST(:swept AS timestamp[]),"
+                " CAST(:alerts AS timestamp[])) AS marks(id, swept, alert)"
+                " WHERE ticket.id = marks.id"
+            ),
+            {
+                "ids": [m["b_id"] for m in marks],
+                "swept": [_naive(m["b_swept"]) for m in marks],
+                "alerts": [_naive(m["b_alert"]) for m in marks],
+            },
         )
-    )
-    session.connection().execute(statement, list(marks))
+    else:
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                sla_swept_until=bindparam("b_swept", type_=UTCDateTime()),
+                sla_alert_at=bindparam("b_alert", type_=UTCDateTime()),
+            )
+        )
+        session.connection().execute(statement, list(marks))
     session.flush()
+
+
+NOTIFICATION_ARRAYS = {
+    "ticket_id": "integer",
+    "target": "text",
+    "level": "text",
+    "cycle": "text",
+    "recipient": "text",
+    "text": "text",
+    "status": "text",
+    "attempts": "integer",
+    "next_attempt_at": "timestamp",
+    "created_at": "timestamp",
+}
+
+
+def _add_notifications_pg(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+    """INSERT ... SELECT FROM unnest(arrays): one statement, however many rows."""
+    names = list(NOTIFICATION_ARRAYS)
+    arrays = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in NOTIFICATION_ARRAYS.items())
+    statement = text(
+        f"INSERT INTO sla_notification ({', '.join(names)})"
+        f" SELECT * FROM unnest({arrays})"
+        " ON CONFLICT (ticket_id, target, level, cycle) DO NOTHING RETURNING id"
+    )
+    params = {
+        name: [_naive(row[name]) if kind == "timestamp" else row[name] for row in rows]
+        for name, kind in NOTIFICATION_ARRAYS.items()
+    }
+    return len(session.execute(statement, params).all())
+
+
+def _naive(moment: datetime | None) -> datetime | None:
+    """Naive UTC, as the UTC columns store it (arrays bypass the column type)."""
+    return None if moment is None else moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def _chunks(ids: Sequence[int], size: int = 5000) -> list[list[int]]:
@@ -131,27 +185,35 @@ def add_notification(session: Session, *, notification: SlaNotification) -> bool
 
 def claim_notifications(
     session: Session, *, now: datetime, lease_until: datetime, limit: int = 10_000
-) -> list[SlaNotification]:
+) -> list[Any]:
     """Take pending notifications that are due, leasing them until `lease_until`.
 
-    A sweeper that crashes after sending but before marking leaves the lease to expire,
-    so a notification is sent again at most once per such crash.
+    One `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING`: replicas
+    never take the same row. A sweeper that crashes after sending but before marking
+    leaves the lease to expire, so a notification is sent again at most once per crash.
+    Returns rows with id, recipient, level, text and attempts.
     """
-    statement = (
-        select(SlaNotification)
+    due = (
+        select(col(SlaNotification.id))
         .where(SlaNotification.status == "pending", col(SlaNotification.next_attempt_at) <= now)
         .order_by(col(SlaNotification.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    claimed = list(session.exec(statement))
-    for chunk in _chunks([n.id for n in claimed if n.id is not None]):
-        session.execute(
-            update(SlaNotification)
-            .where(col(SlaNotification.id).in_(chunk))
-            .values(next_attempt_at=lease_until)
-            .execution_options(synchronize_session=False)
+    statement = (
+        update(SlaNotification)
+        .where(col(SlaNotification.id).in_(due.scalar_subquery()))
+        .values(next_attempt_at=lease_until)
+        .returning(
+            col(SlaNotification.id),
+            col(SlaNotification.recipient),
+            col(SlaNotification.level),
+            col(SlaNotification.text),
+            col(SlaNotification.attempts),
         )
+        .execution_options(synchronize_session=False)
+    )
+    claimed = sorted(session.execute(statement).all(), key=lambda row: row.id)
     session.flush()
     return claimed
 
