@@ -100,7 +100,7 @@ def test_pending_drops_the_clock_and_resolving_from_pending_keeps_exact_due(bot,
     assert ("resolution", "0") not in rows(bot)  # no due time while waiting on them
     clock.advance(hours=3)
     command(bot, "resolve #1")  # resolved straight from pending
-    policy, due, met = rows(bot)[("resolution", "0")]
+    _policy, due, met = rows(bot)[("resolution", "0")]
     # 10 minutes ran before the pause; the 3 hours pending do not count.
     assert due == T0 + timedelta(days=1, hours=3)
     assert met == clock.now and met < due
