@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 
 from bot.clock import Clock, utc_now
+from bot.daily_digest import DailyDigestService
 from bot.deps import Deps
 from bot.intake import IntakeService
 from bot.people import Directory, Identity
@@ -20,6 +21,7 @@ from bot.slack_client import build_web_client
 from bot.suggestions import SuggestionService
 from bot.workflow import TicketWorkflow
 from handlers import register_all
+from handlers.digest import send_daily_digest
 from handlers.guard import LeakGuard
 from handlers.sla import send_digest
 from knowledge.library import KnowledgeBase
@@ -110,6 +112,12 @@ def create_app(
             settings.desk,
             clock,
             send=lambda recipient, text: send_digest(guard, recipient, text),
+        ),
+        digest=DailyDigestService(
+            engine,
+            settings.desk,
+            clock,
+            send=lambda channel, report: send_daily_digest(guard, channel, report),
         ),
     )
     _DEPS[app] = deps

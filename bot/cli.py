@@ -3,7 +3,7 @@
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigError
@@ -166,8 +166,35 @@ def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler"
         id="sla-sweep",
     )
     scheduler.add_job(housekeeping, "interval", hours=1, max_instances=1, coalesce=True)
+    if deps_of(app).digest.enabled:
+        scheduler.add_job(
+            _daily_digest_job(app),
+            "interval",
+            minutes=1,
+            max_instances=1,
+            coalesce=True,
+            id="daily-digest",
+        )
     scheduler.start()
     return scheduler
+
+
+def _daily_digest_job(app: "App") -> "Callable[[], None]":
+    """Every minute: the database decides whether today's digest is owed (once a day)."""
+    from bot.app import deps_of
+
+    digest = deps_of(app).digest
+
+    def run() -> None:
+        try:
+            outcome = digest.run()
+        except Exception:  # tried again next minute; the job must survive
+            logger.exception("daily digest failed")
+            return
+        if outcome.sent or outcome.failed:
+            logger.info("daily digest: %s", outcome)
+
+    return run
 
 
 def _safe_url(url: str) -> str:

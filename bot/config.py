@@ -113,6 +113,12 @@ class Nudges(_Section):
     escalate_after: list[Duration] = Field(default_factory=list)
 
 
+class DailyDigest(_Section):
+    """The leads' daily digest: posted at `at` local time (business_hours.timezone)."""
+
+    at: ClockTime | None = None  # unset: no daily digest
+
+
 class Suggestions(_Section):
     """How many knowledge-base articles to suggest, and how good they must be."""
 
@@ -146,6 +152,7 @@ class DeskConfig(_Section):
     sla_policies: list[SlaPolicy] = Field(default_factory=list)
     sla_sweep_seconds: int = Field(default=60, ge=5, le=3600)
     nudges: Nudges = Field(default_factory=Nudges)
+    daily_digest: DailyDigest = Field(default_factory=DailyDigest)
     suggestions: Suggestions = Field(default_factory=Suggestions)
     knowledge_dir: Path | None = None
     costs: Costs = Field(default_factory=Costs)

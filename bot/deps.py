@@ -7,6 +7,7 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
 from bot.config import DeskConfig
+from bot.daily_digest import DailyDigestService
 from bot.intake import IntakeService
 from bot.people import Directory
 from bot.settings import Settings
@@ -32,3 +33,4 @@ class Deps:
     suggestions: SuggestionService
     guard: "LeakGuard"
     sweeper: SlaSweeper
+    digest: DailyDigestService
