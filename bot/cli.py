@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from bot.config import ConfigError
 from bot.settings import Settings, load_settings
+from bot.sla_cli import add_sla_parser, run_sla
 from knowledge.cli import add_kb_parser, run_kb
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("migrate", help="create or upgrade the database schema, then exit")
     add_kb_parser(commands)
+    add_sla_parser(commands)
     commands.add_parser("check-config", help="validate deskbot.yaml and print the result")
     return parser
 
@@ -60,7 +62,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"deskbot: {error}", file=sys.stderr)
         return 2
-    handlers = {"run": _run, "migrate": _migrate, "check-config": _check_config, "kb": _kb}
+    handlers = {
+        "run": _run,
+        "migrate": _migrate,
+        "check-config": _check_config,
+        "kb": _kb,
+        "sla": _sla,
+    }
     return handlers[args.command](settings, args)
 
 
@@ -80,6 +88,10 @@ def _kb(settings: Settings, args: argparse.Namespace) -> int:
         max_results=desk.suggestions.max,
         min_score=desk.suggestions.min_score,
     )
+
+
+def _sla(settings: Settings, args: argparse.Namespace) -> int:
+    return run_sla(args, desk=settings.desk, database_url=settings.database_url)
 
 
 def _check_config(settings: Settings, _args: argparse.Namespace) -> int:
