@@ -36,6 +36,9 @@ def add_sla_parser(subparsers: Any) -> None:
     whatif.add_argument("--since", help=f"first day, YYYY-MM-DD (default {DEFAULT_DAYS} days ago)")
     whatif.add_argument("--until", help="last day, YYYY-MM-DD (default today)")
     whatif.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    whatif.add_argument(
+        "--chart", type=Path, metavar="PNG", help="also draw breaches per day as a PNG chart"
+    )
 
 
 def run_sla(
@@ -80,6 +83,12 @@ def run_sla(
         engine.dispose()
     header = {"since": first, "until": last, "timezone": timezone, "now": now}
     {"text": _text, "json": _json, "csv": _csv}[args.format](result, header, out)
+    if args.chart is not None:
+        from bot.sla_chart import write_whatif_chart
+
+        title = f"SLA breaches {first}..{last}: current vs {args.policy.name}"
+        write_whatif_chart(result, args.chart, title=title)
+        print(f"chart written to {args.chart}", file=err)
     return 0
 
 

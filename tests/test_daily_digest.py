@@ -150,3 +150,16 @@ def test_blocks_show_a_bar_per_day():
     assert bar(6, 6) == "█" * 12 and bar(1, 6) == "██" and bar(0, 6) == ""
     assert "Mon 23 Nov   6 ████████████" in table
     assert "Tue 17 Nov   0" in table and "7 days" in table
+
+
+def test_deskbot_run_schedules_the_digest_only_when_configured(start_deskbot):
+    from bot.cli import _schedule_sla_sweep
+
+    for config, expected in ((CONFIG, True), ({**CONFIG, "daily_digest": {}}, False)):
+        bot = start_deskbot(config)
+        scheduler = _schedule_sla_sweep(bot.app, deps_of(bot.app).settings)
+        try:
+            assert (scheduler.get_job("daily-digest") is not None) is expected
+            assert scheduler.get_job("sla-sweep") is not None
+        finally:
+            scheduler.shutdown(wait=False)

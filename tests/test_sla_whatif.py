@@ -137,8 +137,11 @@ def test_current_side_matches_the_live_sla_targets(seeded, db, tmp_path):
 
 
 def test_text_and_csv_show_policies_days_and_totals(seeded, tmp_path):
-    code, out, _ = whatif(tmp_path, seeded, "--since", "2026-11-23", "--until", "2026-11-24")
-    assert code == 0
+    chart = tmp_path / "whatif.png"
+    code, out, err = whatif(tmp_path, seeded, "--since", "2026-11-23", "--until", "2026-11-24",
+                            "--chart", str(chart))  # fmt: skip
+    assert code == 0 and f"chart written to {chart}" in err
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "SLA what-if: 4 tickets created 2026-11-23..2026-11-24" in out
     assert "current   standard  first_response" in out and "proposed  fast" in out
     assert "2026-11-23" in out and "total" in out and "->" in out and "%" in out
