@@ -28,20 +28,33 @@ class TicketFacts:
     resolved: bool
     pauses: Sequence[Pause] = ()
     reopen_count: int = 0
-    # The customer's first unanswered message (a ping does not restart the wait); None:
-    # fall back to the last customer message.
+    # The stored start of the customer's current wait (see `waiting`).
     waiting_since: datetime | None = None
     # When the current resolution cycle began (the last reopening); None: at creation.
     cycle_started_at: datetime | None = None
 
     def waiting(self) -> datetime | None:
-        """Since when the customer waits for an agent's answer (None: answered)."""
-        waiting = self.waiting_since or self.last_customer_message_at
-        if waiting is None:
+        """Since when the customer waits for an agent's answer (None: nobody waits).
+
+        The wait starts at the first unanswered customer message (`waiting_since`, kept
+        by the planner, survives pings) and only messages of the current resolution
+        cycle count: after a reopening the wait starts at the reopening message.
+        """
+        last_customer, last_agent = self.last_customer_message_at, self.last_agent_message_at
+        if last_customer is None or (last_agent is not None and last_agent >= last_customer):
             return None
-        if self.last_agent_message_at is not None and self.last_agent_message_at >= waiting:
-            return None
-        return waiting
+        cycle_start = self.cycle_started_at if self.reopen_count else None
+        if cycle_start is not None and last_customer < cycle_start:
+            return None  # reopened by an agent: nobody is waiting yet
+        earlier = self.waiting_since
+        if (
+            earlier is not None
+            and earlier <= last_customer
+            and (last_agent is None or earlier > last_agent)
+            and (cycle_start is None or earlier >= cycle_start)
+        ):
+            return earlier
+        return last_customer
 
 
 @dataclass(frozen=True)

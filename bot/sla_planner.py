@@ -17,7 +17,7 @@ from bot.sla import (
     compute_dues,
     describe_due,
 )
-from bot.sla_targets import keep_targets, waiting_since
+from bot.sla_targets import keep_targets
 from store import workflow as work
 from store.models import Ticket, TicketStatus
 from store.sla_targets import last_reopened_at
@@ -59,10 +59,13 @@ class SlaPlanner:
         elif ticket.status != TicketStatus.PENDING and paused:
             work.end_pause(session, ticket_id=ticket.id, at=now)
             pauses[-1] = (pauses[-1][0], now)
-        ticket.sla_waiting_since = waiting_since(ticket)
+        previous_wait = ticket.sla_waiting_since
         ticket.sla_cycle_started_at = self._cycle_started_at(session, ticket)
+        ticket.sla_waiting_since = self._facts(ticket, pauses).waiting()
         dues = self.dues(ticket, pauses)
-        keep_targets(session, self._desk, ticket, self._facts(ticket, pauses))
+        keep_targets(
+            session, self._desk, ticket, self._facts(ticket, pauses), previous_wait=previous_wait
+        )
         ticket.sla_policy = dues.policy
         ticket.first_response_due_at = dues.first_response
         ticket.next_response_due_at = dues.next_response

@@ -120,7 +120,7 @@ def _clocks(policy: SlaPolicy, history: TicketHistory) -> list[_Clock]:
         elif kind == "customer" and not resolved and responded and waiting is None:
             if policy.next_response is not None:
                 waiting = _Clock("next_response", moment, policy.next_response)
-        elif kind == "agent" and not resolved:
+        elif kind == "agent":  # even on a resolved ticket it is the first response
             if not responded:
                 responded = True
                 if running_first:

@@ -26,12 +26,37 @@ CLOSED = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 Key = tuple[str, str]
 
 
-def keep_targets(session: Session, desk: DeskConfig, ticket: Ticket, facts: TicketFacts) -> None:
-    """Upsert a row per running clock; record met ones; drop unmet ones without a due time."""
+def keep_targets(
+    session: Session,
+    desk: DeskConfig,
+    ticket: Ticket,
+    facts: TicketFacts,
+    *,
+    previous_wait: datetime | None = None,
+) -> None:
+    """Upsert a row per running clock; record met ones; drop unmet ones without a due time.
+
+    `previous_wait` is the customer's wait before this change: answered now, it is met
+    even when its row had been dropped (answered while pending).
+    """
     assert ticket.id is not None
     policy = match_policy(desk.sla_policies, channel_id=facts.channel_id, priority=facts.priority)
     running = _running(desk, policy, facts)
     stopped = _stopped(desk, policy, ticket, facts)
+    answered = ticket.last_agent_message_at
+    if (
+        policy is not None
+        and policy.next_response is not None
+        and previous_wait is not None
+        and ticket.first_response_at is not None
+        and previous_wait > ticket.first_response_at
+        and answered is not None
+        and answered >= previous_wait
+    ):
+        stopped.setdefault(
+            ("next_response", previous_wait.isoformat()),
+            (previous_wait, policy.next_response, answered, policy),
+        )
     for row in store.unmet_targets(session, ticket_id=ticket.id):
         key = (row.target, row.cycle)
         if key in running or key in stopped:
@@ -159,18 +184,3 @@ def _met_at(ticket: Ticket, target: str, cycle: str) -> datetime | None:
         if answered is not None and answered >= datetime.fromisoformat(cycle):
             return answered
     return _closed_at(ticket)
-
-
-def waiting_since(ticket: Ticket) -> datetime | None:
-    """The customer's first unanswered message: a ping does not restart their wait."""
-    last_customer, last_agent = ticket.last_customer_message_at, ticket.last_agent_message_at
-    if last_customer is None or (last_agent is not None and last_agent >= last_customer):
-        return None
-    earlier = ticket.sla_waiting_since
-    if (
-        earlier is not None
-        and earlier <= last_customer
-        and (last_agent is None or earlier > last_agent)
-    ):
-        return earlier
-    return last_customer
