@@ -42,21 +42,7 @@ def keep_targets(
     assert ticket.id is not None
     policy = match_policy(desk.sla_policies, channel_id=facts.channel_id, priority=facts.priority)
     running = _running(desk, policy, facts)
-    stopped = _stopped(desk, policy, ticket, facts)
-    answered = ticket.last_agent_message_at
-    if (
-        policy is not None
-        and policy.next_response is not None
-        and previous_wait is not None
-        and ticket.first_response_at is not None
-        and previous_wait > ticket.first_response_at
-        and answered is not None
-        and answered >= previous_wait
-    ):
-        stopped.setdefault(
-            ("next_response", previous_wait.isoformat()),
-            (previous_wait, policy.next_response, answered, policy),
-        )
+    stopped = _stopped(desk, policy, ticket, facts, previous_wait)
     for row in store.unmet_targets(session, ticket_id=ticket.id):
         key = (row.target, row.cycle)
         if key in running or key in stopped:
@@ -82,9 +68,13 @@ def _running(desk: DeskConfig, policy: SlaPolicy | None, facts: TicketFacts) -> 
 
 
 def _stopped(
-    desk: DeskConfig, policy: SlaPolicy | None, ticket: Ticket, facts: TicketFacts
+    desk: DeskConfig,
+    policy: SlaPolicy | None,
+    ticket: Ticket,
+    facts: TicketFacts,
+    previous_wait: datetime | None,
 ) -> dict[Key, Stop]:
-    """Clocks known to have stopped: by the resolution, and the first response."""
+    """Clocks known to have stopped: by the resolution, the first response, an answer."""
     stopped: dict[Key, Stop] = {}
     if policy is None:
         return stopped
@@ -98,6 +88,20 @@ def _stopped(
         stopped.setdefault(
             ("first_response", "0"),
             (ticket.created_at, policy.first_response, ticket.first_response_at, policy),
+        )
+    answered = ticket.last_agent_message_at
+    if (
+        policy.next_response is not None
+        and previous_wait is not None
+        and ticket.first_response_at is not None
+        and previous_wait > ticket.first_response_at
+        and answered is not None
+        and answered >= previous_wait
+    ):
+        # Also covers an answer given while pending, when the row had been dropped.
+        stopped.setdefault(
+            ("next_response", previous_wait.isoformat()),
+            (previous_wait, policy.next_response, answered, policy),
         )
     return stopped
 
