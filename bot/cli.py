@@ -102,6 +102,12 @@ def _check_config(settings: Settings, _args: argparse.Namespace) -> int:
     print(f"  triage channel:   {desk.triage_channel or '(none: no triage mirror)'}")
     print(f"  agents:           {len(desk.agents)} listed, usergroup {desk.agents_usergroup}")
     print(f"  SLA policies:     {len(desk.sla_policies)}")
+    at = desk.daily_digest.at
+    if at is not None and desk.leads_channel:
+        zone = desk.business_hours.timezone
+        print(f"  daily digest:     {at:%H:%M} {zone} to {desk.leads_channel}")
+    else:
+        print("  daily digest:     off (needs daily_digest.at and leads_channel)")
     return 0
 
 

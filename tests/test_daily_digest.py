@@ -163,3 +163,20 @@ def test_deskbot_run_schedules_the_digest_only_when_configured(start_deskbot):
             assert scheduler.get_job("sla-sweep") is not None
         finally:
             scheduler.shutdown(wait=False)
+
+
+def test_config_key_is_validated_and_check_config_reports_it(workdir, capsys):
+    from bot.cli import main
+    from bot.config import ConfigError, parse_config
+
+    assert parse_config({"daily_digest": {"at": "08:30"}}).daily_digest.at.hour == 8
+    with pytest.raises(ConfigError, match=r"daily_digest\.at"):
+        parse_config({"daily_digest": {"at": "25:00"}})
+    with pytest.raises(ConfigError, match=r"unknown key 'daily_digest\.when'"):
+        parse_config({"daily_digest": {"when": "09:00"}})
+    (workdir / "deskbot.yaml").write_text(
+        "leads_channel: C0LEADS\ndaily_digest: {at: '09:00'}\n"
+        "business_hours: {timezone: Europe/Berlin}\n"
+    )
+    assert main(["check-config"]) == 0
+    assert "daily digest:     09:00 Europe/Berlin to C0LEADS" in capsys.readouterr().out
