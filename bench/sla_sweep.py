@@ -6,8 +6,9 @@ For SQLite and PostgreSQL it seeds the tickets with bulk inserts (progress on st
 then times, in the same run:
 
 - naive (baseline): load every open ticket into Python and check each one's SLA alerts;
-- sweep plan: `SlaSweeper`'s plan phase as `deskbot run` does it (indexed range scan with
-  SKIP LOCKED, batched, one outbox insert and one executemany update per batch);
+- sweep plan: `SlaSweeper`'s plan phase as `deskbot run` does it (indexed range scan of
+  `sla_schedule` with SKIP LOCKED, batches of 5,000, one outbox insert and one update of
+  the schedule per batch);
 - sweep deliver: leasing the outbox rows, one digest per recipient, marking them sent,
   against a Slack stand-in that answers instantly (no network in the number).
 
@@ -40,7 +41,7 @@ from bot.sla_planner import SlaPlanner  # noqa: E402
 from bot.sla_sweeper import Delivery, SlaSweeper  # noqa: E402
 from store import sla as sla_store  # noqa: E402
 from store.db import make_engine, migrate  # noqa: E402
-from store.models import SlaNotification, Ticket, TicketPause  # noqa: E402
+from store.models import SlaNotification, SlaSchedule, Ticket, TicketPause  # noqa: E402
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test_sla"
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -88,7 +89,6 @@ def ticket_row(n: int, due: bool) -> dict[str, Any]:
         created = NOW - (timedelta(days=3) if business else timedelta(hours=2))
     else:
         created = NOW - timedelta(minutes=n % 30)
-    alert = created + timedelta(minutes=45) if due else NOW + timedelta(days=1, seconds=n)
     return {
         "workspace_id": "T0HOME",
         "number": n,
@@ -107,8 +107,14 @@ def ticket_row(n: int, due: bool) -> dict[str, Any]:
         "sla_policy": "business" if business else "standard",
         "first_response_due_at": created + timedelta(hours=1),
         "resolution_due_at": created + timedelta(days=3),
-        "sla_alert_at": alert,
     }
+
+
+def schedule_row(n: int, due: bool) -> dict[str, Any]:
+    """The sweep schedule of ticket n: due ones owe an alert now."""
+    created = ticket_row(n, due)["created_at"]
+    alert = created + timedelta(minutes=45) if due else NOW + timedelta(days=1, seconds=n)
+    return {"ticket_id": n, "alert_at": alert}
 
 
 def seed(engine: Engine, tickets: int, due: int) -> None:
@@ -118,6 +124,9 @@ def seed(engine: Engine, tickets: int, due: int) -> None:
         for start in range(1, tickets + 1, CHUNK):
             numbers = range(start, min(start + CHUNK, tickets + 1))
             connection.execute(insert(Ticket), [ticket_row(n, n % due_every == 0) for n in numbers])
+            connection.execute(
+                insert(SlaSchedule), [schedule_row(n, n % due_every == 0) for n in numbers]
+            )
             progress(f"seeding tickets {numbers[-1]:>7}/{tickets}")
         pauses = [
             {
@@ -149,11 +158,13 @@ def naive(engine: Engine, planner: SlaPlanner) -> int:
 
 def query_plan(engine: Engine) -> list[str]:
     """EXPLAIN (QUERY PLAN) of the sweep's ticket query."""
-    statement = select(col(Ticket.id)).where(
-        col(Ticket.sla_alert_at) <= literal_column(f"'{NOW:%Y-%m-%d %H:%M:%S}'"),
-        col(Ticket.status).in_(["new", "open", "pending"]),
+    statement = (
+        select(col(Ticket.id))
+        .join(SlaSchedule, col(SlaSchedule.ticket_id) == col(Ticket.id))
+        .where(col(SlaSchedule.alert_at) <= literal_column(f"'{NOW:%Y-%m-%d %H:%M:%S}'"))
+        .order_by(col(SlaSchedule.alert_at))
+        .limit(5000)
     )
-    statement = statement.order_by(col(Ticket.sla_alert_at)).limit(2000)
     compiled = statement.compile(engine, compile_kwargs={"literal_binds": True})
     prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
     with engine.connect() as connection:

@@ -18,6 +18,7 @@ from bot.sla import (
     describe_due,
 )
 from bot.sla_targets import keep_targets
+from store import sla as sla_store
 from store import workflow as work
 from store.models import Ticket, TicketStatus
 from store.sla_targets import last_reopened_at
@@ -70,9 +71,12 @@ class SlaPlanner:
         ticket.first_response_due_at = dues.first_response
         ticket.next_response_due_at = dues.next_response
         ticket.resolution_due_at = dues.resolution
-        ticket.sla_alert_at = self.next_alert_at(ticket, pauses, after=ticket.sla_swept_until)
         session.add(ticket)
         session.flush()
+        swept = sla_store.swept_until(session, ticket_id=ticket.id)
+        sla_store.schedule_alert(
+            session, ticket_id=ticket.id, alert_at=self.next_alert_at(ticket, pauses, after=swept)
+        )
         return dues
 
     def alerts(self, ticket: SlaTicket, pauses: list[Pause]) -> list[Alert]:

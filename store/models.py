@@ -81,8 +81,6 @@ class Ticket(SQLModel, table=True):
     first_response_due_at: datetime | None = _utc(nullable=True, index=True)
     next_response_due_at: datetime | None = _utc(nullable=True, index=True)
     resolution_due_at: datetime | None = _utc(nullable=True, index=True)
-    sla_alert_at: datetime | None = _utc(nullable=True, index=True)
-    sla_swept_until: datetime | None = _utc(nullable=True)
     # Kept by the SLA planner: the customer's first unanswered message, and when the
     # current resolution cycle began (the last reopening).
     sla_waiting_since: datetime | None = _utc(nullable=True)
@@ -307,3 +305,17 @@ class DailyDigest(SQLModel, table=True):
     next_attempt_at: datetime = _utc()
     created_at: datetime = _utc()
     sent_at: datetime | None = _utc(nullable=True)
+
+
+class SlaSchedule(SQLModel, table=True):
+    """When the SLA sweep must next look at a ticket, and how far it has swept it.
+
+    A narrow table of its own: the sweep rewrites it for every due ticket, which stays
+    cheap because only its own two indexes change, not the ticket's many.
+    """
+
+    __tablename__ = "sla_schedule"
+
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
+    alert_at: datetime | None = _utc(nullable=True, index=True)
+    swept_until: datetime | None = _utc(nullable=True)

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from store.models import SlaNotification, Ticket, TicketPause
+from store.models import SlaNotification, SlaSchedule, Ticket, TicketPause
 from store.types import UTCDateTime
 
 SWEEP_COLUMNS = (
@@ -33,27 +33,44 @@ SWEEP_COLUMNS = (
     Ticket.reopen_count,
     Ticket.sla_waiting_since,
     Ticket.sla_cycle_started_at,
-    Ticket.sla_swept_until,
 )
 
 
 def tickets_owing_alerts(session: Session, *, now: datetime, limit: int = 2000) -> list[Any]:
-    """Live tickets whose next SLA alert moment has come, locked for this sweeper.
+    """Tickets whose next SLA alert moment has come, locked for this sweeper.
 
     Only the columns the sweep needs, as rows (no ORM objects): one indexed range scan on
-    `sla_alert_at`, rows other sweepers hold are skipped.
+    `sla_schedule.alert_at`; schedule rows other sweepers hold are skipped. Resolved
+    tickets have no alert moment; one closed some other way is swept once and finds
+    nothing to say (its state is in the row).
     """
     statement = (
         select(*SWEEP_COLUMNS)
-        .where(
-            col(Ticket.sla_alert_at) <= now,
-            col(Ticket.status).in_(["new", "open", "pending"]),
-        )
-        .order_by(col(Ticket.sla_alert_at))
+        .join(SlaSchedule, col(SlaSchedule.ticket_id) == col(Ticket.id))
+        .where(col(SlaSchedule.alert_at) <= now)
+        .order_by(col(SlaSchedule.alert_at))
         .limit(limit)
-        .with_for_update(skip_locked=True, of=Ticket)  # type: ignore[arg-type]
+        .with_for_update(skip_locked=True, of=SlaSchedule)  # type: ignore[arg-type]
     )
     return list(session.execute(statement))
+
+
+def swept_until(session: Session, *, ticket_id: int) -> datetime | None:
+    """How far the sweep has handled the ticket's alerts."""
+    schedule = session.get(SlaSchedule, ticket_id)
+    return schedule.swept_until if schedule is not None else None
+
+
+def schedule_alert(session: Session, *, ticket_id: int, alert_at: datetime | None) -> None:
+    """Set when the sweep must next look at the ticket (None: never, as it stands)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(SlaSchedule)
+        .values(ticket_id=ticket_id, alert_at=alert_at)
+        .on_conflict_do_update(index_elements=["ticket_id"], set_={"alert_at": alert_at})
+    )
+    session.flush()
 
 
 def pauses_by_ticket(
@@ -97,19 +114,20 @@ def add_notifications(session: Session, *, rows: Sequence[dict[str, Any]]) -> in
 def set_sweep_marks(session: Session, *, marks: Sequence[dict[str, Any]]) -> None:
     """Record per ticket how far it was swept and when it next needs the sweep.
 
-    `marks` are {"b_id", "b_swept", "b_alert"}; one executemany UPDATE.
+    `marks` are {"b_id", "b_swept", "b_alert"}; one statement (PostgreSQL) or one
+    executemany UPDATE (SQLite) of the narrow schedule table.
     """
     if not marks:
         return
-    table = Ticket.__table__  # type: ignore[attr-defined]
+    table = SlaSchedule.__table__  # type: ignore[attr-defined]
     if session.get_bind().dialect.name == "postgresql":
         # One statement with arrays: a round trip per ticket would be the whole cost.
         session.execute(
             text(
-                "UPDATE ticket SET sla_swept_until = marks.swept, sla_alert_at = marks.alert"
+                "UPDATE sla_schedule SET swept_until = marks.swept, alert_at = marks.alert"
                 " FROM unnest(CAST(:ids AS integer[]), CAST(:swept AS timestamp[]),"
                 " CAST(:alerts AS timestamp[])) AS marks(id, swept, alert)"
-                " WHERE ticket.id = marks.id"
+                " WHERE sla_schedule.ticket_id = marks.id"
             ),
             {
                 "ids": [m["b_id"] for m in marks],
@@ -120,10 +138,10 @@ def set_sweep_marks(session: Session, *, marks: Sequence[dict[str, Any]]) -> Non
     else:
         statement = (
             update(table)
-            .where(table.c.id == bindparam("b_id"))
+            .where(table.c.ticket_id == bindparam("b_id"))
             .values(
-                sla_swept_until=bindparam("b_swept", type_=UTCDateTime()),
-                sla_alert_at=bindparam("b_alert", type_=UTCDateTime()),
+                swept_until=bindparam("b_swept", type_=UTCDateTime()),
+                alert_at=bindparam("b_alert", type_=UTCDateTime()),
             )
         )
         session.connection().execute(statement, list(marks))
