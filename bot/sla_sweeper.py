@@ -34,6 +34,7 @@ LEASE = timedelta(minutes=2)
 PLAN_BATCH = 5000
 MAX_BATCHES = 20  # 100k tickets per sweep at most; the next sweep carries on
 DIGEST_LINES = 40
+LEVEL_ORDER = {"escalate": 0, "breach": 1, "warn": 2}  # most urgent lines first
 MAX_BACKOFF = timedelta(minutes=30)
 TARGET_NAMES = {
     "first_response": "first response",
@@ -193,8 +194,5 @@ def _digest(batch: list[Any]) -> str:
     lines = [n.text for n in ordered[:DIGEST_LINES]]
     if len(batch) > DIGEST_LINES:
         more = len(batch) - DIGEST_LINES
-        lines.append(f"…and {more} more: `/ticket list breaching` shows them all")
+        lines.append(f"…and {more} more: `/ticket list breaching` lists the most urgent")
     return "\n".join([f"*{header}*", *lines])[:39000]
-
-
-LEVEL_ORDER = {"escalate": 0, "breach": 1, "warn": 2}
