@@ -43,7 +43,7 @@ def _day_fields(report: DigestReport) -> list[Block]:
     return [
         mrkdwn(f"*New tickets*\n{report.created}"),
         mrkdwn(f"*Resolved*\n{report.resolved}"),
-        mrkdwn(f"*Still open*\n{report.open_now}"),
+        mrkdwn(f"*Open now*\n{report.open_now}"),
         mrkdwn(f"*First responses in SLA*\n{report.first_inside} of {answered}{share}"),
         mrkdwn(f"*First responses late*\n{report.first_outside}"),
     ]
@@ -58,7 +58,7 @@ def bar(count: int, most: int) -> str:
 
 def _week_table(week: list[DayBreaches]) -> str:
     most = max([d.first_response for d in week] + [d.resolution for d in week] + [0])
-    lines = [f"{'Breaches':<10} {'1st response':<18} {'Resolution':<18}"]
+    lines = [f"{'Due on':<10} {'1st response':<18} {'Resolution'}"]
     for day in week:
         first = f"{day.first_response:>3} {bar(day.first_response, most)}"
         resolution = f"{day.resolution:>3} {bar(day.resolution, most)}"
