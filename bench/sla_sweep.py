@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, literal_column, text
+from sqlalchemy import insert, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
 
@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.config import parse_config  # noqa: E402
 from bot.sla_planner import SlaPlanner  # noqa: E402
-from bot.sla_sweeper import Delivery, SlaSweeper  # noqa: E402
+from bot.sla_sweeper import PLAN_BATCH, Delivery, SlaSweeper  # noqa: E402
 from store import sla as sla_store  # noqa: E402
 from store.db import make_engine, migrate  # noqa: E402
 from store.models import SlaNotification, SlaSchedule, Ticket, TicketPause  # noqa: E402
@@ -158,18 +158,19 @@ def naive(engine: Engine, planner: SlaPlanner) -> int:
 
 
 def query_plan(engine: Engine) -> list[str]:
-    """EXPLAIN (QUERY PLAN) of the sweep's ticket query."""
-    statement = (
-        select(col(Ticket.id))
-        .join(SlaSchedule, col(SlaSchedule.ticket_id) == col(Ticket.id))
-        .where(col(SlaSchedule.alert_at) <= literal_column(f"'{NOW:%Y-%m-%d %H:%M:%S}'"))
-        .order_by(col(SlaSchedule.alert_at))
-        .limit(5000)
+    """EXPLAIN (QUERY PLAN) of the sweep's own ticket query, as the sweep sends it."""
+    statement = sla_store.owing_alerts_statement(now=NOW, limit=PLAN_BATCH)
+    compiled = statement.compile(engine)
+    params = {
+        key: value.astimezone(UTC).replace(tzinfo=None) if isinstance(value, datetime) else value
+        for key, value in compiled.params.items()
+    }
+    bound: Any = (
+        tuple(params[key] for key in compiled.positiontup or ()) if compiled.positional else params
     )
-    compiled = statement.compile(engine, compile_kwargs={"literal_binds": True})
     prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
     with engine.connect() as connection:
-        rows = connection.exec_driver_sql(prefix + str(compiled)).all()
+        rows = connection.exec_driver_sql(prefix + str(compiled), bound).all()
     return [" | ".join(str(v) for v in row) for row in rows]
 
 
