@@ -97,7 +97,7 @@ class BusinessHours(_Section):
 class SlaPolicy(_Section):
     """Response and resolution targets for the tickets a policy matches."""
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=100)  # stored with each ticket and SLA clock
     channels: list[ChannelId] = Field(default_factory=list)
     priorities: list[Priority] = Field(default_factory=list)
     first_response: Duration | None = None
