@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock, utc_now
 from bot.csat import CsatService
+from bot.daily_digest import DailyDigestService
 from bot.deps import Deps
 from bot.duplicates import DuplicateFinder
 from bot.intake import IntakeService
@@ -28,6 +29,7 @@ from bot.suggestions import SuggestionService
 from bot.workflow import TicketWorkflow
 from handlers import register_all
 from handlers.csat import post_survey
+from handlers.digest import send_daily_digest
 from handlers.guard import LeakGuard
 from handlers.inputs import DeskApp
 from handlers.routing import announce_routing
@@ -148,6 +150,12 @@ def create_app(
         duplicates=DuplicateFinder(engine, clock),
         orgs=OrgNames(
             identity.workspace_id, clock=clock, fetch=lambda team: _team_name(client, team)
+        ),
+        digest=DailyDigestService(
+            engine,
+            settings.desk,
+            clock,
+            send=lambda channel, report: send_daily_digest(guard, channel, report),
         ),
     )
     _DEPS[app] = deps

@@ -251,11 +251,31 @@ class BusinessCalendar(Calendar):
         return instant.astimezone(self._zone).replace(tzinfo=None)
 
 
+_WALL_CLOCK = WallClockCalendar()
+
+
 def calendar_for(policy_business_hours: bool, hours: BusinessHours) -> Calendar:
-    """Return the business calendar if the policy counts business hours, else wall-clock."""
-    if policy_business_hours:
-        return BusinessCalendar.from_config(hours)
-    return WallClockCalendar()
+    """Return the business calendar if the policy counts business hours, else wall-clock.
+
+    Calendars are shared per configuration, so their day-window caches survive between
+    calls (the sweep asks for one per ticket).
+    """
+    if not policy_business_hours:
+        return _WALL_CLOCK
+    key = (hours.timezone, tuple(hours.days), hours.start, hours.end, tuple(hours.holidays))
+    return _shared_calendar(key, hours)
+
+
+_CALENDARS: dict[tuple[object, ...], BusinessCalendar] = {}
+
+
+def _shared_calendar(key: tuple[object, ...], hours: BusinessHours) -> BusinessCalendar:
+    calendar = _CALENDARS.get(key)
+    if calendar is None:
+        if len(_CALENDARS) > 64:  # configs change rarely; never grow without bound
+            _CALENDARS.clear()
+        calendar = _CALENDARS[key] = BusinessCalendar.from_config(hours)
+    return calendar
 
 
 def _merged_pauses(

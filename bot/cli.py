@@ -3,12 +3,13 @@
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigError
 from bot.demo_cli import add_demo_parser, run_demo
 from bot.settings import Settings, load_settings
+from bot.sla_cli import add_sla_parser, run_sla
 from knowledge.cli import add_kb_parser, run_kb
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("migrate", help="create or upgrade the database schema, then exit")
     add_kb_parser(commands)
+    add_sla_parser(commands)
     commands.add_parser("check-config", help="validate deskbot.yaml and print the result")
     add_demo_parser(commands)
     return parser
@@ -64,7 +66,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"deskbot: {error}", file=sys.stderr)
         return 2
-    handlers = {"run": _run, "migrate": _migrate, "check-config": _check_config, "kb": _kb}
+    handlers = {
+        "run": _run,
+        "migrate": _migrate,
+        "check-config": _check_config,
+        "kb": _kb,
+        "sla": _sla,
+    }
     return handlers[args.command](settings, args)
 
 
@@ -86,6 +94,10 @@ def _kb(settings: Settings, args: argparse.Namespace) -> int:
     )
 
 
+def _sla(settings: Settings, args: argparse.Namespace) -> int:
+    return run_sla(args, desk=settings.desk, database_url=settings.database_url)
+
+
 def _check_config(settings: Settings, _args: argparse.Namespace) -> int:
     desk = settings.desk
     print(f"{settings.deskbot_config}: OK")
@@ -104,6 +116,12 @@ def _check_config(settings: Settings, _args: argparse.Namespace) -> int:
     )
     sample = f"{desk.csat.sample_rate:.0%} of resolved tickets" if desk.csat.enabled else "off"
     print(f"  CSAT surveys:     {sample}")
+    at = desk.daily_digest.at
+    if at is not None and desk.leads_channel:
+        zone = desk.business_hours.timezone
+        print(f"  daily digest:     {at:%H:%M} {zone} to {desk.leads_channel}")
+    else:
+        print("  daily digest:     off (needs daily_digest.at and leads_channel)")
     return 0
 
 
@@ -205,8 +223,35 @@ def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler"
         id="routing-sweep",
     )
     scheduler.add_job(housekeeping, "interval", hours=1, max_instances=1, coalesce=True)
+    if deps_of(app).digest.enabled:
+        scheduler.add_job(
+            _daily_digest_job(app),
+            "interval",
+            minutes=1,
+            max_instances=1,
+            coalesce=True,
+            id="daily-digest",
+        )
     scheduler.start()
     return scheduler
+
+
+def _daily_digest_job(app: "App") -> "Callable[[], None]":
+    """Every minute: the database decides whether today's digest is owed (once a day)."""
+    from bot.app import deps_of
+
+    digest = deps_of(app).digest
+
+    def run() -> None:
+        try:
+            outcome = digest.run()
+        except Exception:  # tried again next minute; the job must survive
+            logger.exception("daily digest failed")
+            return
+        if outcome.sent or outcome.failed:
+            logger.info("daily digest: %s", outcome)
+
+    return run
 
 
 def _safe_url(url: str) -> str:

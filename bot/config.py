@@ -97,7 +97,7 @@ class BusinessHours(_Section):
 class SlaPolicy(_Section):
     """Response and resolution targets for the tickets a policy matches."""
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=100)  # stored with each ticket and SLA clock
     channels: list[ChannelId] = Field(default_factory=list)
     priorities: list[Priority] = Field(default_factory=list)
     first_response: Duration | None = None
@@ -111,6 +111,12 @@ class Nudges(_Section):
 
     warn_at: float = Field(default=0.75, gt=0, lt=1)
     escalate_after: list[Duration] = Field(default_factory=list)
+
+
+class DailyDigest(_Section):
+    """The leads' daily digest: posted at `at` local time (business_hours.timezone)."""
+
+    at: ClockTime | None = None  # unset: no daily digest
 
 
 class Suggestions(_Section):
@@ -207,6 +213,7 @@ class DeskConfig(_Section):
     sla_policies: list[SlaPolicy] = Field(default_factory=list)
     sla_sweep_seconds: int = Field(default=60, ge=5, le=3600)
     nudges: Nudges = Field(default_factory=Nudges)
+    daily_digest: DailyDigest = Field(default_factory=DailyDigest)
     suggestions: Suggestions = Field(default_factory=Suggestions)
     knowledge_dir: Path | None = None
     costs: Costs = Field(default_factory=Costs)

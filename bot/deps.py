@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 from bot.clock import Clock
 from bot.config import DeskConfig
 from bot.csat import CsatService
+from bot.daily_digest import DailyDigestService
 from bot.duplicates import DuplicateFinder
 from bot.intake import IntakeService
 from bot.merge import TicketMerger
@@ -42,3 +43,4 @@ class Deps:
     merger: TicketMerger
     duplicates: DuplicateFinder
     orgs: OrgNames
+    digest: DailyDigestService

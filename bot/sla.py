@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.business_time import Calendar, calendar_for, due_at, format_remaining
+from bot.business_time import calendar_for, due_at, format_remaining
 from bot.config import BusinessHours, Nudges, SlaPolicy
 
 Pause = tuple[datetime, datetime | None]
@@ -28,6 +28,33 @@ class TicketFacts:
     resolved: bool
     pauses: Sequence[Pause] = ()
     reopen_count: int = 0
+    # The stored start of the customer's current wait (see `waiting`).
+    waiting_since: datetime | None = None
+    # When the current resolution cycle began (the last reopening); None: at creation.
+    cycle_started_at: datetime | None = None
+
+    def waiting(self) -> datetime | None:
+        """Since when the customer waits for an agent's answer (None: nobody waits).
+
+        The wait starts at the first unanswered customer message (`waiting_since`, kept
+        by the planner, survives pings) and only messages of the current resolution
+        cycle count: after a reopening the wait starts at the reopening message.
+        """
+        last_customer, last_agent = self.last_customer_message_at, self.last_agent_message_at
+        if last_customer is None or (last_agent is not None and last_agent >= last_customer):
+            return None
+        cycle_start = self.cycle_started_at if self.reopen_count else None
+        if cycle_start is not None and last_customer < cycle_start:
+            return None  # reopened by an agent: nobody is waiting yet
+        earlier = self.waiting_since
+        if (
+            earlier is not None
+            and earlier <= last_customer
+            and (last_agent is None or earlier > last_agent)
+            and (cycle_start is None or earlier >= cycle_start)
+        ):
+            return earlier
+        return last_customer
 
 
 @dataclass(frozen=True)
@@ -73,42 +100,38 @@ def compute_dues(policies: Sequence[SlaPolicy], hours: BusinessHours, facts: Tic
     policy = match_policy(policies, channel_id=facts.channel_id, priority=facts.priority)
     if policy is None:
         return Dues(policy=None)
-    calendar = calendar_for(policy.business_hours, hours)
-    if facts.resolved:
-        return Dues(policy=policy.name, business_hours=policy.business_hours)
+    dues = {clock.target: clock.due for clock in running_clocks(policy, hours, facts)}
     return Dues(
         policy=policy.name,
-        first_response=_first_response_due(policy, calendar, facts),
-        next_response=_next_response_due(policy, calendar, facts),
-        resolution=_due(calendar, facts.created_at, policy.resolution, facts.pauses),
+        first_response=dues.get("first_response"),
+        next_response=dues.get("next_response"),
+        resolution=dues.get("resolution"),
         business_hours=policy.business_hours,
     )
 
 
-def _due(
-    calendar: Calendar, start: datetime, target: timedelta | None, pauses: Sequence[Pause]
-) -> datetime | None:
-    return None if target is None else due_at(calendar, start, target, pauses)
+@dataclass(frozen=True)
+class RunningClock:
+    """One running SLA clock: its target, cycle, start, length and due time (None: paused)."""
+
+    target: str  # first_response | next_response | resolution
+    cycle: str  # "0" for the first response, the wait's start, or the reopen count
+    start: datetime
+    duration: timedelta
+    due: datetime | None
 
 
-def _first_response_due(
-    policy: SlaPolicy, calendar: Calendar, facts: TicketFacts
-) -> datetime | None:
-    if facts.first_response_at is not None:
-        return None
-    return _due(calendar, facts.created_at, policy.first_response, facts.pauses)
-
-
-def _next_response_due(
-    policy: SlaPolicy, calendar: Calendar, facts: TicketFacts
-) -> datetime | None:
-    """After the first response, each customer message waits for the next agent reply."""
-    waiting_since = facts.last_customer_message_at
-    if facts.first_response_at is None or waiting_since is None:
-        return None
-    if facts.last_agent_message_at is not None and facts.last_agent_message_at >= waiting_since:
-        return None
-    return _due(calendar, waiting_since, policy.next_response, facts.pauses)
+def running_clocks(
+    policy: SlaPolicy, hours: BusinessHours, facts: TicketFacts
+) -> list[RunningClock]:
+    """Every clock of the policy that runs for the ticket now, with its due time."""
+    calendar = calendar_for(policy.business_hours, hours)
+    return [
+        RunningClock(
+            target, cycle, start, duration, due_at(calendar, start, duration, facts.pauses)
+        )
+        for target, cycle, start, duration in _running_targets(policy, facts)
+    ]
 
 
 def describe_due(name: str, due: datetime, *, now: datetime, business_hours: bool) -> str:
@@ -134,22 +157,23 @@ class Alert:
 def _running_targets(
     policy: SlaPolicy, facts: TicketFacts
 ) -> list[tuple[str, str, datetime, timedelta]]:
-    """(target, cycle, start, duration) of every target whose clock runs."""
+    """(target, cycle, start, duration) of every target whose clock runs.
+
+    The cycle names one run of a clock; notifications and `sla_target` rows share it:
+    "0" for the first response, the ISO start of each customer wait for a next response,
+    and the reopen count for resolution (a reopening starts a new resolution clock).
+    """
     running: list[tuple[str, str, datetime, timedelta]] = []
     if facts.resolved:
         return running
     if policy.first_response and facts.first_response_at is None:
         running.append(("first_response", "0", facts.created_at, policy.first_response))
-    waiting = facts.last_customer_message_at
-    answered = (
-        facts.last_agent_message_at is not None
-        and waiting is not None
-        and (facts.last_agent_message_at >= waiting)
-    )
-    if policy.next_response and facts.first_response_at and waiting and not answered:
+    waiting = facts.waiting()
+    if policy.next_response and facts.first_response_at and waiting:
         running.append(("next_response", waiting.isoformat(), waiting, policy.next_response))
     if policy.resolution:
-        running.append(("resolution", str(facts.reopen_count), facts.created_at, policy.resolution))
+        start = facts.cycle_started_at or facts.created_at
+        running.append(("resolution", str(facts.reopen_count), start, policy.resolution))
     return running
 
 

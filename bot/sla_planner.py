@@ -1,6 +1,7 @@
 """Keeps each ticket's SLA due times and pauses current, inside the caller's transaction."""
 
 from datetime import datetime
+from typing import Protocol
 
 from sqlmodel import Session
 
@@ -10,15 +11,34 @@ from bot.sla import (
     BREACHING_SOON,
     Alert,
     Dues,
+    Pause,
     TicketFacts,
     compute_alerts,
     compute_dues,
     describe_due,
 )
+from bot.sla_targets import keep_targets
+from store import sla as sla_store
 from store import workflow as work
 from store.models import Ticket, TicketStatus
+from store.sla_targets import last_reopened_at
 
 CLOSED = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+
+
+class SlaTicket(Protocol):
+    """What the SLA clock reads of a ticket: a `Ticket`, or a row of the sweep's columns."""
+
+    channel_id: str
+    priority: str
+    status: str
+    created_at: datetime
+    first_response_at: datetime | None
+    last_customer_message_at: datetime | None
+    last_agent_message_at: datetime | None
+    reopen_count: int
+    sla_waiting_since: datetime | None
+    sla_cycle_started_at: datetime | None
 
 
 class SlaPlanner:
@@ -40,17 +60,26 @@ class SlaPlanner:
         elif ticket.status != TicketStatus.PENDING and paused:
             work.end_pause(session, ticket_id=ticket.id, at=now)
             pauses[-1] = (pauses[-1][0], now)
+        previous_wait = ticket.sla_waiting_since
+        ticket.sla_cycle_started_at = self._cycle_started_at(session, ticket)
+        ticket.sla_waiting_since = self._facts(ticket, pauses).waiting()
         dues = self.dues(ticket, pauses)
+        keep_targets(
+            session, self._desk, ticket, self._facts(ticket, pauses), previous_wait=previous_wait
+        )
         ticket.sla_policy = dues.policy
         ticket.first_response_due_at = dues.first_response
         ticket.next_response_due_at = dues.next_response
         ticket.resolution_due_at = dues.resolution
-        ticket.sla_alert_at = self.next_alert_at(ticket, pauses, after=ticket.sla_swept_until)
         session.add(ticket)
         session.flush()
+        swept = sla_store.swept_until(session, ticket_id=ticket.id)
+        sla_store.schedule_alert(
+            session, ticket_id=ticket.id, alert_at=self.next_alert_at(ticket, pauses, after=swept)
+        )
         return dues
 
-    def alerts(self, ticket: Ticket, pauses: list[tuple[datetime, datetime | None]]) -> list[Alert]:
+    def alerts(self, ticket: SlaTicket, pauses: list[Pause]) -> list[Alert]:
         """Every nudge and alert the ticket's running targets call for."""
         return compute_alerts(
             self._desk.sla_policies,
@@ -61,8 +90,8 @@ class SlaPlanner:
 
     def next_alert_at(
         self,
-        ticket: Ticket,
-        pauses: list[tuple[datetime, datetime | None]],
+        ticket: SlaTicket,
+        pauses: list[Pause],
         *,
         after: datetime | None,
     ) -> datetime | None:
@@ -70,13 +99,13 @@ class SlaPlanner:
         times = [a.at for a in self.alerts(ticket, pauses) if after is None or a.at > after]
         return min(times) if times else None
 
-    def dues(self, ticket: Ticket, pauses: list[tuple[datetime, datetime | None]]) -> Dues:
+    def dues(self, ticket: SlaTicket, pauses: list[Pause]) -> Dues:
         """Due times for the ticket as it stands."""
         return compute_dues(
             self._desk.sla_policies, self._desk.business_hours, self._facts(ticket, pauses)
         )
 
-    def _facts(self, ticket: Ticket, pauses: list[tuple[datetime, datetime | None]]) -> TicketFacts:
+    def _facts(self, ticket: SlaTicket, pauses: list[Pause]) -> TicketFacts:
         return TicketFacts(
             channel_id=ticket.channel_id,
             priority=ticket.priority,
@@ -87,7 +116,16 @@ class SlaPlanner:
             resolved=ticket.status in CLOSED,
             pauses=pauses,
             reopen_count=ticket.reopen_count,
+            waiting_since=ticket.sla_waiting_since,
+            cycle_started_at=ticket.sla_cycle_started_at,
         )
+
+    def _cycle_started_at(self, session: Session, ticket: Ticket) -> datetime | None:
+        """The start of the current resolution cycle: the last reopening, if any."""
+        if ticket.reopen_count == 0 or ticket.status in CLOSED:
+            return ticket.sla_cycle_started_at if ticket.reopen_count else None
+        assert ticket.id is not None
+        return last_reopened_at(session, ticket_id=ticket.id) or self._clock()
 
     def describe(self, ticket: Ticket) -> list[str]:
         """Lines like `first response due in 1h 20m (business hours)` for `show`."""

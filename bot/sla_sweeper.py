@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -25,13 +26,15 @@ from bot.config import DeskConfig
 from bot.sla import Alert
 from bot.sla_planner import SlaPlanner
 from store import sla as store
-from store import workflow as work
 from store.db import session_scope
-from store.models import SlaNotification, Ticket
 
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
+PLAN_BATCH = 5000
+MAX_BATCHES = 20  # 100k tickets per sweep at most; the next sweep carries on
+DIGEST_LINES = 40
+LEVEL_ORDER = {"escalate": 0, "breach": 1, "warn": 2}  # most urgent lines first
 MAX_BACKOFF = timedelta(minutes=30)
 TARGET_NAMES = {
     "first_response": "first response",
@@ -80,39 +83,36 @@ class SlaSweeper:
         return SweepReport(planned, sent, failed)
 
     def _plan(self, now: datetime) -> int:
-        with session_scope(self._engine) as session:
-            planned = 0
-            for ticket in store.tickets_owing_alerts(session, now=now):
-                planned += self._plan_ticket(session, ticket, now)
-            return planned
-
-    def _plan_ticket(self, session: Session, ticket: Ticket, now: datetime) -> int:
-        assert ticket.id is not None
-        pauses = work.pauses_of(session, ticket_id=ticket.id)
-        due = [a for a in self._planner.alerts(ticket, pauses) if a.at <= now]
+        """Plan in batches, each its own short transaction, until no ticket is owed."""
         planned = 0
-        for alert in _latest_per_target(due):
-            recipient = self._recipient(ticket, alert)
-            if recipient is None:
-                continue
-            notification = SlaNotification(
-                ticket_id=ticket.id,
-                target=alert.target,
-                level=alert.level,
-                cycle=alert.cycle,
-                recipient=recipient,
-                text=_line(ticket, alert, now),
-                next_attempt_at=now,
-                created_at=now,
-            )
-            planned += store.add_notification(session, notification=notification)
-        ticket.sla_swept_until = now
-        ticket.sla_alert_at = self._planner.next_alert_at(ticket, pauses, after=now)
-        session.add(ticket)
-        session.flush()
+        for _ in range(MAX_BATCHES):
+            with session_scope(self._engine) as session:
+                batch = store.tickets_owing_alerts(session, now=now, limit=PLAN_BATCH)
+                planned += self._plan_batch(session, batch, now)
+            if len(batch) < PLAN_BATCH:
+                break
         return planned
 
-    def _recipient(self, ticket: Ticket, alert: Alert) -> str | None:
+    def _plan_batch(self, session: Session, batch: list[Any], now: datetime) -> int:
+        """Set-based: one query for the pauses, one insert, one executemany update."""
+        pauses = store.pauses_by_ticket(session, ticket_ids=[t.id for t in batch])
+        rows: list[dict[str, Any]] = []
+        marks: list[dict[str, Any]] = []
+        for ticket in batch:
+            alerts = self._planner.alerts(ticket, pauses.get(ticket.id, []))
+            for alert in _latest_per_target([a for a in alerts if a.at <= now]):
+                recipient = self._recipient(ticket, alert)
+                if recipient is not None:
+                    rows.append(_notification(ticket, alert, recipient, now))
+            upcoming = [a.at for a in alerts if a.at > now]
+            marks.append(
+                {"b_id": ticket.id, "b_swept": now, "b_alert": min(upcoming, default=None)}
+            )
+        planned = store.add_notifications(session, rows=rows)
+        store.set_sweep_marks(session, marks=marks)
+        return planned
+
+    def _recipient(self, ticket: Any, alert: Alert) -> str | None:
         """Warnings go to the assignee (or triage); breaches to the leads (or triage)."""
         if alert.level == "warn":
             return ticket.assignee_id or self._desk.triage_channel or self._desk.leads_channel
@@ -121,7 +121,7 @@ class SlaSweeper:
     def _deliver(self, now: datetime) -> tuple[int, int]:
         with session_scope(self._engine) as session:
             claimed = store.claim_notifications(session, now=now, lease_until=now + LEASE)
-        by_recipient: dict[str, list[SlaNotification]] = defaultdict(list)
+        by_recipient: dict[str, list[Any]] = defaultdict(list)
         for notification in claimed:
             by_recipient[notification.recipient].append(notification)
         sent = failed = 0
@@ -142,6 +142,21 @@ class SlaSweeper:
         return sent, failed
 
 
+def _notification(ticket: Any, alert: Alert, recipient: str, now: datetime) -> dict[str, Any]:
+    return {
+        "ticket_id": ticket.id,
+        "target": alert.target,
+        "level": alert.level,
+        "cycle": alert.cycle,
+        "recipient": recipient,
+        "text": _line(ticket, alert, now),
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
 def _latest_per_target(alerts: list[Alert]) -> list[Alert]:
     """Only the highest level reached per target: after downtime, no stale warning."""
     latest: dict[tuple[str, str], Alert] = {}
@@ -155,7 +170,7 @@ def _ago(delta: timedelta) -> str:
     return f"{minutes // 60}h {minutes % 60}m" if minutes >= 60 else f"{minutes}m"
 
 
-def _line(ticket: Ticket, alert: Alert, now: datetime) -> str:
+def _line(ticket: Any, alert: Alert, now: datetime) -> str:
     name = TARGET_NAMES.get(alert.target, alert.target)
     subject = ticket.subject[:80].replace("<", "&lt;").replace(">", "&gt;")
     title = f"<{ticket.permalink}|{subject}>" if ticket.permalink else subject
@@ -168,11 +183,16 @@ def _line(ticket: Ticket, alert: Alert, now: datetime) -> str:
     return f"*#{ticket.number}* {state} · {title}"
 
 
-def _digest(batch: list[SlaNotification]) -> str:
-    """One message for everything a recipient is owed in this sweep."""
+def _digest(batch: list[Any]) -> str:
+    """One message for everything a recipient is owed in this sweep (long lists cut short)."""
     header = (
         "SLA: 1 ticket needs attention"
         if len(batch) == 1
         else (f"SLA: {len(batch)} tickets need attention")
     )
-    return "\n".join([f"*{header}*", *(n.text for n in batch)])[:39000]
+    ordered = sorted(batch, key=lambda n: (LEVEL_ORDER.get(n.level[:8], 0), n.id or 0))
+    lines = [n.text for n in ordered[:DIGEST_LINES]]
+    if len(batch) > DIGEST_LINES:
+        more = len(batch) - DIGEST_LINES
+        lines.append(f"…and {more} more: `/ticket list breaching` lists the most urgent")
+    return "\n".join([f"*{header}*", *lines])[:39000]

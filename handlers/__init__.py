@@ -10,6 +10,7 @@ from bot.deps import Deps
 from handlers import (
     conversations,
     csat,
+    digest,
     errors,
     guard,
     home,
@@ -33,6 +34,7 @@ FEATURES = (
     routing,
     mirror,
     sla,
+    digest,
     guard,
     errors,
     conversations,

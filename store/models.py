@@ -1,6 +1,6 @@
 """The tables: tickets, their messages with edit history, the audit trail, intake keys."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -83,14 +83,16 @@ class Ticket(SQLModel, table=True):
     first_response_due_at: datetime | None = _utc(nullable=True, index=True)
     next_response_due_at: datetime | None = _utc(nullable=True, index=True)
     resolution_due_at: datetime | None = _utc(nullable=True, index=True)
-    sla_alert_at: datetime | None = _utc(nullable=True, index=True)
-    sla_swept_until: datetime | None = _utc(nullable=True)
     # Set while a replica finishes a ticket whose follow-up (card, reaction) was cut short.
     followup_lease_until: datetime | None = _utc(nullable=True)
     # A merged ticket is closed and points at the ticket it was folded into (always the
     # surviving one: merges are flattened), so its customer still counts for that issue.
     merged_into_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
     merged_at: datetime | None = _utc(nullable=True)
+    # Kept by the SLA planner: the customer's first unanswered message, and when the
+    # current resolution cycle began (the last reopening).
+    sla_waiting_since: datetime | None = _utc(nullable=True)
+    sla_cycle_started_at: datetime | None = _utc(nullable=True)
 
 
 class Message(SQLModel, table=True):
@@ -362,3 +364,33 @@ class TicketClaim(SQLModel, table=True):
     claimed_at: datetime = _utc()
     due_at: datetime | None = _utc(nullable=True, index=True)  # None: no timeout running
     released_at: datetime | None = _utc(nullable=True)
+
+
+class DailyDigest(SQLModel, table=True):
+    """The leads' daily digest of one local day, written before it is sent: once per day."""
+
+    __tablename__ = "daily_digest"
+    __table_args__ = (Index("ix_daily_digest_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date = Field(unique=True)  # the local day it is posted on (it reports the day before)
+    channel: str = Field(max_length=32)
+    status: str = Field(default="pending", max_length=16)  # pending | sent | dropped
+    attempts: int = 0
+    next_attempt_at: datetime = _utc()
+    created_at: datetime = _utc()
+    sent_at: datetime | None = _utc(nullable=True)
+
+
+class SlaSchedule(SQLModel, table=True):
+    """When the SLA sweep must next look at a ticket, and how far it has swept it.
+
+    A narrow table of its own: the sweep rewrites it for every due ticket, which stays
+    cheap because only its own two indexes change, not the ticket's many.
+    """
+
+    __tablename__ = "sla_schedule"
+
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
+    alert_at: datetime | None = _utc(nullable=True, index=True)
+    swept_until: datetime | None = _utc(nullable=True)

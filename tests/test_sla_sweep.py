@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlmodel import Session
 
+from bot import sla_sweeper
 from bot.app import deps_of
 from bot.clock import datetime_to_ts
 from store import sla as sla_store
@@ -138,3 +139,17 @@ def test_two_app_instances_sweeping_together_alert_once(start_deskbot, fake, clo
     assert sum(r.sent for r in reports) == 12
     alerted = [n for text in posts_to(fake, LEADS) for n in range(1, 13) if f"*#{n}*" in text]
     assert sorted(alerted) == list(range(1, 13))
+
+
+def test_one_sweep_plans_every_batch_and_cuts_long_digests(bot, fake, clock, monkeypatch):
+    monkeypatch.setattr(sla_sweeper, "PLAN_BATCH", 5)  # 12 due tickets: three batches
+    monkeypatch.setattr(sla_sweeper, "DIGEST_LINES", 4)
+    for n in range(12):
+        ask_now(bot, clock, f"Outage {n}")
+    clock.advance(hours=2)
+    report = sweep(bot)
+    assert (report.planned, report.sent) == (12, 12)
+    [digest] = posts_to(fake, LEADS)
+    assert "12 tickets need attention" in digest
+    assert digest.count(":rotating_light:") == 4 and "…and 8 more" in digest
+    assert sweep(bot).planned == 0

@@ -1,0 +1,30 @@
+"""Posting the leads' daily digest through the leak guard (the schedule is `bot.daily_digest`)."""
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+
+from bot.daily_digest import DigestReport
+from bot.sla_sweeper import Delivery
+from handlers.digest_blocks import digest_blocks, digest_text
+from handlers.guard import Audience, LeakGuard
+
+logger = logging.getLogger(__name__)
+
+API_METHODS = ("chat.postMessage",)
+
+
+def send_daily_digest(guard: LeakGuard, channel: str, report: DigestReport) -> Delivery:
+    """Post the digest to the leads channel; never into a channel shared with customers."""
+    try:
+        posted = guard.post(
+            audience=Audience.INTERNAL,
+            channel=channel,
+            text=digest_text(report),
+            blocks=digest_blocks(report),
+            unfurl_links=False,
+        )
+    except SlackApiError:
+        logger.exception("daily digest to %s failed; it will be retried", channel)
+        return Delivery.FAILED
+    return Delivery.SENT if posted is not None else Delivery.REFUSED
