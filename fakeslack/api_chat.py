@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from .apiargs import Handler, channel_arg, message_content, present, require
-from .state import ApiError, Workspace
+from .state import ApiError, Workspace, ts_to_micros
 
 
 def _bot_message(ws: Workspace, ts: str, content: dict[str, Any]) -> dict[str, Any]:
@@ -188,6 +188,40 @@ def conversations_replies(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]
     }
 
 
+def conversations_history(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
+    """conversations.history: top-level messages and thread roots, newest first, paged."""
+    channel = channel_arg(ws, args)
+    try:
+        oldest = ts_to_micros(str(args.get("oldest") or "0")) or 0
+        latest = ts_to_micros(str(args.get("latest") or "9999999999")) or 0
+        limit = max(1, min(int(args.get("limit") or 100), 999))
+        start = int(args.get("cursor") or 0)
+    except ValueError as exc:
+        raise ApiError("invalid_arguments", f"bad oldest/latest/limit/cursor: {exc}") from exc
+    with_metadata = str(args.get("include_all_metadata")).lower() in ("1", "true")
+    found = sorted(
+        (
+            m
+            for m in ws.messages.get(channel, {}).values()
+            if m.get("thread_ts") in (None, m["ts"])
+            and oldest < (ts_to_micros(m["ts"]) or 0) < latest
+        ),
+        key=lambda m: ts_to_micros(m["ts"]) or 0,
+        reverse=True,
+    )
+    page = copy.deepcopy(found[start : start + limit])
+    if not with_metadata:
+        for message in page:
+            message.pop("metadata", None)
+    more = start + limit < len(found)
+    return {
+        "ok": True,
+        "messages": page,
+        "has_more": more,
+        "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+    }
+
+
 CHAT_METHODS: dict[str, Handler] = {
     "chat.postMessage": chat_post_message,
     "chat.postEphemeral": chat_post_ephemeral,
@@ -197,4 +231,5 @@ CHAT_METHODS: dict[str, Handler] = {
     "reactions.add": reactions_add,
     "reactions.remove": reactions_remove,
     "conversations.replies": conversations_replies,
+    "conversations.history": conversations_history,
 }

@@ -103,12 +103,14 @@ def follow_up(deps: Deps, client: WebClient, stored: Stored) -> None:
         refresh_mirror(deps, ticket)
 
 
-def finish_new_ticket(deps: Deps, client: WebClient, ticket: Ticket, question: str) -> None:
-    """Everything a new ticket gets; each step is safe to run again for the same ticket."""
+def finish_new_ticket(
+    deps: Deps, client: WebClient, ticket: Ticket, question: str, *, again: bool = False
+) -> None:
+    """Everything a new ticket gets; `again` when finishing what a crash cut short."""
     _acknowledge(deps, client, ticket.channel_id, ticket.root_ts)
     after_created(deps, ticket, question)
     if ticket.triage_ts is None:
-        post_mirror(client, deps, ticket)
+        post_mirror(client, deps, ticket, look_first=again)
     if ticket.id is not None:
         deps.routing.route_new(ticket_id=ticket.id)
     offer_suggestions(deps, ticket, question)
@@ -130,7 +132,7 @@ def finish_unfinished_tickets(deps: Deps, client: WebClient, *, now: datetime) -
     )
     for ticket in tickets:
         logger.warning("finishing ticket #%s: its triage card was never posted", ticket.number)
-        finish_new_ticket(deps, client, ticket, ticket.subject)
+        finish_new_ticket(deps, client, ticket, ticket.subject, again=True)
     return len(tickets)
 
 

@@ -1,5 +1,7 @@
 """Keeping the triage channel's card of each ticket in step with the ticket."""
 
+from typing import Any
+
 from slack_sdk import WebClient
 
 from bot.deps import Deps
@@ -10,6 +12,7 @@ from store.models import Ticket
 
 API_METHODS = (
     "chat.postMessage",
+    "conversations.history",
     "chat.update",
     "chat.getPermalink",
     "conversations.info",
@@ -17,25 +20,53 @@ API_METHODS = (
 )
 
 
-def post_mirror(client: WebClient, deps: Deps, ticket: Ticket) -> None:
-    """Post a new ticket's card to the triage channel and remember where it is."""
+CARD_EVENT = "deskbot_ticket_card"  # message metadata that says which ticket a card is
+
+
+def post_mirror(client: WebClient, deps: Deps, ticket: Ticket, *, look_first: bool = False) -> None:
+    """Post a new ticket's card to the triage channel and remember where it is.
+
+    With `look_first` (finishing a ticket a crash cut short), a card that was posted
+    but never recorded is found in the channel's history and adopted, not posted twice.
+    """
     triage = deps.desk.triage_channel
     if triage is None or ticket.id is None:
         return
     ticket.permalink = client.chat_getPermalink(
         channel=ticket.channel_id, message_ts=ticket.root_ts
     ).get("permalink")
-    posted = deps.guard.post(
+    posted = _posted_card(client, triage, ticket) if look_first else None
+    posted = posted or deps.guard.post(
         audience=Audience.INTERNAL,
         channel=triage,
         text=triage_mirror_text(ticket),
         blocks=card(deps, ticket),
         unfurl_links=False,
+        metadata={"event_type": CARD_EVENT, "event_payload": {"ticket_id": ticket.id}},
     )
     if posted is not None:
         deps.intake.attach_mirror(
             ticket_id=ticket.id, channel_id=triage, ts=posted["ts"], permalink=ticket.permalink
         )
+
+
+def _posted_card(client: WebClient, triage: str, ticket: Ticket) -> dict[str, Any] | None:
+    """The card of this ticket already in the triage channel, if one was posted."""
+    oldest = f"{ticket.created_at.timestamp() - 60:.6f}"
+    cursor: str | None = None
+    for _page in range(10):  # cards come within minutes of the ticket: a few pages suffice
+        page = client.conversations_history(
+            channel=triage, oldest=oldest, limit=200, include_all_metadata=True, cursor=cursor
+        )
+        for message in page.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == CARD_EVENT and payload.get("ticket_id") == ticket.id:
+                return message
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return None
+    return None
 
 
 def refresh_mirror(deps: Deps, ticket: Ticket) -> None:

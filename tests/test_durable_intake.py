@@ -153,3 +153,27 @@ def test_a_reply_deleted_before_it_arrived_is_stored_as_deleted(deskbot, fake):
 
     [stored] = [m for m in deskbot.messages() if m.ts == reply_ts]
     assert stored.deleted_at is not None and stored.text == "oops, wrong thread"
+
+
+def test_a_card_posted_but_never_recorded_is_adopted_not_posted_again(
+    start_deskbot, fake, clock, monkeypatch
+):
+    bot = start_deskbot()
+    bot.allow_listener_errors = True  # the crash: the card is posted, recording it fails
+    deps, client = deps_of(bot.app), bot.app.client
+    real_attach = deps.intake.attach_mirror
+
+    def crash(**kwargs):
+        raise OperationalError("UPDATE ticket", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(deps.intake, "attach_mirror", crash)
+    bot.driver.event(message_event(bot, "Webhooks arrive late"))
+    bot.drain()
+    assert len(fake.messages(TRIAGE)) == 1 and bot.ticket(1).triage_ts is None
+
+    monkeypatch.setattr(deps.intake, "attach_mirror", real_attach)
+    clock.now = bot.ticket(1).created_at + timedelta(minutes=3)
+    assert finish_unfinished_tickets(deps, client, now=clock()) == 1
+    bot.drain()
+    [card] = fake.messages(TRIAGE)  # still one card
+    assert bot.ticket(1).triage_ts == card["ts"]

@@ -447,3 +447,26 @@ def test_driver_is_thread_safe_and_reuses_connections(
     assert drv.connection_count == 4  # one keep-alive connection per thread
     assert fake.wait_for(lambda: len(counted) == 200, timeout=10)
     assert len({drv.next_ts() for _ in range(100)}) == 100
+
+
+def test_history_lists_roots_newest_first_with_metadata_only_on_request(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    meta = {"event_type": "thing", "event_payload": {"id": 7}}
+    first = client.chat_postMessage(channel="C1", text="one", metadata=meta)["ts"]
+    client.chat_postMessage(channel="C1", text="reply", thread_ts=first)
+    second = client.chat_postMessage(channel="C1", text="two")["ts"]
+
+    plain = client.conversations_history(channel="C1")["messages"]
+    assert [m["ts"] for m in plain] == [second, first] and "metadata" not in plain[1]
+    full = client.conversations_history(channel="C1", include_all_metadata=True, oldest=first)
+    assert [m["ts"] for m in full["messages"]] == [second]  # oldest is exclusive
+    paged = client.conversations_history(channel="C1", include_all_metadata=True, limit=1)
+    assert paged["has_more"] and paged["messages"][0]["ts"] == second
+    rest = client.conversations_history(
+        channel="C1",
+        include_all_metadata=True,
+        limit=1,
+        cursor=paged["response_metadata"]["next_cursor"],
+    )
+    assert rest["messages"][0]["metadata"] == meta

@@ -26,6 +26,7 @@ METHOD_SCOPES = {
     "usergroups.users.list": "usergroups:read",
     "conversations.info": ("channels:read", "groups:read"),
     "conversations.replies": "channels:history",
+    "conversations.history": ("channels:history", "groups:history"),
     "views.publish": None,
     "views.open": None,
 }
