@@ -1,0 +1,179 @@
+"""Durations: first response, resolution and handle time; reopen and one-touch counts."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func, literal
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from store.kpi.scope import TEAM, Scope
+from store.kpi.sqlfn import Dist, distribution, epoch, greatest, in_range, least, seconds_between
+from store.models import Activity, AuthorRole, Message, Suggestion, Ticket, TicketPause
+
+RESOLVE_ACTIONS = ("resolved", "self_served", "closed")
+CLAIM_ACTIONS = ("claimed", "assigned")
+
+
+@dataclass(frozen=True)
+class ResolutionCounts:
+    """Of the tickets resolved in a range: how many, reopened, one-touch, self-served."""
+
+    resolved: int = 0
+    reopened: int = 0
+    one_touch: int = 0
+    self_served: int = 0
+
+
+def frt(
+    session: Session, *, start: datetime, end: datetime, scope: Scope = TEAM
+) -> dict[Any, Dist]:
+    """Calendar first response time of tickets created in the range, per group."""
+    statement = select(
+        scope.group(responder=True).label("g"),
+        seconds_between(col(Ticket.created_at), col(Ticket.first_response_at)).label("v"),
+    ).where(
+        in_range(col(Ticket.created_at), start, end), col(Ticket.first_response_at).is_not(None)
+    )
+    return distribution(session, source=scope.apply(statement, responder=True).subquery())
+
+
+def frt_pairs(
+    session: Session, *, start: datetime, end: datetime, scope: Scope = TEAM
+) -> list[tuple[Any, datetime, datetime]]:
+    """(group, created, first response) of answered tickets created in the range.
+
+    Business-hours time needs the calendar, so this is the smallest fetch that allows it.
+    """
+    statement = select(
+        scope.group(responder=True), col(Ticket.created_at), col(Ticket.first_response_at)
+    ).where(
+        in_range(col(Ticket.created_at), start, end), col(Ticket.first_response_at).is_not(None)
+    )
+    return [tuple(row) for row in session.execute(scope.apply(statement, responder=True))]
+
+
+def unanswered(session: Session, *, start: datetime, end: datetime, scope: Scope = TEAM) -> int:
+    """Tickets created in the range that no agent has answered (yet)."""
+    statement = select(func.count()).where(
+        in_range(col(Ticket.created_at), start, end), col(Ticket.first_response_at).is_(None)
+    )
+    return int(session.execute(scope.apply(statement)).scalar_one())
+
+
+def resolution(
+    session: Session, *, start: datetime, end: datetime, scope: Scope = TEAM
+) -> dict[Any, Dist]:
+    """Creation to (latest) resolution of tickets resolved in the range, per group."""
+    statement = select(
+        scope.group().label("g"),
+        seconds_between(col(Ticket.created_at), col(Ticket.resolved_at)).label("v"),
+    ).where(in_range(col(Ticket.resolved_at), start, end))
+    return distribution(session, source=scope.apply(statement).subquery())
+
+
+def handle(
+    session: Session, *, start: datetime, end: datetime, scope: Scope = TEAM
+) -> dict[Any, Dist]:
+    """Claim to resolution, minus waiting on the customer and time spent resolved.
+
+    For tickets resolved in the range that an agent claimed (or was assigned) first.
+    """
+    claimed = (
+        select(func.min(Activity.at))
+        .where(col(Activity.ticket_id) == col(Ticket.id), col(Activity.action).in_(CLAIM_ACTIONS))
+        .scalar_subquery()
+    )
+    base = select(
+        col(Ticket.id).label("id"),
+        scope.group().label("g"),
+        col(Ticket.resolved_at).label("resolved_at"),
+        claimed.label("claimed_at"),
+    ).where(in_range(col(Ticket.resolved_at), start, end))
+    tickets = scope.apply(base).subquery()
+    resolved_at, claimed_at = tickets.c.resolved_at, tickets.c.claimed_at
+    pause_end = least(session, func.coalesce(TicketPause.ended_at, resolved_at), resolved_at)
+    paused = (
+        select(
+            func.sum(
+                greatest(
+                    session,
+                    literal(0),
+                    epoch(pause_end) - epoch(greatest(session, TicketPause.started_at, claimed_at)),
+                )
+            )
+        )
+        .where(
+            col(TicketPause.ticket_id) == tickets.c.id, col(TicketPause.started_at) < resolved_at
+        )
+        .scalar_subquery()
+    )
+    reopen, earlier = aliased(Activity), aliased(Activity)
+    last_resolve = (
+        select(func.max(earlier.at))
+        .where(
+            earlier.ticket_id == reopen.ticket_id,
+            col(earlier.action).in_(RESOLVE_ACTIONS),
+            earlier.at <= reopen.at,
+        )
+        .scalar_subquery()
+    )
+    resolved_gap = (
+        select(func.sum(epoch(reopen.at) - epoch(greatest(session, last_resolve, claimed_at))))
+        .where(
+            reopen.ticket_id == tickets.c.id,
+            reopen.action == "reopened",
+            reopen.at > claimed_at,
+            reopen.at <= resolved_at,
+        )
+        .scalar_subquery()
+    )
+    value = (
+        epoch(resolved_at)
+        - epoch(claimed_at)
+        - func.coalesce(paused, 0)
+        - func.coalesce(resolved_gap, 0)
+    )
+    source = (
+        select(tickets.c.g.label("g"), value.label("v"))
+        .where(claimed_at.is_not(None), claimed_at <= resolved_at)
+        .subquery()
+    )
+    return distribution(session, source=source)
+
+
+def resolution_counts(
+    session: Session, *, start: datetime, end: datetime, scope: Scope = TEAM
+) -> ResolutionCounts:
+    """Tickets resolved in the range: reopened ones, one-touch ones, self-served ones."""
+    agent_replies = (
+        select(func.count())
+        .where(
+            col(Message.ticket_id) == col(Ticket.id),
+            col(Message.role) == str(AuthorRole.AGENT),
+            col(Message.deleted_at).is_(None),
+        )
+        .scalar_subquery()
+    )
+    solved = (
+        select(func.count())
+        .where(col(Suggestion.ticket_id) == col(Ticket.id), col(Suggestion.outcome) == "solved")
+        .scalar_subquery()
+    )
+    statement = select(
+        func.count(),
+        func.sum(case((col(Ticket.reopen_count) > 0, 1), else_=0)),
+        func.sum(case((agent_replies == 1, 1), else_=0)),
+        func.sum(case((solved > 0, 1), else_=0)),
+    ).where(in_range(col(Ticket.resolved_at), start, end))
+    row = session.execute(scope.apply(statement)).one()
+    return ResolutionCounts(*(int(value or 0) for value in row))
+
+
+def reopens(session: Session, *, start: datetime, end: datetime) -> int:
+    """Reopenings that happened in the range."""
+    statement = select(func.count()).where(
+        col(Activity.action) == "reopened", in_range(col(Activity.at), start, end)
+    )
+    return int(session.execute(statement).scalar_one())
