@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigError
+from bot.kpi_cli import add_kpi_parser, run_kpi
 from bot.settings import Settings, load_settings
 from knowledge.cli import add_kb_parser, run_kb
 
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("migrate", help="create or upgrade the database schema, then exit")
     add_kb_parser(commands)
+    add_kpi_parser(commands)
     commands.add_parser("check-config", help="validate deskbot.yaml and print the result")
     return parser
 
@@ -61,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"deskbot: {error}", file=sys.stderr)
         return 2
     handlers = {"run": _run, "migrate": _migrate, "check-config": _check_config, "kb": _kb}
+    handlers["kpi"] = run_kpi  # type: ignore[assignment]
     return handlers[args.command](settings, args)
 
 
