@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -29,6 +30,7 @@ from bot.ranges import RANGE_HELP, DateRange, parse_range
 from store.db import session_scope
 from store.kpi.scope import DIMENSIONS
 
+T = TypeVar("T")
 Builder = Callable[[Session, Ctx], Report]
 METRICS: dict[str, Builder] = {
     "summary": summary_report,
@@ -47,6 +49,7 @@ METRICS: dict[str, Builder] = {
 GROUPED = {"agents": "agent", "orgs": "org", "channels": "channel"}
 METRIC_NAMES = (*METRICS, *GROUPED)
 METRIC_HELP = ", ".join(f"`{name}`" for name in METRIC_NAMES)
+DEFAULT_RANGE = "30d"
 BY_HELP = ", ".join(f"`{name}`" for name in DIMENSIONS)
 
 
@@ -110,6 +113,12 @@ class KpiService:
                 return breakdown_report(session, ctx, dimension)
             return METRICS[query.metric](session, ctx)
 
+    def run(self, date_range: DateRange, work: Callable[[Session, Ctx], T]) -> T:
+        """Run a computation over a range in one read transaction (charts, exports)."""
+        ctx = self._ctx(date_range)
+        with session_scope(self._engine) as session:
+            return work(session, ctx)
+
     def _ctx(self, date_range: DateRange) -> Ctx:
         return Ctx(
             start=date_range.start,
@@ -122,4 +131,4 @@ class KpiService:
         )
 
 
-__all__ = ["METRIC_NAMES", "RANGE_HELP", "KpiError", "KpiQuery", "KpiService"]
+__all__ = ["DEFAULT_RANGE", "METRIC_NAMES", "RANGE_HELP", "KpiError", "KpiQuery", "KpiService"]

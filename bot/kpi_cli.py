@@ -5,7 +5,7 @@ import sys
 from datetime import date
 
 from bot.clock import Clock, utc_now
-from bot.kpi import BY_HELP, METRIC_NAMES, KpiError, KpiService
+from bot.kpi import BY_HELP, DEFAULT_RANGE, METRIC_NAMES, KpiError, KpiService
 from bot.kpi_report import to_csv, to_json, to_text
 from bot.settings import Settings
 
@@ -53,7 +53,7 @@ def range_words(args: argparse.Namespace, today: date) -> str:
             raise KpiError("Give either --range or --since/--until, not both.")
         return str(args.range_text)
     if not args.since and not args.until:
-        return "30d"
+        return DEFAULT_RANGE
     until = args.until or today
     since = args.since or until
     return f"{since}..{until}"

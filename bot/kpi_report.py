@@ -6,6 +6,7 @@ Slack and the command line render the same `Report`, so they always show the sam
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -109,6 +110,11 @@ def format_duration(seconds: float) -> str:
     if first is None:
         return "0s"
     return " ".join(f"{amount}{unit}" for amount, unit in parts[first : first + 2] if amount)
+
+
+def slug(label: str) -> str:
+    """A range label fit for a file name: `2026-11-02..2026-11-06` -> `2026-11-02-2026-11-06`."""
+    return re.sub(r"[^0-9a-z]+", "-", label.lower()).strip("-") or "range"
 
 
 def to_json(report: Report) -> str:

@@ -7,9 +7,9 @@ Web API methods), so a test can hold `app_manifest.yaml` to exactly that.
 from slack_bolt import App
 
 from bot.deps import Deps
-from handlers import errors, guard, home, kb, messages, mirror, reactions, sla, tickets
+from handlers import errors, guard, home, kb, kpi, messages, mirror, reactions, sla, tickets
 
-FEATURES = (messages, tickets, reactions, home, kb, mirror, sla, guard, errors)
+FEATURES = (messages, tickets, reactions, home, kb, kpi, mirror, sla, guard, errors)
 
 
 def register_all(app: App, deps: Deps) -> None:

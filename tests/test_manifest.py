@@ -25,6 +25,9 @@ METHOD_SCOPES = {
     "conversations.info": ("channels:read", "groups:read"),
     "conversations.replies": "channels:history",
     "views.publish": None,
+    "conversations.open": "im:write",
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
 }
 EVENT_SCOPES = {
     "message.channels": "channels:history",

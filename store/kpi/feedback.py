@@ -142,3 +142,13 @@ def known_issues(
         KnownIssue(ref, int(orgs), int(count), int(still_open or 0))
         for ref, orgs, count, still_open in session.execute(statement)
     ]
+
+
+def rating_counts(session: Session, *, start: datetime, end: datetime) -> dict[int, int]:
+    """Answers per star rating for surveys asked in the range."""
+    statement = (
+        select(col(CsatSurvey.rating), func.count())
+        .where(in_range(col(CsatSurvey.asked_at), start, end), col(CsatSurvey.rating).is_not(None))
+        .group_by(col(CsatSurvey.rating))
+    )
+    return {int(stars): int(count) for stars, count in session.execute(statement)}

@@ -9,7 +9,16 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from store.kpi.scope import TEAM, Scope
-from store.kpi.sqlfn import Dist, distribution, epoch, greatest, in_range, least, seconds_between
+from store.kpi.sqlfn import (
+    Dist,
+    distribution,
+    epoch,
+    greatest,
+    in_range,
+    least,
+    local_day,
+    seconds_between,
+)
 from store.models import Activity, AuthorRole, Message, Suggestion, Ticket, TicketPause
 
 RESOLVE_ACTIONS = ("resolved", "self_served", "closed")
@@ -177,3 +186,17 @@ def reopens(session: Session, *, start: datetime, end: datetime) -> int:
         col(Activity.action) == "reopened", in_range(col(Activity.at), start, end)
     )
     return int(session.execute(statement).scalar_one())
+
+
+def frt_by_day(
+    session: Session, *, start: datetime, end: datetime, timezone: str
+) -> dict[Any, Dist]:
+    """Calendar first response time per local day of creation."""
+    day = local_day(session, col(Ticket.created_at), timezone=timezone, start=start, end=end)
+    statement = select(
+        day.label("g"),
+        seconds_between(col(Ticket.created_at), col(Ticket.first_response_at)).label("v"),
+    ).where(
+        in_range(col(Ticket.created_at), start, end), col(Ticket.first_response_at).is_not(None)
+    )
+    return distribution(session, source=statement.subquery())

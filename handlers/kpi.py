@@ -1,0 +1,78 @@
+"""`/kpi`: numbers for leads (team-wide) and agents (their own); charts and CSV exports."""
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.deps import Deps
+from bot.kpi import KpiError, KpiService
+from handlers.kpi_blocks import report_blocks, report_text
+from handlers.kpi_commands import USAGE, KpiRequest, KpiUsageError, parse_kpi_command
+from handlers.kpi_files import deliver_chart, deliver_export
+
+logger = logging.getLogger(__name__)
+
+COMMANDS = ("/kpi",)
+API_METHODS = ("conversations.open", "files.getUploadURLExternal", "files.completeUploadExternal")
+NOT_STAFF = "`/kpi` is for the support team. If you need help, ask in a support channel."
+LEADS_ONLY = "Charts and exports show team-wide numbers, so they are for leads."
+AGENT_NOTE = "Only leads see team-wide numbers; these are yours."
+
+
+def register(app: App, deps: Deps) -> None:
+    """The `/kpi` command."""
+    service = KpiService(deps.engine, deps.desk, deps.clock)
+
+    @app.command("/kpi")
+    def on_kpi(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        user_id = command["user_id"]
+        is_lead = deps.people.is_lead(user_id)
+        if not is_lead and not deps.people.is_agent(user_id):
+            ack(text=NOT_STAFF)
+            return
+        try:
+            request = parse_kpi_command(command.get("text") or "")
+            if request.kind == "help":
+                ack(text=USAGE)
+                return
+            query = service.query(
+                "summary" if request.kind != "report" else request.metric,
+                request.range_text,
+                request.by,
+            )
+        except (KpiUsageError, KpiError) as error:
+            ack(text=f"{error}\n\n{USAGE}")
+            return
+        if request.kind != "report" and not is_lead:
+            ack(text=LEADS_ONLY)
+            return
+        ack()  # the numbers come right after, so a large database never misses Slack's 3 s
+        _answer(service, request, query, user_id, is_lead, respond, client)
+
+
+def _answer(
+    service: KpiService,
+    request: KpiRequest,
+    query: Any,
+    user_id: str,
+    is_lead: bool,
+    respond: Respond,
+    client: WebClient,
+) -> None:
+    if request.kind == "chart":
+        deliver_chart(service, client, request.metric, query.range, user_id)
+        respond(
+            text=f"Your {request.metric} chart is in your DMs with me.", response_type="ephemeral"
+        )
+        return
+    if request.kind == "export":
+        deliver_export(service, client, query.range, user_id)
+        respond(text="Your CSV export is in your DMs with me.", response_type="ephemeral")
+        return
+    report = service.report(query, agent_id=None if is_lead else user_id)
+    blocks = report_blocks(report)
+    if not is_lead:
+        blocks.insert(1, {"type": "context", "elements": [{"type": "mrkdwn", "text": AGENT_NOTE}]})
+    respond(text=report_text(report), blocks=blocks, response_type="ephemeral")
