@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy.engine import Engine
@@ -28,7 +28,9 @@ from bot.kpi_metrics import (
 from bot.kpi_report import Report
 from bot.ranges import RANGE_HELP, DateRange, parse_range
 from store.db import session_scope
+from store.kpi import sla
 from store.kpi.scope import DIMENSIONS
+from store.models import Ticket
 
 T = TypeVar("T")
 Builder = Callable[[Session, Ctx], Report]
@@ -112,6 +114,14 @@ class KpiService:
             if dimension is not None:
                 return breakdown_report(session, ctx, dimension)
             return METRICS[query.metric](session, ctx)
+
+    def breaching(self, *, limit: int = 10) -> list[tuple[Ticket, str, datetime]]:
+        """Live tickets past an SLA target (last 90 days), most overdue first."""
+        now = self._clock()
+        with session_scope(self._engine) as session:
+            return sla.breaching_tickets(
+                session, now=now, since=now - timedelta(days=90), limit=limit
+            )
 
     def run(self, date_range: DateRange, work: Callable[[Session, Ctx], T]) -> T:
         """Run a computation over a range in one read transaction (charts, exports)."""

@@ -1,9 +1,13 @@
 """Pure Block Kit builders for KPI answers: a header, the figures, the tables as lines."""
 
+from datetime import datetime
 from typing import Any
 
+from bot.business_time import format_remaining
 from bot.kpi_report import Report, Table, format_value
 from handlers.blocks import Block, escape, mrkdwn
+from handlers.ticket_blocks import ticket_line
+from store.models import Ticket
 
 FIELDS_PER_SECTION = 10  # Slack's limit
 ROWS_PER_TABLE = 15
@@ -69,14 +73,23 @@ def report_text(report: Report) -> str:
     return f"{report.title} · {report.range_label}"
 
 
-def summary_view_blocks(report: Report) -> list[Block]:
-    """The summary card as it appears on a lead's App Home."""
-    title = (
-        f"Support this {report.range_label}"
-        if "last" not in report.range_label
-        else (f"Support, {report.range_label}")
-    )
-    return [
-        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
-        *figure_sections(report),
+def lead_home_blocks(
+    summary: Report, breaching: list[tuple[Ticket, str, datetime]], now: datetime
+) -> list[Block]:
+    """The top of a lead's App Home: the summary card and the tickets past an SLA target."""
+    title = f"Support · {summary.range_label}"[:150]
+    blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": title}}]
+    blocks += figure_sections(summary)
+    lines = [
+        f"• {ticket_line(ticket)} — {target.replace('_', ' ')} {format_remaining(due - now)}"
+        for ticket, target, due in breaching
     ]
+    text = "\n".join(lines) or "_No live ticket is past an SLA target._"
+    if len(text) > TEXT_LIMIT:
+        text = text[:TEXT_LIMIT].rsplit("\n", 1)[0] + "\n…"
+    blocks += [
+        {"type": "section", "text": mrkdwn(f"*Breaching now* ({len(breaching)})\n{text}")},
+        {"type": "context", "elements": [mrkdwn("`/kpi help` for every metric, charts and CSV")]},
+        {"type": "divider"},
+    ]
+    return blocks

@@ -158,3 +158,29 @@ def test_bot_replies_and_customer_follow_ups_do_not_count_as_a_response(start_de
     _, (body,) = kpi(bot, fake, "volume today")
     text = str(body["blocks"])
     assert "*Messages in (customers)*\\n2" in text and "*Messages out (agents)*\\n1" in text
+
+
+def open_home(bot: RunningBot, fake, user: str) -> str:
+    """Open the App Home tab as `user`; the published view's blocks as text."""
+    event = {"type": "app_home_opened", "user": user, "channel": "D" + user[1:], "tab": "home",
+             "event_ts": bot.driver.next_ts()}  # fmt: skip
+    bot.driver.event(event)
+    bot.drain()
+    view = fake.home_view(user)
+    assert view is not None and len(view["blocks"]) <= 100
+    return str(view["blocks"])
+
+
+def test_lead_home_has_the_summary_card_and_breaching_tickets(bot, fake):
+    text = open_home(bot, fake, LEAD)
+    assert "Support · last 7 days" in text
+    assert "*Tickets created*\\n2" in text  # Nov 4..10 in Berlin: #4 and #6
+    assert "*Breaching now* (1)" in text
+    assert "*#4* question 4" in text and "resolution overdue by 4d" in text
+    assert "Mine (0)" in text  # the lead's own queue still follows
+
+
+def test_agent_home_has_no_team_numbers(bot, fake):
+    text = open_home(bot, fake, AGENT)
+    assert "Breaching now" not in text and "Tickets created" not in text
+    assert "Mine (" in text
