@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from bot.business_time import Calendar
 from bot.config import Costs
+from bot.kpi_business import open_seconds
 from bot.kpi_report import COUNT, MONEY, PERCENT, RATIO, SECONDS, STARS, TEXT, Figure, Report, Table
 from store.kpi import feedback, groups, sla, timing, types, volume
 from store.kpi.scope import TEAM, Scope
@@ -61,14 +62,11 @@ def dist_figures(prefix: str, label: str, dist: Dist) -> list[Figure]:
 
 def business_frt(session: Session, ctx: Ctx, scope: Scope = TEAM) -> dict[object, Dist]:
     """Business-hours first response time per group (the calendar lives in Python)."""
+    rows = timing.frt_pairs(session, start=ctx.start, end=ctx.end, scope=scope)
+    seconds = open_seconds(ctx.business, ((created, answered) for _, created, answered in rows))
     values: dict[object, list[float]] = {}
-    for group, created, answered in timing.frt_pairs(
-        session, start=ctx.start, end=ctx.end, scope=scope
-    ):
-        elapsed = ctx.business.elapsed(
-            created.replace(microsecond=0), answered.replace(microsecond=0)
-        )
-        values.setdefault(group, []).append(elapsed.total_seconds())
+    for (group, _, _), elapsed in zip(rows, seconds, strict=True):
+        values.setdefault(group, []).append(elapsed)
     return {group: python_dist(found) for group, found in values.items()}
 
 

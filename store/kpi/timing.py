@@ -50,13 +50,15 @@ def frt(
 
 def frt_pairs(
     session: Session, *, start: datetime, end: datetime, scope: Scope = TEAM
-) -> list[tuple[Any, datetime, datetime]]:
-    """(group, created, first response) of answered tickets created in the range.
+) -> list[tuple[Any, int, int]]:
+    """(group, created, first response) in epoch seconds, for answered tickets created in the range.
 
     Business-hours time needs the calendar, so this is the smallest fetch that allows it.
     """
     statement = select(
-        scope.group(responder=True), col(Ticket.created_at), col(Ticket.first_response_at)
+        scope.group(responder=True),
+        epoch(col(Ticket.created_at)),
+        epoch(col(Ticket.first_response_at)),
     ).where(
         in_range(col(Ticket.created_at), start, end), col(Ticket.first_response_at).is_not(None)
     )
