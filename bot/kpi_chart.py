@@ -14,6 +14,7 @@ from store.kpi import feedback, timing
 from store.kpi.sqlfn import local_days
 
 CHARTS = ("volume", "frt", "sla", "types", "csat")
+LONG_RANGE = 62  # more days than this: lines instead of bars
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,13 @@ def render_png(data: ChartData) -> bytes:
     axes = figure.subplots()
     positions = list(range(len(data.x)))
     names = list(data.series)
-    if data.kind == "line":
+    kind = data.kind
+    if len(positions) > LONG_RANGE and kind in ("bar", "stacked"):
+        # Hundreds of bars are slow to draw and unreadable; long ranges become areas/lines.
+        kind = "area" if kind == "stacked" else "line"
+    if kind == "area":
+        axes.stackplot(positions, *(data.series[name] for name in names), labels=names)
+    elif kind == "line":
         for name in names:
             axes.plot(
                 positions,
@@ -91,7 +98,7 @@ def render_png(data: ChartData) -> bytes:
                 marker="o" if len(positions) < 40 else None,
                 label=name,
             )
-    elif data.kind == "barh":
+    elif kind == "barh":
         height = 0.8 / max(len(names), 1)
         for index, name in enumerate(names):
             axes.barh(
@@ -101,7 +108,7 @@ def render_png(data: ChartData) -> bytes:
         axes.invert_yaxis()
         axes.set_xlabel(data.y_label)
     else:
-        stacked = data.kind == "stacked"
+        stacked = kind == "stacked"
         width = 0.8 if stacked else 0.8 / max(len(names), 1)
         bottom = [0.0] * len(positions)
         for index, name in enumerate(names):

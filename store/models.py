@@ -48,6 +48,7 @@ class Ticket(SQLModel, table=True):
         UniqueConstraint("channel_id", "root_ts", name="uq_ticket_thread"),
         UniqueConstraint("workspace_id", "number", name="uq_ticket_number"),
         Index("ix_ticket_status", "workspace_id", "status"),
+        Index("ix_ticket_resolved_at", "resolved_at"),  # KPIs: resolved in a range
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -92,6 +93,8 @@ class Message(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("channel_id", "ts", name="uq_message_ts"),
         Index("ix_message_thread", "channel_id", "thread_ts"),
+        # KPIs: messages in/out per range, answered from the index alone
+        Index("ix_message_sent_role", "sent_at", "role", "ticket_id", "deleted_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -138,6 +141,7 @@ class Activity(SQLModel, table=True):
     """The audit trail: who did what to a ticket, and when."""
 
     __tablename__ = "activity"
+    __table_args__ = (Index("ix_activity_action_at", "action", "at"),)  # KPIs: claims, reopens
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
@@ -277,6 +281,7 @@ class SlaTarget(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("ticket_id", "target", "cycle", name="uq_sla_target"),
         Index("ix_sla_target_due", "target", "due_at"),
+        Index("ix_sla_target_due_at", "due_at"),  # KPIs: every target due in a range
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -91,17 +91,26 @@ def handle(
 
     For tickets resolved in the range that an agent claimed (or was assigned) first.
     """
-    claimed = (
-        select(func.min(Activity.at))
-        .where(col(Activity.ticket_id) == col(Ticket.id), col(Activity.action).in_(CLAIM_ACTIONS))
-        .scalar_subquery()
+    # A joined aggregate, not a correlated subquery: the claim time is used five times below.
+    claims = (
+        select(col(Activity.ticket_id).label("ticket_id"), func.min(Activity.at).label("at"))
+        .join(Ticket, col(Ticket.id) == col(Activity.ticket_id))
+        .where(
+            col(Activity.action).in_(CLAIM_ACTIONS), in_range(col(Ticket.resolved_at), start, end)
+        )
+        .group_by(col(Activity.ticket_id))
+        .subquery()
     )
-    base = select(
-        col(Ticket.id).label("id"),
-        scope.group().label("g"),
-        col(Ticket.resolved_at).label("resolved_at"),
-        claimed.label("claimed_at"),
-    ).where(in_range(col(Ticket.resolved_at), start, end))
+    base = (
+        select(
+            col(Ticket.id).label("id"),
+            scope.group().label("g"),
+            col(Ticket.resolved_at).label("resolved_at"),
+            claims.c.at.label("claimed_at"),
+        )
+        .join(claims, claims.c.ticket_id == col(Ticket.id))
+        .where(in_range(col(Ticket.resolved_at), start, end))
+    )
     tickets = scope.apply(base).subquery()
     resolved_at, claimed_at = tickets.c.resolved_at, tickets.c.claimed_at
     pause_end = least(session, func.coalesce(TicketPause.ended_at, resolved_at), resolved_at)
@@ -147,9 +156,7 @@ def handle(
         - func.coalesce(resolved_gap, 0)
     )
     source = (
-        select(tickets.c.g.label("g"), value.label("v"))
-        .where(claimed_at.is_not(None), claimed_at <= resolved_at)
-        .subquery()
+        select(tickets.c.g.label("g"), value.label("v")).where(claimed_at <= resolved_at).subquery()
     )
     return distribution(session, source=source)
 
