@@ -111,23 +111,20 @@ def handle(
         .join(claims, claims.c.ticket_id == col(Ticket.id))
         .where(in_range(col(Ticket.resolved_at), start, end))
     )
-    tickets = scope.apply(base).subquery()
+    tickets = scope.apply(base).cte("resolved_tickets")
     resolved_at, claimed_at = tickets.c.resolved_at, tickets.c.claimed_at
+    # Aggregated joins rather than per-ticket subqueries: one pass over pauses and reopens.
     pause_end = least(session, func.coalesce(TicketPause.ended_at, resolved_at), resolved_at)
+    overlap = epoch(pause_end) - epoch(greatest(session, TicketPause.started_at, claimed_at))
     paused = (
         select(
-            func.sum(
-                greatest(
-                    session,
-                    literal(0),
-                    epoch(pause_end) - epoch(greatest(session, TicketPause.started_at, claimed_at)),
-                )
-            )
+            col(TicketPause.ticket_id).label("ticket_id"),
+            func.sum(greatest(session, literal(0), overlap)).label("seconds"),
         )
-        .where(
-            col(TicketPause.ticket_id) == tickets.c.id, col(TicketPause.started_at) < resolved_at
-        )
-        .scalar_subquery()
+        .join(tickets, tickets.c.id == col(TicketPause.ticket_id))
+        .where(col(TicketPause.started_at) < resolved_at)
+        .group_by(col(TicketPause.ticket_id))
+        .subquery()
     )
     reopen, earlier = aliased(Activity), aliased(Activity)
     last_resolve = (
@@ -139,24 +136,30 @@ def handle(
         )
         .scalar_subquery()
     )
-    resolved_gap = (
-        select(func.sum(epoch(reopen.at) - epoch(greatest(session, last_resolve, claimed_at))))
-        .where(
-            reopen.ticket_id == tickets.c.id,
-            reopen.action == "reopened",
-            reopen.at > claimed_at,
-            reopen.at <= resolved_at,
+    gaps = (
+        select(
+            reopen.ticket_id.label("ticket_id"),
+            func.sum(epoch(reopen.at) - epoch(greatest(session, last_resolve, claimed_at))).label(
+                "seconds"
+            ),
         )
-        .scalar_subquery()
+        .join(tickets, tickets.c.id == reopen.ticket_id)
+        .where(reopen.action == "reopened", reopen.at > claimed_at, reopen.at <= resolved_at)
+        .group_by(reopen.ticket_id)
+        .subquery()
     )
     value = (
         epoch(resolved_at)
         - epoch(claimed_at)
-        - func.coalesce(paused, 0)
-        - func.coalesce(resolved_gap, 0)
+        - func.coalesce(paused.c.seconds, 0)
+        - func.coalesce(gaps.c.seconds, 0)
     )
     source = (
-        select(tickets.c.g.label("g"), value.label("v")).where(claimed_at <= resolved_at).subquery()
+        select(tickets.c.g.label("g"), value.label("v"))
+        .outerjoin(paused, paused.c.ticket_id == tickets.c.id)
+        .outerjoin(gaps, gaps.c.ticket_id == tickets.c.id)
+        .where(claimed_at <= resolved_at)
+        .subquery()
     )
     return distribution(session, source=source)
 
@@ -165,26 +168,36 @@ def resolution_counts(
     session: Session, *, start: datetime, end: datetime, scope: Scope = TEAM
 ) -> ResolutionCounts:
     """Tickets resolved in the range: reopened ones, one-touch ones, self-served ones."""
-    agent_replies = (
-        select(func.count())
+    resolved = in_range(col(Ticket.resolved_at), start, end)
+    # Replies and suggestions are aggregated once per ticket and joined, not probed per row.
+    replies = (
+        select(col(Message.ticket_id).label("ticket_id"), func.count().label("n"))
+        .join(Ticket, col(Ticket.id) == col(Message.ticket_id))
         .where(
-            col(Message.ticket_id) == col(Ticket.id),
+            resolved,
             col(Message.role) == str(AuthorRole.AGENT),
             col(Message.deleted_at).is_(None),
         )
-        .scalar_subquery()
+        .group_by(col(Message.ticket_id))
+        .subquery()
     )
     solved = (
-        select(func.count())
-        .where(col(Suggestion.ticket_id) == col(Ticket.id), col(Suggestion.outcome) == "solved")
-        .scalar_subquery()
+        select(col(Suggestion.ticket_id).label("ticket_id"))
+        .where(col(Suggestion.outcome) == "solved")
+        .subquery()
     )
-    statement = select(
-        func.count(),
-        func.sum(case((col(Ticket.reopen_count) > 0, 1), else_=0)),
-        func.sum(case((agent_replies == 1, 1), else_=0)),
-        func.sum(case((solved > 0, 1), else_=0)),
-    ).where(in_range(col(Ticket.resolved_at), start, end))
+    statement = (
+        select(
+            func.count(),
+            func.sum(case((col(Ticket.reopen_count) > 0, 1), else_=0)),
+            func.sum(case((replies.c.n == 1, 1), else_=0)),
+            func.count(solved.c.ticket_id),
+        )
+        .select_from(Ticket)
+        .outerjoin(replies, replies.c.ticket_id == col(Ticket.id))
+        .outerjoin(solved, solved.c.ticket_id == col(Ticket.id))
+        .where(resolved)
+    )
     row = session.execute(scope.apply(statement)).one()
     return ResolutionCounts(*(int(value or 0) for value in row))
 

@@ -2,7 +2,8 @@
 
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, literal
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from store.kpi.sqlfn import in_range
@@ -22,14 +23,20 @@ def type_counts(session: Session, *, start: datetime, end: datetime) -> dict[str
 
 def new_types(session: Session, *, start: datetime, end: datetime) -> list[str]:
     """Types on tickets created in the range that no earlier ticket had."""
-    first_seen = (
-        select(col(TicketTag.tag), func.min(Ticket.created_at).label("first"))
-        .join(Ticket, col(Ticket.id) == col(TicketTag.ticket_id))
-        .where(col(Ticket.created_at) < end)
-        .group_by(col(TicketTag.tag))
-        .subquery()
+    earlier_tag, earlier_ticket = aliased(TicketTag), aliased(Ticket)
+    # NOT EXISTS stops at the first earlier ticket, so common types cost one index probe.
+    seen_before = (
+        select(literal(1))
+        .select_from(earlier_tag)
+        .join(earlier_ticket, earlier_ticket.id == earlier_tag.ticket_id)
+        .where(earlier_tag.tag == col(TicketTag.tag), earlier_ticket.created_at < start)
+        .exists()
     )
     statement = (
-        select(first_seen.c.tag).where(first_seen.c.first >= start).order_by(first_seen.c.tag)
+        select(col(TicketTag.tag))
+        .join(Ticket, col(Ticket.id) == col(TicketTag.ticket_id))
+        .where(in_range(col(Ticket.created_at), start, end), ~seen_before)
+        .group_by(col(TicketTag.tag))
+        .order_by(col(TicketTag.tag))
     )
     return list(session.execute(statement).scalars())
