@@ -153,7 +153,7 @@ def run(name: str, url: str, args: argparse.Namespace) -> list[list[object]]:
         load_s = kpi_data.load(engine, args.size)
     service = KpiService(engine, parse_config(CONFIG), kpi_data.now)
     rows: list[list[object]] = []
-    for words in ("30d", "365d"):
+    for words in args.ranges.split(","):
         for label, work in answers(service, words):
             work()  # warm caches and the connection pool, as a running bot has them
             samples = timed(work, args.repeat)
@@ -180,6 +180,7 @@ def main() -> None:
     parser.add_argument("--pg-url", default=PG_URL)
     parser.add_argument("--repeat", type=int, default=10, help="timed runs per answer")
     parser.add_argument("--reuse", action="store_true", help="keep an already loaded database")
+    parser.add_argument("--ranges", default="30d,365d", help="comma-separated /kpi ranges")
     parser.add_argument("--no-naive", action="store_true", help="skip the baseline")
     args = parser.parse_args()
     urls = {"sqlite": f"sqlite:///{args.sqlite_path}", "postgresql": args.pg_url}

@@ -87,18 +87,22 @@ def volume_report(session: Session, ctx: Ctx) -> Report:
     return report
 
 
-def days_table(session: Session, ctx: Ctx) -> Table:
-    """Per local day: created, resolved, daily resolution rate, messages in and out."""
-    counts = volume.by_day(session, start=ctx.start, end=ctx.end, timezone=ctx.timezone)
+def days_table(session: Session, ctx: Ctx, *, messages: bool = True) -> Table:
+    """Per local day: created, resolved, daily resolution rate (and messages in and out)."""
+    counts = volume.by_day(
+        session, start=ctx.start, end=ctx.end, timezone=ctx.timezone, messages=messages
+    )
     rows = []
     for day in local_days(ctx.timezone, ctx.start, ctx.end):
         found = counts.get(day) or volume.DayCounts(day)
         rate = ratio(found.resolved, found.created)
-        rows.append(
-            [day, found.created, found.resolved, rate, found.messages_in, found.messages_out]
-        )
+        rows.append([day, found.created, found.resolved, rate])
+        if messages:
+            rows[-1] += [found.messages_in, found.messages_out]
     columns = ["day", "created", "resolved", "resolution_rate", "messages_in", "messages_out"]
-    return Table("days", "By day", columns, rows, [TEXT, COUNT, COUNT, RATIO, COUNT, COUNT])
+    width = 6 if messages else 4
+    units = [TEXT, COUNT, COUNT, RATIO, COUNT, COUNT]
+    return Table("days", "By day", columns[:width], rows, units[:width])
 
 
 def frt_report(session: Session, ctx: Ctx) -> Report:
@@ -185,7 +189,7 @@ def resolution_report(session: Session, ctx: Ctx) -> Report:
             "reopens", "Reopenings in range", timing.reopens(session, start=ctx.start, end=ctx.end)
         ),
     ]
-    report.tables.append(days_table(session, ctx))
+    report.tables.append(days_table(session, ctx, messages=False))
     return report
 
 

@@ -103,6 +103,14 @@ def test_resolution_reopen_and_one_touch(kpi):
         "self_served": 1,
         "reopens": 1,
     }
+    # daily resolution rate: resolved that day / created that day (Berlin days)
+    assert report.table("days").rows == [
+        ["2026-11-02", 1, 2, 2.0],
+        ["2026-11-03", 2, 2, 1.0],
+        ["2026-11-04", 0, 0, None],
+        ["2026-11-05", 1, 0, 0.0],
+        ["2026-11-06", 1, 0, 0.0],
+    ]
 
 
 def test_handle_time_excludes_pending_and_resolved_time(kpi):

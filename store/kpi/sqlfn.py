@@ -6,7 +6,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Integer, and_, case, cast, func, literal, literal_column, or_
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Integer,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FunctionElement
@@ -91,9 +102,8 @@ def local_day(
 ) -> ColumnElement[Any]:
     """The calendar date (in `timezone`) of a UTC column, for instants in [start, end)."""
     if dialect(session) == "postgresql":
-        return func.to_char(
-            func.timezone(timezone, func.timezone("UTC", column)), literal_column("'YYYY-MM-DD'")
-        )
+        # A DATE (cheap to group by); callers turn it into ISO text with str().
+        return cast(func.timezone(timezone, func.timezone("UTC", column)), Date)
     segments = offset_segments(ZoneInfo(timezone), start, end)
     modifiers = [literal_column(f"'{offset:+d} seconds'") for _, offset in segments]
     if len(segments) == 1:

@@ -56,9 +56,9 @@ def count_messages(session: Session, *, start: datetime, end: datetime) -> tuple
 
 
 def by_day(
-    session: Session, *, start: datetime, end: datetime, timezone: str
+    session: Session, *, start: datetime, end: datetime, timezone: str, messages: bool = True
 ) -> dict[str, DayCounts]:
-    """Created, resolved, messages in and out per local day (days with activity only)."""
+    """Created, resolved (and messages in and out) per local day, days with activity only."""
     days: dict[str, dict[str, int]] = {}
 
     def add(rows: object, key: str) -> None:
@@ -69,6 +69,8 @@ def by_day(
         day = local_day(session, col(column), timezone=timezone, start=start, end=end)
         statement = select(day, func.count()).where(in_range(col(column), start, end)).group_by(day)
         add(session.exec(statement).all(), key)
+    if not messages:
+        return {day: DayCounts(day=day, **counts) for day, counts in days.items()}
     day = local_day(session, col(Message.sent_at), timezone=timezone, start=start, end=end)
     statement = (
         select(day, Message.role, func.count())
