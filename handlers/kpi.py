@@ -4,7 +4,6 @@ import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.kpi import KpiError, KpiService
@@ -26,7 +25,7 @@ def register(app: App, deps: Deps) -> None:
     service = KpiService(deps.engine, deps.desk, deps.clock)
 
     @app.command("/kpi")
-    def on_kpi(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def on_kpi(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         user_id = command["user_id"]
         is_lead = deps.people.is_lead(user_id)
         if not is_lead and not deps.people.is_agent(user_id):
@@ -49,27 +48,27 @@ def register(app: App, deps: Deps) -> None:
             ack(text=LEADS_ONLY)
             return
         ack()  # the numbers come right after, so a large database never misses Slack's 3 s
-        _answer(service, request, query, user_id, is_lead, respond, client)
+        _answer(service, deps, request, query, user_id, is_lead, respond)
 
 
 def _answer(
     service: KpiService,
+    deps: Deps,
     request: KpiRequest,
     query: Any,
     user_id: str,
     is_lead: bool,
     respond: Respond,
-    client: WebClient,
 ) -> None:
-    if request.kind == "chart":
-        deliver_chart(service, client, request.metric, query.range, user_id)
-        respond(
-            text=f"Your {request.metric} chart is in your DMs with me.", response_type="ephemeral"
-        )
-        return
-    if request.kind == "export":
-        deliver_export(service, client, query.range, user_id)
-        respond(text="Your CSV export is in your DMs with me.", response_type="ephemeral")
+    if request.kind in ("chart", "export"):
+        if request.kind == "chart":
+            sent = deliver_chart(service, deps.guard, request.metric, query.range, user_id)
+            what = f"Your {request.metric} chart"
+        else:
+            sent = deliver_export(service, deps.guard, query.range, user_id)
+            what = "Your CSV export"
+        text = f"{what} is in your DMs with me." if sent else "I could not send it to you."
+        respond(text=text, response_type="ephemeral")
         return
     report = service.report(query, agent_id=None if is_lead else user_id)
     blocks = report_blocks(report)

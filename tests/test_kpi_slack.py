@@ -184,3 +184,16 @@ def test_agent_home_has_no_team_numbers(bot, fake):
     text = open_home(bot, fake, AGENT)
     assert "Breaching now" not in text and "Tickets created" not in text
     assert "Mine (" in text
+
+
+def test_the_guard_never_uploads_team_numbers_where_customers_read(bot, fake):
+    from bot.app import deps_of
+    from handlers.guard import Audience
+
+    guard = deps_of(bot.app).guard
+    for target in (HELP, CUSTOMER):  # a Slack Connect channel; a customer's DM
+        sent = guard.upload(audience=Audience.INTERNAL, channel=target, content="x", filename="x")
+        assert sent is None
+    assert fake.files == []
+    assert guard.upload(audience=Audience.INTERNAL, channel=LEAD, content="x", filename="x")
+    assert [f.channel for f in fake.files] == ["D" + LEAD[1:]]
