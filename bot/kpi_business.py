@@ -6,9 +6,11 @@ table of the windows once, then two binary searches per ticket, gives the same s
 
 from bisect import bisect_right
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.business_time import BusinessCalendar, Calendar
+from store.kpi.sqlfn import OpenHours
 
 
 class OpenSeconds:
@@ -57,3 +59,25 @@ def open_seconds(calendar: Calendar, pairs: Iterable[tuple[int, int]]) -> list[f
 
 def _instant(epoch: int) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
+
+
+def open_hours(calendar: BusinessCalendar, start: datetime, end: datetime) -> OpenHours:
+    """The calendar's opening hours per local day over [start, end], as SQL-ready arrays."""
+    zone = ZoneInfo(calendar.timezone)
+    first = start.astimezone(zone).date() - timedelta(days=1)
+    last = end.astimezone(zone).date() + timedelta(days=1)
+    days = (last - first).days + 1
+    opens = [0] * days
+    lengths = [0] * days
+    for window_open, window_close in calendar.windows(
+        datetime.combine(first, time(0), zone), datetime.combine(last, time(23, 59), zone)
+    ):
+        index = (window_open.astimezone(zone).date() - first).days
+        if 0 <= index < days:
+            opens[index] = int(window_open.timestamp())
+            lengths[index] = int((window_close - window_open).total_seconds())
+    before, total = [], 0
+    for length in lengths:
+        before.append(total)
+        total += length
+    return OpenHours(str(zone), first, opens, lengths, before)

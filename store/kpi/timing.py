@@ -11,12 +11,14 @@ from sqlmodel import Session, col, select
 from store.kpi.scope import TEAM, Scope
 from store.kpi.sqlfn import (
     Dist,
+    OpenHours,
     distribution,
     epoch,
     greatest,
     in_range,
     least,
     local_day,
+    open_seconds_before,
     seconds_between,
 )
 from store.models import Activity, AuthorRole, Message, Suggestion, Ticket, TicketPause
@@ -222,3 +224,26 @@ def frt_by_day(
         in_range(col(Ticket.created_at), start, end), col(Ticket.first_response_at).is_not(None)
     )
     return distribution(session, source=statement.subquery())
+
+
+def frt_open_hours(
+    session: Session, *, start: datetime, end: datetime, hours: OpenHours, scope: Scope = TEAM
+) -> dict[Any, Dist]:
+    """Business-hours first response time per group, entirely in SQL (PostgreSQL)."""
+    elapsed = open_seconds_before(session, col(Ticket.first_response_at), hours) - (
+        open_seconds_before(session, col(Ticket.created_at), hours)
+    )
+    statement = select(
+        scope.group(responder=True).label("g"), greatest(session, literal(0), elapsed).label("v")
+    ).where(
+        in_range(col(Ticket.created_at), start, end), col(Ticket.first_response_at).is_not(None)
+    )
+    return distribution(session, source=scope.apply(statement, responder=True).subquery())
+
+
+def last_first_response(session: Session, *, start: datetime, end: datetime) -> datetime | None:
+    """The latest first response of tickets created in the range."""
+    statement = select(func.max(Ticket.first_response_at)).where(
+        in_range(col(Ticket.created_at), start, end)
+    )
+    return session.execute(statement).scalar_one_or_none()
