@@ -4,7 +4,10 @@ import csv
 import io
 from datetime import datetime
 
+from sqlmodel import Session
+
 from bot.kpi import KpiService
+from bot.kpi_metrics import Ctx
 from bot.kpi_report import slug
 from bot.ranges import DateRange
 from store.kpi.export import COLUMNS, ticket_rows
@@ -16,7 +19,7 @@ def export_csv(service: KpiService, date_range: DateRange) -> tuple[str, bytes]:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
 
-    def write(session, ctx) -> int:  # type: ignore[no-untyped-def]
+    def write(session: Session, ctx: Ctx) -> int:
         count = 0
         for row in ticket_rows(session, start=ctx.start, end=ctx.end, now=ctx.now):
             writer.writerow([_cell(value) for value in row])

@@ -6,7 +6,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.deps import Deps
-from bot.kpi import KpiError, KpiService
+from bot.kpi import KpiError, KpiQuery, KpiService
 from handlers.kpi_blocks import report_blocks, report_text
 from handlers.kpi_commands import USAGE, KpiRequest, KpiUsageError, parse_kpi_command
 from handlers.kpi_files import deliver_chart, deliver_export
@@ -55,7 +55,7 @@ def _answer(
     service: KpiService,
     deps: Deps,
     request: KpiRequest,
-    query: Any,
+    query: KpiQuery,
     user_id: str,
     is_lead: bool,
     respond: Respond,

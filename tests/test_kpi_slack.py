@@ -197,3 +197,11 @@ def test_the_guard_never_uploads_team_numbers_where_customers_read(bot, fake):
     assert fake.files == []
     assert guard.upload(audience=Audience.INTERNAL, channel=LEAD, content="x", filename="x")
     assert [f.channel for f in fake.files] == ["D" + LEAD[1:]]
+
+
+@pytest.mark.parametrize("metric", ["volume", "sla", "frt"])
+def test_long_range_charts_are_drawn_as_lines(bot, fake, metric):
+    _, (answer,) = kpi(bot, fake, f"chart {metric} 90d")
+    assert "chart is in your DMs" in answer["text"]
+    (shared,) = fake.files
+    assert shared.content.startswith(PNG) and shared.filename == f"kpi-{metric}-last-90-days.png"
