@@ -141,7 +141,10 @@ class Activity(SQLModel, table=True):
     """The audit trail: who did what to a ticket, and when."""
 
     __tablename__ = "activity"
-    __table_args__ = (Index("ix_activity_action_at", "action", "at"),)  # KPIs: claims, reopens
+    __table_args__ = (
+        Index("ix_activity_action_at", "action", "at"),  # KPIs: claims and reopens in a range
+        Index("ix_activity_ticket_action", "ticket_id", "action", "at"),  # KPIs: first claim
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)

@@ -60,19 +60,17 @@ def csat(
     """Per group: surveys asked in the range, answered, average stars, 4-5 stars, comments."""
     rating = col(CsatSurvey.rating)
     comment = func.length(func.trim(func.coalesce(CsatSurvey.comment, "")))
-    statement = (
-        select(
-            scope.group().label("g"),
-            func.count(),
-            func.count(rating),
-            func.avg(rating),
-            func.sum(case((rating >= 4, 1), else_=0)),
-            func.sum(case((comment > 0, 1), else_=0)),
-        )
-        .join(Ticket, col(Ticket.id) == col(CsatSurvey.ticket_id))
-        .where(in_range(col(CsatSurvey.asked_at), start, end))
-    )
-    statement = scope.group_by(scope.apply(statement))
+    statement = select(
+        scope.group().label("g"),
+        func.count(),
+        func.count(rating),
+        func.avg(rating),
+        func.sum(case((rating >= 4, 1), else_=0)),
+        func.sum(case((comment > 0, 1), else_=0)),
+    ).where(in_range(col(CsatSurvey.asked_at), start, end))
+    if scope != TEAM:  # the whole team needs no ticket columns
+        statement = scope.apply(statement.join(Ticket, col(Ticket.id) == col(CsatSurvey.ticket_id)))
+    statement = scope.group_by(statement)
     result = {}
     for group, asked, answered, average, happy, comments in session.execute(statement):
         mean = None if average is None else round(float(average), 3)
@@ -104,8 +102,10 @@ def self_service(session: Session, *, start: datetime, end: datetime, top: int =
         func.sum(case((col(Suggestion.outcome).in_(SHOWN), 1), else_=0)),
         func.sum(case((col(Suggestion.outcome) == "solved", 1), else_=0)),
     ).join(Ticket, col(Ticket.id) == col(Suggestion.ticket_id))
+    # A suggestion is offered once its ticket exists: offered_at >= start narrows the scan.
+    offered = col(Suggestion.offered_at) >= start
     shown, solved = session.execute(
-        joined.where(in_range(col(Ticket.created_at), start, end))
+        joined.where(in_range(col(Ticket.created_at), start, end), offered)
     ).one()
     article = col(Suggestion.solved_article_id)
     statement = (
@@ -113,6 +113,7 @@ def self_service(session: Session, *, start: datetime, end: datetime, top: int =
         .join(Ticket, col(Ticket.id) == col(Suggestion.ticket_id))
         .where(
             in_range(col(Ticket.created_at), start, end),
+            offered,
             col(Suggestion.outcome) == "solved",
             article.is_not(None),
         )

@@ -47,18 +47,16 @@ def targets(
     session: Session, *, start: datetime, end: datetime, now: datetime, scope: Scope = TEAM
 ) -> dict[tuple[Any, str], TargetCounts]:
     """(group, target) -> due, met in time and breached, for targets due in the range."""
-    statement = (
-        select(
-            scope.group().label("g"),
-            col(SlaTarget.target),
-            func.count(),
-            func.sum(case((_met_in_time(), 1), else_=0)),
-            func.sum(case((breached(now), 1), else_=0)),
-        )
-        .join(Ticket, col(Ticket.id) == col(SlaTarget.ticket_id))
-        .where(in_range(col(SlaTarget.due_at), start, end))
-    )
-    statement = scope.group_by(scope.apply(statement), col(SlaTarget.target))
+    statement = select(
+        scope.group().label("g"),
+        col(SlaTarget.target),
+        func.count(),
+        func.sum(case((_met_in_time(), 1), else_=0)),
+        func.sum(case((breached(now), 1), else_=0)),
+    ).where(in_range(col(SlaTarget.due_at), start, end))
+    if scope != TEAM:  # the whole team needs no ticket columns
+        statement = scope.apply(statement.join(Ticket, col(Ticket.id) == col(SlaTarget.ticket_id)))
+    statement = scope.group_by(statement, col(SlaTarget.target))
     return {
         (group, target): TargetCounts(int(due), int(met or 0), int(late or 0))
         for group, target, due, met, late in session.execute(statement)

@@ -93,26 +93,18 @@ def handle(
 
     For tickets resolved in the range that an agent claimed (or was assigned) first.
     """
-    # A joined aggregate, not a correlated subquery: the claim time is used five times below.
-    claims = (
-        select(col(Activity.ticket_id).label("ticket_id"), func.min(Activity.at).label("at"))
-        .join(Ticket, col(Ticket.id) == col(Activity.ticket_id))
-        .where(
-            col(Activity.action).in_(CLAIM_ACTIONS), in_range(col(Ticket.resolved_at), start, end)
-        )
-        .group_by(col(Activity.ticket_id))
-        .subquery()
+    # One index lookup (ticket_id, action, at) per resolved ticket; the CTE is computed once.
+    claimed = (
+        select(func.min(Activity.at))
+        .where(col(Activity.ticket_id) == col(Ticket.id), col(Activity.action).in_(CLAIM_ACTIONS))
+        .scalar_subquery()
     )
-    base = (
-        select(
-            col(Ticket.id).label("id"),
-            scope.group().label("g"),
-            col(Ticket.resolved_at).label("resolved_at"),
-            claims.c.at.label("claimed_at"),
-        )
-        .join(claims, claims.c.ticket_id == col(Ticket.id))
-        .where(in_range(col(Ticket.resolved_at), start, end))
-    )
+    base = select(
+        col(Ticket.id).label("id"),
+        scope.group().label("g"),
+        col(Ticket.resolved_at).label("resolved_at"),
+        claimed.label("claimed_at"),
+    ).where(in_range(col(Ticket.resolved_at), start, end))
     tickets = scope.apply(base).cte("resolved_tickets")
     resolved_at, claimed_at = tickets.c.resolved_at, tickets.c.claimed_at
     # Aggregated joins rather than per-ticket subqueries: one pass over pauses and reopens.
@@ -160,7 +152,7 @@ def handle(
         select(tickets.c.g.label("g"), value.label("v"))
         .outerjoin(paused, paused.c.ticket_id == tickets.c.id)
         .outerjoin(gaps, gaps.c.ticket_id == tickets.c.id)
-        .where(claimed_at <= resolved_at)
+        .where(claimed_at.is_not(None), claimed_at <= resolved_at)
         .subquery()
     )
     return distribution(session, source=source)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, not_
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from store.kpi.sqlfn import in_range, local_day
@@ -35,8 +35,9 @@ def count_resolved(session: Session, *, start: datetime, end: datetime) -> int:
 
 def backlog_at(session: Session, *, end: datetime) -> int:
     """Tickets created before `end` and not resolved before it."""
-    resolved_before = and_(col(Ticket.resolved_at).is_not(None), col(Ticket.resolved_at) < end)
-    statement = select(func.count()).where(col(Ticket.created_at) < end, not_(resolved_before))
+    # "unresolved, or resolved at or after the end": both sides can use the resolved_at index.
+    still_open = or_(col(Ticket.resolved_at).is_(None), col(Ticket.resolved_at) >= end)
+    statement = select(func.count()).where(col(Ticket.created_at) < end, still_open)
     return int(session.exec(statement).one())
 
 

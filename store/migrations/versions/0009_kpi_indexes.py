@@ -21,6 +21,7 @@ INDEXES = (
     ("ix_ticket_resolved_at", "ticket", ["resolved_at"]),
     ("ix_message_sent_role", "message", ["sent_at", "role", "ticket_id", "deleted_at"]),
     ("ix_activity_action_at", "activity", ["action", "at"]),
+    ("ix_activity_ticket_action", "activity", ["ticket_id", "action", "at"]),
     ("ix_sla_target_due_at", "sla_target", ["due_at"]),
 )
 
