@@ -183,6 +183,14 @@ class BusinessCalendar(Calendar):
             total += min(closes, end) - max(opens, start)
         return total
 
+    def windows(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """The UTC opening windows that close after `start` and open before `end`, in order."""
+        end = _utc(end, "end")
+        for opens, closes in self._windows_after(_utc(start, "start"), bounded=True):
+            if opens >= end:
+                return
+            yield opens, closes
+
     def _windows_after(
         self, moment: datetime, *, bounded: bool = False
     ) -> Iterator[tuple[datetime, datetime]]:

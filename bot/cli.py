@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from bot.config import ConfigError
 from bot.demo_cli import add_demo_parser, run_demo
+from bot.kpi_cli import add_kpi_parser, run_kpi
 from bot.settings import Settings, load_settings
 from bot.sla_cli import add_sla_parser, run_sla
 from knowledge.cli import add_kb_parser, run_kb
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="create or upgrade the database schema, then exit")
     add_kb_parser(commands)
     add_sla_parser(commands)
+    add_kpi_parser(commands)
     commands.add_parser("check-config", help="validate deskbot.yaml and print the result")
     add_demo_parser(commands)
     return parser
@@ -73,6 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "kb": _kb,
         "sla": _sla,
     }
+    handlers["kpi"] = run_kpi  # type: ignore[assignment]
     return handlers[args.command](settings, args)
 
 

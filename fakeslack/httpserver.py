@@ -71,6 +71,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 return
             self._reply(status, headers, json.dumps(payload).encode(), "application/json")
+        elif split.path.startswith("/upload/"):
+            status, text = fake.serve_upload(split.path, body)
+            self._reply(status, {}, text.encode(), "text/plain")
         elif split.path.startswith("/respond/"):
             status, text = fake.serve_response_url(self.path, body, ctype)
             self._reply(status, {}, text.encode(), "text/plain")

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .api_chat import CHAT_METHODS
+from .api_files import FakeFile, FileStore, file_methods
 from .api_info import INFO_METHODS
 from .apiargs import Handler
 from .blockkit import validate_blocks
@@ -61,6 +62,8 @@ class FakeSlack(SocketModeControls, FaultInjection):
         )
         self._ws.add_user(bot_user_id, bot_name, is_bot=True)
         self._methods: dict[str, Handler] = {**CHAT_METHODS, **INFO_METHODS}
+        self._files = FileStore()
+        self._methods.update(file_methods(self._files, lambda: self.base_url))
         self._cond = threading.Condition()  # guards the records below; notified on each
         self._calls: list[Call] = []
         self._errors: list[str] = []
@@ -278,6 +281,7 @@ class FakeSlack(SocketModeControls, FaultInjection):
             self._responded.clear()
             self._reset_faults()
             self._response_hooks.clear()
+        self._files.clear()
         with self._ws.lock:
             self._ws.clear_activity()
         self._socket.reset()
@@ -379,6 +383,21 @@ class FakeSlack(SocketModeControls, FaultInjection):
             self._calls.append(Call(method, args, status, copy.deepcopy(response)))
             self._cond.notify_all()
         return status, headers, response
+
+    @property
+    def files(self) -> list[FakeFile]:
+        """Files shared with files.completeUploadExternal (bytes in `.content`), in order."""
+        return self._files.shared()
+
+    def serve_upload(self, path: str, body: bytes) -> tuple[int, str]:
+        """Accept the bytes POSTed to an upload URL from files.getUploadURLExternal."""
+        problem = self._files.receive(path.rsplit("/", 1)[-1], body)
+        if problem is not None:
+            self._record_error(f"upload: {problem}")
+            return 404 if "unknown" in problem else 400, problem
+        with self._cond:
+            self._cond.notify_all()
+        return 200, "OK - " + str(len(body))
 
     def serve_response_url(self, url: str, body: bytes, ctype: str) -> tuple[int, str]:
         """Accept a response_url POST (as Bolt's respond() sends) and validate its blocks."""

@@ -88,6 +88,14 @@ class LeakGuard:
         """
         return self._client.chat_postEphemeral(channel=channel, user=user, text=text, **kwargs)
 
+    def upload(self, *, audience: Audience, channel: str, **kwargs: Any) -> Any | None:
+        """files_upload_v2 if the audience may read it there (a user id means their DM)."""
+        if not self._allowed(audience, channel):
+            return None
+        if _is_user(channel):
+            channel = str(self._client.conversations_open(users=channel)["channel"]["id"])
+        return self._client.files_upload_v2(channel=channel, **kwargs)
+
     def _allowed(self, audience: Audience, channel: str) -> bool:
         if audience is Audience.INTERNAL and _is_user(channel):
             # A direct message: internal content only ever goes to one of our agents.

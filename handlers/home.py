@@ -6,7 +6,12 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from handlers.home_blocks import agent_home, visitor_home
+from bot.kpi import KpiService
+from handlers.blocks import Block
+from handlers.home_blocks import PER_SECTION, agent_home, visitor_home
+from handlers.kpi_blocks import lead_home_blocks
+
+LEAD_PER_SECTION = 10  # leaves room for the KPI card within the 100-block view limit
 
 BOT_EVENTS = ("app_home_opened",)
 API_METHODS = ("views.publish",)
@@ -31,5 +36,19 @@ def publish_home(deps: Deps, client: WebClient, user_id: str) -> None:
         name: deps.workflow.list_queue(workspace_id=workspace, name=name, agent_id=user_id)
         for name in ("mine", "unassigned", "breaching")
     }
-    view = agent_home(queues["mine"], queues["unassigned"], queues["breaching"])
+    top = lead_card(deps, user_id) if deps.people.is_lead(user_id) else None
+    view = agent_home(
+        queues["mine"],
+        queues["unassigned"],
+        queues["breaching"],
+        top=top,
+        per_section=LEAD_PER_SECTION if top else PER_SECTION,
+    )
     client.views_publish(user_id=user_id, view=view)
+
+
+def lead_card(deps: Deps, user_id: str) -> list[Block]:
+    """A lead's summary card for the last 7 days and the tickets breaching now."""
+    service = KpiService(deps.engine, deps.desk, deps.clock)
+    summary = service.report(service.query("summary", "7d"))
+    return lead_home_blocks(summary, service.breaching(), deps.clock())

@@ -50,6 +50,7 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_status", "workspace_id", "status"),
         # The duplicate scan reads a workspace's newest tickets in order, without a sort.
         Index("ix_ticket_recent", "workspace_id", "created_at"),
+        Index("ix_ticket_resolved_at", "resolved_at"),  # KPIs: resolved in a range
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -102,6 +103,8 @@ class Message(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("channel_id", "ts", name="uq_message_ts"),
         Index("ix_message_thread", "channel_id", "thread_ts"),
+        # KPIs: messages in/out per range, answered from the index alone
+        Index("ix_message_sent_role", "sent_at", "role", "ticket_id", "deleted_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -163,6 +166,10 @@ class Activity(SQLModel, table=True):
     """The audit trail: who did what to a ticket, and when."""
 
     __tablename__ = "activity"
+    __table_args__ = (
+        Index("ix_activity_action_at", "action", "at"),  # KPIs: claims and reopens in a range
+        Index("ix_activity_ticket_action", "ticket_id", "action", "at"),  # KPIs: first claim
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
@@ -302,6 +309,7 @@ class SlaTarget(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("ticket_id", "target", "cycle", name="uq_sla_target"),
         Index("ix_sla_target_due", "target", "due_at"),
+        Index("ix_sla_target_due_at", "due_at"),  # KPIs: every target due in a range
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -29,6 +29,9 @@ METHOD_SCOPES = {
     "conversations.history": ("channels:history", "groups:history"),
     "views.publish": None,
     "views.open": None,
+    "conversations.open": "im:write",
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
 }
 EVENT_SCOPES = {
     "message.channels": "channels:history",
