@@ -9,7 +9,7 @@ from .apiargs import Handler, channel_arg, message_content, present, require
 from .state import ApiError, Workspace, ts_to_micros
 
 
-def _bot_message(ws: Workspace, ts: str, content: dict[str, Any]) -> dict[str, Any]:
+def bot_message(ws: Workspace, ts: str, content: dict[str, Any]) -> dict[str, Any]:
     """Build a message as Slack stores one posted with the bot token."""
     message: dict[str, Any] = {
         "type": "message",
@@ -48,7 +48,7 @@ def chat_post_message(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     channel = channel_arg(ws, args)
     content = message_content(args)
     thread_ts = _thread_root(ws, channel, args)
-    message = _bot_message(ws, ws.clock.next(), content)
+    message = bot_message(ws, ws.clock.next(), content)
     if thread_ts:
         message["thread_ts"] = thread_ts
     if present(args, "metadata"):

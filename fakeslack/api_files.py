@@ -9,11 +9,13 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import mimetypes
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .api_chat import bot_message
 from .apiargs import Handler, present, require
 from .state import ApiError, Workspace
 
@@ -79,6 +81,29 @@ class FileStore:
             self._files.clear()
 
 
+def _share(ws: Workspace, channel: str, args: dict[str, Any], files: list[Any]) -> None:
+    """Post the file share Slack shows in the channel (a bot message with `files`)."""
+    shares = []
+    for file in files:
+        kind = mimetypes.guess_type(file.filename)[0] or "application/octet-stream"
+        shares.append(
+            {
+                "id": file.id,
+                "name": file.filename,
+                "title": file.title,
+                "mimetype": kind,
+                "filetype": file.filename.rsplit(".", 1)[-1].lower(),
+                "size": file.length,
+                "url_private": f"/files/{file.id}",
+            }
+        )
+    message = bot_message(ws, ws.clock.next(), {"text": args.get("initial_comment") or ""})
+    message.update(subtype="file_share", files=shares, upload=True)
+    if present(args, "thread_ts"):
+        message["thread_ts"] = ws.thread_root_ts(channel, str(args["thread_ts"]))
+    ws.store_message(channel, message)
+
+
 def file_methods(store: FileStore, base_url: Callable[[], str]) -> dict[str, Handler]:
     """The Web API methods backed by `store`; upload URLs point at `base_url()/upload/`."""
 
@@ -118,6 +143,8 @@ def file_methods(store: FileStore, base_url: Callable[[], str]) -> dict[str, Han
             file.initial_comment = args.get("initial_comment") or None
             file.completed = True
             answered.append({"id": file.id, "name": file.filename, "title": file.title})
+        if channel is not None:
+            _share(ws, channel, args, [store.get(entry["id"]) for entry in answered])
         return {"ok": True, "files": answered}
 
     return {

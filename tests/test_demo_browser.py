@@ -196,13 +196,38 @@ def agent_home_lists_the_queue(page: Any, demo: Demo, expect: Callable) -> None:
     assert ticket(demo, 1).status == "resolved"
 
 
-# The lead's `/kpi` step joins this list once /kpi is part of the build.
+def lead_reads_the_numbers(page: Any, demo: Demo, expect: Callable) -> None:
+    page.select_option("#switcher", LEE)
+    page.locator(f"#channels [data-channel={LEADS}]").click()
+    page.fill("#input", "/kpi")
+    page.press("#input", "Enter")
+    card = page.locator("#messages .msg.ephemeral")
+    expect(card).to_contain_text("Only visible to you")
+    expect(card).to_contain_text("Tickets created")
+    expect(card.locator(".field", has_text="Tickets created")).to_contain_text("2")
+    expect(card.locator(".field", has_text="Tickets resolved")).to_contain_text("1")
+    shot(page, "5-lead-kpis")
+    # A chart arrives in the lead's messages with the app, as an image.
+    page.fill("#input", "/kpi chart volume 7d")
+    page.press("#input", "Enter")
+    demo.drain()
+    page.locator("#apps [data-app=bot]").click()
+    page.locator("#tabs [data-tab=messages]").click()
+    chart = page.locator("#messages figure img").first
+    expect(chart).to_be_visible()
+    expect(page.locator("#messages figure")).to_contain_text("volume · last 7 days")
+    # The PNG itself arrived: the browser decoded an image of real size.
+    page.wait_for_function("document.querySelector('#messages figure img').naturalWidth > 100")
+    shot(page, "6-lead-chart")
+
+
 JOURNEY = [
     customer_asks_and_still_needs_help,
     agent_claims_from_triage,
     agent_claims_with_a_reaction,
     agent_gets_an_sla_warning_in_a_dm,
     agent_home_lists_the_queue,
+    lead_reads_the_numbers,
 ]
 
 

@@ -64,3 +64,14 @@ def test_get_upload_url_requires_filename_and_length(fake, client):
         client.api_call("files.getUploadURLExternal", params={"filename": "a.png"})
     with pytest.raises(SlackApiError):
         client.api_call("files.getUploadURLExternal", params={"filename": "a", "length": "0"})
+
+
+def test_a_file_completed_into_a_channel_is_shared_there_as_a_message(fake, client):
+    client.files_upload_v2(
+        channel="C1", content=b"\x89PNG chart", filename="volume.png", initial_comment="Volume"
+    )
+    [share] = fake.messages("C1")
+    assert share["subtype"] == "file_share" and share["text"] == "Volume"
+    [file] = share["files"]
+    assert file["mimetype"] == "image/png" and file["url_private"] == f"/files/{file['id']}"
+    assert fake.files[0].content == b"\x89PNG chart"
