@@ -38,6 +38,7 @@ from bench.reliability_rig import (  # noqa: E402
     Replica,
     deskbot_env,
 )
+from bench.reliability_soak import print_soak, soak  # noqa: E402
 
 SLA_SECONDS = 30
 CARD = re.compile(r"^Ticket #(\d+) ")
@@ -241,6 +242,8 @@ def main() -> None:
     parser.add_argument("--redeliver", type=float, default=0.1)
     parser.add_argument("--orgs", type=int, default=25)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--soak-minutes", type=float, default=0)
+    parser.add_argument("--soak-rate", type=float, default=50)
     parser.add_argument(
         "--cluster",
         default="15/deskbot_reliability:5499",
@@ -325,11 +328,31 @@ def main() -> None:
         posts = fake.posts()
         fault_counts = fake.faults()
         rows = count(database_url, conversations, sender, posts)
+        soaked = None
+        if args.soak_minutes:
+            print("  soaking...", file=sys.stderr)
+            soaked = soak(
+                replicas,
+                lambda convs: Sender(
+                    lambda: [r.url for r in replicas],
+                    convs,
+                    ticket_number,
+                    redeliver=args.redeliver,
+                    seed=args.seed,
+                    run_id="S",
+                ),
+                args.soak_minutes,
+                args.soak_rate,
+                args.orgs,
+                args.seed,
+            )
         for replica in replicas:
             replica.stop()
         engine.dispose()
     fake.stop()
     print_table(args, rows, sender, faults.log, fault_counts, sent_in)
+    if soaked is not None:
+        print_soak(soaked)
 
 
 def print_table(

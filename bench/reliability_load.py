@@ -128,6 +128,7 @@ class Sender:
         redeliver: float,
         seed: int,
         workers: int = 8,
+        run_id: str = "A",
     ) -> None:
         self._urls = urls
         self._conversations = conversations
@@ -142,6 +143,7 @@ class Sender:
         self._workers = workers
         self._round_robin = itertools.count()
         self.delivery = Delivery()
+        self._run_id = run_id  # keeps event ids of separate runs on one database apart
 
     def _driver(self, url: str) -> SlackDriver:
         if url not in self._drivers:
@@ -270,8 +272,11 @@ class Sender:
         with self.delivery.lock:
             self.delivery.claims.append((number, answers))
 
-    def run(self, steps: list[Step], on_progress: Callable[[int], None]) -> None:
-        """Deliver every step (and every retry) from the worker threads."""
+    def run(
+        self, steps: list[Step], on_progress: Callable[[int], None], *, rate: float | None = None
+    ) -> None:
+        """Deliver every step (and every retry) from the worker threads; `rate` paces
+        them to that many steps per second instead of as fast as the replicas take them."""
         work: queue.Queue[Step | None] = queue.Queue(maxsize=self._workers * 4)
         done = itertools.count(1)
         finished = threading.Event()
@@ -293,7 +298,9 @@ class Sender:
                             if step.kind in ("edit", "delete")
                             else event["ts"]
                         )
-                        self.post_event(event, f"Ev{step.conversation:06d}{step.kind}", key)
+                        self.post_event(
+                            event, f"Ev{self._run_id}{step.conversation:06d}{step.kind}", key
+                        )
                 on_progress(next(done))
 
         def retrier() -> None:
@@ -309,7 +316,10 @@ class Sender:
         retriers = [threading.Thread(target=retrier) for _ in range(2)]
         for thread in threads + retriers:
             thread.start()
-        for step in steps:
+        started = time.monotonic()
+        for index, step in enumerate(steps):
+            if rate:
+                time.sleep(max(0.0, started + index / rate - time.monotonic()))
             work.put(step)
         for _ in threads:
             work.put(None)

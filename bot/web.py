@@ -104,7 +104,14 @@ class HttpServer:
         # the loop never selects on a descriptor another thread just closed.
         server_map = self._server._map
         if self._thread is not None and self._thread.is_alive():
-            self._server.trigger.pull_trigger(lambda: wasyncore.close_all(server_map))
+            try:
+                self._server.trigger.pull_trigger(lambda: wasyncore.close_all(server_map))
+            except OSError:
+                # The trigger pipe is already gone (the loop closes it when it reads EOF
+                # from it): nothing can wake the loop, so close the channels from here;
+                # the loop ends once its map is empty.
+                logger.warning("HTTP server trigger already closed; closing channels directly")
+                wasyncore.close_all(server_map)
             self._thread.join(timeout=5)
         else:
             wasyncore.close_all(server_map)

@@ -62,6 +62,16 @@ def _database_url() -> str:
     return os.environ.get("TEST_DATABASE_URL") or ""
 
 
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """In-process CLI runs set up logging; give every test the logging it started with."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
 @pytest.fixture(scope="session")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """The run's database, migrated from scratch with Alembic."""
