@@ -5,7 +5,6 @@ a request that cannot be done raises `WorkflowError` with a message for the agen
 changes nothing.
 """
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -15,6 +14,8 @@ from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.sla_planner import SlaPlanner
+from bot.workflow_annotations import NOTE_LIMIT, TicketAnnotations, limited
+from bot.workflow_types import Change, WorkflowError
 from store import tickets as store
 from store import workflow as work
 from store.db import session_scope
@@ -24,27 +25,11 @@ T = TypeVar("T")
 PRIORITIES = ("urgent", "high", "normal", "low")
 QUEUES = ("mine", "unassigned", "open", "pending", "breaching")
 LIVE_STATES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
-TAG_LIMIT = 64
-LINK_LIMIT = 500
-NOTE_LIMIT = 3000
 
 
 # Told of every change inside its transaction: (session, ticket, action, actor, detail).
 # The ticket may not be refreshed yet; rely on its id, number, channel and customer.
 ChangeObserver = Callable[[Session, Ticket, str, str | None, dict[str, Any]], None]
-
-
-class WorkflowError(Exception):
-    """A request that cannot be carried out; the message is shown to the agent as is."""
-
-
-@dataclass(frozen=True)
-class Change:
-    """A ticket after a change, and a line telling the agent what happened."""
-
-    ticket: Ticket
-    summary: str
-    changed: bool = True
 
 
 @dataclass(frozen=True)
@@ -58,15 +43,7 @@ class TicketDetails:
     sla: list[str]
 
 
-def normalise_tag(raw: str) -> str:
-    """Lower-case, trim and collapse spaces so "Billing " and "billing" are one tag."""
-    tag = re.sub(r"\s+", "-", raw.strip().lower())
-    if not tag or len(tag) > TAG_LIMIT:
-        raise WorkflowError(f"A type is 1 to {TAG_LIMIT} characters, e.g. `billing`.")
-    return tag
-
-
-class TicketWorkflow:
+class TicketWorkflow(TicketAnnotations):
     """The agent-facing operations on tickets."""
 
     def __init__(
@@ -192,7 +169,7 @@ class TicketWorkflow:
         self, *, workspace_id: str, number: int, actor_id: str, note: str | None = None
     ) -> Change:
         """Resolve a ticket, with an optional internal note."""
-        detail = {"note": _limited(note, NOTE_LIMIT, "note")} if note else {}
+        detail = {"note": limited(note, NOTE_LIMIT, "note")} if note else {}
         return self._resolve(
             workspace_id, number, actor_id, action="resolved", detail=detail, done="is resolved"
         )
@@ -274,40 +251,6 @@ class TicketWorkflow:
                 session, ticket, actor_id, "priority", {"from": ticket.priority, "to": priority}
             )
             return Change(self._reload(session, ticket), f"#{ticket.number} is now {priority}.")
-
-        return self._change(workspace_id, number, do)
-
-    def add_type(self, *, workspace_id: str, number: int, actor_id: str, raw_tag: str) -> Change:
-        """Tag a ticket with a (normalised) type."""
-        tag = normalise_tag(raw_tag)
-
-        def do(session: Session, ticket: Ticket) -> Change:
-            if not work.add_tag(session, ticket_id=_id(ticket), tag=tag):
-                return Change(ticket, f"#{ticket.number} is already `{tag}`.", changed=False)
-            self._log(session, ticket, actor_id, "typed", {"tag": tag})
-            return Change(self._reload(session, ticket), f"#{ticket.number} is tagged `{tag}`.")
-
-        return self._change(workspace_id, number, do)
-
-    def add_link(self, *, workspace_id: str, number: int, actor_id: str, ref: str) -> Change:
-        """Link a ticket to a bug or feature request elsewhere."""
-        ref = _limited(ref.strip().strip("<>").split("|")[0], LINK_LIMIT, "link")
-
-        def do(session: Session, ticket: Ticket) -> Change:
-            if not work.add_link(session, ticket_id=_id(ticket), ref=ref):
-                return Change(ticket, f"#{ticket.number} already links {ref}.", changed=False)
-            self._log(session, ticket, actor_id, "linked", {"ref": ref})
-            return Change(self._reload(session, ticket), f"#{ticket.number} links {ref}.")
-
-        return self._change(workspace_id, number, do)
-
-    def add_note(self, *, workspace_id: str, number: int, actor_id: str, text: str) -> Change:
-        """Add an internal note (never shown to the customer)."""
-        text = _limited(text.strip(), NOTE_LIMIT, "note")
-
-        def do(session: Session, ticket: Ticket) -> Change:
-            self._log(session, ticket, actor_id, "note", {"text": text})
-            return Change(self._reload(session, ticket), f"Note added to #{ticket.number}.")
 
         return self._change(workspace_id, number, do)
 
@@ -395,14 +338,6 @@ class TicketWorkflow:
         )
         for observe in self._observers:
             observe(session, ticket, action, actor_id, detail or {})
-
-
-def _limited(text: str, limit: int, what: str) -> str:
-    if not text:
-        raise WorkflowError(f"The {what} is empty.")
-    if len(text) > limit:
-        raise WorkflowError(f"The {what} is {len(text)} characters; the limit is {limit}.")
-    return text
 
 
 def _id(ticket: Ticket) -> int:

@@ -16,19 +16,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .api_chat import CHAT_METHODS
-from .api_files import FakeFile, FileStore, file_methods
+from .api_files import FileStore, file_methods
 from .api_info import INFO_METHODS
 from .apiargs import Handler
 from .blockkit import validate_blocks
 from .faults import FaultInjection
 from .httpserver import HTTPServer, parse_args
+from .readers import StateReaders
 from .socketmode import SocketModeControls, SocketModeServer
 from .state import ApiError, Call, Workspace
 
 _APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 
 
-class FakeSlack(SocketModeControls, FaultInjection):
+class FakeSlack(SocketModeControls, FaultInjection, StateReaders):
     """A fake Slack workspace serving the Web API over HTTP and Socket Mode over ws://."""
 
     def __init__(
@@ -286,40 +287,6 @@ class FakeSlack(SocketModeControls, FaultInjection):
             self._ws.clear_activity()
         self._socket.reset()
 
-    # --- state readers ---------------------------------------------------------------
-
-    def messages(self, channel: str) -> list[dict[str, Any]]:
-        """Live messages the bot posted (as last updated) in a channel, oldest first."""
-        with self._ws.lock:
-            resolved = self._ws.resolve_channel(channel) or channel
-            return self._ws.bot_messages(resolved)
-
-    def ephemerals(self, channel: str, user: str | None = None) -> list[dict[str, Any]]:
-        """Ephemeral messages posted in a channel, optionally only those for one user."""
-        with self._ws.lock:
-            return copy.deepcopy(
-                [
-                    e
-                    for e in self._ws.ephemerals
-                    if e["channel"] == channel and (user is None or e["user"] == user)
-                ]
-            )
-
-    def reactions(self, channel: str, ts: str) -> list[str]:
-        """Reaction names the bot added to a message, in order."""
-        with self._ws.lock:
-            return [r["name"] for r in self._ws.reactions.get((channel, ts), [])]
-
-    def home_view(self, user_id: str) -> dict[str, Any] | None:
-        """The App Home view last published for a user."""
-        with self._ws.lock:
-            return copy.deepcopy(self._ws.home_views.get(user_id))
-
-    def views(self) -> list[dict[str, Any]]:
-        """Every view stored by views.publish/open/push/update, by creation order."""
-        with self._ws.lock:
-            return copy.deepcopy(list(self._ws.views.values()))
-
     # --- request handling (called from server threads) ------------------------------
 
     def _record_error(self, message: str) -> None:
@@ -383,11 +350,6 @@ class FakeSlack(SocketModeControls, FaultInjection):
             self._calls.append(Call(method, args, status, copy.deepcopy(response)))
             self._cond.notify_all()
         return status, headers, response
-
-    @property
-    def files(self) -> list[FakeFile]:
-        """Files shared with files.completeUploadExternal (bytes in `.content`), in order."""
-        return self._files.shared()
 
     def serve_upload(self, path: str, body: bytes) -> tuple[int, str]:
         """Accept the bytes POSTed to an upload URL from files.getUploadURLExternal."""

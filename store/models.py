@@ -1,13 +1,13 @@
 """The tables: tickets, their messages with edit history, the audit trail, intake keys."""
 
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from store.types import UTCDateTime
+from store.types import utc_field as _utc
 
 
 class TicketStatus(StrEnum):
@@ -25,10 +25,6 @@ class AuthorRole(StrEnum):
 
     CUSTOMER = "customer"
     AGENT = "agent"
-
-
-def _utc(nullable: bool = False, index: bool = False) -> Any:
-    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
 
 
 class TicketCounter(SQLModel, table=True):
@@ -257,29 +253,6 @@ class TicketPause(SQLModel, table=True):
     ended_at: datetime | None = _utc(nullable=True)
 
 
-class SlaNotification(SQLModel, table=True):
-    """One SLA nudge or alert, written before it is sent: the unique key makes it once."""
-
-    __tablename__ = "sla_notification"
-    __table_args__ = (
-        UniqueConstraint("ticket_id", "target", "level", "cycle", name="uq_sla_notification"),
-        Index("ix_sla_notification_due", "status", "next_attempt_at"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    ticket_id: int = Field(foreign_key="ticket.id", index=True)
-    target: str = Field(max_length=32)
-    level: str = Field(max_length=32)
-    cycle: str = Field(max_length=64)
-    recipient: str = Field(max_length=32)
-    text: str = Field(sa_column=Column(Text, nullable=False))
-    status: str = Field(default="pending", max_length=16)
-    attempts: int = 0
-    next_attempt_at: datetime = _utc()
-    created_at: datetime = _utc()
-    sent_at: datetime | None = _utc(nullable=True)
-
-
 class CsatSurvey(SQLModel, table=True):
     """A satisfaction survey asked in a resolved ticket's thread, and the customer's answer."""
 
@@ -295,31 +268,6 @@ class CsatSurvey(SQLModel, table=True):
     rating: int | None = None  # 1..5 stars once answered
     comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     answered_at: datetime | None = _utc(nullable=True)
-
-
-class SlaTarget(SQLModel, table=True):
-    """One SLA clock of a ticket and how it ended: what breach KPIs count.
-
-    The ticket's `*_due_at` columns only hold the targets still running; this row keeps the
-    due time that applied after the target is met, so breaches can be counted in SQL.
-    A target is breached when `met_at` is later than `due_at`, or it is still unmet after it.
-    """
-
-    __tablename__ = "sla_target"
-    __table_args__ = (
-        UniqueConstraint("ticket_id", "target", "cycle", name="uq_sla_target"),
-        Index("ix_sla_target_due", "target", "due_at"),
-        Index("ix_sla_target_due_at", "due_at"),  # KPIs: every target due in a range
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    ticket_id: int = Field(foreign_key="ticket.id", index=True)
-    target: str = Field(max_length=32)  # first_response | next_response | resolution
-    cycle: str = Field(max_length=64)  # which run of the clock (a reopen starts a new one)
-    policy: str = Field(max_length=100)
-    business_hours: bool = False
-    due_at: datetime = _utc()
-    met_at: datetime | None = _utc(nullable=True)
 
 
 class TicketDuplicate(SQLModel, table=True):
@@ -374,31 +322,10 @@ class TicketClaim(SQLModel, table=True):
     released_at: datetime | None = _utc(nullable=True)
 
 
-class DailyDigest(SQLModel, table=True):
-    """The leads' daily digest of one local day, written before it is sent: once per day."""
-
-    __tablename__ = "daily_digest"
-    __table_args__ = (Index("ix_daily_digest_due", "status", "next_attempt_at"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    day: date = Field(unique=True)  # the local day it is posted on (it reports the day before)
-    channel: str = Field(max_length=32)
-    status: str = Field(default="pending", max_length=16)  # pending | sent | dropped
-    attempts: int = 0
-    next_attempt_at: datetime = _utc()
-    created_at: datetime = _utc()
-    sent_at: datetime | None = _utc(nullable=True)
-
-
-class SlaSchedule(SQLModel, table=True):
-    """When the SLA sweep must next look at a ticket, and how far it has swept it.
-
-    A narrow table of its own: the sweep rewrites it for every due ticket, which stays
-    cheap because only its own two indexes change, not the ticket's many.
-    """
-
-    __tablename__ = "sla_schedule"
-
-    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
-    alert_at: datetime | None = _utc(nullable=True, index=True)
-    swept_until: datetime | None = _utc(nullable=True)
+# The SLA engine's tables live in their own module; importing them here registers them
+# with the metadata wherever the models are imported, and keeps `store.models` the one
+# place to import any table from.
+from store.sla_models import DailyDigest as DailyDigest  # noqa: E402
+from store.sla_models import SlaNotification as SlaNotification  # noqa: E402
+from store.sla_models import SlaSchedule as SlaSchedule  # noqa: E402
+from store.sla_models import SlaTarget as SlaTarget  # noqa: E402

@@ -1,10 +1,12 @@
 """Column types that behave the same on SQLite and PostgreSQL."""
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import Column, DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -28,3 +30,8 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         """Attach UTC to values read back."""
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utc_field(nullable: bool = False, index: bool = False) -> Any:
+    """A model field stored as a UTC timestamp column."""
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
