@@ -259,9 +259,13 @@ class Sender:
 
         def press(agent: str) -> None:
             url = self._pick()
-            response = self._driver(url).command(
-                "/ticket", f"claim #{number}", user=agent, channel=TRIAGE
-            )
+            try:
+                response = self._driver(url).command(
+                    "/ticket", f"claim #{number}", user=agent, channel=TRIAGE
+                )
+            except OSError as error:  # the replica is down: Slack shows the agent an error
+                answers.append(f"error {type(error).__name__}")
+                return
             answers.append(f"{response.status} {response.body[:200]}")
 
         threads = [threading.Thread(target=press, args=(agent,)) for agent in pair]
