@@ -328,6 +328,8 @@ def main() -> None:
         posts = fake.posts()
         fault_counts = fake.faults()
         rows = count(database_url, conversations, sender, posts)
+        print_table(args, rows, sender, faults.log, fault_counts, sent_in)
+        sys.stdout.flush()
         soaked = None
         if args.soak_minutes:
             print("  soaking...", file=sys.stderr)
@@ -350,7 +352,6 @@ def main() -> None:
             replica.stop()
         engine.dispose()
     fake.stop()
-    print_table(args, rows, sender, faults.log, fault_counts, sent_in)
     if soaked is not None:
         print_soak(soaked)
 

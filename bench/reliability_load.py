@@ -277,7 +277,12 @@ class Sender:
             self.delivery.claims.append((number, answers))
 
     def run(
-        self, steps: list[Step], on_progress: Callable[[int], None], *, rate: float | None = None
+        self,
+        steps: list[Step],
+        on_progress: Callable[[int], None],
+        *,
+        rate: float | None = None,
+        until: float | None = None,
     ) -> None:
         """Deliver every step (and every retry) from the worker threads; `rate` paces
         them to that many steps per second instead of as fast as the replicas take them."""
@@ -322,6 +327,8 @@ class Sender:
             thread.start()
         started = time.monotonic()
         for index, step in enumerate(steps):
+            if until is not None and time.monotonic() >= until:
+                break
             if rate:
                 time.sleep(max(0.0, started + index / rate - time.monotonic()))
             work.put(step)

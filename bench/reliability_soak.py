@@ -68,7 +68,9 @@ def soak(
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    sender.run(steps, progress, rate=rate)
+    # The soak lasts `minutes` whatever the replicas manage: steps not sent by then are not.
+    deadline = started + minutes * 60
+    sender.run(steps, progress, rate=rate, until=deadline)
     done.set()
     sampler.join()
     result.sent = sender.delivery.sent
@@ -78,7 +80,11 @@ def soak(
 def print_soak(result: Soak) -> None:
     """The soak's memory table."""
     print()
-    print(f"Soak: {result.sent} events over {result.minutes:g} min at {result.rate:g}/s")
+    achieved = result.sent / (result.minutes * 60)
+    print(
+        f"Soak: {result.sent} events over {result.minutes:g} min "
+        f"(offered {result.rate:g}/s, delivered {achieved:.0f}/s)"
+    )
     print()
     print("| replica | RSS after warm-up MiB | RSS at end MiB | growth | target < 10% |")
     print("|---|---:|---:|---:|---|")
