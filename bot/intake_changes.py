@@ -39,6 +39,7 @@ class EditsAndDeletes:
 
         def work(session: Session) -> IntakeResult:
             self._record_event(session, event_id, "message_changed")
+            store.lock_message(session, channel_id=channel_id, ts=ts)
             message = store.find_message(session, channel_id=channel_id, ts=ts)
             if message is None:
                 store.hold_change(
@@ -62,6 +63,7 @@ class EditsAndDeletes:
 
         def work(session: Session) -> IntakeResult:
             self._record_event(session, event_id, "message_deleted")
+            store.lock_message(session, channel_id=channel_id, ts=ts)
             message = store.find_message(session, channel_id=channel_id, ts=ts)
             if message is None:
                 store.hold_change(
@@ -74,6 +76,7 @@ class EditsAndDeletes:
 
     def _apply_held(self, session: Session, *, channel_id: str, ts: str) -> None:
         """Apply the changes that arrived before the message, oldest first."""
+        store.lock_message(session, channel_id=channel_id, ts=ts)
         message = store.find_message(session, channel_id=channel_id, ts=ts)
         if message is None:
             return

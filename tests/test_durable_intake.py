@@ -177,3 +177,27 @@ def test_a_card_posted_but_never_recorded_is_adopted_not_posted_again(
     bot.drain()
     [card] = fake.messages(TRIAGE)  # still one card
     assert bot.ticket(1).triage_ts == card["ts"]
+
+
+def test_edits_racing_their_messages_are_always_applied(deskbot, fake):
+    pairs = []
+    for n in range(8):
+        event = message_event(deskbot, f"question {n} about exports")
+        edit_ts = deskbot.driver.next_ts()
+        edited = {**event, "text": f"question {n} about exports, edited"}
+        change = {
+            "type": "message",
+            "subtype": "message_changed",
+            "hidden": True,
+            "channel": HELP,
+            "ts": edit_ts,
+            "event_ts": edit_ts,
+            "message": {**edited, "edited": {"user": event["user"], "ts": edit_ts}},
+        }
+        pairs += [event, change]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = {response.status for response in pool.map(deskbot.driver.event, pairs)}
+    assert statuses == {200}
+    deskbot.drain()
+    texts = sorted(m.text for m in deskbot.messages())
+    assert texts == sorted(f"question {n} about exports, edited" for n in range(8))
