@@ -105,12 +105,24 @@ def test_the_sla_sweep_warns_triage_then_alerts_the_leads(demo, day):
     assert breach.startswith("*SLA") and "*#5*" in breach and "missed" in breach
 
 
+def kpi_figures(answer: dict) -> dict[str, str]:
+    """The headline numbers of a /kpi card: label -> shown value."""
+    fields = [f["text"] for b in answer.get("blocks", []) for f in b.get("fields", [])]
+    return dict(field.strip("*").split("*\n", 1) for field in fields)
+
+
 def test_steps_for_features_not_in_this_build_say_so(demo, day):
     from handlers import declared_commands
 
     if "/kpi" in declared_commands():
         shown = day.answers.get("kpi") or []
         assert shown and all(answer["text"] for answer in shown), "the lead sees the numbers"
+        figures = kpi_figures(shown[-1])
+        # The day: five questions; two self-served, one resolved by Ana; Yuki rated it.
+        assert figures["Tickets created"] == "5", figures
+        assert figures["Tickets resolved"] == "3", figures
+        assert figures["CSAT response rate"] == "100.0%", figures
+        assert figures["Deflection rate"] == "40.0%", figures
     else:
         assert "kpi" in day.skipped
     assert [step.at for step in STEPS] == sorted(step.at for step in STEPS)
