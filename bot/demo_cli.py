@@ -7,6 +7,8 @@ import threading
 from datetime import UTC, datetime, time
 from typing import Any
 
+from bot.clock import utc_now
+
 logger = logging.getLogger("deskbot")
 
 DEMO_DESCRIPTION = """\
@@ -77,7 +79,7 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     start = None
     if args.scenario:
-        today = datetime.now(UTC).date()
+        today = utc_now().date()
         start = datetime.combine(today, time(8, 59), UTC)
     try:
         demo = start_demo(port=args.port, speed=0.0 if args.scenario else args.speed, start=start)
