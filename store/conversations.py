@@ -3,32 +3,23 @@
 All take a Session and keyword arguments, flush, and leave the commit to the caller.
 """
 
-import hashlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, text, update
+from sqlalchemy import and_, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from store.db import lock_until_commit
 from store.models import Message, Ticket, TicketDuplicate, TicketLink, TicketStatus, TicketTag
 
 LIVE = [str(TicketStatus.NEW), str(TicketStatus.OPEN), str(TicketStatus.PENDING)]
 
 
 def lock_conversation(session: Session, *, channel_id: str, user_id: str) -> None:
-    """Serialise intake of one person's top-level messages in one channel until commit.
-
-    PostgreSQL takes a transaction-scoped advisory lock on a hash of the pair (a rare
-    hash clash only serialises two unrelated people). SQLite needs nothing: every write
-    transaction starts with BEGIN IMMEDIATE, so writers already run one at a time.
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    digest = hashlib.sha256(f"conversation:{channel_id}:{user_id}".encode()).digest()
-    key = int.from_bytes(digest[:8], "big", signed=True)
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    """Serialise intake of one person's top-level messages in one channel until commit."""
+    lock_until_commit(session, key=f"conversation:{channel_id}:{user_id}")
 
 
 def _top_level() -> Any:

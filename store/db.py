@@ -1,5 +1,6 @@
 """Engine construction, sessions and schema migrations (Alembic), for SQLite and PostgreSQL."""
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -90,6 +91,20 @@ def migrate(engine: Engine) -> None:
             command.upgrade(alembic_config(engine), "head")
         finally:
             lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+
+
+def lock_until_commit(session: Session, *, key: str) -> None:
+    """Serialise transactions that name the same key until this one ends.
+
+    PostgreSQL takes a transaction-scoped advisory lock on a hash of the key (a rare
+    hash clash only serialises two unrelated keys). SQLite needs nothing: every write
+    transaction starts with BEGIN IMMEDIATE, so writers already run one at a time.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(key.encode()).digest()
+    lock = int.from_bytes(digest[:8], "big", signed=True)
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock})
 
 
 def ping(engine: Engine) -> bool:

@@ -3,14 +3,14 @@
 All take a Session and keyword arguments, flush, and leave the commit to the caller.
 """
 
-import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, text, update
+from sqlalchemy import delete, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from store.db import lock_until_commit
 from store.models import (
     Activity,
     AuthorRole,
@@ -293,14 +293,8 @@ def lock_message(session: Session, *, channel_id: str, ts: str) -> None:
 
     Without it, an edit arriving while its message is being stored elsewhere could be
     held just after that message looked for held changes, and never be applied.
-    PostgreSQL takes a transaction-scoped advisory lock on a hash of channel and ts;
-    SQLite's writers already run one at a time (BEGIN IMMEDIATE).
     """
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    digest = hashlib.sha256(f"message:{channel_id}:{ts}".encode()).digest()
-    key = int.from_bytes(digest[:8], "big", signed=True)
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    lock_until_commit(session, key=f"message:{channel_id}:{ts}")
 
 
 def hold_change(
