@@ -348,6 +348,16 @@ def main() -> None:
                 args.orgs,
                 args.seed,
             )
+            soak_ended = time.monotonic()
+
+            def soak_missing() -> int:
+                with engine.connect() as db:
+                    stored = {row[0] for row in db.execute(text("SELECT ts FROM message"))}
+                return len(soaked.acked - stored)
+
+            wait_until(lambda: soak_missing() == 0, timeout=300)
+            soaked.drain_seconds = time.monotonic() - soak_ended
+            soaked.not_stored = soak_missing()
         for replica in replicas:
             replica.stop()
         engine.dispose()

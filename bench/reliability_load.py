@@ -11,6 +11,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -250,7 +251,13 @@ class Sender:
     def _claim(self, step: Step) -> None:
         """Two agents press claim on the same ticket at once, on two replicas."""
         conversation = self._conversations[step.conversation]
-        number = self._ticket_number(conversation.root_ts) if conversation.root_ts else None
+        number = None
+        # Agents claim from the triage card, which appears just after the acknowledgement.
+        for _ in range(30):
+            number = self._ticket_number(conversation.root_ts) if conversation.root_ts else None
+            if number is not None:
+                break
+            time.sleep(0.1)
         if number is None:
             return
         pair = AGENTS[step.conversation % 3], AGENTS[(step.conversation + 1) % 3]
@@ -289,6 +296,9 @@ class Sender:
         work: queue.Queue[Step | None] = queue.Queue(maxsize=self._workers * 4)
         done = itertools.count(1)
         finished = threading.Event()
+        # Agents' button presses reach Slack on their own schedule: a slow claim must not
+        # hold up message delivery, so claims run beside the event workers.
+        claims = ThreadPoolExecutor(max_workers=4, thread_name_prefix="claims")
 
         def worker() -> None:
             while True:
@@ -296,7 +306,7 @@ class Sender:
                 if step is None:
                     return
                 if step.kind == "claim":
-                    self._claim(step)
+                    claims.submit(self._claim, step)
                 else:
                     event = self._event_for(step)
                     if event is not None:
@@ -336,6 +346,7 @@ class Sender:
             work.put(None)
         for thread in threads:
             thread.join()
+        claims.shutdown(wait=True)
         finished.set()
         for thread in retriers:
             thread.join()

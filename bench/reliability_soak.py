@@ -18,6 +18,10 @@ class Soak:
     rate: float
     samples: dict[int, list[tuple[float, float]]] = field(default_factory=dict)
     sent: int = 0
+    latencies: list[float] = field(default_factory=list)
+    acked: set[str] = field(default_factory=set)  # message ts answered 200
+    not_stored: int = 0  # acknowledged soak messages missing once the backlog drained
+    drain_seconds: float = 0.0  # from the soak's end until every acked message was stored
 
     def growth(self, index: int) -> tuple[float, float, float]:
         """(RSS after warm-up, RSS at the end, growth) for one replica.
@@ -74,6 +78,8 @@ def soak(
     done.set()
     sampler.join()
     result.sent = sender.delivery.sent
+    result.latencies = list(sender.delivery.latencies)
+    result.acked = {key for key in sender.acked if ":" not in key}
     return result
 
 
@@ -84,6 +90,13 @@ def print_soak(result: Soak) -> None:
     print(
         f"Soak: {result.sent} events over {result.minutes:g} min "
         f"(offered {result.rate:g}/s, delivered {achieved:.0f}/s)"
+    )
+    ordered = sorted(result.latencies) or [0.0]
+    p50, p99 = (ordered[min(int(len(ordered) * q), len(ordered) - 1)] for q in (0.5, 0.99))
+    print(
+        f"- ack latency during the soak: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms; "
+        f"every acknowledged message stored {result.drain_seconds:.0f} s after the soak ended "
+        f"({result.not_stored} missing)"
     )
     print()
     print("| replica | RSS after warm-up MiB | RSS at end MiB | growth | target < 10% |")

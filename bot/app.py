@@ -16,6 +16,7 @@ from bot.csat import CsatService
 from bot.daily_digest import DailyDigestService
 from bot.deps import Deps
 from bot.duplicates import DuplicateFinder
+from bot.inbox import Inbox
 from bot.intake import IntakeService
 from bot.merge import TicketMerger
 from bot.orgs import OrgNames
@@ -157,6 +158,7 @@ def create_app(
             clock,
             send=lambda channel, report: send_daily_digest(guard, channel, report),
         ),
+        inbox=Inbox(engine, clock),
     )
     _DEPS[app] = deps
     deps.suggestions.load_examples()

@@ -172,7 +172,7 @@ def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler"
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from bot.app import deps_of
-    from handlers.messages import finish_unfinished_tickets
+    from handlers.messages import finish_unfinished_tickets, replay_inbox
 
     sweeper = deps_of(app).sweeper
 
@@ -196,6 +196,9 @@ def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler"
         if routed.released or routed.assigned or surveys:
             logger.info("routing sweep: %s; %d CSAT surveys posted late", routed, surveys)
         try:
+            replayed = replay_inbox(deps, app.client)
+            if replayed:
+                logger.warning("stored %d kept events whose handling was cut short", replayed)
             finish_unfinished_tickets(deps, app.client, now=deps.clock())
         except Exception:  # the next sweep tries again; the job must survive
             logger.exception("finishing unfinished tickets failed")

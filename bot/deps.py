@@ -10,6 +10,7 @@ from bot.config import DeskConfig
 from bot.csat import CsatService
 from bot.daily_digest import DailyDigestService
 from bot.duplicates import DuplicateFinder
+from bot.inbox import Inbox
 from bot.intake import IntakeService
 from bot.merge import TicketMerger
 from bot.orgs import OrgNames
@@ -44,3 +45,4 @@ class Deps:
     duplicates: DuplicateFinder
     orgs: OrgNames
     digest: DailyDigestService
+    inbox: Inbox

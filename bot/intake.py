@@ -107,7 +107,7 @@ class IntakeService(EditsAndDeletes):
             )
             return result
 
-        return self._transaction(work)
+        return self._transaction(work, replayable=False)  # a reaction is not kept
 
     def prune_event_keys(self, *, keep: timedelta = EVENT_KEY_RETENTION) -> int:
         """Drop redelivery keys older than `keep` (Slack retries for minutes, not days)."""
@@ -340,9 +340,13 @@ class IntakeService(EditsAndDeletes):
         ticket.updated_at = self._clock()
         self._planner.refresh(session, ticket)  # adds and flushes the ticket
 
-    def _transaction(self, work: Callable[[Session], IntakeResult]) -> IntakeResult:
+    def _transaction(
+        self, work: Callable[[Session], IntakeResult], *, replayable: bool = True
+    ) -> IntakeResult:
         try:
-            with session_scope(self._engine) as session:
+            # Messages, edits and deletes come from the inbox, which replays what a
+            # database crash undoes, so their commits need not wait for a flush.
+            with session_scope(self._engine, replayable=replayable) as session:
                 return work(session)
         except IntegrityError as error:
             if not is_unique_violation(error):

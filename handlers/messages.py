@@ -1,15 +1,18 @@
 """Intake: customer messages in support channels become tickets; replies, edits, deletes follow.
 
-Storing happens before Slack gets its answer: a middleware writes the message (or edit, or
-delete) on the request thread, and only then lets Bolt acknowledge. If the database cannot
-take it, Slack gets a 503 and redelivers the event later, so an acknowledged event is a
-stored one. The listener that runs after the acknowledgement only does the Slack side
-(reaction, triage card, routing, suggestions); what a crash leaves undone there is finished
-by `finish_unfinished_tickets`, run periodically by `deskbot run`.
+Keeping happens before Slack gets its answer: a middleware writes the message event (or
+edit, or delete) to the inbox on the request thread, one small insert, and only then lets
+Bolt acknowledge. If the database cannot take it, Slack gets a 503 and redelivers the
+event later, so an acknowledged event is a kept one. The listener that runs after the
+acknowledgement stores it as tickets and messages, removes it from the inbox and does the
+Slack side (reaction, triage card, routing, suggestions). What a crash or an outage leaves
+in the inbox is taken up again by `replay_inbox`, and a welcome cut short is finished by
+`finish_unfinished_tickets`; `deskbot run` runs both periodically.
 """
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,7 +41,7 @@ HUMAN_SUBTYPES = frozenset({None, "file_share", "thread_broadcast", "me_message"
 FILE_KEYS = ("id", "name", "title", "mimetype", "filetype", "size")
 
 
-STORED = "deskbot_stored_message"  # where the middleware leaves its result for the listener
+KEPT = "deskbot_inbox_row"  # where the middleware leaves the inbox row for the listener
 
 
 @dataclass(frozen=True)
@@ -50,32 +53,99 @@ class Stored:
 
 
 def register(app: App, deps: Deps) -> None:
-    """Store every message event before it is acknowledged; follow up after."""
+    """Keep every message event worth storing before it is acknowledged; store it after."""
 
     @app.middleware
-    def store_before_ack(
+    def keep_before_ack(
         body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
         event = body.get("event")
         if body.get("type") != "event_callback" or not isinstance(event, dict):
             return next()
-        if event.get("type") != "message":
+        if event.get("type") != "message" or not worth_keeping(deps, event):
             return next()
         try:
-            context[STORED] = store_message_event(deps, event, body.get("event_id"))
+            context[KEPT] = deps.inbox.keep(event, body.get("event_id"))
         except SQLAlchemyError:
             logger.exception(
-                "could not store message event %s; answering 503 so Slack redelivers it",
+                "could not keep message event %s; answering 503 so Slack redelivers it",
                 body.get("event_id"),
             )
             return BoltResponse(status=503, body="")
         return next()
 
+    lane = intake_lane(deps)
+
     @app.event("message")
-    def on_message(context: BoltContext, client: WebClient) -> None:
-        stored = context.get(STORED)
-        if stored is not None:
-            follow_up(deps, client, stored)
+    def on_message(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        row_id = context.get(KEPT)
+        if row_id is not None:
+            take_in(deps, client, row_id, body["event"], body.get("event_id"), lane=lane)
+
+
+def intake_lane(deps: Deps) -> Executor:
+    """The few threads that store kept events, so the many listener threads don't contend.
+
+    SQLite writes one transaction at a time, so one thread is all it can use; PostgreSQL
+    overlaps a few transactions' round trips. Slack calls stay on the listener threads.
+    """
+    workers = 1 if deps.engine.dialect.name == "sqlite" else 4
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="intake")
+
+
+def worth_keeping(deps: Deps, event: dict[str, Any]) -> bool:
+    """Whether a message event may change a ticket (decided without the database)."""
+    subtype = event.get("subtype")
+    if subtype == "message_changed":
+        message = event.get("message")
+        return isinstance(message, dict) and bool(message.get("ts")) and _is_human(deps, message)
+    if subtype == "message_deleted":
+        previous = event.get("previous_message")
+        return bool(event.get("deleted_ts") or (isinstance(previous, dict) and previous.get("ts")))
+    if subtype not in HUMAN_SUBTYPES or not _is_human(deps, event):
+        return False
+    thread_ts = event.get("thread_ts")
+    is_reply = thread_ts is not None and thread_ts != event.get("ts")
+    return is_reply or deps.desk.is_support_channel(str(event.get("channel")))
+
+
+def take_in(
+    deps: Deps,
+    client: WebClient,
+    row_id: int,
+    event: dict[str, Any],
+    event_id: str | None,
+    *,
+    lane: Executor | None = None,
+) -> None:
+    """Store a kept event (on `lane` if given), drop it from the inbox, then do its Slack side."""
+
+    def store() -> Stored | None:
+        stored = store_message_event(deps, event, event_id)
+        deps.inbox.done(row_id)
+        return stored
+
+    stored = store() if lane is None else lane.submit(store).result()
+    if stored is not None:
+        follow_up(deps, client, stored)
+
+
+def replay_inbox(deps: Deps, client: WebClient) -> int:
+    """Take up kept events whose handling was cut short; returns how many were handled."""
+    handled = 0
+    for row in deps.inbox.take_expired():
+        assert row.id is not None
+        payload = row.payload
+        try:
+            take_in(deps, client, row.id, payload["event"], payload.get("event_id"))
+        except Exception:  # one bad event must not stop the others; it is retried later
+            logger.exception("kept event %s failed (attempt %d)", row.event_key, row.attempts)
+            if row.attempts >= deps.inbox.max_attempts:
+                logger.error("giving up on kept event %s; it stays in inbox_event", row.event_key)
+                deps.inbox.give_up(row.id)
+            continue
+        handled += 1
+    return handled
 
 
 def store_message_event(deps: Deps, event: dict[str, Any], event_id: str | None) -> Stored | None:

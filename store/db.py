@@ -1,6 +1,9 @@
 """Engine construction, sessions and schema migrations (Alembic), for SQLite and PostgreSQL."""
 
 import hashlib
+import sqlite3
+import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,19 +32,115 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=pool_size
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30, "factory": QueuedConnection},
+            pool_size=pool_size,
         )
         _make_sqlite_transactions_immediate(engine)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
+class WriterQueue:
+    """First come, first served turns at writing one SQLite database, within this process.
+
+    SQLite lets one transaction write at a time; a waiter left to SQLite's busy handler
+    polls with growing sleeps (up to 100 ms), so under load some waiters lose every race
+    for seconds. Queueing this process's connections here hands the database over the
+    moment it is free, in arrival order. Other processes still meet the busy timeout.
+    Turns belong to connections (a thread's nested transactions share its turn), and a
+    waiter gives up queueing after `patience` seconds and falls back to the busy timeout,
+    so a connection that never ends its transaction cannot stall the process.
+    """
+
+    def __init__(self, *, patience: float = 30) -> None:
+        self._patience = patience
+        self._mutex = threading.Lock()
+        self._waiters: deque[tuple[threading.Event, int]] = deque()
+        self._holders: set[int] = set()
+        self._owner_thread: int | None = None
+
+    def acquire(self, holder: int) -> None:
+        """Wait for the turn of `holder` (a connection), at once if its thread has it."""
+        me = threading.get_ident()
+        with self._mutex:
+            if self._owner_thread == me or (not self._holders and not self._waiters):
+                self._holders.add(holder)
+                self._owner_thread = me
+                return
+            turn = threading.Event()
+            self._waiters.append((turn, holder))
+        if turn.wait(self._patience):
+            return
+        with self._mutex:
+            if (turn, holder) in self._waiters:
+                self._waiters.remove((turn, holder))
+                return
+        # handed the turn just as patience ran out: keep it
+
+    def release(self, holder: int) -> None:
+        """End the turn of `holder`; the longest waiter goes next."""
+        with self._mutex:
+            if holder not in self._holders:
+                return
+            self._holders.discard(holder)
+            if self._holders:
+                return
+            self._owner_thread = None
+            if self._waiters:
+                turn, next_holder = self._waiters.popleft()
+                self._holders.add(next_holder)
+                self._owner_thread = -1  # a thread id we never see: no one joins this turn
+                turn.set()
+
+
+class QueuedConnection(sqlite3.Connection):
+    """A SQLite connection that gives up its writer turn when its transaction ends."""
+
+    writer_queue: WriterQueue | None = None
+
+    def commit(self) -> None:
+        """Commit, then let the next writer in."""
+        try:
+            super().commit()
+        finally:
+            self._end_turn()
+
+    def rollback(self) -> None:
+        """Roll back, then let the next writer in."""
+        try:
+            super().rollback()
+        finally:
+            self._end_turn()
+
+    def _end_turn(self) -> None:
+        if self.writer_queue is not None:
+            self.writer_queue.release(id(self))
+
+
+_WRITER_QUEUES: dict[str, WriterQueue] = {}
+_WRITER_QUEUES_LOCK = threading.Lock()
+
+
+def _writer_queue(database: str) -> WriterQueue:
+    with _WRITER_QUEUES_LOCK:
+        return _WRITER_QUEUES.setdefault(database, WriterQueue())
+
+
 def _make_sqlite_transactions_immediate(engine: Engine) -> None:
     # pysqlite's deferred BEGIN lets two writers both read, then deadlock on upgrade;
-    # BEGIN IMMEDIATE makes them queue on the busy timeout instead.
+    # BEGIN IMMEDIATE makes them queue instead, and the writer queue makes that queue fair.
+    database = engine.url.database or ""
+    # An in-memory database is private to its connection: nothing to queue for.
+    queue = (
+        _writer_queue(str(Path(database).resolve())) if database not in ("", ":memory:") else None
+    )
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
+        if isinstance(dbapi_connection, QueuedConnection):
+            dbapi_connection.writer_queue = queue
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -50,14 +149,31 @@ def _make_sqlite_transactions_immediate(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        dbapi_connection = connection.connection.dbapi_connection
+        if queue is not None:
+            queue.acquire(id(dbapi_connection))
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if queue is not None:
+                queue.release(id(dbapi_connection))
+            raise
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One transaction: commit on success, roll back on any error."""
+def session_scope(engine: Engine, *, replayable: bool = False) -> Iterator[Session]:
+    """One transaction: commit on success, roll back on any error.
+
+    `replayable` is for work whose input is already durable elsewhere (a kept inbox
+    event): PostgreSQL then commits without waiting for the WAL flush. A database crash
+    can undo the last fraction of a second of such commits, exactly as if they had been
+    rolled back, and the kept input is replayed. SQLite (WAL, synchronous=NORMAL)
+    already commits that way.
+    """
     with Session(engine, expire_on_commit=False) as session:
         try:
+            if replayable and engine.dialect.name == "postgresql":
+                session.execute(text("SET LOCAL synchronous_commit TO OFF"))
             yield session
             session.commit()
         except BaseException:

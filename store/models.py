@@ -133,6 +133,24 @@ class MessageRevision(SQLModel, table=True):
     replaced_at: datetime = _utc()
 
 
+class InboxEvent(SQLModel, table=True):
+    """A message event stored as Slack sent it, before Slack got its acknowledgement.
+
+    Intake turns it into tickets and messages after the acknowledgement and then deletes
+    it; a row still here when its lease runs out was cut short and is taken up again.
+    """
+
+    __tablename__ = "inbox_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_key: str = Field(max_length=64, unique=True)  # Slack's event id: redeliveries clash
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    received_at: datetime = _utc()
+    lease_until: datetime = _utc(index=True)
+    attempts: int = 0
+    failed_at: datetime | None = _utc(nullable=True)  # given up on: kept for a person to read
+
+
 class HeldChange(SQLModel, table=True):
     """An edit or delete that arrived before its message; applied when the message does."""
 

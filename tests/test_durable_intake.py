@@ -1,9 +1,10 @@
-"""An acknowledged event is a stored event; a ticket whose welcome was cut short is finished.
+"""An acknowledged event is a kept event; whatever was cut short after that is finished.
 
-Intake stores before Slack gets its 200: when the database cannot take an event the app
-answers 503 and Slack's redelivery brings it again. The Slack side (reaction, triage card,
-suggestions) runs after the acknowledgement; a crash or a Slack outage there leaves the
-ticket stored without its card, and the periodic finisher completes it exactly once.
+Intake keeps each event in the inbox before Slack gets its 200: when the database cannot
+take it the app answers 503 and Slack's redelivery brings it again. Storing it as tickets
+and messages and the Slack side (reaction, triage card, suggestions) run after the
+acknowledgement; an event whose storing failed stays in the inbox and is taken up again
+when its lease runs out, and a ticket left without its card is finished exactly once.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -13,26 +14,37 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from bot.app import deps_of
-from handlers.messages import finish_unfinished_tickets
-from store.models import HeldChange, MessageRevision
+from handlers.messages import finish_unfinished_tickets, replay_inbox
+from store.models import HeldChange, InboxEvent, MessageRevision
 from tests.conftest import HELP, TRIAGE
 from tests.test_redelivery import message_event
 
 
+def down(*_args, **_kwargs):
+    """What a call to an unreachable database server does."""
+    raise OperationalError("INSERT", {}, Exception("server closed the connection"))
+
+
 def database_down_once(bot, monkeypatch) -> list[str]:
-    """Make intake's next database transaction fail as an unreachable server does."""
-    intake = deps_of(bot.app).intake
-    real = intake.receive_message
+    """Make the inbox's next insert fail as an unreachable server does."""
+    inbox = deps_of(bot.app).inbox
+    real = inbox.keep
     failures: list[str] = []
 
-    def flaky(incoming, **kwargs):
+    def flaky(event, event_id):
         if not failures:
-            failures.append(incoming.ts)
-            raise OperationalError("INSERT", {}, Exception("server closed the connection"))
-        return real(incoming, **kwargs)
+            failures.append(event["ts"])
+            down()
+        return real(event, event_id)
 
-    monkeypatch.setattr(intake, "receive_message", flaky)
+    monkeypatch.setattr(inbox, "keep", flaky)
     return failures
+
+
+def kept(bot) -> list[InboxEvent]:
+    """The inbox as it stands."""
+    with bot.session() as session:
+        return list(session.exec(select(InboxEvent).order_by(InboxEvent.id)))
 
 
 def test_an_event_the_database_cannot_take_is_refused_so_slack_redelivers_it(
@@ -53,6 +65,62 @@ def test_an_event_the_database_cannot_take_is_refused_so_slack_redelivers_it(
     [ticket] = deskbot.tickets()
     assert ticket.subject == "Exports fail since the upgrade"
     assert len(fake.messages(TRIAGE)) == 1 and fake.reactions(HELP, event["ts"]) == ["ticket"]
+    assert kept(deskbot) == []  # stored, so no longer kept
+
+
+def test_an_event_kept_but_not_stored_is_taken_up_once_its_lease_runs_out(
+    start_deskbot, fake, clock, monkeypatch
+):
+    bot = start_deskbot()
+    bot.allow_listener_errors = True
+    deps, client = deps_of(bot.app), bot.app.client
+    monkeypatch.setattr(deps.intake, "receive_message", down)  # the outage begins after the ack
+    event = message_event(bot, "Exports fail since the upgrade")
+    assert bot.driver.event(event, event_id="Ev0LATE").status == 200
+    assert bot.driver.event(event, event_id="Ev0LATE", retry_num=1).status == 200
+    bot.drain()
+    assert bot.tickets() == [] and [row.event_key for row in kept(bot)] == ["Ev0LATE"]
+
+    monkeypatch.undo()  # the database is back
+    clock.advance(seconds=30)
+    assert replay_inbox(deps, client) == 0  # still leased to the listener that failed
+    clock.advance(minutes=2)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two replicas' sweeps at once
+        handled = sorted(pool.map(lambda _: replay_inbox(deps, client), range(2)))
+    bot.drain()
+
+    assert handled == [0, 1] and kept(bot) == []
+    [ticket] = bot.tickets()
+    assert ticket.subject == "Exports fail since the upgrade"
+    assert len(fake.messages(TRIAGE)) == 1 and fake.reactions(HELP, event["ts"]) == ["ticket"]
+
+
+def test_an_event_that_keeps_failing_is_set_aside_not_lost(start_deskbot, clock, monkeypatch):
+    bot = start_deskbot()
+    bot.allow_listener_errors = True
+    deps, client = deps_of(bot.app), bot.app.client
+    monkeypatch.setattr(deps.intake, "receive_message", down)
+    bot.driver.event(message_event(bot, "Poisoned question"), event_id="Ev0BAD")
+    bot.drain()
+    for _ in range(deps.inbox.max_attempts):
+        clock.advance(minutes=6)
+        assert replay_inbox(deps, client) == 0
+    [row] = kept(bot)
+    assert row.failed_at is not None and row.attempts == deps.inbox.max_attempts
+    assert row.payload["event"]["text"] == "Poisoned question"
+    clock.advance(minutes=6)
+    assert replay_inbox(deps, client) == 0 and kept(bot)[0].attempts == row.attempts
+    assert deps.inbox.waiting() == 0  # set aside: not counted as waiting
+
+
+def test_noise_is_acknowledged_without_being_kept(deskbot):
+    join = {**message_event(deskbot, "<@U1> has joined"), "subtype": "channel_join"}
+    bot_post = {**message_event(deskbot, "build passed"), "bot_id": "B0CI"}
+    elsewhere = {**message_event(deskbot, "lunch?"), "channel": "C0RANDOM"}
+    for event in (join, bot_post, elsewhere):
+        assert deskbot.driver.event(event).status == 200
+    deskbot.drain()
+    assert kept(deskbot) == [] and deskbot.tickets() == []
 
 
 def test_a_ticket_whose_card_never_posted_is_finished_once(start_deskbot, fake, clock):

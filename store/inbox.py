@@ -1,0 +1,79 @@
+"""The event inbox: message events kept from acknowledgement until intake has stored them."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col
+
+from store.models import InboxEvent
+
+
+def add_event(
+    session: Session,
+    *,
+    event_key: str,
+    payload: dict[str, Any],
+    received_at: datetime,
+    lease_until: datetime,
+) -> int | None:
+    """Keep an event; None when its key is already here (a redelivery still in hand)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    row_id = session.execute(
+        insert(InboxEvent)
+        .values(
+            event_key=event_key,
+            payload=payload,
+            received_at=received_at,
+            lease_until=lease_until,
+            attempts=0,
+        )
+        .on_conflict_do_nothing(index_elements=["event_key"])
+        .returning(col(InboxEvent.id))
+    ).scalar_one_or_none()
+    session.flush()
+    return row_id
+
+
+def remove_event(session: Session, *, event_id: int) -> None:
+    """Forget an event intake has finished with."""
+    session.execute(delete(InboxEvent).where(col(InboxEvent.id) == event_id))
+    session.flush()
+
+
+def claim_expired(
+    session: Session, *, now: datetime, lease_until: datetime, limit: int
+) -> list[InboxEvent]:
+    """Lease events whose earlier lease ran out (oldest first), skipping ones others hold."""
+    query = (
+        select(InboxEvent)
+        .where(col(InboxEvent.lease_until) < now, col(InboxEvent.failed_at).is_(None))
+        .order_by(col(InboxEvent.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = list(session.scalars(query))
+    for row in rows:
+        row.attempts += 1
+        row.lease_until = lease_until
+    session.flush()
+    return rows
+
+
+def mark_failed(session: Session, *, event_id: int, failed_at: datetime) -> None:
+    """Stop retrying an event that keeps failing; it stays for a person to look at."""
+    session.execute(
+        update(InboxEvent).where(col(InboxEvent.id) == event_id).values(failed_at=failed_at)
+    )
+    session.flush()
+
+
+def count_waiting(session: Session) -> int:
+    """Events not yet stored as tickets and messages (failed ones excluded)."""
+    return int(
+        session.execute(
+            select(func.count()).select_from(InboxEvent).where(col(InboxEvent.failed_at).is_(None))
+        ).scalar_one()
+    )
