@@ -16,6 +16,7 @@ Needs root for its own cluster (pg_createcluster, pg_ctlcluster); see --cluster.
 """
 
 import argparse
+import contextlib
 import re
 import sys
 import tempfile
@@ -160,6 +161,7 @@ def count(
     deletes = [ts for c in conversations for ts in c.deleted if f"delete:{c.index}" in acked]
     claims = [(number, answers) for number, answers in sender.delivery.claims]
     cards: dict[int, int] = {}
+    sender.cards = cards
     alerts: dict[tuple[int, str], int] = {}
     for channel, body in posts:
         card = CARD.match(body)
@@ -244,6 +246,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--soak-minutes", type=float, default=0)
     parser.add_argument("--soak-rate", type=float, default=50)
+    parser.add_argument("--logs", help="keep the replicas' logs (and configs) in this folder")
     parser.add_argument(
         "--cluster",
         default="15/deskbot_reliability:5499",
@@ -258,7 +261,14 @@ def main() -> None:
     database_url = cluster.fresh_database("deskbot_reliability")
     conversations, steps = plan(args.events, args.orgs, args.seed)
     fake = FakeSlackProcess(customers=len(conversations), orgs=args.orgs)
-    with tempfile.TemporaryDirectory() as workdir:
+    if args.logs:
+        Path(args.logs).mkdir(parents=True, exist_ok=True)
+    keep_or_temp = (
+        contextlib.nullcontext(args.logs)
+        if args.logs
+        else tempfile.TemporaryDirectory(prefix="deskbot-reliability-")
+    )
+    with keep_or_temp as workdir:
         env = deskbot_env(fake.api_url, database_url, Path(workdir), SLA_SECONDS)
         replicas = [Replica(index, Path(workdir), env) for index in range(args.replicas)]
         for replica in replicas:
@@ -396,6 +406,8 @@ def print_table(
     )
     for line in log:
         print(f"- {line}")
+    if twice := [number for number, posted in sender.cards.items() if posted > 1]:
+        print(f"- triage cards posted more than once: {sorted(twice)[:20]}")
 
 
 if __name__ == "__main__":

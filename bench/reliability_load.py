@@ -144,6 +144,7 @@ class Sender:
         self._workers = workers
         self._round_robin = itertools.count()
         self.delivery = Delivery()
+        self.cards: dict[int, int] = {}  # ticket number -> triage cards posted (for the report)
         self._run_id = run_id  # keeps event ids of separate runs on one database apart
 
     def _driver(self, url: str) -> SlackDriver:

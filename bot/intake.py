@@ -28,6 +28,7 @@ __all__ = ["IncomingMessage", "IntakeResult", "IntakeService", "Outcome"]
 logger = logging.getLogger(__name__)
 # Messages stay unique by channel+ts forever; event ids only need to outlive Slack's retries.
 EVENT_KEY_RETENTION = timedelta(days=2)
+FOLLOWUP_LEASE = timedelta(minutes=2)
 
 
 class IntakeService(EditsAndDeletes):
@@ -164,6 +165,9 @@ class IntakeService(EditsAndDeletes):
                 created_at=created_at,
                 last_customer_message_at=created_at,
                 updated_at=self._clock(),
+                # The replica storing it posts its card; the finisher steps in only after
+                # this lease, however late (a replayed inbox event) the ticket was stored.
+                followup_lease_until=self._clock() + FOLLOWUP_LEASE,
             ),
         )
         store.add_message(session, message=self._message(incoming, _id(ticket), text=text))

@@ -79,8 +79,11 @@ def register(app: App, deps: Deps) -> None:
     @app.event("message")
     def on_message(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         row_id = context.get(KEPT)
-        if row_id is not None:
-            take_in(deps, client, row_id, body["event"], body.get("event_id"), lane=lane)
+        if row_id is None:
+            return
+        stored = take_in(deps, row_id, body["event"], body.get("event_id"), lane=lane)
+        if stored is not None:
+            follow_up(deps, client, stored)
 
 
 def intake_lane(deps: Deps) -> Executor:
@@ -111,23 +114,20 @@ def worth_keeping(deps: Deps, event: dict[str, Any]) -> bool:
 
 def take_in(
     deps: Deps,
-    client: WebClient,
     row_id: int,
     event: dict[str, Any],
     event_id: str | None,
     *,
     lane: Executor | None = None,
-) -> None:
-    """Store a kept event (on `lane` if given), drop it from the inbox, then do its Slack side."""
+) -> Stored | None:
+    """Store a kept event (on `lane` if given) and drop it from the inbox."""
 
     def store() -> Stored | None:
         stored = store_message_event(deps, event, event_id)
         deps.inbox.done(row_id)
         return stored
 
-    stored = store() if lane is None else lane.submit(store).result()
-    if stored is not None:
-        follow_up(deps, client, stored)
+    return store() if lane is None else lane.submit(store).result()
 
 
 def replay_inbox(deps: Deps, client: WebClient) -> int:
@@ -137,7 +137,7 @@ def replay_inbox(deps: Deps, client: WebClient) -> int:
         assert row.id is not None
         payload = row.payload
         try:
-            take_in(deps, client, row.id, payload["event"], payload.get("event_id"))
+            stored = take_in(deps, row.id, payload["event"], payload.get("event_id"))
         except Exception:  # one bad event must not stop the others; it is retried later
             logger.exception("kept event %s failed (attempt %d)", row.event_key, row.attempts)
             if row.attempts >= deps.inbox.max_attempts:
@@ -145,6 +145,12 @@ def replay_inbox(deps: Deps, client: WebClient) -> int:
                 deps.inbox.give_up(row.id)
             continue
         handled += 1
+        if stored is None:
+            continue
+        try:
+            follow_up(deps, client, stored)
+        except Exception:  # stored already; finish_unfinished_tickets completes the welcome
+            logger.exception("the Slack side of kept event %s failed", row.event_key)
     return handled
 
 

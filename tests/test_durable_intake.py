@@ -8,8 +8,9 @@ when its lease runs out, and a ticket left without its card is finished exactly 
 """
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
@@ -18,6 +19,12 @@ from handlers.messages import finish_unfinished_tickets, replay_inbox
 from store.models import HeldChange, InboxEvent, MessageRevision
 from tests.conftest import HELP, TRIAGE
 from tests.test_redelivery import message_event
+
+
+@pytest.fixture(autouse=True)
+def _clock_at_slack_time(clock) -> None:
+    """Start the clock when the driver's messages are written, as in production."""
+    clock.now = datetime.fromtimestamp(1_763_900_000, UTC)
 
 
 def down(*_args, **_kwargs):
@@ -269,3 +276,27 @@ def test_edits_racing_their_messages_are_always_applied(deskbot, fake):
     deskbot.drain()
     texts = sorted(m.text for m in deskbot.messages())
     assert texts == sorted(f"question {n} about exports, edited" for n in range(8))
+
+
+def test_a_ticket_stored_late_gets_its_card_from_the_replica_that_stored_it(
+    start_deskbot, fake, clock, monkeypatch
+):
+    bot = start_deskbot()
+    bot.allow_listener_errors = True
+    deps, client = deps_of(bot.app), bot.app.client
+    monkeypatch.setattr(deps.intake, "receive_message", down)
+    bot.driver.event(message_event(bot, "Exports fail since the upgrade"))
+    bot.drain()
+    monkeypatch.undo()
+    clock.advance(minutes=3)  # the event is replayed long after the customer wrote it
+    fake.fail_next("chat.postMessage", status=500, times=4)  # and its card is slow to post
+    assert replay_inbox(deps, client) == 1
+    bot.drain()
+    assert bot.ticket(1).triage_ts is None
+
+    # The finisher leaves it to the replica that stored it until that replica's lease ends.
+    assert finish_unfinished_tickets(deps, client, now=clock()) == 0
+    clock.advance(minutes=2, seconds=1)
+    assert finish_unfinished_tickets(deps, client, now=clock()) == 1
+    bot.drain()
+    assert len(fake.messages(TRIAGE)) == 1
