@@ -159,7 +159,8 @@ def naive(engine: Engine, planner: SlaPlanner) -> int:
 
 def query_plan(engine: Engine) -> list[str]:
     """EXPLAIN (QUERY PLAN) of the sweep's own ticket query, as the sweep sends it."""
-    statement = sla_store.owing_alerts_statement(now=NOW, limit=PLAN_BATCH)
+    postgres = engine.dialect.name == "postgresql"
+    statement = sla_store.owing_alerts_statement(now=NOW, limit=PLAN_BATCH, postgres=postgres)
     compiled = statement.compile(engine)
     params = {
         key: value.astimezone(UTC).replace(tzinfo=None) if isinstance(value, datetime) else value
