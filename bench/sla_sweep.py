@@ -186,9 +186,10 @@ def run(database: str, args: argparse.Namespace, workdir: Path) -> list[tuple[st
     progress("naive: loading every open ticket")
     found, naive_t = timed(lambda: naive(engine, planner))
     progress("sweep: plan")
-    planned, plan_t = timed(lambda: sweeper._plan(NOW))
+    leased, plan_t = timed(lambda: sweeper._plan(NOW))
+    planned = len(leased)
     progress("sweep: deliver")
-    (sent, failed), deliver_t = timed(lambda: sweeper._deliver(NOW))
+    (sent, failed), deliver_t = timed(lambda: sweeper._deliver(NOW, leased))
     print(file=sys.stderr)
     with Session(engine) as session:
         rows = len(session.exec(select(SlaNotification.id)).all())
