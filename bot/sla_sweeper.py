@@ -114,7 +114,7 @@ class SlaSweeper:
             marks.append(
                 {"b_id": ticket.id, "b_swept": now, "b_alert": min(upcoming, default=None)}
             )
-        return store.record_batch(session, rows=rows, marks=marks)
+        return store.record_batch(session, rows=rows, marks=marks, now=now)
 
     def _recipient(self, ticket: Any, alert: Alert) -> str | None:
         """Warnings go to the assignee (or triage); breaches to the leads (or triage)."""
