@@ -7,10 +7,11 @@ then times, in the same run:
 
 - naive (baseline): load every open ticket into Python and check each one's SLA alerts;
 - sweep plan: `SlaSweeper`'s plan phase as `deskbot run` does it (indexed range scan of
-  `sla_schedule` with SKIP LOCKED, batches of 5,000, one outbox insert and one update of
-  the schedule per batch);
-- sweep deliver: leasing the outbox rows, one digest per recipient, marking them sent,
-  against a Slack stand-in that answers instantly (no network in the number).
+  `sla_schedule` with SKIP LOCKED, batches of 5,000, one statement per batch writing the
+  outbox rows, leased to this sweeper, and the schedule's next alert times);
+- sweep deliver: the planned rows plus any other due ones (leased with SKIP LOCKED), one
+  digest per recipient, marking them sent, against a Slack stand-in that answers
+  instantly (no network in the number).
 
 It prints the query plan of the sweep's ticket query, showing the index in use.
 
