@@ -10,12 +10,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Integer, any_, bindparam, func, update
+from sqlalchemy import Integer, any_, bindparam, func, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col, select
 
 from store.models import SlaNotification, SlaSchedule, Ticket, TicketPause
+from store.sla_models import PENDING
 from store.types import UTCDateTime
 
 SWEEP_COLUMNS = (
@@ -259,7 +260,9 @@ def claim_notifications(
     """
     due = (
         select(col(SlaNotification.id))
-        .where(SlaNotification.status == "pending", col(SlaNotification.next_attempt_at) <= now)
+        # The literal predicate (not a bound 'pending') is what lets the planner prove the
+        # partial index ix_sla_notification_due applies, also in cached generic plans.
+        .where(text(PENDING), col(SlaNotification.next_attempt_at) <= now)
         .order_by(col(SlaNotification.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
