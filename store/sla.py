@@ -200,18 +200,26 @@ def _record_batch_pg(
     marks: Sequence[dict[str, Any]],
     now: datetime,
 ) -> list[Any]:
-    params: dict[str, Any] = {"now": _naive(now)}
-    params |= {
-        name: [_naive(row[name]) if kind == "timestamp" else row[name] for row in rows]
-        for name, kind in NOTIFICATION_ARRAYS.items()
+    params = {
+        "now": _naive(now),
+        **_arrays(rows, NOTIFICATION_ARRAYS),
+        **_arrays(marks, MARK_ARRAYS),
     }
-    params.update(
-        {
-            name: [_naive(mark[name]) if kind == "timestamp" else mark[name] for mark in marks]
-            for name, kind in MARK_ARRAYS.items()
-        }
-    )
     return list(session.connection().exec_driver_sql(RECORD_BATCH_PG, params).all())
+
+
+def _arrays(records: Sequence[dict[str, Any]], kinds: dict[str, str]) -> dict[str, list[Any]]:
+    """One list per column; timestamps as naive UTC, each distinct moment converted once."""
+    arrays: dict[str, list[Any]] = {}
+    for name, kind in kinds.items():
+        values = [record[name] for record in records]
+        if kind == "timestamp":
+            # A batch shares a few moments (now, the lease): converting each of 5,000
+            # values one by one was ~35 ms of client CPU per batch.
+            naive = {moment: _naive(moment) for moment in set(values)}
+            values = [naive[moment] for moment in values]
+        arrays[name] = values
+    return arrays
 
 
 def _naive(moment: datetime | None) -> datetime | None:
