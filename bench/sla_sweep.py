@@ -7,10 +7,11 @@ then times, in the same run:
 
 - naive (baseline): load every open ticket into Python and check each one's SLA alerts;
 - sweep plan: `SlaSweeper`'s plan phase as `deskbot run` does it (indexed range scan of
-  `sla_schedule` with SKIP LOCKED, batches of 5,000, one outbox insert and one update of
-  the schedule per batch);
-- sweep deliver: leasing the outbox rows, one digest per recipient, marking them sent,
-  against a Slack stand-in that answers instantly (no network in the number).
+  `sla_schedule` with SKIP LOCKED, batches of 5,000, one statement per batch writing the
+  outbox rows, leased to this sweeper, and the schedule's next alert times);
+- sweep deliver: the planned rows plus any other due ones (leased with SKIP LOCKED), one
+  digest per recipient, marking them sent, against a Slack stand-in that answers
+  instantly (no network in the number).
 
 It prints the query plan of the sweep's ticket query, showing the index in use.
 
@@ -159,7 +160,8 @@ def naive(engine: Engine, planner: SlaPlanner) -> int:
 
 def query_plan(engine: Engine) -> list[str]:
     """EXPLAIN (QUERY PLAN) of the sweep's own ticket query, as the sweep sends it."""
-    statement = sla_store.owing_alerts_statement(now=NOW, limit=PLAN_BATCH)
+    postgres = engine.dialect.name == "postgresql"
+    statement = sla_store.owing_alerts_statement(now=NOW, limit=PLAN_BATCH, postgres=postgres)
     compiled = statement.compile(engine)
     params = {
         key: value.astimezone(UTC).replace(tzinfo=None) if isinstance(value, datetime) else value
@@ -185,9 +187,10 @@ def run(database: str, args: argparse.Namespace, workdir: Path) -> list[tuple[st
     progress("naive: loading every open ticket")
     found, naive_t = timed(lambda: naive(engine, planner))
     progress("sweep: plan")
-    planned, plan_t = timed(lambda: sweeper._plan(NOW))
+    leased, plan_t = timed(lambda: sweeper._plan(NOW))
+    planned = len(leased)
     progress("sweep: deliver")
-    (sent, failed), deliver_t = timed(lambda: sweeper._deliver(NOW))
+    (sent, failed), deliver_t = timed(lambda: sweeper._deliver(NOW, leased))
     print(file=sys.stderr)
     with Session(engine) as session:
         rows = len(session.exec(select(SlaNotification.id)).all())

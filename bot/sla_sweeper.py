@@ -4,10 +4,13 @@ A sweep has two phases, each in short transactions:
 1. Plan: tickets whose next alert moment has come (locked with SKIP LOCKED, so replicas
    split the work) get a notification row per alert, keyed by (ticket, target, level,
    cycle): a row that exists is never written twice.
-2. Deliver: pending rows are leased, grouped into one digest per recipient, sent, then
-   marked sent. A failed send is retried on a later sweep with backoff. A crash between
-   sending and marking lets the lease expire and sends that digest again: at most one
-   duplicate per crash, never more.
+   New rows are written already leased to the sweeper that planned them (it sends them
+   next, so they need no separate claim); a crash before sending lets the lease expire.
+2. Deliver: the rows this sweep planned, plus pending rows that are due (retries, rows
+   whose lease expired; leased with SKIP LOCKED), grouped into one digest per
+   recipient, sent, then marked sent. A failed send is retried on a later sweep with
+   backoff. A crash between sending and marking lets the lease expire and sends that
+   digest again: at most one duplicate per crash, never more.
 """
 
 import logging
@@ -79,12 +82,15 @@ class SlaSweeper:
         """Plan due notifications, then deliver what is pending."""
         now = self._clock()
         planned = self._plan(now)
-        sent, failed = self._deliver(now)
-        return SweepReport(planned, sent, failed)
+        sent, failed = self._deliver(now, planned)
+        return SweepReport(len(planned), sent, failed)
 
-    def _plan(self, now: datetime) -> int:
-        """Plan in batches, each its own short transaction, until no ticket is owed."""
-        planned = 0
+    def _plan(self, now: datetime) -> list[Any]:
+        """Plan in batches, each its own short transaction, until no ticket is owed.
+
+        Returns the notifications written, leased to this sweeper until now + LEASE.
+        """
+        planned: list[Any] = []
         for _ in range(MAX_BATCHES):
             with session_scope(self._engine) as session:
                 batch = store.tickets_owing_alerts(session, now=now, limit=PLAN_BATCH)
@@ -93,8 +99,8 @@ class SlaSweeper:
                 break
         return planned
 
-    def _plan_batch(self, session: Session, batch: list[Any], now: datetime) -> int:
-        """Set-based: one query for the pauses, one insert, one executemany update."""
+    def _plan_batch(self, session: Session, batch: list[Any], now: datetime) -> list[Any]:
+        """Set-based: one query for the pauses, one statement writing rows and marks."""
         pauses = store.pauses_by_ticket(session, ticket_ids=[t.id for t in batch])
         rows: list[dict[str, Any]] = []
         marks: list[dict[str, Any]] = []
@@ -103,14 +109,12 @@ class SlaSweeper:
             for alert in _latest_per_target([a for a in alerts if a.at <= now]):
                 recipient = self._recipient(ticket, alert)
                 if recipient is not None:
-                    rows.append(_notification(ticket, alert, recipient, now))
+                    rows.append(_notification(ticket, alert, recipient, now, now + LEASE))
             upcoming = [a.at for a in alerts if a.at > now]
             marks.append(
                 {"b_id": ticket.id, "b_swept": now, "b_alert": min(upcoming, default=None)}
             )
-        planned = store.add_notifications(session, rows=rows)
-        store.set_sweep_marks(session, marks=marks)
-        return planned
+        return store.record_batch(session, rows=rows, marks=marks, now=now)
 
     def _recipient(self, ticket: Any, alert: Alert) -> str | None:
         """Warnings go to the assignee (or triage); breaches to the leads (or triage)."""
@@ -118,11 +122,12 @@ class SlaSweeper:
             return ticket.assignee_id or self._desk.triage_channel or self._desk.leads_channel
         return self._desk.leads_channel or self._desk.triage_channel
 
-    def _deliver(self, now: datetime) -> tuple[int, int]:
+    def _deliver(self, now: datetime, planned: list[Any]) -> tuple[int, int]:
+        """Send `planned` (leased when written) and every other due pending row."""
         with session_scope(self._engine) as session:
             claimed = store.claim_notifications(session, now=now, lease_until=now + LEASE)
         by_recipient: dict[str, list[Any]] = defaultdict(list)
-        for notification in claimed:
+        for notification in sorted([*planned, *claimed], key=lambda row: row.id):
             by_recipient[notification.recipient].append(notification)
         sent = failed = 0
         for recipient, batch in by_recipient.items():
@@ -142,7 +147,9 @@ class SlaSweeper:
         return sent, failed
 
 
-def _notification(ticket: Any, alert: Alert, recipient: str, now: datetime) -> dict[str, Any]:
+def _notification(
+    ticket: Any, alert: Alert, recipient: str, now: datetime, lease_until: datetime
+) -> dict[str, Any]:
     return {
         "ticket_id": ticket.id,
         "target": alert.target,
@@ -152,7 +159,7 @@ def _notification(ticket: Any, alert: Alert, recipient: str, now: datetime) -> d
         "text": _line(ticket, alert, now),
         "status": "pending",
         "attempts": 0,
-        "next_attempt_at": now,
+        "next_attempt_at": lease_until,  # leased to this sweeper, which sends it next
         "created_at": now,
     }
 

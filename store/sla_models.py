@@ -3,10 +3,12 @@ the leads' daily digest."""
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from store.types import utc_field as _utc
+
+PENDING = "status = 'pending'"  # the outbox rows still to send (the due index's predicate)
 
 
 class SlaNotification(SQLModel, table=True):
@@ -15,11 +17,21 @@ class SlaNotification(SQLModel, table=True):
     __tablename__ = "sla_notification"
     __table_args__ = (
         UniqueConstraint("ticket_id", "target", "level", "cycle", name="uq_sla_notification"),
-        Index("ix_sla_notification_due", "status", "next_attempt_at"),
+        # Only pending rows: marking a row sent or dropped then writes no entry here, and
+        # the index stays the size of the backlog, not of the whole history.
+        Index(
+            "ix_sla_notification_due",
+            "next_attempt_at",
+            sqlite_where=text(PENDING),
+            postgresql_where=text(PENDING),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    # A ticket id without an index or foreign key of its own, to keep the sweep's insert
+    # light: uq_sla_notification starts with ticket_id, and the sweep only writes rows for
+    # tickets it has just read (tickets are never deleted). See migration 0014.
+    ticket_id: int
     target: str = Field(max_length=32)
     level: str = Field(max_length=32)
     cycle: str = Field(max_length=64)
