@@ -266,14 +266,14 @@ class Sender:
         answers: list[str] = []
 
         def press(agent: str) -> None:
-            url = self._pick()
+            driver = self._driver(self._pick())
             try:
-                response = self._driver(url).command(
-                    "/ticket", f"claim #{number}", user=agent, channel=TRIAGE
-                )
+                response = driver.command("/ticket", f"claim #{number}", user=agent, channel=TRIAGE)
             except OSError as error:  # the replica is down: Slack shows the agent an error
                 answers.append(f"error {type(error).__name__}")
                 return
+            finally:  # this thread ends now: its connection must not stay open on the replica
+                driver.close_thread_connection()
             answers.append(f"{response.status} {response.body[:200]}")
 
         threads = [threading.Thread(target=press, args=(agent,)) for agent in pair]

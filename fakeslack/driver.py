@@ -117,6 +117,10 @@ class SlackDriver:
             self._conns.append(conn)
         return conn, False
 
+    def close_thread_connection(self) -> None:
+        """Close this thread's keep-alive connection (call it before a short-lived thread ends)."""
+        self._drop_connection()
+
     def _drop_connection(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
