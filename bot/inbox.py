@@ -10,6 +10,7 @@ kept aside (never deleted) for a person to look at.
 
 import hashlib
 import json
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -34,6 +35,31 @@ def event_key(event: dict[str, Any], event_id: str | None) -> str:
     return "sha256:" + digest.hexdigest()[:57]
 
 
+class InHand:
+    """How many kept events this process is still storing or following up."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = threading.Condition()
+
+    def add(self) -> None:
+        """One more event in hand."""
+        with self._idle:
+            self._count += 1
+
+    def done(self) -> None:
+        """One event finished with."""
+        with self._idle:
+            self._count -= 1
+            if self._count == 0:
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until nothing is in hand; False if `timeout` seconds pass first."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._count == 0, timeout)
+
+
 class Inbox:
     """Keeps message events from acknowledgement until intake has stored them."""
 
@@ -41,6 +67,7 @@ class Inbox:
         self._engine = engine
         self._clock = clock
         self.max_attempts = max_attempts
+        self.in_hand = InHand()
 
     def keep(self, event: dict[str, Any], event_id: str | None) -> int | None:
         """Store an event before it is acknowledged; None if this delivery is a repeat."""

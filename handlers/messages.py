@@ -12,7 +12,7 @@ in the inbox is taken up again by `replay_inbox`, and a welcome cut short is fin
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +31,7 @@ from handlers.mirror import post_mirror, refresh_mirror
 from store.models import Ticket
 
 logger = logging.getLogger(__name__)
+errors_logger = logging.getLogger("handlers.errors")  # where listener failures are reported
 
 BOT_EVENTS = ("message.channels", "message.groups")
 API_METHODS = ("reactions.add", "users.info", "usergroups.users.list")
@@ -74,26 +75,68 @@ def register(app: App, deps: Deps) -> None:
             return BoltResponse(status=503, body="")
         return next()
 
-    lane = intake_lane(deps)
+    pipeline = IntakePipeline(deps)
 
     @app.event("message")
     def on_message(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         row_id = context.get(KEPT)
-        if row_id is None:
-            return
-        stored = take_in(deps, row_id, body["event"], body.get("event_id"), lane=lane)
-        if stored is not None:
-            follow_up(deps, client, stored)
+        if row_id is not None:
+            pipeline.hand_over(client, row_id, body)
 
 
-def intake_lane(deps: Deps) -> Executor:
-    """The few threads that store kept events, so the many listener threads don't contend.
+class IntakePipeline:
+    """Stores kept events on a few threads of its own, then does their Slack side.
 
-    SQLite writes one transaction at a time, so one thread is all it can use; PostgreSQL
-    overlaps a few transactions' round trips. Slack calls stay on the listener threads.
+    The listener only hands the event over, so Bolt's listener threads stay free for
+    slash commands and buttons, which must answer within three seconds. SQLite writes one
+    transaction at a time, so one storing thread is all it can use; PostgreSQL overlaps a
+    few transactions' round trips. The Slack side runs on a separate pool, as Slack's
+    latency, not the database, bounds it.
     """
-    workers = 1 if deps.engine.dialect.name == "sqlite" else 4
-    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="intake")
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+        workers = 1 if deps.engine.dialect.name == "sqlite" else 4
+        self._lane = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="intake")
+        self._slack_side = ThreadPoolExecutor(max_workers=8, thread_name_prefix="follow-up")
+
+    def hand_over(self, client: WebClient, row_id: int, body: dict[str, Any]) -> None:
+        """Queue a kept event for storing and its Slack side; returns at once."""
+        self._deps.inbox.in_hand.add()
+        self._lane.submit(self._store, client, row_id, body)
+
+    def _store(self, client: WebClient, row_id: int, body: dict[str, Any]) -> None:
+        try:
+            stored = take_in(self._deps, row_id, body["event"], body.get("event_id"))
+        except Exception as error:  # kept in the inbox: replayed once its lease runs out
+            _report(body, error)
+            self._deps.inbox.in_hand.done()
+            return
+        if stored is None:
+            self._deps.inbox.in_hand.done()
+            return
+        self._slack_side.submit(self._follow_up, client, stored, body)
+
+    def _follow_up(self, client: WebClient, stored: Stored, body: dict[str, Any]) -> None:
+        try:
+            follow_up(self._deps, client, stored)
+        except Exception as error:  # stored; finish_unfinished_tickets completes a welcome
+            _report(body, error)
+        finally:
+            self._deps.inbox.in_hand.done()
+
+
+def _report(body: dict[str, Any], error: Exception) -> None:
+    """Log a failure the way the global error handler logs listener failures."""
+    event = body.get("event") or {}
+    errors_logger.error(
+        "listener failed (type=%s event_id=%s channel=%s ts=%s)",
+        event.get("type"),
+        body.get("event_id"),
+        event.get("channel"),
+        event.get("ts"),
+        exc_info=error,
+    )
 
 
 def worth_keeping(deps: Deps, event: dict[str, Any]) -> bool:
@@ -112,22 +155,11 @@ def worth_keeping(deps: Deps, event: dict[str, Any]) -> bool:
     return is_reply or deps.desk.is_support_channel(str(event.get("channel")))
 
 
-def take_in(
-    deps: Deps,
-    row_id: int,
-    event: dict[str, Any],
-    event_id: str | None,
-    *,
-    lane: Executor | None = None,
-) -> Stored | None:
-    """Store a kept event (on `lane` if given) and drop it from the inbox."""
-
-    def store() -> Stored | None:
-        stored = store_message_event(deps, event, event_id)
-        deps.inbox.done(row_id)
-        return stored
-
-    return store() if lane is None else lane.submit(store).result()
+def take_in(deps: Deps, row_id: int, event: dict[str, Any], event_id: str | None) -> Stored | None:
+    """Store a kept event and drop it from the inbox."""
+    stored = store_message_event(deps, event, event_id)
+    deps.inbox.done(row_id)
+    return stored
 
 
 def replay_inbox(deps: Deps, client: WebClient) -> int:

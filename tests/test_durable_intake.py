@@ -7,6 +7,7 @@ acknowledgement; an event whose storing failed stays in the inbox and is taken u
 when its lease runs out, and a ticket left without its card is finished exactly once.
 """
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -17,7 +18,7 @@ from sqlmodel import select
 from bot.app import deps_of
 from handlers.messages import finish_unfinished_tickets, replay_inbox
 from store.models import HeldChange, InboxEvent, MessageRevision
-from tests.conftest import HELP, TRIAGE
+from tests.conftest import AGENT, HELP, TRIAGE
 from tests.test_redelivery import message_event
 
 
@@ -300,3 +301,23 @@ def test_a_ticket_stored_late_gets_its_card_from_the_replica_that_stored_it(
     assert finish_unfinished_tickets(deps, client, now=clock()) == 1
     bot.drain()
     assert len(fake.messages(TRIAGE)) == 1
+
+
+def test_commands_answer_at_once_while_a_burst_of_messages_is_being_stored(deskbot, monkeypatch):
+    deps = deps_of(deskbot.app)
+    real = deps.intake.receive_message
+    release = threading.Event()
+
+    def stuck(incoming, **kwargs):  # the database is slow: storing waits
+        release.wait(timeout=10)
+        return real(incoming, **kwargs)
+
+    monkeypatch.setattr(deps.intake, "receive_message", stuck)
+    for n in range(12):  # more than the listener threads
+        assert deskbot.driver.event(message_event(deskbot, f"question {n}")).status == 200
+    answer = deskbot.driver.command("/ticket", "help", user=AGENT, channel=TRIAGE)
+    release.set()
+    deskbot.drain()
+
+    assert answer.status == 200 and "/ticket" in answer.body  # answered, not timed out
+    assert len(deskbot.tickets()) == 12
