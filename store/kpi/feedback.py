@@ -7,9 +7,10 @@ from typing import Any
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
+from store.fact_models import TicketFact
 from store.kpi.scope import TEAM, Scope
 from store.kpi.sqlfn import in_range
-from store.models import CsatSurvey, Suggestion, Ticket, TicketLink
+from store.models import CsatSurvey, Ticket, TicketLink
 
 SHOWN = ("offered", "solved", "need_help")
 
@@ -69,7 +70,8 @@ def csat(
         func.sum(case((comment > 0, 1), else_=0)),
     ).where(in_range(col(CsatSurvey.asked_at), start, end))
     if scope != TEAM:  # the whole team needs no ticket columns
-        statement = scope.apply(statement.join(Ticket, col(Ticket.id) == col(CsatSurvey.ticket_id)))
+        joined = statement.join(TicketFact, col(TicketFact.ticket_id) == col(CsatSurvey.ticket_id))
+        statement = scope.apply(joined)
     statement = scope.group_by(statement)
     result = {}
     for group, asked, answered, average, happy, comments in session.execute(statement):
@@ -98,30 +100,23 @@ def recent_comments(
 
 def self_service(session: Session, *, start: datetime, end: datetime, top: int = 5) -> SelfService:
     """Tickets created in the range that were shown articles, solved by one, top solvers."""
-    joined = select(
-        func.sum(case((col(Suggestion.outcome).in_(SHOWN), 1), else_=0)),
-        func.sum(case((col(Suggestion.outcome) == "solved", 1), else_=0)),
-    ).join(Ticket, col(Ticket.id) == col(Suggestion.ticket_id))
-    # A suggestion is offered once its ticket exists: offered_at >= start narrows the scan.
-    offered = col(Suggestion.offered_at) >= start
+    outcome, article = col(TicketFact.suggestion), col(TicketFact.solved_article_id)
+    created = in_range(col(TicketFact.created_at), start, end)
     shown, solved = session.execute(
-        joined.where(in_range(col(Ticket.created_at), start, end), offered)
+        select(
+            func.sum(case((outcome.in_(SHOWN), 1), else_=0)),
+            func.sum(case((outcome == "solved", 1), else_=0)),
+        ).where(created)
     ).one()
-    article = col(Suggestion.solved_article_id)
     statement = (
         select(article, func.count())
-        .join(Ticket, col(Ticket.id) == col(Suggestion.ticket_id))
-        .where(
-            in_range(col(Ticket.created_at), start, end),
-            offered,
-            col(Suggestion.outcome) == "solved",
-            article.is_not(None),
-        )
+        .where(created, outcome == "solved", article.is_not(None))
         .group_by(article)
         .order_by(func.count().desc(), article)
         .limit(top)
     )
-    articles = tuple((name, int(count)) for name, count in session.execute(statement))
+    found = session.execute(statement) if top > 0 else []
+    articles = tuple((name, int(count)) for name, count in found)
     return SelfService(int(shown or 0), int(solved or 0), articles)
 
 
@@ -129,12 +124,12 @@ def known_issues(
     session: Session, *, start: datetime, end: datetime, top: int = 10
 ) -> list[KnownIssue]:
     """Links shared by tickets created in the range, most organizations affected first."""
-    is_open = case((col(Ticket.status).in_(["new", "open", "pending"]), 1), else_=0)
-    organizations = func.count(func.distinct(Ticket.customer_team_id))
+    is_open = case((col(TicketFact.status).in_(["new", "open", "pending"]), 1), else_=0)
+    organizations = func.count(func.distinct(TicketFact.customer_team_id))
     statement = (
         select(col(TicketLink.ref), organizations, func.count(), func.sum(is_open))
-        .join(Ticket, col(Ticket.id) == col(TicketLink.ticket_id))
-        .where(in_range(col(Ticket.created_at), start, end))
+        .join(TicketFact, col(TicketFact.ticket_id) == col(TicketLink.ticket_id))
+        .where(in_range(col(TicketFact.created_at), start, end))
         .group_by(col(TicketLink.ref))
         .order_by(organizations.desc(), func.count().desc(), col(TicketLink.ref))
         .limit(top)

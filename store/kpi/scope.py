@@ -6,8 +6,9 @@ from typing import Any
 from sqlalchemy.sql import Select
 from sqlmodel import col
 
+from store.fact_models import TicketFact as Ticket
 from store.kpi.sqlfn import all_group
-from store.models import Ticket, TicketTag
+from store.models import TicketTag
 
 DIMENSIONS = ("agent", "channel", "org", "type", "priority")
 
@@ -34,10 +35,10 @@ class Scope:
         return columns[self.dimension]
 
     def apply(self, statement: Select[Any], *, responder: bool = False) -> Select[Any]:
-        """Add the joins and filters this scope needs to a statement over Ticket."""
+        """Add the joins and filters this scope needs to a statement over TicketFact."""
         if self.dimension == "type":
             # A WHERE, not a JOIN: the grouping column already puts ticket_tag in FROM.
-            statement = statement.where(col(TicketTag.ticket_id) == col(Ticket.id))
+            statement = statement.where(col(TicketTag.ticket_id) == col(Ticket.ticket_id))
         if self.agent_id is not None:
             who = Ticket.first_responder_id if responder else Ticket.assignee_id
             statement = statement.where(col(who) == self.agent_id)

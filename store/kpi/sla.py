@@ -12,6 +12,7 @@ from sqlalchemy import and_, case, func, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from store.fact_models import TicketFact
 from store.kpi.scope import TEAM, Scope
 from store.kpi.sqlfn import in_range, local_day
 from store.models import SlaTarget, Ticket
@@ -55,7 +56,9 @@ def targets(
         func.sum(case((breached(now), 1), else_=0)),
     ).where(in_range(col(SlaTarget.due_at), start, end))
     if scope != TEAM:  # the whole team needs no ticket columns
-        statement = scope.apply(statement.join(Ticket, col(Ticket.id) == col(SlaTarget.ticket_id)))
+        statement = scope.apply(
+            statement.join(TicketFact, col(TicketFact.ticket_id) == col(SlaTarget.ticket_id))
+        )
     statement = scope.group_by(statement, col(SlaTarget.target))
     return {
         (group, target): TargetCounts(int(due), int(met or 0), int(late or 0))
@@ -78,7 +81,9 @@ def breaches_by_day(
         in_range(col(SlaTarget.due_at), start, end), breached(now)
     )
     if scope.agent_id is not None or scope.dimension is not None:
-        statement = scope.apply(statement.join(Ticket, col(Ticket.id) == col(SlaTarget.ticket_id)))
+        statement = scope.apply(
+            statement.join(TicketFact, col(TicketFact.ticket_id) == col(SlaTarget.ticket_id))
+        )
     statement = statement.group_by(day, col(SlaTarget.target))
     return {(str(d), target): int(n) for d, target, n in session.execute(statement)}
 

@@ -6,15 +6,16 @@ from sqlalchemy import func, literal
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from store.fact_models import TicketFact as Ticket
 from store.kpi.sqlfn import in_range
-from store.models import Ticket, TicketTag
+from store.models import TicketTag
 
 
 def type_counts(session: Session, *, start: datetime, end: datetime) -> dict[str, int]:
     """Tickets created in the range, per type tag."""
     statement = (
         select(col(TicketTag.tag), func.count())
-        .join(Ticket, col(Ticket.id) == col(TicketTag.ticket_id))
+        .join(Ticket, col(Ticket.ticket_id) == col(TicketTag.ticket_id))
         .where(in_range(col(Ticket.created_at), start, end))
         .group_by(col(TicketTag.tag))
     )
@@ -28,13 +29,13 @@ def new_types(session: Session, *, start: datetime, end: datetime) -> list[str]:
     seen_before = (
         select(literal(1))
         .select_from(earlier_tag)
-        .join(earlier_ticket, earlier_ticket.id == earlier_tag.ticket_id)
+        .join(earlier_ticket, earlier_ticket.ticket_id == earlier_tag.ticket_id)
         .where(earlier_tag.tag == col(TicketTag.tag), earlier_ticket.created_at < start)
         .exists()
     )
     statement = (
         select(col(TicketTag.tag))
-        .join(Ticket, col(Ticket.id) == col(TicketTag.ticket_id))
+        .join(Ticket, col(Ticket.ticket_id) == col(TicketTag.ticket_id))
         .where(in_range(col(Ticket.created_at), start, end), ~seen_before)
         .group_by(col(TicketTag.tag))
         .order_by(col(TicketTag.tag))
