@@ -98,7 +98,7 @@ def fact_select(name: str, where: Any) -> Any:
     article = (
         select(Suggestion.solved_article_id).where(col(Suggestion.ticket_id) == ticket).limit(1)
     )
-    return select(
+    values = [
         ticket,
         col(Ticket.created_at),
         col(Ticket.first_response_at),
@@ -116,7 +116,9 @@ def fact_select(name: str, where: Any) -> Any:
         handle,
         suggestion.scalar_subquery(),
         article.scalar_subquery(),
-    ).where(where)
+    ]
+    labelled = [value.label(name) for value, name in zip(values, COLUMNS, strict=True)]
+    return select(*labelled).where(where)
 
 
 def compiled(connection: Connection, statement: Any) -> str:
@@ -198,3 +200,40 @@ def backfill(
         f"AND m.ticket_id >= {low} AND m.ticket_id <= {high} GROUP BY {hour}, {kind}",
     )
     return int(result.rowcount or 0)
+
+
+def _both_ways(expected: str, stored: str) -> str:
+    """CTEs d (expected, not stored) and g (stored, not expected)."""
+    return (
+        f"d AS (SELECT * FROM {expected} EXCEPT SELECT * FROM {stored}), "
+        f"g AS (SELECT * FROM {stored} EXCEPT SELECT * FROM {expected})"
+    )
+
+
+def drift(connection: Connection) -> dict[str, list[Any]]:
+    """Rows of ticket_fact and kpi_hour that differ from a recomputation (empty: in step)."""
+    name = connection.dialect.name
+    every = compiled(connection, fact_select(name, literal(True)))
+    stored = f"SELECT {', '.join(COLUMNS)} FROM ticket_fact"
+    tickets = connection.exec_driver_sql(
+        f"WITH e AS ({every}), f AS ({stored}), "
+        f"{_both_ways('e', 'f')} SELECT ticket_id FROM d UNION SELECT ticket_id FROM g ORDER BY 1"
+    ).scalars()
+    created, resolved, sent = (
+        hour_of(name, "created_at"),
+        hour_of(name, "resolved_at"),
+        hour_of(name, "m.sent_at"),
+    )
+    expected = (
+        f"SELECT h, kind, sum(n) AS n FROM ("
+        f"SELECT {created} AS h, 'created' AS kind, 1 AS n FROM ticket "
+        f"UNION ALL SELECT {resolved}, 'resolved', 1 FROM ticket WHERE resolved_at IS NOT NULL "
+        f"UNION ALL SELECT {sent}, {message_kind('m')}, 1 FROM message m WHERE {message_counted('m')}"
+        ") x GROUP BY h, kind"
+    )
+    hours = connection.exec_driver_sql(
+        f"WITH e AS ({expected}), k AS (SELECT hour, kind, n FROM kpi_hour WHERE n <> 0), "
+        f"{_both_ways('e', 'k')} SELECT h, kind FROM d UNION SELECT hour, kind FROM g "
+        "ORDER BY 1, 2"
+    ).all()
+    return {"ticket_fact": list(tickets), "kpi_hour": [tuple(row) for row in hours]}
