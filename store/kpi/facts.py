@@ -228,7 +228,8 @@ def drift(connection: Connection) -> dict[str, list[Any]]:
         f"SELECT h, kind, sum(n) AS n FROM ("
         f"SELECT {created} AS h, 'created' AS kind, 1 AS n FROM ticket "
         f"UNION ALL SELECT {resolved}, 'resolved', 1 FROM ticket WHERE resolved_at IS NOT NULL "
-        f"UNION ALL SELECT {sent}, {message_kind('m')}, 1 FROM message m WHERE {message_counted('m')}"
+        f"UNION ALL SELECT {sent}, {message_kind('m')}, 1 FROM message m "
+        f"WHERE {message_counted('m')}"
         ") x GROUP BY h, kind"
     )
     hours = connection.exec_driver_sql(
