@@ -34,6 +34,8 @@ class TicketFact(SQLModel, table=True):
     assignee_id: str | None = Field(default=None, max_length=32)
     first_responder_id: str | None = Field(default=None, max_length=32)
     frt_seconds: int | None = Field(default=None, sa_column=Column(BigInteger))
+    # Open seconds of the team's calendar (kpi_open_day) from creation to first response.
+    frt_business_seconds: int | None = Field(default=None, sa_column=Column(BigInteger))
     resolution_seconds: int | None = Field(default=None, sa_column=Column(BigInteger))
     reopen_count: int = 0
     agent_replies: int = 0  # stored agent messages, deletions excluded
@@ -50,3 +52,30 @@ class KpiHour(SQLModel, table=True):
     hour: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
     kind: str = Field(sa_column=Column(String(8), primary_key=True))
     n: int = 0
+
+
+class KpiOpenDay(SQLModel, table=True):
+    """The team's opening hours per local day, for business-hours durations in SQL.
+
+    `day_start` is the day's local midnight as a UTC instant; `opens` the epoch second its
+    window opens (0 when closed), `length` its open seconds, `before` the open seconds of
+    all earlier rows. Rewritten (and the facts recomputed) when the calendar changes.
+    """
+
+    __tablename__ = "kpi_open_day"
+
+    day_start: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    opens: int = Field(sa_column=Column(BigInteger, nullable=False))
+    length: int = Field(sa_column=Column(BigInteger, nullable=False))
+    before: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class KpiCalendar(SQLModel, table=True):
+    """Which calendar kpi_open_day holds (a fingerprint of `business_hours`) and its span."""
+
+    __tablename__ = "kpi_calendar"
+
+    id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    fingerprint: str = Field(max_length=64)
+    first_day: datetime = utc_field()
+    last_day: datetime = utc_field()

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
-from store.fact_models import TicketFact
+from store.fact_models import KpiOpenDay, TicketFact
 from store.kpi.sqlfn import epoch
 from store.models import Activity, AuthorRole, Message, Suggestion, Ticket, TicketPause
 
@@ -40,6 +40,26 @@ def _greatest(name: str, *values: Any) -> Any:
 
 def _least(name: str, *values: Any) -> Any:
     return func.min(*values) if name == "sqlite" else func.least(*values)
+
+
+def open_seconds_before(name: str, moment: Any, outer: Any) -> Any:
+    """SQL: open seconds of the stored calendar before `moment` (NULL outside its span)."""
+    day = KpiOpenDay
+    into_day = _greatest(name, literal(0), epoch(moment) - col(day.opens))
+    return (
+        select(col(day.before) + _least(name, into_day, col(day.length)))
+        .where(col(day.day_start) <= moment)
+        .order_by(col(day.day_start).desc())
+        .limit(1)
+        .correlate(outer)
+        .scalar_subquery()
+    )
+
+
+def business_seconds(name: str, created: Any, answered: Any, outer: Any) -> Any:
+    """SQL: open seconds from creation to first response (never negative)."""
+    elapsed = open_seconds_before(name, answered, outer) - open_seconds_before(name, created, outer)
+    return case((answered.is_not(None), _greatest(name, literal(0), elapsed)), else_=None)
 
 
 def fact_select(name: str, where: Any) -> Any:
@@ -110,6 +130,7 @@ def fact_select(name: str, where: Any) -> Any:
         col(Ticket.assignee_id),
         col(Ticket.first_responder_id),
         epoch(Ticket.first_response_at) - epoch(Ticket.created_at),
+        business_seconds(name, col(Ticket.created_at), col(Ticket.first_response_at), Ticket),
         epoch(resolved) - epoch(Ticket.created_at),
         col(Ticket.reopen_count),
         replies.scalar_subquery(),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, literal
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from store.fact_models import TicketFact as Ticket
@@ -15,13 +15,10 @@ from store.kpi.facts import CLAIM_ACTIONS, RESOLVE_ACTIONS
 from store.kpi.scope import TEAM, Scope
 from store.kpi.sqlfn import (
     Dist,
-    OpenHours,
     distribution,
     epoch,
-    greatest,
     in_range,
     local_day,
-    open_seconds_before,
 )
 from store.models import Activity
 
@@ -137,24 +134,13 @@ def frt_by_day(
     return distribution(session, source=statement.subquery())
 
 
-def frt_open_hours(
-    session: Session, *, start: datetime, end: datetime, hours: OpenHours, scope: Scope = TEAM
+def frt_business(
+    session: Session, *, start: datetime, end: datetime, scope: Scope = TEAM
 ) -> dict[Any, Dist]:
-    """Business-hours first response time per group, entirely in SQL (PostgreSQL)."""
-    elapsed = open_seconds_before(session, col(Ticket.first_response_at), hours) - (
-        open_seconds_before(session, col(Ticket.created_at), hours)
-    )
+    """Business-hours first response time per group (counted with kpi_open_day's calendar)."""
     statement = select(
-        scope.group(responder=True).label("g"), greatest(session, literal(0), elapsed).label("v")
+        scope.group(responder=True).label("g"), col(Ticket.frt_business_seconds).label("v")
     ).where(
         in_range(col(Ticket.created_at), start, end), col(Ticket.first_response_at).is_not(None)
     )
     return distribution(session, source=scope.apply(statement, responder=True).subquery())
-
-
-def last_first_response(session: Session, *, start: datetime, end: datetime) -> datetime | None:
-    """The latest first response of tickets created in the range."""
-    statement = select(func.max(Ticket.first_response_at)).where(
-        in_range(col(Ticket.created_at), start, end)
-    )
-    return session.execute(statement).scalar_one_or_none()

@@ -1,6 +1,8 @@
 """KPIs read from tables designed for reading: ticket_fact and kpi_hour, kept by triggers.
 
-Creates both tables, fills them from the existing history (one INSERT ... SELECT each,
+Creates both tables (and kpi_open_day, the team's opening hours that business-hours
+first response times are counted with: filled by the KPI service from the config, which
+then recomputes that column), fills them from the existing history (one INSERT ... SELECT each,
 so an existing database is migrated in place) and installs the triggers that keep them
 current on every later write (store/kpi/fact_triggers.py).
 
@@ -38,6 +40,7 @@ def upgrade() -> None:
         sa.Column("assignee_id", sa.String(32), nullable=True),
         sa.Column("first_responder_id", sa.String(32), nullable=True),
         sa.Column("frt_seconds", sa.BigInteger(), nullable=True),
+        sa.Column("frt_business_seconds", sa.BigInteger(), nullable=True),
         sa.Column("resolution_seconds", sa.BigInteger(), nullable=True),
         sa.Column("reopen_count", sa.Integer(), nullable=False),
         sa.Column("agent_replies", sa.Integer(), nullable=False),
@@ -53,6 +56,20 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(8), primary_key=True),
         sa.Column("n", sa.Integer(), nullable=False),
     )
+    op.create_table(
+        "kpi_open_day",
+        sa.Column("day_start", UTCDateTime(), primary_key=True),
+        sa.Column("opens", sa.BigInteger(), nullable=False),
+        sa.Column("length", sa.BigInteger(), nullable=False),
+        sa.Column("before", sa.BigInteger(), nullable=False),
+    )
+    op.create_table(
+        "kpi_calendar",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
+        sa.Column("first_day", UTCDateTime(), nullable=False),
+        sa.Column("last_day", UTCDateTime(), nullable=False),
+    )
     connection = op.get_bind()
     facts.backfill(connection)
     fact_triggers.install(connection)
@@ -61,5 +78,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Remove the triggers and both tables."""
     fact_triggers.drop(op.get_bind())
+    op.drop_table("kpi_calendar")
+    op.drop_table("kpi_open_day")
     op.drop_table("kpi_hour")
     op.drop_table("ticket_fact")
