@@ -21,6 +21,11 @@ class TicketFact(SQLModel, table=True):
     __table_args__ = (
         Index("ix_ticket_fact_created", "created_at", "frt_seconds"),
         Index("ix_ticket_fact_resolved", "resolved_at", "resolution_seconds"),
+        # A percentile reads one histogram bucket's values in order (store/kpi/rollup.py).
+        Index("ix_ticket_fact_frt", "frt_seconds", "created_at"),
+        Index("ix_ticket_fact_frt_business", "frt_business_seconds", "created_at"),
+        Index("ix_ticket_fact_resolution", "resolution_seconds", "resolved_at"),
+        Index("ix_ticket_fact_handle", "handle_seconds", "resolved_at"),
     )
 
     ticket_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
@@ -52,6 +57,18 @@ class KpiHour(SQLModel, table=True):
     hour: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
     kind: str = Field(sa_column=Column(String(8), primary_key=True))
     n: int = 0
+
+
+class KpiDay(SQLModel, table=True):
+    """Per UTC day: counts and duration histograms of ticket_fact (store/kpi/rollup.py)."""
+
+    __tablename__ = "kpi_day"
+
+    day: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    metric: str = Field(sa_column=Column(String(16), primary_key=True))
+    bucket: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    n: int = Field(sa_column=Column(BigInteger, nullable=False))
+    total: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
 class KpiOpenDay(SQLModel, table=True):

@@ -326,6 +326,7 @@ class TicketClaim(SQLModel, table=True):
 # with the metadata wherever the models are imported, and keeps `store.models` the one
 # place to import any table from.
 from store.fact_models import KpiCalendar as KpiCalendar  # noqa: E402
+from store.fact_models import KpiDay as KpiDay  # noqa: E402
 from store.fact_models import KpiHour as KpiHour  # noqa: E402
 from store.fact_models import KpiOpenDay as KpiOpenDay  # noqa: E402
 from store.fact_models import TicketFact as TicketFact  # noqa: E402

@@ -26,7 +26,7 @@ from tests.test_tickets import open_ticket, ticket_cmd
 def fact(bot: RunningBot, number: int) -> TicketFact:
     """The fact row of ticket #number, after checking nothing drifted."""
     with bot.engine.connect() as connection:
-        assert facts.drift(connection) == {"ticket_fact": [], "kpi_hour": []}
+        assert not any(facts.drift(connection).values())
     with Session(bot.engine) as session:
         ticket = session.exec(select(Ticket).where(Ticket.number == number)).one()
         found = session.get(TicketFact, ticket.id)
@@ -116,7 +116,7 @@ def test_raw_sql_writes_are_caught_too(db):
         connection.execute(text("DELETE FROM activity WHERE action = 'reopened'"))
         connection.execute(text("UPDATE message SET deleted_at = sent_at WHERE role = 'agent'"))
     with db.connect() as connection:
-        assert facts.drift(connection) == {"ticket_fact": [], "kpi_hour": []}
+        assert not any(facts.drift(connection).values())
         priorities = connection.execute(text("SELECT DISTINCT priority FROM ticket_fact")).all()
         replies = connection.execute(text("SELECT max(agent_replies) FROM ticket_fact")).scalar()
     assert priorities == [("low",)] and replies == 0
@@ -130,7 +130,7 @@ def test_migrating_an_existing_database_backfills_the_facts(engine, db):
     finally:
         migrate(engine)
     with engine.connect() as connection:
-        assert facts.drift(connection) == {"ticket_fact": [], "kpi_hour": []}
+        assert not any(facts.drift(connection).values())
         tickets = connection.execute(text("SELECT count(*) FROM ticket")).scalar()
         rows = connection.execute(text("SELECT count(*) FROM ticket_fact")).scalar()
     assert tickets and rows == tickets

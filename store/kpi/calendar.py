@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from store.db import lock_until_commit
 from store.fact_models import KpiCalendar, KpiOpenDay, TicketFact
+from store.kpi import rollup
 from store.kpi.facts import business_seconds
 from store.kpi.sqlfn import dialect
 
@@ -75,5 +76,6 @@ def replace_open_days(
         .where(col(TicketFact.first_response_at).is_not(None))
         .values(frt_business_seconds=seconds)
     )
+    rollup.rebuild(session.connection(), metric="frt_business")
     session.flush()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

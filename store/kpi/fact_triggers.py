@@ -109,7 +109,7 @@ def _sqlite(connection: Connection) -> list[str]:
             "DELETE",
             "ticket",
             [
-                "DELETE FROM ticket_fact WHERE ticket_id = OLD.id",
+                *refresh("OLD.id"),
                 hour("OLD", "created_at", -1, "1 = 1"),
                 hour("OLD", "resolved_at", -1, "1 = 1"),
             ],
@@ -154,7 +154,7 @@ def _sqlite(connection: Connection) -> list[str]:
 
 
 def _postgresql(connection: Connection) -> list[str]:
-    delete, insert = refresh_sql(connection, "tid")
+    refresh = ";\n  ".join(refresh_sql(connection, "tid"))
     columns = ", ".join(TICKET_COLUMNS)
     counted_old, counted_new = message_counted("OLD"), message_counted("NEW")
     statements = [
@@ -164,8 +164,7 @@ BEGIN
   IF tid IS NULL THEN RETURN; END IF;
   -- One transaction at a time per ticket; the statements below then see the other's rows.
   PERFORM pg_advisory_xact_lock({FACT_LOCK}, tid);
-  {delete};
-  {insert};
+  {refresh};
 END $$""",
         f"""CREATE OR REPLACE FUNCTION kpi_hour_add(at timestamp, what text, delta integer)
 RETURNS void LANGUAGE plpgsql AS $$
@@ -177,7 +176,7 @@ END $$""",
         """CREATE OR REPLACE FUNCTION kpi_on_ticket() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'DELETE' THEN
-    DELETE FROM ticket_fact WHERE ticket_id = OLD.id;
+    PERFORM kpi_fact_refresh(OLD.id);  -- the ticket is gone: its fact row goes
     PERFORM kpi_hour_add(OLD.created_at, 'created', -1);
     PERFORM kpi_hour_add(OLD.resolved_at, 'resolved', -1);
     RETURN NULL;

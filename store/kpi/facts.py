@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from store.fact_models import KpiOpenDay, TicketFact
+from store.kpi import rollup
 from store.kpi.sqlfn import epoch
 from store.models import Activity, AuthorRole, Message, Suggestion, Ticket, TicketPause
 
@@ -154,9 +155,12 @@ def refresh_sql(connection: Connection, ticket_id: str, when: str = "1 = 1") -> 
     name = connection.dialect.name
     where = and_(col(Ticket.id) == literal_column(ticket_id), literal_column(when))
     select_sql = compiled(connection, fact_select(name, where))
+    mine = f"f.ticket_id = {ticket_id} AND {when}"
     return [
+        rollup.add_sql(name, mine, -1),
         f"DELETE FROM ticket_fact WHERE ticket_id = {ticket_id} AND {when}",
         f"INSERT INTO ticket_fact ({', '.join(COLUMNS)}) {select_sql}",
+        rollup.add_sql(name, mine, 1),
     ]
 
 
@@ -190,16 +194,21 @@ def _add_hours(connection: Connection, select_sql: str) -> None:
 def backfill(
     connection: Connection, *, first_id: int | None = None, last_id: int | None = None
 ) -> int:
-    """Recompute facts and add the hourly counts of tickets with ids in [first_id, last_id].
+    """Recompute the facts (and daily rollups) of tickets with ids in [first_id, last_id]
+    and add their hourly counts (for tickets just bulk-loaded).
 
-    Without bounds everything is rebuilt from scratch (the hourly counts included).
+    Without bounds everything is rebuilt from scratch, the hourly counts included.
     """
     name = connection.dialect.name
     low = -1 if first_id is None else int(first_id)
     high = 2**62 if last_id is None else int(last_id)
     tickets = f"id >= {low} AND id <= {high}"
-    if first_id is None and last_id is None:
+    everything = first_id is None and last_id is None
+    mine = f"f.ticket_id >= {low} AND f.ticket_id <= {high}"
+    if everything:
         connection.exec_driver_sql("DELETE FROM kpi_hour")
+    else:
+        connection.exec_driver_sql(rollup.add_sql(name, mine, -1))
     connection.exec_driver_sql(
         f"DELETE FROM ticket_fact WHERE ticket_id >= {low} AND ticket_id <= {high}"
     )
@@ -207,6 +216,10 @@ def backfill(
     result = connection.exec_driver_sql(
         f"INSERT INTO ticket_fact ({', '.join(COLUMNS)}) {compiled(connection, statement)}"
     )
+    if everything:
+        rollup.rebuild(connection)
+    else:
+        connection.exec_driver_sql(rollup.add_sql(name, mine, 1))
     for column, kind in (("created_at", "created"), ("resolved_at", "resolved")):
         hour = hour_of(name, column)
         _add_hours(
@@ -258,4 +271,14 @@ def drift(connection: Connection) -> dict[str, list[Any]]:
         f"{_both_ways('e', 'k')} SELECT h, kind FROM d UNION SELECT hour, kind FROM g "
         "ORDER BY 1, 2"
     ).all()
-    return {"ticket_fact": list(tickets), "kpi_hour": [tuple(row) for row in hours]}
+    days = connection.exec_driver_sql(
+        f"WITH e AS ({rollup.expected_sql(name)}), "
+        "k AS (SELECT day, metric, bucket, n, total FROM kpi_day WHERE n <> 0), "
+        f"{_both_ways('e', 'k')} SELECT day, metric FROM d UNION SELECT day, metric FROM g "
+        "ORDER BY 1, 2"
+    ).all()
+    return {
+        "ticket_fact": list(tickets),
+        "kpi_hour": [tuple(row) for row in hours],
+        "kpi_day": [tuple(row) for row in days],
+    }

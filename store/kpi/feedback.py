@@ -8,6 +8,7 @@ from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from store.fact_models import TicketFact
+from store.kpi import rolled
 from store.kpi.scope import TEAM, Scope
 from store.kpi.sqlfn import in_range
 from store.models import CsatSurvey, Ticket, TicketLink
@@ -102,12 +103,8 @@ def self_service(session: Session, *, start: datetime, end: datetime, top: int =
     """Tickets created in the range that were shown articles, solved by one, top solvers."""
     outcome, article = col(TicketFact.suggestion), col(TicketFact.solved_article_id)
     created = in_range(col(TicketFact.created_at), start, end)
-    shown, solved = session.execute(
-        select(
-            func.sum(case((outcome.in_(SHOWN), 1), else_=0)),
-            func.sum(case((outcome == "solved", 1), else_=0)),
-        ).where(created)
-    ).one()
+    found = rolled.counts(session, metrics=("shown", "solved"), start=start, end=end)
+    shown, solved = found["shown"], found["solved"]
     statement = (
         select(article, func.count())
         .where(created, outcome == "solved", article.is_not(None))

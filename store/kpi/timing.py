@@ -11,6 +11,7 @@ from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from store.fact_models import TicketFact as Ticket
+from store.kpi import rolled, volume
 from store.kpi.facts import CLAIM_ACTIONS, RESOLVE_ACTIONS
 from store.kpi.scope import TEAM, Scope
 from store.kpi.sqlfn import (
@@ -39,6 +40,8 @@ def frt(
     session: Session, *, start: datetime, end: datetime, scope: Scope = TEAM
 ) -> dict[Any, Dist]:
     """Calendar first response time of tickets created in the range, per group."""
+    if scope == TEAM:
+        return rolled.distribution(session, metric="frt", start=start, end=end)
     statement = select(
         scope.group(responder=True).label("g"),
         col(Ticket.frt_seconds).label("v"),
@@ -67,6 +70,8 @@ def frt_pairs(
 
 def unanswered(session: Session, *, start: datetime, end: datetime, scope: Scope = TEAM) -> int:
     """Tickets created in the range that no agent has answered (yet)."""
+    if scope == TEAM:
+        return rolled.counts(session, metrics=("unanswered",), start=start, end=end)["unanswered"]
     statement = select(func.count()).where(
         in_range(col(Ticket.created_at), start, end), col(Ticket.first_response_at).is_(None)
     )
@@ -77,6 +82,8 @@ def resolution(
     session: Session, *, start: datetime, end: datetime, scope: Scope = TEAM
 ) -> dict[Any, Dist]:
     """Creation to (latest) resolution of tickets resolved in the range, per group."""
+    if scope == TEAM:
+        return rolled.distribution(session, metric="resolution", start=start, end=end)
     statement = select(
         scope.group().label("g"),
         col(Ticket.resolution_seconds).label("v"),
@@ -102,6 +109,12 @@ def resolution_counts(
     session: Session, *, start: datetime, end: datetime, scope: Scope = TEAM
 ) -> ResolutionCounts:
     """Tickets resolved in the range: reopened ones, one-touch ones, self-served ones."""
+    if scope == TEAM:
+        found = rolled.counts(
+            session, metrics=("reopened", "one_touch", "self_served"), start=start, end=end
+        )
+        resolved = volume.count_resolved(session, start=start, end=end)
+        return ResolutionCounts(resolved, *found.values())
     statement = select(
         func.count(),
         func.sum(case((col(Ticket.reopen_count) > 0, 1), else_=0)),
@@ -138,6 +151,8 @@ def frt_business(
     session: Session, *, start: datetime, end: datetime, scope: Scope = TEAM
 ) -> dict[Any, Dist]:
     """Business-hours first response time per group (counted with kpi_open_day's calendar)."""
+    if scope == TEAM:
+        return rolled.distribution(session, metric="frt_business", start=start, end=end)
     statement = select(
         scope.group(responder=True).label("g"), col(Ticket.frt_business_seconds).label("v")
     ).where(

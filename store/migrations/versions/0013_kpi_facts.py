@@ -1,4 +1,4 @@
-"""KPIs read from tables designed for reading: ticket_fact and kpi_hour, kept by triggers.
+"""KPIs read from tables designed for reading: ticket_fact, kpi_day, kpi_hour, kept by triggers.
 
 Creates both tables (and kpi_open_day, the team's opening hours that business-hours
 first response times are counted with: filled by the KPI service from the config, which
@@ -50,6 +50,21 @@ def upgrade() -> None:
     )
     op.create_index("ix_ticket_fact_created", "ticket_fact", ["created_at", "frt_seconds"])
     op.create_index("ix_ticket_fact_resolved", "ticket_fact", ["resolved_at", "resolution_seconds"])
+    for name, columns in (
+        ("ix_ticket_fact_frt", ["frt_seconds", "created_at"]),
+        ("ix_ticket_fact_frt_business", ["frt_business_seconds", "created_at"]),
+        ("ix_ticket_fact_resolution", ["resolution_seconds", "resolved_at"]),
+        ("ix_ticket_fact_handle", ["handle_seconds", "resolved_at"]),
+    ):
+        op.create_index(name, "ticket_fact", columns)
+    op.create_table(
+        "kpi_day",
+        sa.Column("day", UTCDateTime(), primary_key=True),
+        sa.Column("metric", sa.String(16), primary_key=True),
+        sa.Column("bucket", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.Column("total", sa.BigInteger(), nullable=False),
+    )
     op.create_table(
         "kpi_hour",
         sa.Column("hour", UTCDateTime(), primary_key=True),
@@ -81,4 +96,5 @@ def downgrade() -> None:
     op.drop_table("kpi_calendar")
     op.drop_table("kpi_open_day")
     op.drop_table("kpi_hour")
+    op.drop_table("kpi_day")
     op.drop_table("ticket_fact")

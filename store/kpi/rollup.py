@@ -1,0 +1,129 @@
+"""Per-UTC-day rollups of ticket_fact (kpi_day): counts and duration histograms.
+
+Each fact row contributes to (day, metric, bucket) rows: durations (first response,
+business-hours first response, resolution, handle) by value bucket, with their sum; and
+counts (unanswered, shown, solved, reopened, one_touch, self_served) in bucket 0. The
+fact triggers subtract a row's old contributions before recomputing it and add the new
+ones after, in the same transaction. Readers sum whole days and count the partial days at
+a range's edges from ticket_fact itself, so numbers stay exact; a percentile is found by
+walking bucket counts, then reading the few values of one bucket in order (an index on
+(value, time) per duration).
+
+Buckets are integer-only SQL (identical on SQLite and PostgreSQL): values below 16 are
+their own bucket; above, 8 buckets per doubling.
+"""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Connection
+
+TOP = 40  # buckets reach 2**(TOP + 5) seconds
+SHOWN = ("offered", "solved", "need_help")
+# metric -> (time column, value column, extra condition): durations, then counts.
+DURATIONS = {
+    "frt": ("created_at", "frt_seconds"),
+    "frt_business": ("created_at", "frt_business_seconds"),
+    "resolution": ("resolved_at", "resolution_seconds"),
+    "handle": ("resolved_at", "handle_seconds"),
+}
+_shown = ", ".join(f"'{outcome}'" for outcome in SHOWN)
+COUNTS = {
+    "unanswered": ("created_at", "{r}.frt_seconds IS NULL"),
+    "shown": ("created_at", f"{{r}}.suggestion IN ({_shown})"),
+    "solved": ("created_at", "{r}.suggestion = 'solved'"),
+    "reopened": ("resolved_at", "{r}.reopen_count > 0"),
+    "one_touch": ("resolved_at", "{r}.agent_replies = 1"),
+    "self_served": ("resolved_at", "{r}.suggestion = 'solved'"),
+}
+
+
+def bucket_sql(value: str) -> str:
+    """SQL: the histogram bucket of an integer value."""
+    whens = [f"WHEN {value} < 16 THEN {value}"]
+    for k in range(TOP):
+        low = 2 ** (k + 4)
+        whens.append(
+            f"WHEN {value} < {2 * low} THEN {16 + 8 * k} + ({value} - {low}) / {2 ** (k + 1)}"
+        )
+    return f"(CASE {' '.join(whens)} ELSE {16 + 8 * TOP} END)"
+
+
+def bucket_bounds(bucket: int) -> tuple[int, int]:
+    """The smallest and largest value of a bucket (the inverse of bucket_sql)."""
+    if bucket < 16:
+        return bucket, bucket
+    k, j = divmod(bucket - 16, 8)
+    if k >= TOP:
+        return 2 ** (TOP + 4), 2**62
+    low = 2 ** (k + 4) + j * 2 ** (k + 1)
+    return low, low + 2 ** (k + 1) - 1
+
+
+def day_of(name: str, moment: str) -> str:
+    """SQL: the UTC day a timestamp falls in, stored like the timestamp columns."""
+    if name == "sqlite":
+        return f"strftime('%Y-%m-%d 00:00:00.000000', {moment})"
+    return f"date_trunc('day', {moment})"
+
+
+def contributions(name: str, row: str, where: str, sign: int = 1) -> str:
+    """SQL: (day, metric, bucket, n, total) of the ticket_fact rows `row` matching `where`."""
+    parts = []
+    for metric, (moment, value) in DURATIONS.items():
+        parts.append(
+            f"SELECT {day_of(name, f'{row}.{moment}')} AS day, '{metric}' AS metric, "
+            f"{bucket_sql(f'{row}.{value}')} AS bucket, {sign} AS n, "
+            f"{sign} * {row}.{value} AS total "
+            f"FROM ticket_fact {row} WHERE {where} AND {row}.{moment} IS NOT NULL "
+            f"AND {row}.{value} IS NOT NULL"
+        )
+    for metric, (moment, condition) in COUNTS.items():
+        parts.append(
+            f"SELECT {day_of(name, f'{row}.{moment}')}, '{metric}', 0, {sign}, 0 "
+            f"FROM ticket_fact {row} WHERE {where} AND {row}.{moment} IS NOT NULL "
+            f"AND {condition.format(r=row)}"
+        )
+    return " UNION ALL ".join(parts)
+
+
+def add_sql(name: str, where: str, sign: int = 1, row: str = "f") -> str:
+    """SQL adding (sign 1) or removing (-1) the contributions of matching fact rows."""
+    return (
+        f"INSERT INTO kpi_day (day, metric, bucket, n, total) "
+        f"SELECT day, metric, bucket, sum(n), sum(total) "
+        f"FROM ({contributions(name, row, where, sign)}) c "
+        "WHERE 1 = 1 GROUP BY day, metric, bucket "
+        "ON CONFLICT (day, metric, bucket) DO UPDATE "
+        "SET n = kpi_day.n + excluded.n, total = kpi_day.total + excluded.total"
+    )
+
+
+def rebuild(connection: Connection, *, metric: str | None = None) -> None:
+    """Recompute kpi_day from ticket_fact (one metric, or all)."""
+    name = connection.dialect.name
+    if metric is None:
+        connection.exec_driver_sql("DELETE FROM kpi_day")
+        connection.exec_driver_sql(add_sql(name, "1 = 1"))
+        return
+    connection.exec_driver_sql(f"DELETE FROM kpi_day WHERE metric = '{metric}'")
+    connection.exec_driver_sql(
+        f"INSERT INTO kpi_day (day, metric, bucket, n, total) SELECT day, metric, bucket, "
+        f"sum(n), sum(total) FROM ({contributions(name, 'f', '1 = 1')}) c "
+        f"WHERE metric = '{metric}' GROUP BY day, metric, bucket"
+    )
+
+
+def whole_days(start: datetime, end: datetime) -> tuple[datetime, datetime] | None:
+    """[first, last): the whole UTC days inside [start, end), if any."""
+    floor = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    first = floor if floor == start else floor + timedelta(days=1)
+    last = end.replace(hour=0, minute=0, second=0, microsecond=0)
+    return (first, last) if first < last else None
+
+
+def expected_sql(name: str) -> str:
+    """SQL: kpi_day as recomputed from ticket_fact (for drift checks)."""
+    return (
+        f"SELECT day, metric, bucket, sum(n) AS n, sum(total) AS total "
+        f"FROM ({contributions(name, 'f', '1 = 1')}) c GROUP BY day, metric, bucket"
+    )
