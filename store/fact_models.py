@@ -71,6 +71,17 @@ class KpiDay(SQLModel, table=True):
     total: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
+class KpiSlaHour(SQLModel, table=True):
+    """SLA targets per UTC hour of their due time: due, ok, late, open (sla_rollup.py)."""
+
+    __tablename__ = "kpi_sla_hour"
+
+    hour: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    target: str = Field(sa_column=Column(String(32), primary_key=True))
+    kind: str = Field(sa_column=Column(String(8), primary_key=True))
+    n: int = 0
+
+
 class KpiOpenDay(SQLModel, table=True):
     """The team's opening hours per local day, for business-hours durations in SQL.
 

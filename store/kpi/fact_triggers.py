@@ -7,15 +7,16 @@ the watched tables on SQLite (batch mode copies the table) must call `install` a
 
 from sqlalchemy.engine import Connection
 
+from store.kpi import sla_rollup
 from store.kpi.facts import (
     FACT_ACTIONS,
     FACT_LOCK,
     TICKET_COLUMNS,
-    hour_of,
     message_counted,
     message_kind,
     refresh_sql,
 )
+from store.kpi.rollup import hour_of
 
 CHILDREN = ("activity", "ticket_pause", "suggestion")
 MESSAGE_COLUMNS = "ticket_id, role, deleted_at, sent_at"
@@ -35,10 +36,12 @@ def install(connection: Connection) -> None:
     )
     for statement in statements:
         connection.exec_driver_sql(statement)
+    sla_rollup.install(connection)
 
 
 def drop(connection: Connection) -> None:
     """Remove every fact trigger (the tables stay)."""
+    sla_rollup.drop(connection)
     if connection.dialect.name == "postgresql":
         for table in TABLES:
             connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS kpi_facts ON {table}")

@@ -20,7 +20,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from store.fact_models import KpiOpenDay, TicketFact
-from store.kpi import rollup
+from store.kpi import rollup, sla_rollup
+from store.kpi.rollup import hour_of
 from store.kpi.sqlfn import epoch
 from store.models import Activity, AuthorRole, Message, Suggestion, Ticket, TicketPause
 
@@ -164,13 +165,6 @@ def refresh_sql(connection: Connection, ticket_id: str, when: str = "1 = 1") -> 
     ]
 
 
-def hour_of(name: str, moment: str) -> str:
-    """SQL for the UTC hour a timestamp falls in, stored like the timestamp columns."""
-    if name == "sqlite":
-        return f"strftime('%Y-%m-%d %H:00:00.000000', {moment})"
-    return f"date_trunc('hour', {moment})"
-
-
 def message_kind(row: str) -> str:
     """SQL: 'in' for a customer's message, 'out' for an agent's."""
     return f"CASE {row}.role WHEN 'customer' THEN 'in' WHEN 'agent' THEN 'out' END"
@@ -218,8 +212,10 @@ def backfill(
     )
     if everything:
         rollup.rebuild(connection)
+        sla_rollup.rebuild(connection)
     else:
         connection.exec_driver_sql(rollup.add_sql(name, mine, 1))
+        sla_rollup.rebuild(connection, where=f"s.ticket_id >= {low} AND s.ticket_id <= {high}")
     for column, kind in (("created_at", "created"), ("resolved_at", "resolved")):
         hour = hour_of(name, column)
         _add_hours(
@@ -277,7 +273,9 @@ def drift(connection: Connection) -> dict[str, list[Any]]:
         f"{_both_ways('e', 'k')} SELECT day, metric FROM d UNION SELECT day, metric FROM g "
         "ORDER BY 1, 2"
     ).all()
+    targets = connection.exec_driver_sql(sla_rollup.drift_sql(name)).all()
     return {
+        "kpi_sla_hour": [tuple(row) for row in targets],
         "ticket_fact": list(tickets),
         "kpi_hour": [tuple(row) for row in hours],
         "kpi_day": [tuple(row) for row in days],

@@ -59,6 +59,13 @@ def bucket_bounds(bucket: int) -> tuple[int, int]:
     return low, low + 2 ** (k + 1) - 1
 
 
+def hour_of(name: str, moment: str) -> str:
+    """SQL for the UTC hour a timestamp falls in, stored like the timestamp columns."""
+    if name == "sqlite":
+        return f"strftime('%Y-%m-%d %H:00:00.000000', {moment})"
+    return f"date_trunc('hour', {moment})"
+
+
 def day_of(name: str, moment: str) -> str:
     """SQL: the UTC day a timestamp falls in, stored like the timestamp columns."""
     if name == "sqlite":

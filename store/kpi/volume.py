@@ -138,7 +138,7 @@ def count_messages(session: Session, *, start: datetime, end: datetime) -> tuple
     return _total(found, "in"), _total(found, "out")
 
 
-def _hour_aligned(timezone: str, start: datetime, end: datetime) -> bool:
+def hour_aligned(timezone: str, start: datetime, end: datetime) -> bool:
     """Whether every local midnight in the range falls on a whole UTC hour."""
     segments = offset_segments(ZoneInfo(timezone), start, end)
     whole = all(offset % 3600 == 0 for _, offset in segments)
@@ -154,7 +154,7 @@ def by_day(
     def day(column: Any) -> Any:
         return local_day(session, column, timezone=timezone, start=start, end=end)
 
-    if _hour_aligned(timezone, start, end):
+    if hour_aligned(timezone, start, end):
         found = counts(session, kinds=kinds, start=start, end=end, day=day)
     else:
         found = _raw(session, kinds, start, end, day)

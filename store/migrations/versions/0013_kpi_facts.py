@@ -1,4 +1,4 @@
-"""KPIs read from tables designed for reading: ticket_fact, kpi_day, kpi_hour, kept by triggers.
+"""KPIs read from tables designed for reading: ticket_fact and rollups.
 
 Creates both tables (and kpi_open_day, the team's opening hours that business-hours
 first response times are counted with: filled by the KPI service from the config, which
@@ -72,6 +72,13 @@ def upgrade() -> None:
         sa.Column("n", sa.Integer(), nullable=False),
     )
     op.create_table(
+        "kpi_sla_hour",
+        sa.Column("hour", UTCDateTime(), primary_key=True),
+        sa.Column("target", sa.String(32), primary_key=True),
+        sa.Column("kind", sa.String(8), primary_key=True),
+        sa.Column("n", sa.Integer(), nullable=False),
+    )
+    op.create_table(
         "kpi_open_day",
         sa.Column("day_start", UTCDateTime(), primary_key=True),
         sa.Column("opens", sa.BigInteger(), nullable=False),
@@ -95,6 +102,7 @@ def downgrade() -> None:
     fact_triggers.drop(op.get_bind())
     op.drop_table("kpi_calendar")
     op.drop_table("kpi_open_day")
+    op.drop_table("kpi_sla_hour")
     op.drop_table("kpi_hour")
     op.drop_table("kpi_day")
     op.drop_table("ticket_fact")
