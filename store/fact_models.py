@@ -26,6 +26,8 @@ class TicketFact(SQLModel, table=True):
         Index("ix_ticket_fact_frt_business", "frt_business_seconds", "created_at"),
         Index("ix_ticket_fact_resolution", "resolution_seconds", "resolved_at"),
         Index("ix_ticket_fact_handle", "handle_seconds", "resolved_at"),
+        # Self-service: the articles that solved tickets created in a range.
+        Index("ix_ticket_fact_suggestion", "suggestion", "created_at", "solved_article_id"),
     )
 
     ticket_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
@@ -64,11 +66,22 @@ class KpiDay(SQLModel, table=True):
 
     __tablename__ = "kpi_day"
 
-    day: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    # Metric first: a reader sums one metric's rows over a range of days.
     metric: str = Field(sa_column=Column(String(16), primary_key=True))
+    day: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
     bucket: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     n: int = Field(sa_column=Column(BigInteger, nullable=False))
     total: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class KpiTagDay(SQLModel, table=True):
+    """Tickets created per UTC day and type tag (store/kpi/rollup.py)."""
+
+    __tablename__ = "kpi_tag_day"
+
+    day: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    tag: str = Field(sa_column=Column(String(64), primary_key=True))
+    n: int = 0
 
 
 class KpiSlaHour(SQLModel, table=True):

@@ -330,6 +330,7 @@ from store.fact_models import KpiDay as KpiDay  # noqa: E402
 from store.fact_models import KpiHour as KpiHour  # noqa: E402
 from store.fact_models import KpiOpenDay as KpiOpenDay  # noqa: E402
 from store.fact_models import KpiSlaHour as KpiSlaHour  # noqa: E402
+from store.fact_models import KpiTagDay as KpiTagDay  # noqa: E402
 from store.fact_models import TicketFact as TicketFact  # noqa: E402
 from store.sla_models import DailyDigest as DailyDigest  # noqa: E402
 from store.sla_models import SlaNotification as SlaNotification  # noqa: E402

@@ -16,11 +16,11 @@ from store.kpi.facts import (
     message_kind,
     refresh_sql,
 )
-from store.kpi.rollup import hour_of
+from store.kpi.rollup import hour_of, tag_row_sql
 
 CHILDREN = ("activity", "ticket_pause", "suggestion")
 MESSAGE_COLUMNS = "ticket_id, role, deleted_at, sent_at"
-TABLES = ("ticket", "message", *CHILDREN)
+TABLES = ("ticket", "message", "ticket_tag", *CHILDREN)
 _ACTIONS = ", ".join(f"'{action}'" for action in FACT_ACTIONS)
 
 
@@ -153,6 +153,12 @@ def _sqlite(connection: Connection) -> list[str]:
                 f"{name}_delete", "DELETE", table, refresh("OLD.ticket_id"), _when(table, "OLD")
             ),
         ]
+    old_tag, new_tag = tag_row_sql("sqlite", "OLD", -1), tag_row_sql("sqlite", "NEW", 1)
+    statements += [
+        _trigger("kpi_ticket_tag_insert", "INSERT", "ticket_tag", [new_tag]),
+        _trigger("kpi_ticket_tag_update", "UPDATE", "ticket_tag", [old_tag, new_tag]),
+        _trigger("kpi_ticket_tag_delete", "DELETE", "ticket_tag", [old_tag]),
+    ]
     return statements
 
 
@@ -228,6 +234,20 @@ BEGIN
   END IF;
   RETURN NULL;
 END $$""",
+        f"""CREATE OR REPLACE FUNCTION kpi_on_tag() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP <> 'INSERT' THEN
+    PERFORM pg_advisory_xact_lock({FACT_LOCK}, OLD.ticket_id);
+    {tag_row_sql("postgresql", "OLD", -1)};
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    PERFORM pg_advisory_xact_lock({FACT_LOCK}, NEW.ticket_id);
+    {tag_row_sql("postgresql", "NEW", 1)};
+  END IF;
+  RETURN NULL;
+END $$""",
+        "CREATE TRIGGER kpi_facts AFTER INSERT OR DELETE OR UPDATE ON ticket_tag "
+        "FOR EACH ROW EXECUTE FUNCTION kpi_on_tag()",
         "CREATE TRIGGER kpi_facts AFTER INSERT OR DELETE OR UPDATE OF "
         f"{columns} ON ticket FOR EACH ROW EXECUTE FUNCTION kpi_on_ticket()",
         "CREATE TRIGGER kpi_facts AFTER INSERT OR DELETE OR UPDATE OF "

@@ -159,9 +159,11 @@ def refresh_sql(connection: Connection, ticket_id: str, when: str = "1 = 1") -> 
     mine = f"f.ticket_id = {ticket_id} AND {when}"
     return [
         rollup.add_sql(name, mine, -1),
+        rollup.tag_add_sql(name, mine, -1),
         f"DELETE FROM ticket_fact WHERE ticket_id = {ticket_id} AND {when}",
         f"INSERT INTO ticket_fact ({', '.join(COLUMNS)}) {select_sql}",
         rollup.add_sql(name, mine, 1),
+        rollup.tag_add_sql(name, mine, 1),
     ]
 
 
@@ -203,6 +205,7 @@ def backfill(
         connection.exec_driver_sql("DELETE FROM kpi_hour")
     else:
         connection.exec_driver_sql(rollup.add_sql(name, mine, -1))
+        connection.exec_driver_sql(rollup.tag_add_sql(name, mine, -1))
     connection.exec_driver_sql(
         f"DELETE FROM ticket_fact WHERE ticket_id >= {low} AND ticket_id <= {high}"
     )
@@ -215,6 +218,7 @@ def backfill(
         sla_rollup.rebuild(connection)
     else:
         connection.exec_driver_sql(rollup.add_sql(name, mine, 1))
+        connection.exec_driver_sql(rollup.tag_add_sql(name, mine, 1))
         sla_rollup.rebuild(connection, where=f"s.ticket_id >= {low} AND s.ticket_id <= {high}")
     for column, kind in (("created_at", "created"), ("resolved_at", "resolved")):
         hour = hour_of(name, column)
@@ -274,8 +278,14 @@ def drift(connection: Connection) -> dict[str, list[Any]]:
         "ORDER BY 1, 2"
     ).all()
     targets = connection.exec_driver_sql(sla_rollup.drift_sql(name)).all()
+    tags = connection.exec_driver_sql(
+        f"WITH e AS ({rollup.tag_expected_sql(name)}), "
+        "k AS (SELECT day, tag, n FROM kpi_tag_day WHERE n <> 0), "
+        f"{_both_ways('e', 'k')} SELECT day, tag FROM d UNION SELECT day, tag FROM g ORDER BY 1, 2"
+    ).all()
     return {
         "kpi_sla_hour": [tuple(row) for row in targets],
+        "kpi_tag_day": [tuple(row) for row in tags],
         "ticket_fact": list(tickets),
         "kpi_hour": [tuple(row) for row in hours],
         "kpi_day": [tuple(row) for row in days],

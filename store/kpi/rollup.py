@@ -1,4 +1,5 @@
-"""Per-UTC-day rollups of ticket_fact (kpi_day): counts and duration histograms.
+"""Per-UTC-day rollups of ticket_fact: counts and duration histograms (kpi_day), type
+tags of the tickets created each day (kpi_tag_day).
 
 Each fact row contributes to (day, metric, bucket) rows: durations (first response,
 business-hours first response, resolution, handle) by value bucket, with their sum; and
@@ -100,9 +101,41 @@ def add_sql(name: str, where: str, sign: int = 1, row: str = "f") -> str:
         f"SELECT day, metric, bucket, sum(n), sum(total) "
         f"FROM ({contributions(name, row, where, sign)}) c "
         "WHERE 1 = 1 GROUP BY day, metric, bucket "
-        "ON CONFLICT (day, metric, bucket) DO UPDATE "
+        "ON CONFLICT (metric, day, bucket) DO UPDATE "
         "SET n = kpi_day.n + excluded.n, total = kpi_day.total + excluded.total"
     )
+
+
+def tag_contributions(name: str, where: str, sign: int = 1) -> str:
+    """SQL: (day, tag, n) of the type tags of the fact rows `f` matching `where`."""
+    return (
+        f"SELECT {day_of(name, 'f.created_at')} AS day, t.tag AS tag, {sign} AS n "
+        f"FROM ticket_fact f JOIN ticket_tag t ON t.ticket_id = f.ticket_id WHERE {where}"
+    )
+
+
+def tag_add_sql(name: str, where: str, sign: int = 1) -> str:
+    """SQL adding (or removing) the tag counts of matching fact rows."""
+    return (
+        "INSERT INTO kpi_tag_day (day, tag, n) SELECT day, tag, sum(n) "
+        f"FROM ({tag_contributions(name, where, sign)}) c WHERE 1 = 1 GROUP BY day, tag "
+        "ON CONFLICT (day, tag) DO UPDATE SET n = kpi_tag_day.n + excluded.n"
+    )
+
+
+def tag_row_sql(name: str, row: str, sign: int) -> str:
+    """SQL counting one ticket_tag row (`NEW`/`OLD` in a trigger) in or out."""
+    return (
+        f"INSERT INTO kpi_tag_day (day, tag, n) SELECT {day_of(name, 'f.created_at')}, "
+        f"{row}.tag, {sign} FROM ticket_fact f WHERE f.ticket_id = {row}.ticket_id "
+        "ON CONFLICT (day, tag) DO UPDATE SET n = kpi_tag_day.n + excluded.n"
+    )
+
+
+def tag_expected_sql(name: str) -> str:
+    """SQL: kpi_tag_day recomputed from ticket_fact and ticket_tag."""
+    every = tag_contributions(name, "1 = 1")
+    return f"SELECT day, tag, sum(n) AS n FROM ({every}) c GROUP BY day, tag"
 
 
 def rebuild(connection: Connection, *, metric: str | None = None) -> None:
@@ -111,6 +144,8 @@ def rebuild(connection: Connection, *, metric: str | None = None) -> None:
     if metric is None:
         connection.exec_driver_sql("DELETE FROM kpi_day")
         connection.exec_driver_sql(add_sql(name, "1 = 1"))
+        connection.exec_driver_sql("DELETE FROM kpi_tag_day")
+        connection.exec_driver_sql(tag_add_sql(name, "1 = 1"))
         return
     connection.exec_driver_sql(f"DELETE FROM kpi_day WHERE metric = '{metric}'")
     connection.exec_driver_sql(

@@ -55,12 +55,13 @@ def upgrade() -> None:
         ("ix_ticket_fact_frt_business", ["frt_business_seconds", "created_at"]),
         ("ix_ticket_fact_resolution", ["resolution_seconds", "resolved_at"]),
         ("ix_ticket_fact_handle", ["handle_seconds", "resolved_at"]),
+        ("ix_ticket_fact_suggestion", ["suggestion", "created_at", "solved_article_id"]),
     ):
         op.create_index(name, "ticket_fact", columns)
     op.create_table(
         "kpi_day",
-        sa.Column("day", UTCDateTime(), primary_key=True),
         sa.Column("metric", sa.String(16), primary_key=True),
+        sa.Column("day", UTCDateTime(), primary_key=True),
         sa.Column("bucket", sa.Integer(), primary_key=True, autoincrement=False),
         sa.Column("n", sa.BigInteger(), nullable=False),
         sa.Column("total", sa.BigInteger(), nullable=False),
@@ -69,6 +70,12 @@ def upgrade() -> None:
         "kpi_hour",
         sa.Column("hour", UTCDateTime(), primary_key=True),
         sa.Column("kind", sa.String(8), primary_key=True),
+        sa.Column("n", sa.Integer(), nullable=False),
+    )
+    op.create_table(
+        "kpi_tag_day",
+        sa.Column("day", UTCDateTime(), primary_key=True),
+        sa.Column("tag", sa.String(64), primary_key=True),
         sa.Column("n", sa.Integer(), nullable=False),
     )
     op.create_table(
@@ -103,6 +110,7 @@ def downgrade() -> None:
     op.drop_table("kpi_calendar")
     op.drop_table("kpi_open_day")
     op.drop_table("kpi_sla_hour")
+    op.drop_table("kpi_tag_day")
     op.drop_table("kpi_hour")
     op.drop_table("kpi_day")
     op.drop_table("ticket_fact")
