@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.sql import Select
-from sqlmodel import col
+from sqlmodel import col, select
 
 from store.fact_models import TicketFact as Ticket
 from store.kpi.sqlfn import all_group
@@ -43,6 +43,20 @@ class Scope:
             who = Ticket.first_responder_id if responder else Ticket.assignee_id
             statement = statement.where(col(who) == self.agent_id)
         return statement
+
+    def lookup(self, ticket_id: Any) -> tuple[Any, list[Any]]:
+        """The group key, and the agent filter, of the ticket a row points at, as scalar
+        subqueries: one primary-key probe per row instead of joining every ticket.
+
+        Not for `type` (a ticket has several): callers join ticket_tag for that.
+        """
+
+        def of(column: Any) -> Any:
+            return select(column).where(col(Ticket.ticket_id) == ticket_id).scalar_subquery()
+
+        group = all_group() if self.dimension is None else of(self.group())
+        filters = [] if self.agent_id is None else [of(col(Ticket.assignee_id)) == self.agent_id]
+        return group, filters
 
     def group_by(self, statement: Select[Any], *more: Any) -> Select[Any]:
         """GROUP BY this scope's key (a constant key is left out: PostgreSQL refuses it)."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_
+from sqlalchemy import and_, case, func, literal, literal_column, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -97,11 +97,18 @@ def _targets(
         func.sum(case((_met_in_time(), 1), else_=0)),
         func.sum(case((breached(now), 1), else_=0)),
     ).where(in_range(col(SlaTarget.due_at), start, end))
-    if scope != TEAM:  # the whole team needs no ticket columns
+    if scope.dimension == "type":
         statement = scope.apply(
             statement.join(TicketFact, col(TicketFact.ticket_id) == col(SlaTarget.ticket_id))
         )
-    statement = scope.group_by(statement, col(SlaTarget.target))
+        statement = scope.group_by(statement, col(SlaTarget.target))
+    elif scope != TEAM:  # the whole team needs no ticket columns
+        group, filters = scope.lookup(col(SlaTarget.ticket_id))
+        statement = statement.with_only_columns(group.label("g"), *statement.selected_columns[1:])
+        keys = [literal_column("1")] if scope.dimension is not None else []
+        statement = statement.where(*filters).group_by(*keys, literal_column("2"))
+    else:
+        statement = scope.group_by(statement, col(SlaTarget.target))
     return {
         (group, target): TargetCounts(int(due), int(met or 0), int(late or 0))
         for group, target, due, met, late in session.execute(statement)
