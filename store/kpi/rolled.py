@@ -96,6 +96,8 @@ def distribution(
             n = buckets[key][0]
             if rank < n:
                 lo, hi = bucket_bounds(key)
+                if lo == hi:  # a bucket of one value (small values, zero...)
+                    return lo
                 statement = (
                     select(what)
                     .where(in_range(when, start, end), what >= lo, what <= hi)

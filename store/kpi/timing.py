@@ -99,6 +99,8 @@ def handle(
     For tickets resolved in the range that an agent claimed (or was assigned) first; the
     per-ticket seconds are kept in ticket_fact (store/kpi/facts.py).
     """
+    if scope == TEAM:
+        return rolled.distribution(session, metric="handle", start=start, end=end)
     statement = select(scope.group().label("g"), col(Ticket.handle_seconds).label("v")).where(
         in_range(col(Ticket.resolved_at), start, end), col(Ticket.handle_seconds).is_not(None)
     )
