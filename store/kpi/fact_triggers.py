@@ -7,7 +7,7 @@ the watched tables on SQLite (batch mode copies the table) must call `install` a
 
 from sqlalchemy.engine import Connection
 
-from store.kpi import sla_rollup
+from store.kpi import csat_rollup, sla_rollup
 from store.kpi.facts import (
     FACT_ACTIONS,
     FACT_LOCK,
@@ -37,11 +37,13 @@ def install(connection: Connection) -> None:
     for statement in statements:
         connection.exec_driver_sql(statement)
     sla_rollup.install(connection)
+    csat_rollup.install(connection)
 
 
 def drop(connection: Connection) -> None:
     """Remove every fact trigger (the tables stay)."""
     sla_rollup.drop(connection)
+    csat_rollup.drop(connection)
     if connection.dialect.name == "postgresql":
         for table in TABLES:
             connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS kpi_facts ON {table}")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from store.fact_models import KpiOpenDay, TicketFact
-from store.kpi import rollup, sla_rollup
+from store.kpi import csat_rollup, rollup, sla_rollup
 from store.kpi.rollup import hour_of
 from store.kpi.sqlfn import epoch
 from store.models import Activity, AuthorRole, Message, Suggestion, Ticket, TicketPause
@@ -233,6 +233,12 @@ def backfill(
         f"SELECT {hour}, {kind}, count(*) FROM message m WHERE {message_counted('m')} "
         f"AND m.ticket_id >= {low} AND m.ticket_id <= {high} GROUP BY {hour}, {kind}",
     )
+    surveys = f"c.ticket_id >= {low} AND c.ticket_id <= {high}"
+    _add_hours(
+        connection,
+        f"SELECT h, kind, count(*) FROM ({csat_rollup.expected_sql(name, surveys)}) x "
+        "WHERE 1 = 1 GROUP BY h, kind",
+    )
     return int(result.rowcount or 0)
 
 
@@ -263,7 +269,7 @@ def drift(connection: Connection) -> dict[str, list[Any]]:
         f"SELECT {created} AS h, 'created' AS kind, 1 AS n FROM ticket "
         f"UNION ALL SELECT {resolved}, 'resolved', 1 FROM ticket WHERE resolved_at IS NOT NULL "
         f"UNION ALL SELECT {sent}, {message_kind('m')}, 1 FROM message m "
-        f"WHERE {message_counted('m')}"
+        f"WHERE {message_counted('m')} UNION ALL {csat_rollup.expected_sql(name)}"
         ") x GROUP BY h, kind"
     )
     hours = connection.exec_driver_sql(

@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import case, func, literal_column
 from sqlmodel import Session, col, select
 
-from store.fact_models import TicketFact
-from store.kpi import rolled
+from store.fact_models import KpiHour, TicketFact
+from store.kpi import rolled, volume
 from store.kpi.scope import TEAM, Scope
-from store.kpi.sqlfn import in_range
+from store.kpi.sqlfn import ALL, in_range
 from store.models import CsatSurvey, Ticket, TicketLink
 
 SHOWN = ("offered", "solved", "need_help")
@@ -60,6 +60,8 @@ def csat(
     session: Session, *, start: datetime, end: datetime, scope: Scope = TEAM
 ) -> dict[Any, Csat]:
     """Per group: surveys asked in the range, answered, average stars, 4-5 stars, comments."""
+    if scope == TEAM:
+        return _team_csat(session, start=start, end=end)
     rating = col(CsatSurvey.rating)
     comment = func.length(func.trim(func.coalesce(CsatSurvey.comment, "")))
     statement = select(
@@ -84,6 +86,56 @@ def csat(
         mean = None if average is None else round(float(average), 3)
         result[group] = Csat(int(asked), int(answered), mean, int(happy or 0), int(comments or 0))
     return result
+
+
+STARS = tuple(range(1, 6))
+SURVEY_KINDS = ("asked", "comments", *(f"s{stars}" for stars in STARS))
+
+
+def _survey_counts(session: Session, *, start: datetime, end: datetime) -> dict[str, int]:
+    """Surveys asked, answers per star (`s1`..`s5`) and comments over [start, end):
+    whole hours from kpi_hour, the partial hours at the edges from csat_survey."""
+    found = dict.fromkeys(SURVEY_KINDS, 0)
+    hours = volume.whole_hours(start, end)
+    edges = [(start, end)]
+    if hours is not None:
+        statement = (
+            select(col(KpiHour.kind), func.sum(KpiHour.n))
+            .where(
+                col(KpiHour.kind).in_(SURVEY_KINDS),
+                col(KpiHour.hour) >= hours[0],
+                col(KpiHour.hour) < hours[1],
+            )
+            .group_by(col(KpiHour.kind))
+        )
+        for kind, n in session.execute(statement):
+            found[kind] += int(n or 0)
+        edges = [(low, high) for low, high in ((start, hours[0]), (hours[1], end)) if low < high]
+    rating = col(CsatSurvey.rating)
+    comment = func.length(func.trim(func.coalesce(CsatSurvey.comment, "")))
+    columns = [
+        func.count(),
+        func.sum(case((comment > 0, 1), else_=0)),
+        *(func.sum(case((rating == stars, 1), else_=0)) for stars in STARS),
+    ]
+    for low, high in edges:
+        row = session.execute(
+            select(*columns).where(in_range(col(CsatSurvey.asked_at), low, high))
+        ).one()
+        for kind, n in zip(SURVEY_KINDS, row, strict=True):
+            found[kind] += int(n or 0)
+    return found
+
+
+def _team_csat(session: Session, *, start: datetime, end: datetime) -> dict[Any, Csat]:
+    found = _survey_counts(session, start=start, end=end)
+    if not found["asked"]:
+        return {}
+    answered = sum(found[f"s{stars}"] for stars in STARS)
+    total = sum(stars * found[f"s{stars}"] for stars in STARS)
+    mean = round(total / answered, 3) if answered else None
+    happy = found["s4"] + found["s5"]
+    return {ALL: Csat(found["asked"], answered, mean, happy, found["comments"])}
 
 
 def recent_comments(
@@ -144,9 +196,5 @@ def known_issues(
 
 def rating_counts(session: Session, *, start: datetime, end: datetime) -> dict[int, int]:
     """Answers per star rating for surveys asked in the range."""
-    statement = (
-        select(col(CsatSurvey.rating), func.count())
-        .where(in_range(col(CsatSurvey.asked_at), start, end), col(CsatSurvey.rating).is_not(None))
-        .group_by(col(CsatSurvey.rating))
-    )
-    return {int(stars): int(count) for stars, count in session.execute(statement)}
+    found = _survey_counts(session, start=start, end=end)
+    return {stars: found[f"s{stars}"] for stars in STARS if found[f"s{stars}"]}

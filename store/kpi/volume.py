@@ -38,6 +38,13 @@ def _floor(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
+def whole_hours(start: datetime, end: datetime) -> tuple[datetime, datetime] | None:
+    """[first, last): the whole UTC hours inside [start, end), if any."""
+    first = _floor(start) + (HOUR if _floor(start) < start else timedelta())
+    last = _floor(end)
+    return (first, last) if first < last else None
+
+
 def _raw(
     session: Session, kinds: tuple[str, ...], start: datetime, end: datetime, day: DayFn
 ) -> dict[tuple[Any, str], int]:
