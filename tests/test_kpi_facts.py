@@ -171,3 +171,24 @@ def test_two_writers_on_one_ticket_both_count(db):
     first.join()
     with Session(db) as session:
         assert session.get(TicketFact, ticket_id).agent_replies == 2  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("dimension", ["agent", "org", "priority"])
+def test_breakdowns_probe_or_join_alike(db, monkeypatch, dimension):
+    """Short ranges look each target's and survey's group up; long ones join: same numbers."""
+    from store.kpi import feedback, scope, sla
+
+    kpi_dataset.load(db)
+    start, end = datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
+    answers = []
+    for days in (0, 400):
+        monkeypatch.setattr(scope, "LOOKUP_DAYS", days)
+        with Session(db) as session:
+            by = scope.Scope(dimension)
+            answers.append(
+                (
+                    sla.targets(session, start=start, end=end, now=kpi_dataset.NOW, scope=by),
+                    feedback.csat(session, start=start, end=end, scope=by),
+                )
+            )
+    assert answers[0] == answers[1] and answers[0][0] and answers[0][1]

@@ -72,15 +72,15 @@ def csat(
         func.sum(case((rating >= 4, 1), else_=0)),
         func.sum(case((comment > 0, 1), else_=0)),
     ).where(in_range(col(CsatSurvey.asked_at), start, end))
-    if scope.dimension == "type":
-        joined = statement.join(TicketFact, col(TicketFact.ticket_id) == col(CsatSurvey.ticket_id))
-        statement = scope.group_by(scope.apply(joined))
-    elif scope != TEAM:  # the whole team needs no ticket columns
+    if scope.probes(start, end):
         group, filters = scope.lookup(col(CsatSurvey.ticket_id))
         statement = statement.with_only_columns(group.label("g"), *statement.selected_columns[1:])
         statement = statement.where(*filters)
         if scope.dimension is not None:
             statement = statement.group_by(literal_column("1"))
+    else:
+        joined = statement.join(TicketFact, col(TicketFact.ticket_id) == col(CsatSurvey.ticket_id))
+        statement = scope.group_by(scope.apply(joined))
     result = {}
     for group, asked, answered, average, happy, comments in session.execute(statement):
         mean = None if average is None else round(float(average), 3)

@@ -1,6 +1,7 @@
 """Which tickets a KPI looks at, and how it groups them (by agent, channel, org, type...)."""
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.sql import Select
@@ -11,6 +12,7 @@ from store.kpi.sqlfn import all_group
 from store.models import TicketTag
 
 DIMENSIONS = ("agent", "channel", "org", "type", "priority")
+LOOKUP_DAYS = 62  # up to this long a range's rows probe their ticket's group by key
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,12 @@ class Scope:
             who = Ticket.first_responder_id if responder else Ticket.assignee_id
             statement = statement.where(col(who) == self.agent_id)
         return statement
+
+    def probes(self, start: datetime, end: datetime) -> bool:
+        """Whether rows of [start, end) should look their group up per row (`lookup`):
+        short ranges; over long ones, one join with every ticket costs less."""
+        short = end - start <= timedelta(days=LOOKUP_DAYS)
+        return short and self.dimension != "type" and (self.dimension or self.agent_id) is not None
 
     def lookup(self, ticket_id: Any) -> tuple[Any, list[Any]]:
         """The group key, and the agent filter, of the ticket a row points at, as scalar

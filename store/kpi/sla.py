@@ -97,17 +97,17 @@ def _targets(
         func.sum(case((_met_in_time(), 1), else_=0)),
         func.sum(case((breached(now), 1), else_=0)),
     ).where(in_range(col(SlaTarget.due_at), start, end))
-    if scope.dimension == "type":
-        statement = scope.apply(
-            statement.join(TicketFact, col(TicketFact.ticket_id) == col(SlaTarget.ticket_id))
-        )
-        statement = scope.group_by(statement, col(SlaTarget.target))
-    elif scope != TEAM:  # the whole team needs no ticket columns
+    if scope.probes(start, end):
         group, filters = scope.lookup(col(SlaTarget.ticket_id))
         statement = statement.with_only_columns(group.label("g"), *statement.selected_columns[1:])
         keys = [literal_column("1")] if scope.dimension is not None else []
         statement = statement.where(*filters).group_by(*keys, literal_column("2"))
     else:
+        if scope != TEAM:  # the whole team needs no ticket columns
+            joined = statement.join(
+                TicketFact, col(TicketFact.ticket_id) == col(SlaTarget.ticket_id)
+            )
+            statement = scope.apply(joined)
         statement = scope.group_by(statement, col(SlaTarget.target))
     return {
         (group, target): TargetCounts(int(due), int(met or 0), int(late or 0))
