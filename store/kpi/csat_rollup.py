@@ -3,7 +3,7 @@ and `comments`, kept by triggers on csat_survey in the writer's transaction."""
 
 from sqlalchemy.engine import Connection
 
-from store.kpi.rollup import hour_of
+from store.kpi.rollup import hour_of, pending
 
 COMMENTED = "length(trim(coalesce({r}.comment, ''))) > 0"
 
@@ -33,8 +33,8 @@ def install(connection: Connection) -> None:
     name = connection.dialect.name
     columns = "asked_at, rating, comment"
     if name == "postgresql":
-        old = "\n    ".join(f"{s};" for s in _upserts(name, "OLD", -1))
-        new = "\n    ".join(f"{s};" for s in _upserts(name, "NEW", 1))
+        old = "\n    ".join(f"{pending(s)};" for s in _upserts(name, "OLD", -1))
+        new = "\n    ".join(f"{pending(s)};" for s in _upserts(name, "NEW", 1))
         connection.exec_driver_sql(
             "CREATE OR REPLACE FUNCTION kpi_on_csat() RETURNS trigger LANGUAGE plpgsql AS $$\n"
             f"BEGIN\n  IF TG_OP <> 'INSERT' THEN\n    {old}\n  END IF;\n"

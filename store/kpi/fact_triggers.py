@@ -16,7 +16,7 @@ from store.kpi.facts import (
     message_kind,
     refresh_sql,
 )
-from store.kpi.rollup import hour_of, tag_row_sql
+from store.kpi.rollup import hour_of, pending, pending_ddl, tag_row_sql
 
 CHILDREN = ("activity", "ticket_pause", "suggestion")
 MESSAGE_COLUMNS = "ticket_id, role, deleted_at, sent_at"
@@ -165,10 +165,11 @@ def _sqlite(connection: Connection) -> list[str]:
 
 
 def _postgresql(connection: Connection) -> list[str]:
-    refresh = ";\n  ".join(refresh_sql(connection, "tid"))
+    refresh = ";\n  ".join(pending(sql) for sql in refresh_sql(connection, "tid"))
     columns = ", ".join(TICKET_COLUMNS)
     counted_old, counted_new = message_counted("OLD"), message_counted("NEW")
     statements = [
+        *pending_ddl(),
         f"""CREATE OR REPLACE FUNCTION kpi_fact_refresh(tid integer) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -181,8 +182,8 @@ END $$""",
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   IF at IS NULL OR what IS NULL THEN RETURN; END IF;
-  INSERT INTO kpi_hour (hour, kind, n) VALUES ({hour_of("postgresql", "at")}, what, delta)
-  ON CONFLICT (hour, kind) DO UPDATE SET n = kpi_hour.n + excluded.n;
+  INSERT INTO kpi_hour_pending (hour, kind, n)
+  VALUES ({hour_of("postgresql", "at")}, what, delta);
 END $$""",
         """CREATE OR REPLACE FUNCTION kpi_on_ticket() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -240,11 +241,11 @@ END $$""",
 BEGIN
   IF TG_OP <> 'INSERT' THEN
     PERFORM pg_advisory_xact_lock({FACT_LOCK}, OLD.ticket_id);
-    {tag_row_sql("postgresql", "OLD", -1)};
+    {pending(tag_row_sql("postgresql", "OLD", -1))};
   END IF;
   IF TG_OP <> 'DELETE' THEN
     PERFORM pg_advisory_xact_lock({FACT_LOCK}, NEW.ticket_id);
-    {tag_row_sql("postgresql", "NEW", 1)};
+    {pending(tag_row_sql("postgresql", "NEW", 1))};
   END IF;
   RETURN NULL;
 END $$""",

@@ -169,3 +169,53 @@ def expected_sql(name: str) -> str:
         f"SELECT day, metric, bucket, sum(n) AS n, sum(total) AS total "
         f"FROM ({contributions(name, 'f', '1 = 1')}) c GROUP BY day, metric, bucket"
     )
+
+
+# PostgreSQL: counters are not updated where a trigger fires. Two transactions adding to
+# the same hot rows (this hour's `created` and `in`, today's buckets) in different orders
+# would deadlock. Triggers append to an unconstrained *_pending twin instead (never
+# blocks), and a deferred constraint trigger folds the transaction's pending rows into the
+# counters at commit, table by table, in key order: counter locks are then always taken
+# last and in one global order, so no cycle can form.
+COUNTERS = {
+    "kpi_hour": ("hour, kind", "n"),
+    "kpi_day": ("metric, day, bucket", "n, total"),
+    "kpi_tag_day": ("day, tag", "n"),
+    "kpi_sla_hour": ("hour, target, kind", "n"),
+}
+
+
+def pending(sql: str) -> str:
+    """A counter upsert made an append to the counter's pending twin (PostgreSQL triggers)."""
+    for table in COUNTERS:
+        sql = sql.replace(f"INSERT INTO {table} (", f"INSERT INTO {table}_pending (")
+    return sql.split(" ON CONFLICT ")[0]
+
+
+def pending_ddl() -> list[str]:
+    """PostgreSQL: the pending twins and the commit-time trigger that folds them in."""
+    statements = [
+        f"CREATE TABLE IF NOT EXISTS {table}_pending (LIKE {table})" for table in COUNTERS
+    ]
+    folds = []
+    for table, (keys, values) in COUNTERS.items():
+        sums = ", ".join(f"sum({value})" for value in values.split(", "))
+        updates = ", ".join(f"{v} = {table}.{v} + excluded.{v}" for v in values.split(", "))
+        folds.append(
+            f"INSERT INTO {table} ({keys}, {values}) SELECT {keys}, {sums} FROM {table}_pending "
+            f"GROUP BY {keys} ORDER BY {keys} ON CONFLICT ({keys}) DO UPDATE SET {updates};\n"
+            f"  DELETE FROM {table}_pending;"
+        )
+    anything = " OR ".join(f"EXISTS (SELECT 1 FROM {table}_pending)" for table in COUNTERS)
+    body = "\n  ".join(folds)
+    statements.append(
+        "CREATE OR REPLACE FUNCTION kpi_fold_pending() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+        f"BEGIN\n  IF NOT ({anything}) THEN RETURN NULL; END IF;\n  {body}\n  RETURN NULL;\nEND $$"
+    )
+    for table in COUNTERS:
+        statements += [
+            f"DROP TRIGGER IF EXISTS kpi_fold ON {table}_pending",
+            f"CREATE CONSTRAINT TRIGGER kpi_fold AFTER INSERT ON {table}_pending "
+            "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION kpi_fold_pending()",
+        ]
+    return statements

@@ -7,7 +7,7 @@ and the partial hours at a range's edges are counted from sla_target itself.
 
 from sqlalchemy.engine import Connection
 
-from store.kpi.rollup import hour_of
+from store.kpi.rollup import hour_of, pending
 
 KINDS = ("due", "ok", "late", "open")
 
@@ -42,10 +42,10 @@ def install(connection: Connection) -> None:
             f"{statement};"
             for statement in [
                 "IF TG_OP <> 'INSERT' THEN",
-                *_changes(name, "OLD", -1),
+                *(pending(sql) for sql in _changes(name, "OLD", -1)),
                 "END IF",
                 "IF TG_OP <> 'DELETE' THEN",
-                *_changes(name, "NEW", 1),
+                *(pending(sql) for sql in _changes(name, "NEW", 1)),
                 "END IF",
             ]
         ).replace("THEN;", "THEN")
