@@ -11,7 +11,14 @@ from sqlalchemy import case, func, literal_column
 from sqlmodel import Session, col, select
 
 from store.fact_models import KpiDay, TicketFact
-from store.kpi.rollup import COUNTS, DURATIONS, bucket_bounds, bucket_sql, whole_days
+from store.kpi.rollup import (
+    COUNTS,
+    DURATIONS,
+    bucket_bounds,
+    bucket_sql,
+    fold_pending,
+    whole_days,
+)
 from store.kpi.sqlfn import ALL, PERCENTILES, Dist, in_range
 
 
@@ -28,6 +35,7 @@ def counts(
     session: Session, *, metrics: tuple[str, ...], start: datetime, end: datetime
 ) -> dict[str, int]:
     """How many tickets each count metric (rollup.COUNTS) has over [start, end)."""
+    fold_pending(session)
     days, edges = _edges(start, end)
     found = dict.fromkeys(metrics, 0)
     if days is not None:
@@ -61,6 +69,7 @@ def distribution(
     session: Session, *, metric: str, start: datetime, end: datetime
 ) -> dict[Any, Dist]:
     """{ALL: Dist} of a duration metric (rollup.DURATIONS) over [start, end); {} when empty."""
+    fold_pending(session)
     moment, value = DURATIONS[metric]
     when, what = col(getattr(TicketFact, moment)), col(getattr(TicketFact, value))
     days, edges = _edges(start, end)

@@ -15,7 +15,9 @@ their own bucket; above, 8 buckets per doubling.
 """
 
 from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 TOP = 40  # buckets reach 2**(TOP + 5) seconds
@@ -219,3 +221,11 @@ def pending_ddl() -> list[str]:
             "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION kpi_fold_pending()",
         ]
     return statements
+
+
+def fold_pending(session: Any) -> None:
+    """Fold this transaction's own pending counter rows in now (PostgreSQL), so a reader
+    that wrote in the same transaction sees its writes; a no-op for plain readers."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
+        session.execute(text("SET CONSTRAINTS ALL DEFERRED"))

@@ -15,6 +15,7 @@ from sqlalchemy import case, func, literal
 from sqlmodel import Session, col, select
 
 from store.fact_models import KpiHour, TicketFact
+from store.kpi.rollup import fold_pending
 from store.kpi.sqlfn import in_range, local_day, offset_segments
 from store.models import AuthorRole, Message
 
@@ -89,6 +90,7 @@ def counts(
     day: DayFn = None,
 ) -> dict[tuple[Any, str], int]:
     """(day or None, kind) -> count over [start, end) (start None: since the beginning)."""
+    fold_pending(session)
     first = (
         None if start is None else _floor(start) + (HOUR if _floor(start) < start else timedelta())
     )
