@@ -6,7 +6,7 @@ write to the tables they summarise (store/kpi/facts.py), so no write path can fo
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, Integer, String
+from sqlalchemy import BigInteger, Column, Index, Integer, String, Table
 from sqlmodel import Field, SQLModel
 
 from store.types import UTCDateTime, utc_field
@@ -120,3 +120,13 @@ class KpiCalendar(SQLModel, table=True):
     fingerprint: str = Field(max_length=64)
     first_day: datetime = utc_field()
     last_day: datetime = utc_field()
+
+
+def _pending_twin(model: type[SQLModel]) -> Table:
+    """The unconstrained twin PostgreSQL triggers append counter deltas to (rollup.pending)."""
+    base = model.__table__  # type: ignore[attr-defined]
+    columns = [Column(column.name, column.type, nullable=False) for column in base.columns]
+    return Table(f"{base.name}_pending", SQLModel.metadata, *columns)
+
+
+PENDING = [_pending_twin(model) for model in (KpiHour, KpiDay, KpiTagDay, KpiSlaHour)]

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from store.fact_models import PENDING
 from store.kpi import fact_triggers, facts
 from store.types import UTCDateTime
 
@@ -99,6 +100,10 @@ def upgrade() -> None:
         sa.Column("first_day", UTCDateTime(), nullable=False),
         sa.Column("last_day", UTCDateTime(), nullable=False),
     )
+    for twin in PENDING:  # where PostgreSQL triggers append counter deltas (rollup.pending)
+        op.create_table(
+            twin.name, *(sa.Column(c.name, c.type, nullable=False) for c in twin.columns)
+        )
     connection = op.get_bind()
     facts.backfill(connection)
     fact_triggers.install(connection)
@@ -107,6 +112,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Remove the triggers and both tables."""
     fact_triggers.drop(op.get_bind())
+    for twin in PENDING:
+        op.drop_table(twin.name)
     op.drop_table("kpi_calendar")
     op.drop_table("kpi_open_day")
     op.drop_table("kpi_sla_hour")
