@@ -347,7 +347,7 @@ class Sender:
             work.put(None)
         for thread in threads:
             thread.join()
-        claims.shutdown(wait=True)
+        claims.shutdown(wait=True, cancel_futures=until is not None)  # a timed run stops on time
         finished.set()
         for thread in retriers:
             thread.join()

@@ -191,6 +191,8 @@ class Demo:
     def drain(self) -> None:
         """Wait until the bot has finished handling everything sent so far."""
         self.pool.drain()
+        deps_of(self.app).inbox.in_hand.wait_idle(timeout=30)  # messages being stored
+        self.pool.drain()
 
     def sweep(self) -> Any:
         """Run one SLA sweep now (at the demo clock's time)."""
@@ -218,6 +220,7 @@ class Demo:
             self.fake.ui.closed = True
         self.server.stop()
         self.pool.shutdown(wait=True)
+        deps_of(self.app).inbox.in_hand.wait_idle(timeout=10)  # let storing finish first
         self.fake.stop()
         self.engine.dispose()
 
