@@ -49,6 +49,21 @@ def database_down_once(bot, monkeypatch) -> list[str]:
     return failures
 
 
+def edit_event(bot, event: dict, text: str) -> dict:
+    """The message_changed event of a customer editing `event` to `text`."""
+    edit_ts = bot.driver.next_ts()
+    return {
+        "type": "message",
+        "subtype": "message_changed",
+        "hidden": True,
+        "channel": HELP,
+        "ts": edit_ts,
+        "event_ts": edit_ts,
+        "message": {**event, "text": text, "edited": {"user": event["user"], "ts": edit_ts}},
+        "previous_message": event,
+    }
+
+
 def kept(bot) -> list[InboxEvent]:
     """The inbox as it stands."""
     with bot.session() as session:
@@ -179,18 +194,7 @@ def test_too_old_or_resolved_tickets_are_left_alone(start_deskbot, fake, clock):
 
 def test_an_edit_delivered_before_its_message_is_applied_when_it_arrives(deskbot, fake):
     event = message_event(deskbot, "Exports fail")
-    edit_ts = deskbot.driver.next_ts()
-    edited = {**event, "text": "Exports fail for every CSV since Monday"}
-    change = {
-        "type": "message",
-        "subtype": "message_changed",
-        "hidden": True,
-        "channel": HELP,
-        "ts": edit_ts,
-        "event_ts": edit_ts,
-        "message": {**edited, "edited": {"user": event["user"], "ts": edit_ts}},
-        "previous_message": event,
-    }
+    change = edit_event(deskbot, event, "Exports fail for every CSV since Monday")
     assert deskbot.driver.event(change).status == 200  # the edit overtakes the message
     assert deskbot.driver.event(event).status == 200
     deskbot.drain()
@@ -259,17 +263,7 @@ def test_edits_racing_their_messages_are_always_applied(deskbot, fake):
     pairs = []
     for n in range(8):
         event = message_event(deskbot, f"question {n} about exports")
-        edit_ts = deskbot.driver.next_ts()
-        edited = {**event, "text": f"question {n} about exports, edited"}
-        change = {
-            "type": "message",
-            "subtype": "message_changed",
-            "hidden": True,
-            "channel": HELP,
-            "ts": edit_ts,
-            "event_ts": edit_ts,
-            "message": {**edited, "edited": {"user": event["user"], "ts": edit_ts}},
-        }
+        change = edit_event(deskbot, event, f"question {n} about exports, edited")
         pairs += [event, change]
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = {response.status for response in pool.map(deskbot.driver.event, pairs)}
