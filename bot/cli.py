@@ -172,6 +172,8 @@ def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler"
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from bot.app import deps_of
+    from bot.inbox import LEASE_BEAT
+    from bot.intake import FOLLOWUP_LEASE
     from handlers.messages import finish_unfinished_tickets, replay_inbox
 
     sweeper = deps_of(app).sweeper
@@ -203,6 +205,12 @@ def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler"
         except Exception:  # the next sweep tries again; the job must survive
             logger.exception("finishing unfinished tickets failed")
 
+    def renew_leases() -> None:
+        try:
+            deps_of(app).inbox.renew_leases(followup_lease=FOLLOWUP_LEASE)
+        except Exception:  # renewed next beat; a lease outlives several missed beats
+            logger.exception("renewing the leases of work in hand failed")
+
     def housekeeping() -> None:
         try:
             pruned = deps_of(app).intake.prune_event_keys()
@@ -227,6 +235,14 @@ def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler"
         max_instances=1,
         coalesce=True,
         id="routing-sweep",
+    )
+    scheduler.add_job(
+        renew_leases,
+        "interval",
+        seconds=LEASE_BEAT.total_seconds(),
+        max_instances=1,
+        coalesce=True,
+        id="lease-heartbeat",
     )
     scheduler.add_job(housekeeping, "interval", hours=1, max_instances=1, coalesce=True)
     if deps_of(app).digest.enabled:

@@ -28,7 +28,7 @@ from bot.intake import IncomingMessage, IntakeResult, Outcome
 from handlers.conversations import after_created, after_grouped
 from handlers.kb import offer_suggestions
 from handlers.mirror import post_mirror, refresh_mirror
-from store.models import Ticket
+from store.models import InboxEvent, Ticket
 
 logger = logging.getLogger(__name__)
 errors_logger = logging.getLogger("handlers.errors")  # where listener failures are reported
@@ -51,6 +51,14 @@ class Stored:
 
     result: IntakeResult
     incoming: IncomingMessage | None = None  # for new messages; None for edits and deletes
+
+    @property
+    def welcome_for(self) -> int | None:
+        """The id of a ticket this event created, whose welcome is still to be posted."""
+        ticket = self.result.ticket
+        if self.result.outcome is Outcome.CREATED and ticket is not None:
+            return ticket.id
+        return None
 
 
 def register(app: App, deps: Deps) -> None:
@@ -102,28 +110,33 @@ class IntakePipeline:
 
     def hand_over(self, client: WebClient, row_id: int, body: dict[str, Any]) -> None:
         """Queue a kept event for storing and its Slack side; returns at once."""
-        self._deps.inbox.in_hand.add()
+        self._deps.inbox.in_hand.add(row_id)
         self._lane.submit(self._store, client, row_id, body)
 
     def _store(self, client: WebClient, row_id: int, body: dict[str, Any]) -> None:
+        in_hand = self._deps.inbox.in_hand
         try:
             stored = take_in(self._deps, row_id, body["event"], body.get("event_id"))
         except Exception as error:  # kept in the inbox: replayed once its lease runs out
             _report(body, error)
-            self._deps.inbox.in_hand.done()
+            in_hand.done(row_id=row_id)
             return
         if stored is None:
-            self._deps.inbox.in_hand.done()
+            in_hand.done(row_id=row_id)
             return
-        self._slack_side.submit(self._follow_up, client, stored, body)
+        welcome_for = stored.welcome_for
+        in_hand.stored(row_id, welcome_for=welcome_for)
+        self._slack_side.submit(self._follow_up, client, stored, body, welcome_for)
 
-    def _follow_up(self, client: WebClient, stored: Stored, body: dict[str, Any]) -> None:
+    def _follow_up(
+        self, client: WebClient, stored: Stored, body: dict[str, Any], welcome_for: int | None
+    ) -> None:
         try:
             follow_up(self._deps, client, stored)
         except Exception as error:  # stored; finish_unfinished_tickets completes a welcome
             _report(body, error)
         finally:
-            self._deps.inbox.in_hand.done()
+            self._deps.inbox.in_hand.done(ticket_id=welcome_for)
 
 
 def _report(body: dict[str, Any], error: Exception) -> None:
@@ -164,26 +177,44 @@ def take_in(deps: Deps, row_id: int, event: dict[str, Any], event_id: str | None
 
 def replay_inbox(deps: Deps, client: WebClient) -> int:
     """Take up kept events whose handling was cut short; returns how many were handled."""
+    rows = deps.inbox.take_expired()
+    in_hand = deps.inbox.in_hand
+    for row in rows:
+        in_hand.add(row.id)  # renewed while this sweep works through them
     handled = 0
-    for row in deps.inbox.take_expired():
+    for row in rows:
         assert row.id is not None
-        payload = row.payload
         try:
-            stored = take_in(deps, row.id, payload["event"], payload.get("event_id"))
-        except Exception:  # one bad event must not stop the others; it is retried later
-            logger.exception("kept event %s failed (attempt %d)", row.event_key, row.attempts)
-            if row.attempts >= deps.inbox.max_attempts:
-                logger.error("giving up on kept event %s; it stays in inbox_event", row.event_key)
-                deps.inbox.give_up(row.id)
-            continue
-        handled += 1
-        if stored is None:
-            continue
-        try:
-            follow_up(deps, client, stored)
-        except Exception:  # stored already; finish_unfinished_tickets completes the welcome
-            logger.exception("the Slack side of kept event %s failed", row.event_key)
+            handled += _replay_one(deps, client, row)
+        finally:
+            in_hand.done(row_id=row.id)
     return handled
+
+
+def _replay_one(deps: Deps, client: WebClient, row: InboxEvent) -> int:
+    """Store one kept event again and do its Slack side; 1 if stored, 0 if it failed."""
+    assert row.id is not None
+    payload = row.payload
+    try:
+        stored = take_in(deps, row.id, payload["event"], payload.get("event_id"))
+    except Exception:  # one bad event must not stop the others; it is retried later
+        logger.exception("kept event %s failed (attempt %d)", row.event_key, row.attempts)
+        if row.attempts >= deps.inbox.max_attempts:
+            logger.error("giving up on kept event %s; it stays in inbox_event", row.event_key)
+            deps.inbox.give_up(row.id)
+        return 0
+    if stored is None:
+        return 1
+    welcome_for = stored.welcome_for
+    deps.inbox.in_hand.stored(row.id, welcome_for=welcome_for)
+    try:
+        follow_up(deps, client, stored)
+    except Exception:  # stored already; finish_unfinished_tickets completes the welcome
+        logger.exception("the Slack side of kept event %s failed", row.event_key)
+    finally:
+        if welcome_for is not None:
+            deps.inbox.in_hand.release_ticket(welcome_for)
+    return 1
 
 
 def store_message_event(deps: Deps, event: dict[str, Any], event_id: str | None) -> Stored | None:

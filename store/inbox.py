@@ -9,6 +9,8 @@ from sqlmodel import Session, col
 
 from store.models import InboxEvent
 
+RENEW_CHUNK = 1000  # ids per statement, well under every driver's parameter limit
+
 
 def add_event(
     session: Session,
@@ -41,6 +43,21 @@ def remove_event(session: Session, *, event_id: int) -> None:
     """Forget an event intake has finished with."""
     session.execute(delete(InboxEvent).where(col(InboxEvent.id) == event_id))
     session.flush()
+
+
+def renew_leases(session: Session, *, event_ids: list[int], lease_until: datetime) -> int:
+    """Extend the leases of events this replica still holds; returns how many were renewed."""
+    renewed = 0
+    for start in range(0, len(event_ids), RENEW_CHUNK):
+        chunk = event_ids[start : start + RENEW_CHUNK]
+        result = session.execute(
+            update(InboxEvent)
+            .where(col(InboxEvent.id).in_(chunk), col(InboxEvent.failed_at).is_(None))
+            .values(lease_until=lease_until)
+        )
+        renewed += result.rowcount  # type: ignore[attr-defined]
+    session.flush()
+    return renewed
 
 
 def claim_expired(
