@@ -3,8 +3,9 @@
 Slack needs an answer within three seconds and redelivers what it gets no 2xx for. So the
 request thread does one small insert of the event as Slack sent it, and only then lets
 Bolt acknowledge; turning it into tickets, messages, SLA timers and routing happens after
-the acknowledgement. A row left behind by a crash, a database outage or a failing handler
-is taken up again once its lease runs out, by any replica, and after `max_attempts` it is
+the acknowledgement. The replica storing an event holds a lease on it and renews it while
+it works; a row left behind by a crash, a database outage or a failing handler is taken up
+again once its lease runs out, by any replica with room, and after `max_attempts` it is
 kept aside (never deleted) for a person to look at.
 """
 
@@ -25,7 +26,6 @@ from store.models import InboxEvent
 # How long a replica that stops renewing (it died) keeps its events from the others; a
 # second pass is harmless (intake is idempotent) but wasted work.
 LEASE = timedelta(minutes=2)
-RETRY_LEASE = timedelta(minutes=5)
 LEASE_BEAT = timedelta(seconds=30)  # how often held leases are renewed: four beats a lease
 # Renewed leases keep held work with its replica; past this, a stuck replica lets go.
 MAX_HOLD = timedelta(minutes=15)
@@ -85,6 +85,11 @@ class InHand:
             if self._count == 0:
                 self._idle.notify_all()
 
+    def rows_waiting(self) -> int:
+        """How many events this process holds that are not stored yet."""
+        with self._idle:
+            return len(self._rows)
+
     def held(self) -> tuple[list[int], list[int]]:
         """Inbox row ids and ticket ids held for less than `MAX_HOLD`, to renew."""
         fresh_since = self._clock() - MAX_HOLD
@@ -108,8 +113,12 @@ class Inbox:
         self.max_attempts = max_attempts
         self.in_hand = InHand(clock)
 
-    def keep(self, event: dict[str, Any], event_id: str | None) -> int | None:
-        """Store an event before it is acknowledged; None if this delivery is a repeat."""
+    def keep(self, event: dict[str, Any], event_id: str | None, *, hold: bool = True) -> int | None:
+        """Store an event before it is acknowledged; None if this delivery is a repeat.
+
+        With `hold`, this replica leases it to store it; without, it is left for any
+        replica with room to take up.
+        """
         now = self._clock()
         with session_scope(self._engine) as session:
             return store.add_event(
@@ -117,7 +126,7 @@ class Inbox:
                 event_key=event_key(event, event_id),
                 payload={"event": event, "event_id": event_id},
                 received_at=now,
-                lease_until=now + LEASE,
+                lease_until=now + LEASE if hold else now,
             )
 
     def done(self, row_id: int) -> None:
@@ -139,11 +148,11 @@ class Inbox:
             )
         return renewed_rows, renewed_tickets
 
-    def take_expired(self, *, limit: int = 200) -> list[InboxEvent]:
-        """Events whose handling was cut short, leased to this replica to try again."""
+    def take_expired(self, *, limit: int, lease: timedelta = LEASE) -> list[InboxEvent]:
+        """Events nobody holds (left unleased, or whose lease ran out), leased to this replica."""
         now = self._clock()
         with session_scope(self._engine) as session:
-            return store.claim_expired(session, now=now, lease_until=now + RETRY_LEASE, limit=limit)
+            return store.claim_expired(session, now=now, lease_until=now + lease, limit=limit)
 
     def give_up(self, row_id: int) -> None:
         """Stop retrying an event that keeps failing (it stays in the table)."""

@@ -66,7 +66,7 @@ def claim_expired(
     """Lease events whose earlier lease ran out (oldest first), skipping ones others hold."""
     query = (
         select(InboxEvent)
-        .where(col(InboxEvent.lease_until) < now, col(InboxEvent.failed_at).is_(None))
+        .where(col(InboxEvent.lease_until) <= now, col(InboxEvent.failed_at).is_(None))
         .order_by(col(InboxEvent.id))
         .limit(limit)
         .with_for_update(skip_locked=True)

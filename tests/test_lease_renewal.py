@@ -13,7 +13,8 @@ import handlers.messages
 from bot.app import deps_of
 from bot.inbox import InHand
 from bot.intake import FOLLOWUP_LEASE
-from handlers.messages import finish_unfinished_tickets, replay_inbox
+from handlers.intake_pipeline import pipeline_of, pull_inbox
+from handlers.messages import finish_unfinished_tickets
 from tests.conftest import TRIAGE
 from tests.test_durable_intake import kept
 from tests.test_redelivery import message_event
@@ -57,7 +58,6 @@ def renew(bot) -> tuple[int, int]:
 
 def test_a_replica_keeps_the_events_it_is_still_storing(start_deskbot, fake, clock, monkeypatch):
     bot = start_deskbot()
-    deps, client = deps_of(bot.app), bot.app.client
     gate = stuck_storing(bot, monkeypatch)
     assert bot.driver.event(message_event(bot, "Exports fail"), event_id="Ev0SLOW").status == 200
     assert gate.entered.wait(timeout=10)
@@ -65,7 +65,7 @@ def test_a_replica_keeps_the_events_it_is_still_storing(start_deskbot, fake, clo
     for _ in range(6):  # three minutes: past the lease the keep gave it
         clock.advance(seconds=30)
         assert renew(bot) == (1, 0)
-        assert replay_inbox(deps, client) == 0  # another replica's sweep leaves it alone
+        assert pull_inbox(bot.app) == 0  # another replica's sweep leaves it alone
     gate.release.set()
     bot.drain()
 
@@ -76,14 +76,13 @@ def test_a_replica_keeps_the_events_it_is_still_storing(start_deskbot, fake, clo
 
 def test_work_held_too_long_is_let_go_for_other_replicas(start_deskbot, fake, clock, monkeypatch):
     bot = start_deskbot()
-    deps, client = deps_of(bot.app), bot.app.client
     gate = stuck_storing(bot, monkeypatch)
     bot.driver.event(message_event(bot, "Exports fail"), event_id="Ev0STUCK")
     assert gate.entered.wait(timeout=10)
 
     clock.advance(minutes=16)  # the storing thread is stuck for good
     assert renew(bot) == (0, 0)
-    assert replay_inbox(deps, client) == 1  # a sweep stores it instead
+    assert pull_inbox(bot.app) == 1  # a sweep stores it instead
     gate.release.set()
     bot.drain()
 
@@ -131,3 +130,26 @@ def test_what_is_in_hand_is_renewed_until_done_or_held_too_long():
     in_hand.done(ticket_id=10)
     in_hand.done(row_id=3)
     assert in_hand.wait_idle(timeout=0) and in_hand.held() == ([], [])
+
+
+def test_a_full_replica_leaves_events_to_a_replica_with_room(
+    start_deskbot, fake, clock, monkeypatch
+):
+    busy, idle = start_deskbot(), start_deskbot()
+    monkeypatch.setattr(pipeline_of(busy.app), "capacity", 1)
+    gate = stuck_storing(busy, monkeypatch)
+    busy.driver.event(message_event(busy, "First question"))
+    assert gate.entered.wait(timeout=10)
+    for text in ("Second question", "Third question"):  # busy is full: kept, not held
+        assert busy.driver.event(message_event(busy, text)).status == 200
+    assert [row.lease_until <= clock() for row in kept(busy)] == [False, True, True]
+
+    assert pull_inbox(busy.app) == 0  # no room here
+    assert pull_inbox(idle.app) == 2
+    idle.drain()
+    assert sorted(t.subject for t in idle.tickets()) == ["Second question", "Third question"]
+    gate.release.set()
+    busy.drain()
+
+    assert gate.calls == 1 and kept(busy) == []
+    assert len(busy.tickets()) == 3 and len(fake.messages(TRIAGE)) == 3
