@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
+import bot.intake as bot_intake
 from bot.app import deps_of
 from handlers.intake_pipeline import pull_inbox
 from handlers.messages import finish_unfinished_tickets
@@ -259,6 +260,30 @@ def test_a_card_posted_but_never_recorded_is_adopted_not_posted_again(
     bot.drain()
     [card] = fake.messages(TRIAGE)  # still one card
     assert bot.ticket(1).triage_ts == card["ts"]
+
+
+def test_a_card_posted_while_the_database_restarts_is_recorded_when_it_is_back(
+    deskbot, fake, monkeypatch
+):
+    deps = deps_of(deskbot.app)
+    pauses: list[float] = []
+    monkeypatch.setattr(deps.intake, "pause", pauses.append)
+    real = bot_intake.store.set_triage_mirror
+    refused: list[int] = []
+
+    def restarting(session, **kwargs):
+        if len(refused) < 3:  # the server is restarting for the first three tries
+            refused.append(kwargs["ticket_id"])
+            down()
+        return real(session, **kwargs)
+
+    monkeypatch.setattr(bot_intake.store, "set_triage_mirror", restarting)
+    deskbot.driver.event(message_event(deskbot, "Webhooks arrive late"))
+    deskbot.drain()
+
+    assert pauses == [0.25, 0.5, 1.0] and refused == [1, 1, 1]
+    [card] = fake.messages(TRIAGE)
+    assert deskbot.ticket(1).triage_ts == card["ts"]  # recorded: no finisher posts it again
 
 
 def test_edits_racing_their_messages_are_always_applied(deskbot, fake):
