@@ -11,10 +11,12 @@ kept aside (never deleted) for a person to look at.
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.clock import Clock
 from store import inbox as store
@@ -86,6 +88,14 @@ class Inbox:
         # Lost in a database crash, the event is replayed; storing it again changes nothing.
         with session_scope(self._engine, replayable=True) as session:
             store.remove_event(session, event_id=row_id)
+
+    def removal(self, row_id: int) -> Callable[[Session], None]:
+        """Forgetting an event as part of the transaction that stores it (see `done`)."""
+
+        def remove(session: Session) -> None:
+            store.remove_event(session, event_id=row_id)
+
+        return remove
 
     def take_expired(self, *, limit: int = 200) -> list[InboxEvent]:
         """Events whose handling was cut short, leased to this replica to try again."""

@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import ts_to_datetime
 from bot.deps import Deps
-from bot.intake import IncomingMessage, IntakeResult, Outcome
+from bot.intake import Also, IncomingMessage, IntakeResult, Outcome
 from handlers.conversations import after_created, after_grouped
 from handlers.kb import offer_suggestions
 from handlers.mirror import post_mirror, refresh_mirror
@@ -156,9 +156,11 @@ def worth_keeping(deps: Deps, event: dict[str, Any]) -> bool:
 
 
 def take_in(deps: Deps, row_id: int, event: dict[str, Any], event_id: str | None) -> Stored | None:
-    """Store a kept event and drop it from the inbox."""
-    stored = store_message_event(deps, event, event_id)
-    deps.inbox.done(row_id)
+    """Store a kept event and drop it from the inbox, in one transaction where there is one."""
+    stored = store_message_event(deps, event, event_id, also=deps.inbox.removal(row_id))
+    if stored is None or stored.result.outcome is Outcome.DUPLICATE:
+        # Nothing was stored, or a redelivery rolled the removal back with the rest.
+        deps.inbox.done(row_id)
     return stored
 
 
@@ -186,15 +188,20 @@ def replay_inbox(deps: Deps, client: WebClient) -> int:
     return handled
 
 
-def store_message_event(deps: Deps, event: dict[str, Any], event_id: str | None) -> Stored | None:
-    """Store a message, edit or delete (inside one transaction); None if it is not ours."""
+def store_message_event(
+    deps: Deps, event: dict[str, Any], event_id: str | None, *, also: Also | None = None
+) -> Stored | None:
+    """Store a message, edit or delete (inside one transaction); None if it is not ours.
+
+    `also` joins that transaction; it never runs when None is returned.
+    """
     subtype = event.get("subtype")
     if subtype == "message_changed":
-        return _store_edit(deps, event, event_id)
+        return _store_edit(deps, event, event_id, also)
     if subtype == "message_deleted":
-        return _store_delete(deps, event, event_id)
+        return _store_delete(deps, event, event_id, also)
     if subtype in HUMAN_SUBTYPES and _is_human(deps, event):
-        return _store_human_message(deps, event, event_id)
+        return _store_human_message(deps, event, event_id, also)
     return None
 
 
@@ -283,12 +290,14 @@ def parse_message(deps: Deps, event: dict[str, Any], event_id: str | None) -> In
     )
 
 
-def _store_human_message(deps: Deps, event: dict[str, Any], event_id: str | None) -> Stored | None:
+def _store_human_message(
+    deps: Deps, event: dict[str, Any], event_id: str | None, also: Also | None
+) -> Stored | None:
     incoming = parse_message(deps, event, event_id)
     in_support_channel = deps.desk.is_support_channel(incoming.channel_id)
     if not incoming.is_reply and not in_support_channel:
         return None
-    result = deps.intake.receive_message(incoming, hold_orphans=in_support_channel)
+    result = deps.intake.receive_message(incoming, hold_orphans=in_support_channel, also=also)
     return Stored(result, incoming)
 
 
@@ -304,7 +313,9 @@ def _acknowledge(deps: Deps, client: WebClient, channel_id: str, ts: str) -> Non
             raise
 
 
-def _store_edit(deps: Deps, event: dict[str, Any], event_id: str | None) -> Stored | None:
+def _store_edit(
+    deps: Deps, event: dict[str, Any], event_id: str | None, also: Also | None
+) -> Stored | None:
     message = event.get("message") or {}
     if not message.get("ts") or not _is_human(deps, message):
         return None
@@ -316,11 +327,14 @@ def _store_edit(deps: Deps, event: dict[str, Any], event_id: str | None) -> Stor
         text=message.get("text") or "",
         files=files_of(message),
         edited_at=ts_to_datetime(edited_ts),
+        also=also,
     )
     return Stored(result)
 
 
-def _store_delete(deps: Deps, event: dict[str, Any], event_id: str | None) -> Stored | None:
+def _store_delete(
+    deps: Deps, event: dict[str, Any], event_id: str | None, also: Also | None
+) -> Stored | None:
     deleted_ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
     if not deleted_ts:
         return None
@@ -329,5 +343,6 @@ def _store_delete(deps: Deps, event: dict[str, Any], event_id: str | None) -> St
         channel_id=event["channel"],
         ts=deleted_ts,
         deleted_at=ts_to_datetime(event.get("event_ts") or deleted_ts),
+        also=also,
     )
     return Stored(result)
