@@ -87,10 +87,15 @@ class EditsAndDeletes:
     def _apply_held(self, session: Session, *, channel_id: str, ts: str) -> None:
         """Apply the changes that arrived before the message, oldest first."""
         store.lock_message(session, channel_id=channel_id, ts=ts)
+        # Held changes are rare: the message is only looked up when there are some.
+        changes = store.held_changes(session, channel_id=channel_id, ts=ts)
+        if not changes:
+            return
         message = store.find_message(session, channel_id=channel_id, ts=ts)
         if message is None:
             return
-        for change in store.take_held_changes(session, channel_id=channel_id, ts=ts):
+        store.drop_held_changes(session, changes=changes)
+        for change in changes:
             if change.kind == "edit":
                 self._apply_edit(session, message, change.text, change.files or [], change.at)
             else:

@@ -314,18 +314,21 @@ def hold_change(
     session.flush()
 
 
-def take_held_changes(session: Session, *, channel_id: str, ts: str) -> list[HeldChange]:
-    """The held changes of a message, oldest first, removed from the holding table."""
+def held_changes(session: Session, *, channel_id: str, ts: str) -> list[HeldChange]:
+    """The held changes of a message, oldest first."""
     query = (
         select(HeldChange)
         .where(HeldChange.channel_id == channel_id, HeldChange.ts == ts)
         .order_by(col(HeldChange.at))
     )
-    changes = list(session.exec(query))
+    return list(session.exec(query))
+
+
+def drop_held_changes(session: Session, *, changes: list[HeldChange]) -> None:
+    """Remove changes from the holding table (they are being applied)."""
     for change in changes:
         session.delete(change)
     session.flush()
-    return changes
 
 
 def prune_held_changes(session: Session, *, held_before: datetime) -> int:
