@@ -187,7 +187,7 @@ class IntakeService(EditsAndDeletes):
         )
         if adopted:
             self._recompute_from_messages(session, ticket)
-        self._planner.refresh(session, ticket)
+        self._planner.refresh(session, ticket, new=True)
         return IntakeResult(Outcome.CREATED, ticket)
 
     def _join_group(
