@@ -37,6 +37,14 @@ _HELD_CHANGES = (
     )
     .order_by(col(HeldChange.at))
 )
+_THREAD_ROOT = (
+    select(Ticket)
+    .where(
+        col(Ticket.channel_id) == bindparam("channel_id"),
+        col(Ticket.root_ts) == bindparam("root_ts"),
+    )
+    .with_for_update()
+)
 
 
 def record_event(
@@ -100,11 +108,7 @@ def thread_ticket(session: Session, *, channel_id: str, thread_ts: str) -> Ticke
     """The live home of a thread: the ticket it roots or whose message it hangs under,
     followed to the surviving ticket when that one was merged (locked against a merge).
     """
-    ticket = session.exec(
-        select(Ticket)
-        .where(Ticket.channel_id == channel_id, Ticket.root_ts == thread_ts)
-        .with_for_update()
-    ).first()
+    ticket = session.scalars(_THREAD_ROOT, {"channel_id": channel_id, "root_ts": thread_ts}).first()
     if ticket is None:
         message = find_message(session, channel_id=channel_id, ts=thread_ts)
         if message is None or message.ticket_id is None:
