@@ -4,10 +4,12 @@ All take a Session and keyword arguments, flush, and leave the commit to the cal
 """
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import Executable
 from sqlmodel import Session, col, select
 
 from store.db import lock_until_commit
@@ -67,22 +69,28 @@ def prune_events(session: Session, *, received_before: datetime) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+_COUNTER = TicketCounter.__table__  # type: ignore[attr-defined]
+_NEXT_NUMBER = (
+    update(_COUNTER)
+    .where(_COUNTER.c.workspace_id == bindparam("b_workspace_id"))
+    .values(last_number=_COUNTER.c.last_number + 1)
+    .returning(_COUNTER.c.last_number)
+)
+
+
+@cache
+def _counter_statement(dialect: str) -> Executable:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(_COUNTER).on_conflict_do_nothing(index_elements=["workspace_id"])
+
+
 def next_ticket_number(session: Session, *, workspace_id: str) -> int:
     """Hand out the workspace's next ticket number (atomic: the row lock serialises)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
-        insert(TicketCounter)
-        .values(workspace_id=workspace_id, last_number=0)
-        .on_conflict_do_nothing(index_elements=["workspace_id"])
+        _counter_statement(session.get_bind().dialect.name),
+        {"workspace_id": workspace_id, "last_number": 0},
     )
-    number = session.execute(
-        update(TicketCounter)
-        .where(col(TicketCounter.workspace_id) == workspace_id)
-        .values(last_number=TicketCounter.last_number + 1)
-        .returning(col(TicketCounter.last_number))
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
+    number = session.execute(_NEXT_NUMBER, {"b_workspace_id": workspace_id}).scalar_one()
     return int(number)
 
 
@@ -259,16 +267,17 @@ def ticket_activity(session: Session, *, ticket_id: int) -> list[Activity]:
     return list(session.exec(statement))
 
 
+_TICKET = Ticket.__table__  # type: ignore[attr-defined]
+# Every new ticket records its card: built once, run with parameters.
+_SET_MIRROR = update(_TICKET).where(_TICKET.c.id == bindparam("b_id"))
+
+
 def set_triage_mirror(
     session: Session, *, ticket_id: int, channel_id: str, ts: str, permalink: str | None
 ) -> None:
     """Remember where the ticket's triage-channel mirror lives."""
-    session.execute(
-        update(Ticket)
-        .where(col(Ticket.id) == ticket_id)
-        .values(triage_channel_id=channel_id, triage_ts=ts, permalink=permalink)
-        .execution_options(synchronize_session=False)
-    )
+    parameters = {"b_id": ticket_id, "triage_channel_id": channel_id, "triage_ts": ts}
+    session.execute(_SET_MIRROR, {**parameters, "permalink": permalink})
     session.flush()
 
 
