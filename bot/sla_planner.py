@@ -85,10 +85,11 @@ class SlaPlanner:
             ticket.resolution_due_at = dues.resolution
             session.add(ticket)
         session.flush()
-        swept = None if new else sla_store.swept_until(session, ticket_id=ticket.id)
-        sla_store.schedule_alert(
-            session, ticket_id=ticket.id, alert_at=self.next_alert_at(ticket, pauses, after=swept)
-        )
+        times = [alert.at for alert in self.alerts(ticket, pauses)]
+        # How far the sweep got only matters when there is an alert to compare with it.
+        swept = sla_store.swept_until(session, ticket_id=ticket.id) if times and not new else None
+        upcoming = [at for at in times if swept is None or at > swept]
+        sla_store.schedule_alert(session, ticket_id=ticket.id, alert_at=min(upcoming, default=None))
         return dues
 
     def alerts(self, ticket: SlaTicket, pauses: list[Pause]) -> list[Alert]:
