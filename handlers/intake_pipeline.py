@@ -17,17 +17,20 @@ instead of queueing in the memory of the one that acknowledged it.
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Protocol
 from weakref import WeakKeyDictionary
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.inbox import LEASE, Inbox
 
 logger = logging.getLogger(__name__)
 errors_logger = logging.getLogger("handlers.errors")  # where listener failures are reported
 
+KEPT = "deskbot_inbox_row"  # where the middleware leaves the inbox row for the listener
 ROOM_PER_WORKER = 50  # events waiting per storing thread: a second or two of work
 
 
@@ -40,28 +43,69 @@ class Storable(Protocol):
         ...
 
 
-StoreKept = Callable[[int, dict[str, Any]], Storable | None]  # (inbox row id, body)
+StoreKept = Callable[[WebClient, int, dict[str, Any]], Storable | None]  # (.., row id, body)
 FollowUp = Callable[[WebClient, Storable], None]
 
 _PIPELINES: "WeakKeyDictionary[App, IntakePipeline]" = WeakKeyDictionary()
 
 
+@dataclass(frozen=True)
+class KeptKind:
+    """An event type kept in the inbox before it is acknowledged, and how it is handled."""
+
+    worth_keeping: Callable[[dict[str, Any]], bool]  # decided without the database
+    store: StoreKept
+    queued: bool  # stored on the pipeline's threads; else by its own listener at once
+
+
 class IntakePipeline:
     """Stores kept events on a few threads of its own, then does their Slack side."""
 
-    def __init__(
-        self, inbox: Inbox, *, workers: int, store: StoreKept, follow_up: FollowUp
-    ) -> None:
+    def __init__(self, inbox: Inbox, *, workers: int, follow_up: FollowUp) -> None:
         self._inbox = inbox
-        self._store_kept = store
         self._follow = follow_up
+        self._kinds: dict[str, KeptKind] = {}
         self.capacity = workers * ROOM_PER_WORKER
         self._lane = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="intake")
         self._slack_side = ThreadPoolExecutor(max_workers=8, thread_name_prefix="follow-up")
 
+    def keep_kind(
+        self,
+        event_type: str,
+        *,
+        worth_keeping: Callable[[dict[str, Any]], bool],
+        store: StoreKept,
+        queued: bool = True,
+    ) -> None:
+        """Keep events of this type before they are acknowledged; `store` handles one."""
+        self._kinds[event_type] = KeptKind(worth_keeping, store, queued)
+
     def attach(self, app: App) -> None:
-        """Make this the pipeline `pull_inbox(app)` feeds."""
+        """Keep events in the inbox before `app` acknowledges them; feed `pull_inbox(app)`."""
         _PIPELINES[app] = self
+        app.middleware(self._keep_before_ack)
+
+    def _keep_before_ack(
+        self, body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        event = body.get("event")
+        if body.get("type") != "event_callback" or not isinstance(event, dict):
+            return next()
+        kind = self._kinds.get(str(event.get("type")))
+        if kind is None or not kind.worth_keeping(event):
+            return next()
+        hold = not kind.queued or self.has_room()  # when full, any replica with room takes it
+        try:
+            row_id = self._inbox.keep(event, body.get("event_id"), hold=hold)
+        except SQLAlchemyError:
+            logger.exception(
+                "could not keep %s event %s; answering 503 so Slack redelivers it",
+                event.get("type"),
+                body.get("event_id"),
+            )
+            return BoltResponse(status=503, body="")
+        context[KEPT] = row_id if hold else None
+        return next()
 
     def has_room(self) -> bool:
         """Whether one more event may wait here rather than in the shared inbox."""
@@ -87,7 +131,7 @@ class IntakePipeline:
     def _store(self, client: WebClient, row_id: int, body: dict[str, Any], attempts: int) -> None:
         in_hand = self._inbox.in_hand
         try:
-            stored = self._store_kept(row_id, body)
+            stored = self._kinds[body["event"]["type"]].store(client, row_id, body)
         except Exception as error:  # kept in the inbox: taken up again once its lease runs out
             _report(body, error)
             self._give_up_after(row_id, attempts)

@@ -12,21 +12,19 @@ up again by `pull_inbox`, and a welcome cut short is finished by
 """
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import ts_to_datetime
 from bot.deps import Deps
 from bot.intake import Also, IncomingMessage, IntakeResult, Outcome
 from handlers.conversations import after_created, after_grouped
-from handlers.intake_pipeline import IntakePipeline
+from handlers.intake_pipeline import KEPT, IntakePipeline
 from handlers.kb import offer_suggestions
 from handlers.mirror import post_mirror, refresh_mirror
 from store.models import Ticket
@@ -40,9 +38,6 @@ API_METHODS = ("reactions.add", "users.info", "usergroups.users.list")
 # (joins, topic changes, channel renames...) and is acknowledged and dropped.
 HUMAN_SUBTYPES = frozenset({None, "file_share", "thread_broadcast", "me_message"})
 FILE_KEYS = ("id", "name", "title", "mimetype", "filetype", "size")
-
-
-KEPT = "deskbot_inbox_row"  # where the middleware leaves the inbox row for the listener
 
 
 @dataclass(frozen=True)
@@ -63,35 +58,19 @@ class Stored:
 
 def register(app: App, deps: Deps) -> None:
     """Keep every message event worth storing before it is acknowledged; store it after."""
-
     pipeline = IntakePipeline(
         deps.inbox,
         workers=1 if deps.engine.dialect.name == "sqlite" else 4,
-        store=lambda row_id, body: take_in(deps, row_id, body["event"], body.get("event_id")),
         follow_up=lambda client, stored: follow_up(deps, client, stored),  # type: ignore[arg-type]
     )
+    pipeline.keep_kind(
+        "message",
+        worth_keeping=lambda event: worth_keeping(deps, event),
+        store=lambda _client, row_id, body: take_in(
+            deps, row_id, body["event"], body.get("event_id")
+        ),
+    )
     pipeline.attach(app)
-
-    @app.middleware
-    def keep_before_ack(
-        body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
-    ) -> BoltResponse | None:
-        event = body.get("event")
-        if body.get("type") != "event_callback" or not isinstance(event, dict):
-            return next()
-        if event.get("type") != "message" or not worth_keeping(deps, event):
-            return next()
-        hold = pipeline.has_room()  # when full, any replica with room takes it up
-        try:
-            row_id = deps.inbox.keep(event, body.get("event_id"), hold=hold)
-        except SQLAlchemyError:
-            logger.exception(
-                "could not keep message event %s; answering 503 so Slack redelivers it",
-                body.get("event_id"),
-            )
-            return BoltResponse(status=503, body="")
-        context[KEPT] = row_id if hold else None
-        return next()
 
     @app.event("message")
     def on_message(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:

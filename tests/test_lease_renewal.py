@@ -15,9 +15,10 @@ from bot.inbox import InHand
 from bot.intake import FOLLOWUP_LEASE
 from handlers.intake_pipeline import pipeline_of, pull_inbox
 from handlers.messages import finish_unfinished_tickets
-from tests.conftest import TRIAGE
-from tests.test_durable_intake import kept
+from tests.conftest import AGENT, CUSTOMER, HELP, TRIAGE
+from tests.test_durable_intake import down, kept
 from tests.test_redelivery import message_event
+from tests.test_tickets import open_ticket, reaction
 
 
 @pytest.fixture(autouse=True)
@@ -153,3 +154,28 @@ def test_a_full_replica_leaves_events_to_a_replica_with_room(
 
     assert gate.calls == 1 and kept(busy) == []
     assert len(busy.tickets()) == 3 and len(fake.messages(TRIAGE)) == 3
+
+
+def test_an_emoji_command_cut_short_is_taken_up_not_lost(start_deskbot, fake, clock, monkeypatch):
+    bot = start_deskbot()
+    bot.allow_listener_errors = True
+    root = open_ticket(bot)
+    workflow = deps_of(bot.app).workflow
+    monkeypatch.setattr(workflow, "claim", down)  # the database goes away mid-claim
+    reaction(bot, "eyes", AGENT, HELP, root)
+    reaction(bot, "tada", AGENT, HELP, root)  # never a command: not kept
+    [row] = kept(bot)
+    assert row.payload["event"]["reaction"] == "eyes" and bot.ticket(1).assignee_id is None
+
+    monkeypatch.undo()
+    clock.advance(minutes=3)
+    assert pull_inbox(bot.app) == 1
+    bot.drain()
+    assert bot.ticket(1).assignee_id == AGENT and kept(bot) == []
+
+
+def test_a_handled_emoji_command_is_forgotten(deskbot):
+    root = open_ticket(deskbot)
+    reaction(deskbot, "eyes", CUSTOMER, HELP, root)  # kept, then ignored: not an agent
+    reaction(deskbot, "eyes", AGENT, HELP, root)
+    assert deskbot.ticket(1).assignee_id == AGENT and kept(deskbot) == []
