@@ -7,6 +7,7 @@ load against a bare Bolt app that only acks, served the same way, is the baselin
 framework's ceiling, measured in the same run.
 
     python bench/intake.py [--events 5000] [--concurrency 8] [--databases sqlite,postgresql]
+                           [--pg-url postgresql+psycopg://postgres@127.0.0.1:5432/DB]
 
 Targets on a 2-core machine: ack p99 under 100 ms; throughput at least half the bare app's.
 """
@@ -26,7 +27,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -34,8 +35,7 @@ sys.path.insert(0, str(ROOT))
 from fakeslack import FakeSlack, SlackDriver  # noqa: E402
 
 SECRET = "bench-signing-secret"
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-PG_BENCH_DB = "deskbot_bench"
+PG_BENCH_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/deskbot_bench"
 HELP, TRIAGE, AGENT, CUSTOMER = "C0HELP", "C0TRIAGE", "UAGENT1", "UCUST1"
 
 
@@ -289,16 +289,17 @@ def run_target(
     )
 
 
-def fresh_database(database: str, workdir: Path) -> str:
-    """An empty database for one deskbot run."""
+def fresh_database(database: str, workdir: Path, pg_url: str) -> str:
+    """An empty database for one deskbot run (PostgreSQL's is dropped and created again)."""
     if database == "sqlite":
         return f"sqlite:///{workdir / 'bench.db'}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    url = make_url(pg_url)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {PG_BENCH_DB}"))
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{url.database}"'))
     admin.dispose()
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
+    return url.render_as_string(hide_password=False)
 
 
 def print_table(results: list[Result], baseline: Result) -> None:
@@ -332,6 +333,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument(
+        "--pg-url", default=PG_BENCH_URL, help="PostgreSQL database to drop and recreate per run"
+    )
     args = parser.parse_args()
 
     parent, child = multiprocessing.Pipe()
@@ -350,7 +354,7 @@ def main() -> None:
         results = [baseline]
         for database in args.databases.split(","):
             with tempfile.TemporaryDirectory() as workdir:
-                url = fresh_database(database, Path(workdir))
+                url = fresh_database(database, Path(workdir), args.pg_url)
                 results.append(
                     run_target("deskbot", database, url, api_url, events, args.concurrency)
                 )

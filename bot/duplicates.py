@@ -9,6 +9,7 @@ shown on the new ticket's triage card, each with a Merge button.
 
 import re
 from datetime import timedelta
+from functools import lru_cache
 from itertools import pairwise
 
 from rapidfuzz import fuzz, process, utils
@@ -27,6 +28,8 @@ MIN_WORDS = 4  # "export fails" says too little to call anything a duplicate
 MIN_CJK_CHARS = 8
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _WORD = re.compile(r"\w{2,}")
+CACHED_CANDIDATES = 2 * MAX_CANDIDATES
+CACHED_CHARS = 4000  # bounds the cache's memory; longer texts are prepared every time
 
 
 def comparable(text: str) -> str:
@@ -45,6 +48,20 @@ def is_substantial(text: str) -> bool:
     return len(_WORD.findall(text)) >= MIN_WORDS
 
 
+def _candidate(text: str) -> str | None:
+    """A candidate's comparable text, None if it says too little; cached when short."""
+    if len(text) > CACHED_CHARS:
+        return comparable(text) if is_substantial(text) else None
+    return _cached_candidate(text)
+
+
+@lru_cache(maxsize=CACHED_CANDIDATES)
+def _cached_candidate(text: str) -> str | None:
+    # Every new ticket is compared with the same few hundred live ones: preparing their
+    # text once, not on every scan, is most of a scan's cost.
+    return comparable(text) if is_substantial(text) else None
+
+
 def similarity(a: str, b: str) -> float:
     """Word-order-free similarity that still punishes one text being a small part of the other."""
     return (fuzz.token_set_ratio(a, b) + fuzz.token_sort_ratio(a, b)) / 2
@@ -60,7 +77,8 @@ def rank_duplicates(
     """(candidate id, score) of the candidates close to `text`, best first."""
     if not is_substantial(text) or not candidates:
         return []
-    choices = {key: comparable(body) for key, body in candidates if is_substantial(body)}
+    prepared = ((key, _candidate(body)) for key, body in candidates)
+    choices = {key: body for key, body in prepared if body is not None}
     query = comparable(text)
     # A mean at or above the threshold needs one of its two scores at or above it:
     # two native passes narrow the field before the mean is taken in Python.

@@ -12,10 +12,12 @@ kept aside (never deleted) for a person to look at.
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.clock import Clock
 from store import inbox as store
@@ -134,6 +136,14 @@ class Inbox:
         # Lost in a database crash, the event is replayed; storing it again changes nothing.
         with session_scope(self._engine, replayable=True) as session:
             store.remove_event(session, event_id=row_id)
+
+    def removal(self, row_id: int) -> Callable[[Session], None]:
+        """Forgetting an event as part of the transaction that stores it (see `done`)."""
+
+        def remove(session: Session) -> None:
+            store.remove_event(session, event_id=row_id)
+
+        return remove
 
     def renew_leases(self, *, followup_lease: timedelta) -> tuple[int, int]:
         """Extend the leases of held events and pending welcomes; returns how many of each."""

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from bot.clock import Clock, ts_to_datetime
 from bot.grouping import Group, Grouper
-from bot.intake_changes import EditsAndDeletes
+from bot.intake_changes import Also, EditsAndDeletes
 from bot.intake_types import IncomingMessage, IntakeResult, Outcome
 from bot.sla_planner import SlaPlanner
 from bot.text import storable, subject_from
@@ -24,7 +24,7 @@ from store import tickets as store
 from store.db import is_unique_violation, outlast_outage, session_scope
 from store.models import AuthorRole, Message, Ticket, TicketStatus
 
-__all__ = ["IncomingMessage", "IntakeResult", "IntakeService", "Outcome"]
+__all__ = ["Also", "IncomingMessage", "IntakeResult", "IntakeService", "Outcome"]
 
 logger = logging.getLogger(__name__)
 # Messages stay unique by channel+ts forever; event ids only need to outlive Slack's retries.
@@ -49,11 +49,14 @@ class IntakeService(EditsAndDeletes):
         self._grouper = Grouper(group_window, planner, clock)
         self.pause: Callable[[float], None] = time.sleep  # between retries; tests record it
 
-    def receive_message(self, incoming: IncomingMessage, *, hold_orphans: bool) -> IntakeResult:
+    def receive_message(
+        self, incoming: IncomingMessage, *, hold_orphans: bool, also: Also | None = None
+    ) -> IntakeResult:
         """Open a ticket for a thread root, or add a reply to its ticket.
 
         `hold_orphans` keeps replies whose thread has no ticket yet (out-of-order
         delivery in a support channel) so the ticket adopts them when it appears.
+        `also` runs last in the same transaction (see `_transaction`).
         """
 
         def work(session: Session) -> IntakeResult:
@@ -76,7 +79,7 @@ class IntakeService(EditsAndDeletes):
                 self._apply_held(session, channel_id=incoming.channel_id, ts=incoming.ts)
             return result
 
-        return self._transaction(work_then_held_changes)
+        return self._transaction(work_then_held_changes, also=also)
 
     def open_ticket_from_thread(
         self, root: IncomingMessage, replies: list[IncomingMessage], *, opened_by: str
@@ -190,7 +193,7 @@ class IntakeService(EditsAndDeletes):
         )
         if adopted:
             self._recompute_from_messages(session, ticket)
-        self._planner.refresh(session, ticket)
+        self._planner.refresh(session, ticket, new=True)
         return IntakeResult(Outcome.CREATED, ticket)
 
     def _join_group(
@@ -351,13 +354,25 @@ class IntakeService(EditsAndDeletes):
         self._planner.refresh(session, ticket)  # adds and flushes the ticket
 
     def _transaction(
-        self, work: Callable[[Session], IntakeResult], *, replayable: bool = True
+        self,
+        work: Callable[[Session], IntakeResult],
+        *,
+        replayable: bool = True,
+        also: Also | None = None,
     ) -> IntakeResult:
+        """Run `work`, then `also`, in one transaction.
+
+        A redelivery rolls back both (`also` then never happened) and comes back as
+        DUPLICATE, so a caller whose `also` must happen does it on its own then.
+        """
         try:
             # Messages, edits and deletes come from the inbox, which replays what a
             # database crash undoes, so their commits need not wait for a flush.
             with session_scope(self._engine, replayable=replayable) as session:
-                return work(session)
+                result = work(session)
+                if also is not None:
+                    also(session)
+                return result
         except IntegrityError as error:
             if not is_unique_violation(error):
                 raise

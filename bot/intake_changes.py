@@ -16,6 +16,9 @@ from bot.text import storable, subject_from
 from store import tickets as store
 from store.models import Message, Ticket
 
+# More work for the transaction that stores an event, e.g. dropping it from the inbox.
+Also = Callable[[Session], None]
+
 
 class EditsAndDeletes:
     """Mixed into IntakeService: the message_changed and message_deleted events."""
@@ -23,7 +26,7 @@ class EditsAndDeletes:
     _record_event: Callable[[Session, str | None, str], None]
     _note_root_change: Callable[..., Ticket | None]
     _touch: Callable[[Session, Ticket], None]
-    _transaction: Callable[[Callable[[Session], IntakeResult]], IntakeResult]
+    _transaction: Callable[..., IntakeResult]
 
     def receive_edit(
         self,
@@ -34,6 +37,7 @@ class EditsAndDeletes:
         text: str,
         files: list[dict[str, Any]],
         edited_at: datetime,
+        also: Also | None = None,
     ) -> IntakeResult:
         """Apply an edit to a stored message, keeping the previous text as a revision."""
 
@@ -54,10 +58,16 @@ class EditsAndDeletes:
                 return IntakeResult(Outcome.IGNORED)
             return self._apply_edit(session, message, storable(text), files, edited_at)
 
-        return self._transaction(work)
+        return self._transaction(work, also=also)
 
     def receive_delete(
-        self, *, event_id: str | None, channel_id: str, ts: str, deleted_at: datetime
+        self,
+        *,
+        event_id: str | None,
+        channel_id: str,
+        ts: str,
+        deleted_at: datetime,
+        also: Also | None = None,
     ) -> IntakeResult:
         """Mark a stored message deleted; its text stays in the history."""
 
@@ -72,15 +82,20 @@ class EditsAndDeletes:
                 return IntakeResult(Outcome.IGNORED)
             return self._apply_delete(session, message, deleted_at)
 
-        return self._transaction(work)
+        return self._transaction(work, also=also)
 
     def _apply_held(self, session: Session, *, channel_id: str, ts: str) -> None:
         """Apply the changes that arrived before the message, oldest first."""
         store.lock_message(session, channel_id=channel_id, ts=ts)
+        # Held changes are rare: the message is only looked up when there are some.
+        changes = store.held_changes(session, channel_id=channel_id, ts=ts)
+        if not changes:
+            return
         message = store.find_message(session, channel_id=channel_id, ts=ts)
         if message is None:
             return
-        for change in store.take_held_changes(session, channel_id=channel_id, ts=ts):
+        store.drop_held_changes(session, changes=changes)
+        for change in changes:
             if change.kind == "edit":
                 self._apply_edit(session, message, change.text, change.files or [], change.at)
             else:

@@ -159,6 +159,8 @@ class RoutingService:
 
     def route_new(self, *, ticket_id: int) -> RoutingNotice | None:
         """Auto-assign a new ticket if its channel routes; the notice was announced."""
+        if not self._routing.routes_anything:
+            return None  # the common setup: no transaction for every new ticket
         with session_scope(self._engine) as session:
             ticket = tickets.get_ticket(session, ticket_id=ticket_id)
             if ticket is None or self._routing.mode_for(ticket.channel_id) == "none":

@@ -48,35 +48,48 @@ class SlaPlanner:
         self._desk = desk
         self._clock = clock
 
-    def refresh(self, session: Session, ticket: Ticket) -> Dues:
-        """Sync the pause with the state, then store fresh due times on the ticket."""
+    def refresh(self, session: Session, ticket: Ticket, *, new: bool = False) -> Dues:
+        """Sync the pause with the state, then store fresh due times on the ticket.
+
+        `new` is for a ticket inserted in this very transaction:
+        it has no pauses, targets or sweep yet, so none of them is read.
+        """
         assert ticket.id is not None
-        pauses = work.pauses_of(session, ticket_id=ticket.id)
-        paused = bool(pauses) and pauses[-1][1] is None
-        now = self._clock()
-        if ticket.status == TicketStatus.PENDING and not paused:
-            work.start_pause(session, ticket_id=ticket.id, at=now)
-            pauses.append((now, None))
-        elif ticket.status != TicketStatus.PENDING and paused:
-            work.end_pause(session, ticket_id=ticket.id, at=now)
-            pauses[-1] = (pauses[-1][0], now)
-        previous_wait = ticket.sla_waiting_since
-        ticket.sla_cycle_started_at = self._cycle_started_at(session, ticket)
-        ticket.sla_waiting_since = self._facts(ticket, pauses).waiting()
-        dues = self.dues(ticket, pauses)
-        keep_targets(
-            session, self._desk, ticket, self._facts(ticket, pauses), previous_wait=previous_wait
-        )
-        ticket.sla_policy = dues.policy
-        ticket.first_response_due_at = dues.first_response
-        ticket.next_response_due_at = dues.next_response
-        ticket.resolution_due_at = dues.resolution
-        session.add(ticket)
+        # The reads below never look at the ticket's own row: its changes are written
+        # once, by the flush at the end, not before each read.
+        with session.no_autoflush:
+            pauses = [] if new else work.pauses_of(session, ticket_id=ticket.id)
+            paused = bool(pauses) and pauses[-1][1] is None
+            now = self._clock()
+            if ticket.status == TicketStatus.PENDING and not paused:
+                work.start_pause(session, ticket_id=ticket.id, at=now)
+                pauses.append((now, None))
+            elif ticket.status != TicketStatus.PENDING and paused:
+                work.end_pause(session, ticket_id=ticket.id, at=now)
+                pauses[-1] = (pauses[-1][0], now)
+            previous_wait = ticket.sla_waiting_since
+            ticket.sla_cycle_started_at = self._cycle_started_at(session, ticket)
+            ticket.sla_waiting_since = self._facts(ticket, pauses).waiting()
+            dues = self.dues(ticket, pauses)
+            keep_targets(
+                session,
+                self._desk,
+                ticket,
+                self._facts(ticket, pauses),
+                previous_wait=previous_wait,
+                new=new,
+            )
+            ticket.sla_policy = dues.policy
+            ticket.first_response_due_at = dues.first_response
+            ticket.next_response_due_at = dues.next_response
+            ticket.resolution_due_at = dues.resolution
+            session.add(ticket)
         session.flush()
-        swept = sla_store.swept_until(session, ticket_id=ticket.id)
-        sla_store.schedule_alert(
-            session, ticket_id=ticket.id, alert_at=self.next_alert_at(ticket, pauses, after=swept)
-        )
+        times = [alert.at for alert in self.alerts(ticket, pauses)]
+        # How far the sweep got only matters when there is an alert to compare with it.
+        swept = sla_store.swept_until(session, ticket_id=ticket.id) if times and not new else None
+        upcoming = [at for at in times if swept is None or at > swept]
+        sla_store.schedule_alert(session, ticket_id=ticket.id, alert_at=min(upcoming, default=None))
         return dues
 
     def alerts(self, ticket: SlaTicket, pauses: list[Pause]) -> list[Alert]:

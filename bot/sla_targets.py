@@ -33,17 +33,19 @@ def keep_targets(
     facts: TicketFacts,
     *,
     previous_wait: datetime | None = None,
+    new: bool = False,
 ) -> None:
     """Upsert a row per running clock; record met ones; drop unmet ones without a due time.
 
     `previous_wait` is the customer's wait before this change: answered now, it is met
-    even when its row had been dropped (answered while pending).
+    even when its row had been dropped (answered while pending). A `new` ticket (inserted
+    in this transaction) has no rows yet to look at.
     """
     assert ticket.id is not None
     policy = match_policy(desk.sla_policies, channel_id=facts.channel_id, priority=facts.priority)
     running = _running(desk, policy, facts)
     stopped = _stopped(desk, policy, ticket, facts, previous_wait)
-    for row in store.unmet_targets(session, ticket_id=ticket.id):
+    for row in [] if new else store.unmet_targets(session, ticket_id=ticket.id):
         key = (row.target, row.cycle)
         if key in running or key in stopped:
             continue

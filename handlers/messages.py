@@ -22,7 +22,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.clock import ts_to_datetime
 from bot.deps import Deps
-from bot.intake import IncomingMessage, IntakeResult, Outcome
+from bot.intake import Also, IncomingMessage, IntakeResult, Outcome
 from handlers.conversations import after_created, after_grouped
 from handlers.intake_pipeline import KEPT, IntakePipeline
 from handlers.kb import offer_suggestions
@@ -96,21 +96,28 @@ def worth_keeping(deps: Deps, event: dict[str, Any]) -> bool:
 
 
 def take_in(deps: Deps, row_id: int, event: dict[str, Any], event_id: str | None) -> Stored | None:
-    """Store a kept event and drop it from the inbox."""
-    stored = store_message_event(deps, event, event_id)
-    deps.inbox.done(row_id)
+    """Store a kept event and drop it from the inbox, in one transaction where there is one."""
+    stored = store_message_event(deps, event, event_id, also=deps.inbox.removal(row_id))
+    if stored is None or stored.result.outcome is Outcome.DUPLICATE:
+        # Nothing was stored, or a redelivery rolled the removal back with the rest.
+        deps.inbox.done(row_id)
     return stored
 
 
-def store_message_event(deps: Deps, event: dict[str, Any], event_id: str | None) -> Stored | None:
-    """Store a message, edit or delete (inside one transaction); None if it is not ours."""
+def store_message_event(
+    deps: Deps, event: dict[str, Any], event_id: str | None, *, also: Also | None = None
+) -> Stored | None:
+    """Store a message, edit or delete (inside one transaction); None if it is not ours.
+
+    `also` joins that transaction; it never runs when None is returned.
+    """
     subtype = event.get("subtype")
     if subtype == "message_changed":
-        return _store_edit(deps, event, event_id)
+        return _store_edit(deps, event, event_id, also)
     if subtype == "message_deleted":
-        return _store_delete(deps, event, event_id)
+        return _store_delete(deps, event, event_id, also)
     if subtype in HUMAN_SUBTYPES and _is_human(deps, event):
-        return _store_human_message(deps, event, event_id)
+        return _store_human_message(deps, event, event_id, also)
     return None
 
 
@@ -199,12 +206,14 @@ def parse_message(deps: Deps, event: dict[str, Any], event_id: str | None) -> In
     )
 
 
-def _store_human_message(deps: Deps, event: dict[str, Any], event_id: str | None) -> Stored | None:
+def _store_human_message(
+    deps: Deps, event: dict[str, Any], event_id: str | None, also: Also | None
+) -> Stored | None:
     incoming = parse_message(deps, event, event_id)
     in_support_channel = deps.desk.is_support_channel(incoming.channel_id)
     if not incoming.is_reply and not in_support_channel:
         return None
-    result = deps.intake.receive_message(incoming, hold_orphans=in_support_channel)
+    result = deps.intake.receive_message(incoming, hold_orphans=in_support_channel, also=also)
     return Stored(result, incoming)
 
 
@@ -220,7 +229,9 @@ def _acknowledge(deps: Deps, client: WebClient, channel_id: str, ts: str) -> Non
             raise
 
 
-def _store_edit(deps: Deps, event: dict[str, Any], event_id: str | None) -> Stored | None:
+def _store_edit(
+    deps: Deps, event: dict[str, Any], event_id: str | None, also: Also | None
+) -> Stored | None:
     message = event.get("message") or {}
     if not message.get("ts") or not _is_human(deps, message):
         return None
@@ -232,11 +243,14 @@ def _store_edit(deps: Deps, event: dict[str, Any], event_id: str | None) -> Stor
         text=message.get("text") or "",
         files=files_of(message),
         edited_at=ts_to_datetime(edited_ts),
+        also=also,
     )
     return Stored(result)
 
 
-def _store_delete(deps: Deps, event: dict[str, Any], event_id: str | None) -> Stored | None:
+def _store_delete(
+    deps: Deps, event: dict[str, Any], event_id: str | None, also: Also | None
+) -> Stored | None:
     deleted_ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
     if not deleted_ts:
         return None
@@ -245,5 +259,6 @@ def _store_delete(deps: Deps, event: dict[str, Any], event_id: str | None) -> St
         channel_id=event["channel"],
         ts=deleted_ts,
         deleted_at=ts_to_datetime(event.get("event_ts") or deleted_ts),
+        also=also,
     )
     return Stored(result)

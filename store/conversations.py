@@ -5,10 +5,12 @@ All take a Session and keyword arguments, flush, and leave the commit to the cal
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, bindparam, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import Executable
 from sqlmodel import Session, col, select
 
 from store.db import lock_until_commit
@@ -109,31 +111,79 @@ def repoint_merged(session: Session, *, from_ticket_id: int, to_ticket_id: int) 
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+# The triage card reads these for every new ticket and every fresher card, and a
+# duplicate scan runs for every new ticket: built once, run with parameters.
+_MERGED_INTO = (
+    select(Ticket)
+    .where(col(Ticket.merged_into_id) == bindparam("ticket_id"))
+    .order_by(col(Ticket.merged_at), col(Ticket.id))
+)
+_OPENING = (
+    select(Message)
+    .where(
+        col(Message.ticket_id) == bindparam("ticket_id"),
+        col(Message.channel_id) == bindparam("channel_id"),
+        col(Message.user_id) == bindparam("user_id"),
+        col(Message.deleted_at).is_(None),
+        _top_level(),
+    )
+    .order_by(col(Message.sent_at))
+    .limit(bindparam("limit"))
+)
+_RECENT_OPEN = (
+    select(Ticket.id, Message.text)
+    .join(
+        Message,
+        and_(
+            col(Message.channel_id) == col(Ticket.channel_id),
+            col(Message.ts) == col(Ticket.root_ts),
+        ),
+    )
+    .where(
+        col(Ticket.workspace_id) == bindparam("workspace_id"),
+        col(Ticket.status).in_(LIVE),
+        col(Ticket.merged_into_id).is_(None),
+        col(Ticket.created_at) >= bindparam("since"),
+        col(Ticket.created_at) <= bindparam("before"),
+        col(Ticket.id) != bindparam("exclude_id"),
+    )
+    .order_by(col(Ticket.created_at).desc())
+    .limit(bindparam("limit"))
+)
+_LIVE_DUPLICATES = (
+    select(Ticket)
+    .join(TicketDuplicate, col(TicketDuplicate.duplicate_of_id) == col(Ticket.id))
+    .where(
+        col(TicketDuplicate.ticket_id) == bindparam("ticket_id"),
+        col(Ticket.status).in_(LIVE),
+        col(Ticket.merged_into_id).is_(None),
+    )
+    .order_by(col(TicketDuplicate.score).desc(), col(Ticket.id))
+    .limit(bindparam("limit"))
+)
+
+
+@cache
+def _add_duplicate_statement(dialect: str) -> Executable:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = TicketDuplicate.__table__  # type: ignore[attr-defined]
+    return insert(table).on_conflict_do_nothing(index_elements=["ticket_id", "duplicate_of_id"])
+
+
 def merged_into(session: Session, *, ticket_id: int) -> list[Ticket]:
     """The tickets folded into this one, in merge order."""
-    statement = (
-        select(Ticket)
-        .where(Ticket.merged_into_id == ticket_id)
-        .order_by(col(Ticket.merged_at), col(Ticket.id))
-    )
-    return list(session.exec(statement))
+    return list(session.scalars(_MERGED_INTO, {"ticket_id": ticket_id}))
 
 
 def opening_messages(session: Session, *, ticket: Ticket, limit: int = 50) -> list[Message]:
     """The customer's top-level messages that make up the ticket's question, in order."""
-    statement = (
-        select(Message)
-        .where(
-            Message.ticket_id == ticket.id,
-            Message.channel_id == ticket.channel_id,
-            Message.user_id == ticket.customer_id,
-            col(Message.deleted_at).is_(None),
-            _top_level(),
-        )
-        .order_by(col(Message.sent_at))
-        .limit(limit)
-    )
-    return list(session.exec(statement))
+    parameters = {
+        "ticket_id": ticket.id,
+        "channel_id": ticket.channel_id,
+        "user_id": ticket.customer_id,
+        "limit": limit,
+    }
+    return list(session.scalars(_OPENING, parameters))
 
 
 def recent_open_questions(
@@ -149,56 +199,36 @@ def recent_open_questions(
 
     Plain columns, not ORM objects: a scan reads hundreds of rows on every new ticket.
     """
-    statement = (
-        select(Ticket.id, Message.text)
-        .join(
-            Message,
-            and_(
-                col(Message.channel_id) == col(Ticket.channel_id),
-                col(Message.ts) == col(Ticket.root_ts),
-            ),
-        )
-        .where(
-            Ticket.workspace_id == workspace_id,
-            col(Ticket.status).in_(LIVE),
-            col(Ticket.merged_into_id).is_(None),
-            col(Ticket.created_at) >= since,
-            col(Ticket.created_at) <= before,
-            col(Ticket.id) != exclude_id,
-        )
-        .order_by(col(Ticket.created_at).desc())
-        .limit(limit)
-    )
-    return [(int(ticket_id), message_text) for ticket_id, message_text in session.exec(statement)]
+    parameters = {
+        "workspace_id": workspace_id,
+        "since": since,
+        "before": before,
+        "exclude_id": exclude_id,
+        "limit": limit,
+    }
+    rows = session.execute(_RECENT_OPEN, parameters)
+    return [(int(ticket_id), message_text) for ticket_id, message_text in rows]
 
 
 def add_duplicate(
     session: Session, *, ticket_id: int, duplicate_of_id: int, score: float, at: datetime
 ) -> None:
     """Remember a likely duplicate (once per pair; a second sighting changes nothing)."""
-    insert = _insert(session)
     session.execute(
-        insert(TicketDuplicate)
-        .values(ticket_id=ticket_id, duplicate_of_id=duplicate_of_id, score=score, found_at=at)
-        .on_conflict_do_nothing(index_elements=["ticket_id", "duplicate_of_id"])
+        _add_duplicate_statement(session.get_bind().dialect.name),
+        {
+            "ticket_id": ticket_id,
+            "duplicate_of_id": duplicate_of_id,
+            "score": score,
+            "found_at": at,
+        },
     )
     session.flush()
 
 
 def live_duplicates(session: Session, *, ticket_id: int, limit: int) -> list[Ticket]:
     """The likely duplicates of a ticket still worth merging into, best first."""
-    statement = (
-        select(Ticket)
-        .join(TicketDuplicate, col(TicketDuplicate.duplicate_of_id) == col(Ticket.id))
-        .where(
-            TicketDuplicate.ticket_id == ticket_id,
-            col(Ticket.status).in_(LIVE),
-            col(Ticket.merged_into_id).is_(None),
-        )
-        .order_by(col(TicketDuplicate.score).desc(), col(Ticket.id))
-        .limit(limit)
-    )
-    return list(session.exec(statement))
+    return list(session.scalars(_LIVE_DUPLICATES, {"ticket_id": ticket_id, "limit": limit}))
 
 
 def known_issue_organizations(session: Session, *, workspace_id: str) -> list[tuple[int, int]]:

@@ -1,15 +1,30 @@
 """The event inbox: message events kept from acknowledgement until intake has stored them."""
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import Executable
 from sqlmodel import Session, col
 
 from store.models import InboxEvent
 
 RENEW_CHUNK = 1000  # ids per statement, well under every driver's parameter limit
+
+_TABLE = InboxEvent.__table__  # type: ignore[attr-defined]
+_REMOVE = delete(_TABLE).where(_TABLE.c.id == bindparam("event_id"))
+
+
+@cache
+def _add_statement(dialect: str) -> Executable:
+    # Built once per dialect: every acknowledged event runs it, and building an ORM insert
+    # (and its cache key) costs more than executing it.
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(_TABLE).on_conflict_do_nothing(index_elements=["event_key"]).returning(_TABLE.c.id)
+    )
 
 
 def add_event(
@@ -21,19 +36,15 @@ def add_event(
     lease_until: datetime,
 ) -> int | None:
     """Keep an event; None when its key is already here (a redelivery still in hand)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     row_id = session.execute(
-        insert(InboxEvent)
-        .values(
-            event_key=event_key,
-            payload=payload,
-            received_at=received_at,
-            lease_until=lease_until,
-            attempts=0,
-        )
-        .on_conflict_do_nothing(index_elements=["event_key"])
-        .returning(col(InboxEvent.id))
+        _add_statement(session.get_bind().dialect.name),
+        {
+            "event_key": event_key,
+            "payload": payload,
+            "received_at": received_at,
+            "lease_until": lease_until,
+            "attempts": 0,
+        },
     ).scalar_one_or_none()
     session.flush()
     return row_id
@@ -41,7 +52,7 @@ def add_event(
 
 def remove_event(session: Session, *, event_id: int) -> None:
     """Forget an event intake has finished with."""
-    session.execute(delete(InboxEvent).where(col(InboxEvent.id) == event_id))
+    session.execute(_REMOVE, {"event_id": event_id})
     session.flush()
 
 

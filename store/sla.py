@@ -8,11 +8,13 @@ replicas sweep side by side without taking the same rows; SQLite serialises writ
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Integer, any_, bindparam, func, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql import Executable
 from sqlmodel import Session, col, select
 
 from store.models import SlaNotification, SlaSchedule, Ticket, TicketPause
@@ -70,20 +72,35 @@ def tickets_owing_alerts(session: Session, *, now: datetime, limit: int = 2000) 
     return list(session.execute(statement))
 
 
+_SCHEDULE = SlaSchedule.__table__  # type: ignore[attr-defined]
+# Every change to a ticket reads and writes its schedule: built once, run with parameters.
+_SWEPT_UNTIL = select(_SCHEDULE.c.swept_until).where(
+    _SCHEDULE.c.ticket_id == bindparam("ticket_id")
+)
+
+
+@cache
+def _schedule_statement(dialect: str) -> Executable:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(_SCHEDULE)
+    return statement.on_conflict_do_update(
+        index_elements=["ticket_id"], set_={"alert_at": statement.excluded.alert_at}
+    )
+
+
 def swept_until(session: Session, *, ticket_id: int) -> datetime | None:
     """How far the sweep has handled the ticket's alerts."""
-    schedule = session.get(SlaSchedule, ticket_id)
-    return schedule.swept_until if schedule is not None else None
+    schedule = session.identity_map.get(session.identity_key(SlaSchedule, ticket_id))
+    if schedule is not None:  # loaded (and maybe changed) in this session: it knows best
+        return schedule.swept_until  # type: ignore[no-any-return]
+    return session.execute(_SWEPT_UNTIL, {"ticket_id": ticket_id}).scalar_one_or_none()
 
 
 def schedule_alert(session: Session, *, ticket_id: int, alert_at: datetime | None) -> None:
     """Set when the sweep must next look at the ticket (None: never, as it stands)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
-        insert(SlaSchedule)
-        .values(ticket_id=ticket_id, alert_at=alert_at)
-        .on_conflict_do_update(index_elements=["ticket_id"], set_={"alert_at": alert_at})
+        _schedule_statement(session.get_bind().dialect.name),
+        {"ticket_id": ticket_id, "alert_at": alert_at},
     )
     session.flush()
 

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, delete, func, or_, update
+from sqlalchemy import and_, bindparam, case, delete, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -22,12 +22,15 @@ from store.models import Activity, SlaTarget
 TARGETS = ("first_response", "next_response", "resolution")
 
 
+# Read on every change to a ticket: built once, run with parameters.
+_UNMET = select(SlaTarget).where(
+    col(SlaTarget.ticket_id) == bindparam("ticket_id"), col(SlaTarget.met_at).is_(None)
+)
+
+
 def unmet_targets(session: Session, *, ticket_id: int) -> list[SlaTarget]:
     """The ticket's clocks that are not met yet."""
-    statement = select(SlaTarget).where(
-        SlaTarget.ticket_id == ticket_id, col(SlaTarget.met_at).is_(None)
-    )
-    return list(session.exec(statement))
+    return list(session.scalars(_UNMET, {"ticket_id": ticket_id}))
 
 
 def upsert_target(

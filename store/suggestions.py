@@ -7,7 +7,7 @@ import hashlib
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -26,13 +26,15 @@ def suggestion_for(session: Session, *, ticket_id: int) -> Suggestion | None:
     return session.exec(select(Suggestion).where(Suggestion.ticket_id == ticket_id)).first()
 
 
+_SUGGESTION = Suggestion.__table__  # type: ignore[attr-defined]
+# Every offer posted records where: built once, run with parameters.
+_SET_MESSAGE = update(_SUGGESTION).where(_SUGGESTION.c.ticket_id == bindparam("b_ticket_id"))
+
+
 def set_suggestion_message(session: Session, *, ticket_id: int, channel_id: str, ts: str) -> None:
     """Remember where the suggestion was posted, to update it after a button press."""
     session.execute(
-        update(Suggestion)
-        .where(col(Suggestion.ticket_id) == ticket_id)
-        .values(channel_id=channel_id, message_ts=ts)
-        .execution_options(synchronize_session=False)
+        _SET_MESSAGE, {"b_ticket_id": ticket_id, "channel_id": channel_id, "message_ts": ts}
     )
     session.flush()
 

@@ -4,10 +4,12 @@ All take a Session and keyword arguments, flush, and leave the commit to the cal
 """
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import bindparam, delete, func, insert, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import Executable
 from sqlmodel import Session, col, select
 
 from store.db import lock_until_commit
@@ -27,11 +29,35 @@ RENEW_CHUNK = 1000  # ids per statement, well under every driver's parameter lim
 LIVE_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
 
 
+# Built once: every stored event runs these, and building an ORM statement costs more
+# than executing it.
+_RECORD_EVENT = insert(ProcessedEvent.__table__)  # type: ignore[attr-defined]
+_ADD_ACTIVITY = insert(Activity.__table__)  # type: ignore[attr-defined]
+_HELD_CHANGES = (
+    select(HeldChange)
+    .where(
+        col(HeldChange.channel_id) == bindparam("channel_id"), col(HeldChange.ts) == bindparam("ts")
+    )
+    .order_by(col(HeldChange.at))
+)
+_THREAD_ROOT = (
+    select(Ticket)
+    .where(
+        col(Ticket.channel_id) == bindparam("channel_id"),
+        col(Ticket.root_ts) == bindparam("root_ts"),
+    )
+    .with_for_update()
+)
+
+
 def record_event(
     session: Session, *, event_id: str, event_type: str, received_at: datetime
 ) -> None:
     """Remember an event id; a redelivery then fails the transaction on the primary key."""
-    session.add(ProcessedEvent(event_id=event_id, event_type=event_type, received_at=received_at))
+    session.execute(
+        _RECORD_EVENT,
+        {"event_id": event_id, "event_type": event_type, "received_at": received_at},
+    )
     session.flush()
 
 
@@ -44,22 +70,28 @@ def prune_events(session: Session, *, received_before: datetime) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+_COUNTER = TicketCounter.__table__  # type: ignore[attr-defined]
+_NEXT_NUMBER = (
+    update(_COUNTER)
+    .where(_COUNTER.c.workspace_id == bindparam("b_workspace_id"))
+    .values(last_number=_COUNTER.c.last_number + 1)
+    .returning(_COUNTER.c.last_number)
+)
+
+
+@cache
+def _counter_statement(dialect: str) -> Executable:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(_COUNTER).on_conflict_do_nothing(index_elements=["workspace_id"])
+
+
 def next_ticket_number(session: Session, *, workspace_id: str) -> int:
     """Hand out the workspace's next ticket number (atomic: the row lock serialises)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
-        insert(TicketCounter)
-        .values(workspace_id=workspace_id, last_number=0)
-        .on_conflict_do_nothing(index_elements=["workspace_id"])
+        _counter_statement(session.get_bind().dialect.name),
+        {"workspace_id": workspace_id, "last_number": 0},
     )
-    number = session.execute(
-        update(TicketCounter)
-        .where(col(TicketCounter.workspace_id) == workspace_id)
-        .values(last_number=TicketCounter.last_number + 1)
-        .returning(col(TicketCounter.last_number))
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
+    number = session.execute(_NEXT_NUMBER, {"b_workspace_id": workspace_id}).scalar_one()
     return int(number)
 
 
@@ -85,11 +117,7 @@ def thread_ticket(session: Session, *, channel_id: str, thread_ts: str) -> Ticke
     """The live home of a thread: the ticket it roots or whose message it hangs under,
     followed to the surviving ticket when that one was merged (locked against a merge).
     """
-    ticket = session.exec(
-        select(Ticket)
-        .where(Ticket.channel_id == channel_id, Ticket.root_ts == thread_ts)
-        .with_for_update()
-    ).first()
+    ticket = session.scalars(_THREAD_ROOT, {"channel_id": channel_id, "root_ts": thread_ts}).first()
     if ticket is None:
         message = find_message(session, channel_id=channel_id, ts=thread_ts)
         if message is None or message.ticket_id is None:
@@ -221,14 +249,17 @@ def add_activity(
     at: datetime,
     actor_id: str | None = None,
     detail: dict[str, Any] | None = None,
-) -> Activity:
+) -> None:
     """Append an entry to a ticket's audit trail."""
-    activity = Activity(
-        ticket_id=ticket_id, action=action, at=at, actor_id=actor_id, detail=detail or {}
-    )
-    session.add(activity)
+    values = {
+        "ticket_id": ticket_id,
+        "action": action,
+        "at": at,
+        "actor_id": actor_id,
+        "detail": detail or {},
+    }
+    session.execute(_ADD_ACTIVITY, values)
     session.flush()
-    return activity
 
 
 def ticket_activity(session: Session, *, ticket_id: int) -> list[Activity]:
@@ -237,16 +268,17 @@ def ticket_activity(session: Session, *, ticket_id: int) -> list[Activity]:
     return list(session.exec(statement))
 
 
+_TICKET = Ticket.__table__  # type: ignore[attr-defined]
+# Every new ticket records its card: built once, run with parameters.
+_SET_MIRROR = update(_TICKET).where(_TICKET.c.id == bindparam("b_id"))
+
+
 def set_triage_mirror(
     session: Session, *, ticket_id: int, channel_id: str, ts: str, permalink: str | None
 ) -> None:
     """Remember where the ticket's triage-channel mirror lives."""
-    session.execute(
-        update(Ticket)
-        .where(col(Ticket.id) == ticket_id)
-        .values(triage_channel_id=channel_id, triage_ts=ts, permalink=permalink)
-        .execution_options(synchronize_session=False)
-    )
+    parameters = {"b_id": ticket_id, "triage_channel_id": channel_id, "triage_ts": ts}
+    session.execute(_SET_MIRROR, {**parameters, "permalink": permalink})
     session.flush()
 
 
@@ -330,18 +362,16 @@ def hold_change(
     session.flush()
 
 
-def take_held_changes(session: Session, *, channel_id: str, ts: str) -> list[HeldChange]:
-    """The held changes of a message, oldest first, removed from the holding table."""
-    query = (
-        select(HeldChange)
-        .where(HeldChange.channel_id == channel_id, HeldChange.ts == ts)
-        .order_by(col(HeldChange.at))
-    )
-    changes = list(session.exec(query))
+def held_changes(session: Session, *, channel_id: str, ts: str) -> list[HeldChange]:
+    """The held changes of a message, oldest first."""
+    return list(session.scalars(_HELD_CHANGES, {"channel_id": channel_id, "ts": ts}))
+
+
+def drop_held_changes(session: Session, *, changes: list[HeldChange]) -> None:
+    """Remove changes from the holding table (they are being applied)."""
     for change in changes:
         session.delete(change)
     session.flush()
-    return changes
 
 
 def prune_held_changes(session: Session, *, held_before: datetime) -> int:

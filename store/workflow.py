@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, or_, update
+from sqlalchemy import and_, bindparam, case, or_, update
 from sqlmodel import Session, col, select
 
 from store.models import Ticket, TicketLink, TicketPause, TicketStatus, TicketTag
@@ -120,14 +120,18 @@ def queue(
     return list(session.exec(statement))
 
 
+# Read on every change to a ticket: built once, run with parameters.
+_PAUSES_OF = (
+    select(TicketPause.started_at, TicketPause.ended_at)
+    .where(col(TicketPause.ticket_id) == bindparam("ticket_id"))
+    .order_by(col(TicketPause.id))
+)
+
+
 def pauses_of(session: Session, *, ticket_id: int) -> list[tuple[datetime, datetime | None]]:
     """The ticket's waiting-on-customer stretches, oldest first (the last may be open)."""
-    statement = (
-        select(TicketPause.started_at, TicketPause.ended_at)
-        .where(TicketPause.ticket_id == ticket_id)
-        .order_by(col(TicketPause.id))
-    )
-    return [(started, ended) for started, ended in session.exec(statement)]
+    rows = session.execute(_PAUSES_OF, {"ticket_id": ticket_id})
+    return [(started, ended) for started, ended in rows]
 
 
 def start_pause(session: Session, *, ticket_id: int, at: datetime) -> None:
