@@ -10,11 +10,13 @@ the database, bounds it.
 Each replica holds at most `capacity` events waiting to be stored. An event kept while the
 replica is full stays in the inbox unleased, and `pull` (run every second by `deskbot run`)
 takes up unleased and expired events whenever a replica has room: overflow, a dead
-replica's work, and events whose storing failed. So a burst is shared by every replica
-instead of queueing in the memory of the one that acknowledged it.
+replica's work, and events whose storing failed. A replica that left events there also
+tops its queue up itself as soon as it runs half empty. So a burst is shared by every
+replica instead of queueing in the memory of the one that acknowledged it.
 """
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -65,6 +67,8 @@ class IntakePipeline:
         self._inbox = inbox
         self._follow = follow_up
         self._kinds: dict[str, KeptKind] = {}
+        self._pulling = threading.Lock()
+        self._more_waiting = False  # events were left in the inbox for whoever has room
         self.capacity = workers * ROOM_PER_WORKER
         self._lane = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="intake")
         self._slack_side = ThreadPoolExecutor(max_workers=8, thread_name_prefix="follow-up")
@@ -95,6 +99,8 @@ class IntakePipeline:
         if kind is None or not kind.worth_keeping(event):
             return next()
         hold = not kind.queued or self.has_room()  # when full, any replica with room takes it
+        if not hold:
+            self._more_waiting = True
         try:
             row_id = self._inbox.keep(event, body.get("event_id"), hold=hold)
         except SQLAlchemyError:
@@ -118,15 +124,30 @@ class IntakePipeline:
 
     def pull(self, client: WebClient) -> int:
         """Take up unleased or expired events from the inbox while there is room."""
-        room = self.capacity - self._inbox.in_hand.rows_waiting()
-        if room <= 0 or room < self.capacity // 2:  # busy enough; pulling only moves work about
-            return 0
-        rows = self._inbox.take_expired(limit=room, lease=LEASE)
-        for row in rows:
-            assert row.id is not None
-            self._inbox.in_hand.add(row.id)
-            self._lane.submit(self._store, client, row.id, row.payload, row.attempts)
-        return len(rows)
+        if not self._pulling.acquire(blocking=False):
+            return 0  # another thread is pulling for this replica right now
+        try:
+            room = self.capacity - self._inbox.in_hand.rows_waiting()
+            if room <= 0 or room < self.capacity // 2:  # busy enough; pulling only moves work
+                return 0
+            rows = self._inbox.take_expired(limit=room, lease=LEASE)
+            # A full batch means more may be waiting: refill as soon as the queue runs low.
+            self._more_waiting = len(rows) == room
+            for row in rows:
+                assert row.id is not None
+                self._inbox.in_hand.add(row.id)
+                self._lane.submit(self._store, client, row.id, row.payload, row.attempts)
+            return len(rows)
+        finally:
+            self._pulling.release()
+
+    def _refill(self, client: WebClient) -> None:
+        """Top up from the inbox when the queue runs low and work was left there."""
+        if self._more_waiting and self._inbox.in_hand.rows_waiting() <= self.capacity // 2:
+            try:
+                self.pull(client)
+            except Exception:  # the scheduled pull tries again within a second
+                logger.exception("refilling the intake queue from the inbox failed")
 
     def _store(self, client: WebClient, row_id: int, body: dict[str, Any], attempts: int) -> None:
         in_hand = self._inbox.in_hand
@@ -137,6 +158,7 @@ class IntakePipeline:
             self._give_up_after(row_id, attempts)
             in_hand.done(row_id=row_id)
             return
+        self._refill(client)  # before this event counts as done, so a drain waits for it
         if stored is None:
             in_hand.done(row_id=row_id)
             return

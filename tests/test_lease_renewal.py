@@ -179,3 +179,16 @@ def test_a_handled_emoji_command_is_forgotten(deskbot):
     reaction(deskbot, "eyes", CUSTOMER, HELP, root)  # kept, then ignored: not an agent
     reaction(deskbot, "eyes", AGENT, HELP, root)
     assert deskbot.ticket(1).assignee_id == AGENT and kept(deskbot) == []
+
+
+def test_a_replica_that_overflowed_tops_itself_up_without_waiting(deskbot, fake, monkeypatch):
+    monkeypatch.setattr(pipeline_of(deskbot.app), "capacity", 2)
+    gate = stuck_storing(deskbot, monkeypatch)
+    for n in range(7):  # two wait in memory, five in the inbox
+        assert deskbot.driver.event(message_event(deskbot, f"question {n}")).status == 200
+    assert gate.entered.wait(timeout=10)
+    gate.release.set()
+    deskbot.drain()  # no scheduled pull runs in tests: the pipeline refilled itself
+
+    assert kept(deskbot) == [] and len(deskbot.tickets()) == 7
+    assert len(fake.messages(TRIAGE)) == 7
