@@ -34,6 +34,7 @@ errors_logger = logging.getLogger("handlers.errors")  # where listener failures 
 
 KEPT = "deskbot_inbox_row"  # where the middleware leaves the inbox row for the listener
 ROOM_PER_WORKER = 50  # events waiting per storing thread: a second or two of work
+FOLLOW_UP_ROOM = 200  # stored events waiting for their Slack side, at most
 
 
 class Storable(Protocol):
@@ -72,6 +73,7 @@ class IntakePipeline:
         self.capacity = workers * ROOM_PER_WORKER
         self._lane = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="intake")
         self._slack_side = ThreadPoolExecutor(max_workers=8, thread_name_prefix="follow-up")
+        self._slack_room = threading.BoundedSemaphore(FOLLOW_UP_ROOM)
 
     def keep_kind(
         self,
@@ -164,6 +166,8 @@ class IntakePipeline:
             return
         welcome_for = stored.welcome_for
         in_hand.stored(row_id, welcome_for=welcome_for)
+        # When Slack is slow, storing waits too: the backlog stays in the inbox, not here.
+        self._slack_room.acquire()
         self._slack_side.submit(self._follow_up, client, stored, body, welcome_for)
 
     def _give_up_after(self, row_id: int, attempts: int) -> None:
@@ -184,6 +188,7 @@ class IntakePipeline:
         except Exception as error:  # stored; finish_unfinished_tickets completes a welcome
             _report(body, error)
         finally:
+            self._slack_room.release()
             self._inbox.in_hand.done(ticket_id=welcome_for)
 
 

@@ -5,6 +5,7 @@ its events, and the card finisher race its late welcomes (duplicate triage cards
 """
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -192,3 +193,31 @@ def test_a_replica_that_overflowed_tops_itself_up_without_waiting(deskbot, fake,
 
     assert kept(deskbot) == [] and len(deskbot.tickets()) == 7
     assert len(fake.messages(TRIAGE)) == 7
+
+
+def test_storing_waits_while_slack_is_slow_so_the_backlog_stays_in_the_inbox(
+    deskbot, fake, monkeypatch
+):
+    pipeline = pipeline_of(deskbot.app)
+    monkeypatch.setattr(pipeline, "_slack_room", threading.BoundedSemaphore(1))
+    gate = Gate(handlers.messages.finish_new_ticket)
+    monkeypatch.setattr(handlers.messages, "finish_new_ticket", gate)
+    for n in range(3):
+        deskbot.driver.event(message_event(deskbot, f"question {n}"))
+    assert gate.entered.wait(timeout=10)  # the first card waits on a slow Slack
+
+    assert eventually(lambda: len(deskbot.tickets()) == 2)  # the second is stored, then waits
+    assert len(kept(deskbot)) == 1  # the third is still only kept
+    gate.release.set()
+    deskbot.drain()
+    assert len(deskbot.tickets()) == 3 and len(fake.messages(TRIAGE)) == 3
+
+
+def eventually(check, timeout: float = 10) -> bool:
+    """Whether `check` holds within `timeout` seconds of other threads' progress."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
