@@ -14,6 +14,7 @@ from bot.business_time import BusinessCalendar
 from bot.clock import Clock
 from bot.config import DeskConfig
 from bot.kpi_breakdown import breakdown_report, summary_report
+from bot.kpi_business import ensure_open_days
 from bot.kpi_metrics import (
     Ctx,
     cost_report,
@@ -110,6 +111,7 @@ class KpiService:
     def report(self, query: KpiQuery, *, agent_id: str | None = None) -> Report:
         """Answer a question; with `agent_id` only that agent's own numbers."""
         ctx = self._ctx(query.range)
+        self._ensure_calendar()
         with self._read() as session:
             if agent_id is not None:
                 return breakdown_report(session, ctx, "agent", agent_id)
@@ -129,8 +131,14 @@ class KpiService:
     def run(self, date_range: DateRange, work: Callable[[Session, Ctx], T]) -> T:
         """Run a computation over a range in one read transaction (charts, exports)."""
         ctx = self._ctx(date_range)
+        self._ensure_calendar()
         with self._read() as session:
             return work(session, ctx)
+
+    def _ensure_calendar(self) -> None:
+        """Business-hours durations in SQL need the configured calendar's days stored."""
+        with session_scope(self._engine) as session:
+            ensure_open_days(session, self._business, self._clock())
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
