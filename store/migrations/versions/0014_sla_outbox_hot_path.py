@@ -16,7 +16,7 @@ Measured on PostgreSQL (EXPLAIN ANALYZE, 5,000 rows):
   whole history.
 
 Revision ID: 0014
-Revises: 0013
+Revises: 0012
 Create Date: 2026-11-24
 """
 
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -6,8 +6,8 @@ then recomputes that column), fills them from the existing history (one INSERT .
 so an existing database is migrated in place) and installs the triggers that keep them
 current on every later write (store/kpi/fact_triggers.py).
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-11-24
 """
 
@@ -20,8 +20,8 @@ from store.fact_models import PENDING
 from store.kpi import fact_triggers, facts
 from store.types import UTCDateTime
 
-revision: str = "0013"
-down_revision: str | None = "0012"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -100,7 +100,7 @@ def upgrade() -> None:
         sa.Column("first_day", UTCDateTime(), nullable=False),
         sa.Column("last_day", UTCDateTime(), nullable=False),
     )
-    for twin in PENDING:  # where PostgreSQL triggers append counter deltas (rollup.pending)
+    for twin in PENDING:  # where PostgreSQL triggers append counter deltas (rollup.live)
         op.create_table(
             twin.name, *(sa.Column(c.name, c.type, nullable=False) for c in twin.columns)
         )
