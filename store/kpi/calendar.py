@@ -8,7 +8,7 @@ answers; on a change, `replace_open_days` rewrites the days and recomputes the c
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, text, update
 from sqlmodel import Session, col, select
 
 from store.db import lock_until_commit
@@ -55,6 +55,11 @@ def replace_open_days(
     state = calendar_state(session)
     if is_current(state, fingerprint=fingerprint, first=first, last=last):
         return 0
+    if dialect(session) == "postgresql":
+        # Every fact refresh first locks its ticket's row (ROW SHARE on ticket), which this
+        # mode excludes: no refresh can run meanwhile with the old calendar, and the ones
+        # before have committed, so their pending deltas are in ticket_fact already.
+        session.execute(text("LOCK TABLE ticket IN EXCLUSIVE MODE"))
     session.execute(delete(KpiOpenDay))
     session.add_all(
         KpiOpenDay(day_start=start, opens=opens, length=length, before=before)

@@ -10,13 +10,12 @@ from sqlalchemy.engine import Connection
 from store.kpi import csat_rollup, sla_rollup
 from store.kpi.facts import (
     FACT_ACTIONS,
-    FACT_LOCK,
     TICKET_COLUMNS,
     message_counted,
     message_kind,
     refresh_sql,
 )
-from store.kpi.rollup import hour_of, pending, pending_ddl, tag_row_sql
+from store.kpi.rollup import hour_of, pending, tag_row_sql
 
 CHILDREN = ("activity", "ticket_pause", "suggestion")
 MESSAGE_COLUMNS = "ticket_id, role, deleted_at, sent_at"
@@ -164,18 +163,29 @@ def _sqlite(connection: Connection) -> list[str]:
     return statements
 
 
+# FOR NO KEY UPDATE conflicts with itself and with ticket updates, not with the FOR KEY
+# SHARE that inserting a message or activity takes on its ticket.
+_TICKET_LOCK = """CREATE OR REPLACE FUNCTION kpi_lock_ticket(tid integer) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM 1 FROM ticket WHERE id = tid FOR NO KEY UPDATE;
+END $$"""
+
+
 def _postgresql(connection: Connection) -> list[str]:
     refresh = ";\n  ".join(pending(sql) for sql in refresh_sql(connection, "tid"))
     columns = ", ".join(TICKET_COLUMNS)
     counted_old, counted_new = message_counted("OLD"), message_counted("NEW")
     statements = [
-        *pending_ddl(),
-        f"""CREATE OR REPLACE FUNCTION kpi_fact_refresh(tid integer) RETURNS void
-LANGUAGE plpgsql AS $$
+        _TICKET_LOCK,
+        f"""CREATE OR REPLACE FUNCTION kpi_fact_refresh(tid integer, held boolean DEFAULT false)
+RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   IF tid IS NULL THEN RETURN; END IF;
-  -- One transaction at a time per ticket; the statements below then see the other's rows.
-  PERFORM pg_advisory_xact_lock({FACT_LOCK}, tid);
+  -- One transaction at a time per ticket (the ticket row's lock: nothing in the shared
+  -- lock table); the statements below then see the other's committed rows. A trigger
+  -- on ticket itself fires with the row already locked (updated, inserted or deleted).
+  IF NOT held THEN PERFORM kpi_lock_ticket(tid); END IF;
   {refresh};
 END $$""",
         f"""CREATE OR REPLACE FUNCTION kpi_hour_add(at timestamp, what text, delta integer)
@@ -188,12 +198,12 @@ END $$""",
         """CREATE OR REPLACE FUNCTION kpi_on_ticket() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'DELETE' THEN
-    PERFORM kpi_fact_refresh(OLD.id);  -- the ticket is gone: its fact row goes
+    PERFORM kpi_fact_refresh(OLD.id, true);  -- the ticket is gone: its fact row goes
     PERFORM kpi_hour_add(OLD.created_at, 'created', -1);
     PERFORM kpi_hour_add(OLD.resolved_at, 'resolved', -1);
     RETURN NULL;
   END IF;
-  PERFORM kpi_fact_refresh(NEW.id);
+  PERFORM kpi_fact_refresh(NEW.id, true);
   IF TG_OP = 'INSERT' THEN
     PERFORM kpi_hour_add(NEW.created_at, 'created', 1);
     PERFORM kpi_hour_add(NEW.resolved_at, 'resolved', 1);
@@ -240,11 +250,11 @@ END $$""",
         f"""CREATE OR REPLACE FUNCTION kpi_on_tag() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP <> 'INSERT' THEN
-    PERFORM pg_advisory_xact_lock({FACT_LOCK}, OLD.ticket_id);
+    PERFORM kpi_lock_ticket(OLD.ticket_id);  -- a racing refresh may move its tags' day
     {pending(tag_row_sql("postgresql", "OLD", -1))};
   END IF;
   IF TG_OP <> 'DELETE' THEN
-    PERFORM pg_advisory_xact_lock({FACT_LOCK}, NEW.ticket_id);
+    PERFORM kpi_lock_ticket(NEW.ticket_id);
     {pending(tag_row_sql("postgresql", "NEW", 1))};
   END IF;
   RETURN NULL;

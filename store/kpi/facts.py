@@ -7,9 +7,12 @@ of `kpi_hour`. Database triggers on ticket, message, activity, ticket_pause and
 suggestion keep both in the writer's own transaction, whichever code path (or replica,
 or ETL tool) writes. The per-ticket row is recomputed from the source tables by the
 SELECT below, compiled for each dialect, so the triggers, the migration's backfill and
-`backfill()` share one definition. On PostgreSQL a transaction-scoped advisory lock per
-ticket makes two transactions touching one ticket recompute one after the other, the
-second from a fresh snapshot that includes the first one's committed rows.
+`backfill()` share one definition. On PostgreSQL the trigger first locks the ticket's
+row (FOR NO KEY UPDATE), so two transactions touching one ticket recompute one after the
+other, the second from a fresh snapshot that includes the first one's committed rows. A
+row lock is kept in the row itself, not in the shared lock table, so one transaction may
+touch any number of tickets; inserts that only reference the ticket (FOR KEY SHARE) are
+not blocked by it.
 """
 
 from typing import Any
@@ -28,7 +31,6 @@ from store.models import Activity, AuthorRole, Message, Suggestion, Ticket, Tick
 RESOLVE_ACTIONS = ("resolved", "self_served", "closed")
 CLAIM_ACTIONS = ("claimed", "assigned")
 FACT_ACTIONS = (*CLAIM_ACTIONS, *RESOLVE_ACTIONS, "reopened")
-FACT_LOCK = 0x6B706966  # advisory lock class for ticket facts ("kpif")
 COLUMNS = [column.name for column in TicketFact.__table__.columns]  # type: ignore[attr-defined]
 TICKET_COLUMNS = (
     "created_at", "first_response_at", "first_responder_id", "resolved_at", "reopen_count",
@@ -202,7 +204,9 @@ def backfill(
     everything = first_id is None and last_id is None
     mine = f"f.ticket_id >= {low} AND f.ticket_id <= {high}"
     if everything:
+        rollup.fold(connection, wait=True)  # a folder meanwhile could add rows DELETE misses
         connection.exec_driver_sql("DELETE FROM kpi_hour")
+        connection.exec_driver_sql("DELETE FROM kpi_hour_pending")
     else:
         connection.exec_driver_sql(rollup.add_sql(name, mine, -1))
         connection.exec_driver_sql(rollup.tag_add_sql(name, mine, -1))
@@ -273,20 +277,22 @@ def drift(connection: Connection) -> dict[str, list[Any]]:
         ") x GROUP BY h, kind"
     )
     hours = connection.exec_driver_sql(
-        f"WITH e AS ({expected}), k AS (SELECT hour, kind, n FROM kpi_hour WHERE n <> 0), "
+        f"WITH e AS ({expected}), k AS (SELECT * FROM ({rollup.summed_sql('kpi_hour')}) s "
+        "WHERE n <> 0), "
         f"{_both_ways('e', 'k')} SELECT h, kind FROM d UNION SELECT hour, kind FROM g "
         "ORDER BY 1, 2"
     ).all()
     days = connection.exec_driver_sql(
         f"WITH e AS ({rollup.expected_sql(name)}), "
-        "k AS (SELECT day, metric, bucket, n, total FROM kpi_day WHERE n <> 0), "
+        f"k AS (SELECT day, metric, bucket, n, total FROM ({rollup.summed_sql('kpi_day')}) s "
+        "WHERE n <> 0), "
         f"{_both_ways('e', 'k')} SELECT day, metric FROM d UNION SELECT day, metric FROM g "
         "ORDER BY 1, 2"
     ).all()
     targets = connection.exec_driver_sql(sla_rollup.drift_sql(name)).all()
     tags = connection.exec_driver_sql(
         f"WITH e AS ({rollup.tag_expected_sql(name)}), "
-        "k AS (SELECT day, tag, n FROM kpi_tag_day WHERE n <> 0), "
+        f"k AS (SELECT day, tag, n FROM ({rollup.summed_sql('kpi_tag_day')}) s WHERE n <> 0), "
         f"{_both_ways('e', 'k')} SELECT day, tag FROM d UNION SELECT day, tag FROM g ORDER BY 1, 2"
     ).all()
     return {

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from store.fact_models import KpiHour, TicketFact
 from store.kpi import rolled, volume
-from store.kpi.rollup import fold_pending
+from store.kpi.rollup import live
 from store.kpi.scope import TEAM, Scope
 from store.kpi.sqlfn import ALL, in_range
 from store.models import CsatSurvey, Ticket, TicketLink
@@ -96,19 +96,15 @@ SURVEY_KINDS = ("asked", "comments", *(f"s{stars}" for stars in STARS))
 def _survey_counts(session: Session, *, start: datetime, end: datetime) -> dict[str, int]:
     """Surveys asked, answers per star (`s1`..`s5`) and comments over [start, end):
     whole hours from kpi_hour, the partial hours at the edges from csat_survey."""
-    fold_pending(session)
     found = dict.fromkeys(SURVEY_KINDS, 0)
     hours = volume.whole_hours(start, end)
     edges = [(start, end)]
     if hours is not None:
+        rows = live(session, KpiHour).c
         statement = (
-            select(col(KpiHour.kind), func.sum(KpiHour.n))
-            .where(
-                col(KpiHour.kind).in_(SURVEY_KINDS),
-                col(KpiHour.hour) >= hours[0],
-                col(KpiHour.hour) < hours[1],
-            )
-            .group_by(col(KpiHour.kind))
+            select(rows.kind, func.sum(rows.n))
+            .where(rows.kind.in_(SURVEY_KINDS), rows.hour >= hours[0], rows.hour < hours[1])
+            .group_by(rows.kind)
         )
         for kind, n in session.execute(statement):
             found[kind] += int(n or 0)

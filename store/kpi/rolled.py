@@ -16,7 +16,7 @@ from store.kpi.rollup import (
     DURATIONS,
     bucket_bounds,
     bucket_sql,
-    fold_pending,
+    live,
     whole_days,
 )
 from store.kpi.sqlfn import ALL, PERCENTILES, Dist, in_range
@@ -35,18 +35,14 @@ def counts(
     session: Session, *, metrics: tuple[str, ...], start: datetime, end: datetime
 ) -> dict[str, int]:
     """How many tickets each count metric (rollup.COUNTS) has over [start, end)."""
-    fold_pending(session)
     days, edges = _edges(start, end)
     found = dict.fromkeys(metrics, 0)
     if days is not None:
+        rows = live(session, KpiDay).c
         statement = (
-            select(col(KpiDay.metric), func.sum(KpiDay.n))
-            .where(
-                col(KpiDay.metric).in_(metrics),
-                col(KpiDay.day) >= days[0],
-                col(KpiDay.day) < days[1],
-            )
-            .group_by(col(KpiDay.metric))
+            select(rows.metric, func.sum(rows.n))
+            .where(rows.metric.in_(metrics), rows.day >= days[0], rows.day < days[1])
+            .group_by(rows.metric)
         )
         for metric, total in session.execute(statement):
             found[metric] += int(total or 0)
@@ -69,19 +65,17 @@ def distribution(
     session: Session, *, metric: str, start: datetime, end: datetime
 ) -> dict[Any, Dist]:
     """{ALL: Dist} of a duration metric (rollup.DURATIONS) over [start, end); {} when empty."""
-    fold_pending(session)
     moment, value = DURATIONS[metric]
     when, what = col(getattr(TicketFact, moment)), col(getattr(TicketFact, value))
     days, edges = _edges(start, end)
     buckets: dict[int, list[int]] = {}
     statements = []
     if days is not None:
+        rows = live(session, KpiDay).c
         statements.append(
-            select(col(KpiDay.bucket), func.sum(KpiDay.n), func.sum(KpiDay.total))
-            .where(
-                col(KpiDay.metric) == metric, col(KpiDay.day) >= days[0], col(KpiDay.day) < days[1]
-            )
-            .group_by(col(KpiDay.bucket))
+            select(rows.bucket, func.sum(rows.n), func.sum(rows.total))
+            .where(rows.metric == metric, rows.day >= days[0], rows.day < days[1])
+            .group_by(rows.bucket)
         )
     bucket = literal_column(bucket_sql(f"ticket_fact.{value}"))
     for low, high in edges:

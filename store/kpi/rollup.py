@@ -17,7 +17,7 @@ their own bucket; above, 8 buckets per doubling.
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, union_all
 from sqlalchemy.engine import Connection
 
 TOP = 40  # buckets reach 2**(TOP + 5) seconds
@@ -141,15 +141,22 @@ def tag_expected_sql(name: str) -> str:
 
 
 def rebuild(connection: Connection, *, metric: str | None = None) -> None:
-    """Recompute kpi_day from ticket_fact (one metric, or all)."""
+    """Recompute kpi_day from ticket_fact (one metric, or all).
+
+    The caller keeps fact writers out meanwhile (triggers dropped, or ticket_fact locked):
+    the deltas they left pending are already in ticket_fact, so they are dropped too.
+    """
     name = connection.dialect.name
+    if name == "postgresql":  # a folder running meanwhile could add rows this DELETE misses
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({FOLD_LOCK})")
     if metric is None:
-        connection.exec_driver_sql("DELETE FROM kpi_day")
+        for table in ("kpi_day", "kpi_day_pending", "kpi_tag_day", "kpi_tag_day_pending"):
+            connection.exec_driver_sql(f"DELETE FROM {table}")
         connection.exec_driver_sql(add_sql(name, "1 = 1"))
-        connection.exec_driver_sql("DELETE FROM kpi_tag_day")
         connection.exec_driver_sql(tag_add_sql(name, "1 = 1"))
         return
-    connection.exec_driver_sql(f"DELETE FROM kpi_day WHERE metric = '{metric}'")
+    for table in ("kpi_day", "kpi_day_pending"):
+        connection.exec_driver_sql(f"DELETE FROM {table} WHERE metric = '{metric}'")
     connection.exec_driver_sql(
         f"INSERT INTO kpi_day (day, metric, bucket, n, total) SELECT day, metric, bucket, "
         f"sum(n), sum(total) FROM ({contributions(name, 'f', '1 = 1')}) c "
@@ -173,18 +180,21 @@ def expected_sql(name: str) -> str:
     )
 
 
-# PostgreSQL: counters are not updated where a trigger fires. Two transactions adding to
-# the same hot rows (this hour's `created` and `in`, today's buckets) in different orders
-# would deadlock. Triggers append to an unconstrained *_pending twin instead (never
-# blocks), and a deferred constraint trigger folds the transaction's pending rows into the
-# counters at commit, table by table, in key order: counter locks are then always taken
-# last and in one global order, so no cycle can form.
+# PostgreSQL: triggers never update a counter row. Two transactions adding to the same
+# hot rows (this hour's `created` and `in`, today's buckets) would otherwise wait on each
+# other until commit (or deadlock, adding in different orders). Triggers append deltas to
+# an unconstrained, unindexed *_pending twin instead: an append takes no row lock and two
+# appends never conflict, so the deltas commute. Readers sum a counter and its twin in one
+# statement (`live`), which is exact at any moment; `fold` moves committed deltas into the
+# counters now and then, in one statement per table, so a reader's snapshot sees each
+# delta exactly once (before the fold's commit in the twin, after it in the counter).
 COUNTERS = {
     "kpi_hour": ("hour, kind", "n"),
     "kpi_day": ("metric, day, bucket", "n, total"),
     "kpi_tag_day": ("day, tag", "n"),
     "kpi_sla_hour": ("hour, target, kind", "n"),
 }
+FOLD_LOCK = 0x6B70666C  # one advisory lock (not one per row) for folders ("kpfl")
 
 
 def pending(sql: str) -> str:
@@ -194,38 +204,54 @@ def pending(sql: str) -> str:
     return sql.split(" ON CONFLICT ")[0]
 
 
-def pending_ddl() -> list[str]:
-    """PostgreSQL: the pending twins and the commit-time trigger that folds them in."""
-    statements = [
-        f"CREATE TABLE IF NOT EXISTS {table}_pending (LIKE {table})" for table in COUNTERS
-    ]
-    folds = []
-    for table, (keys, values) in COUNTERS.items():
-        sums = ", ".join(f"sum({value})" for value in values.split(", "))
-        updates = ", ".join(f"{v} = {table}.{v} + excluded.{v}" for v in values.split(", "))
-        folds.append(
-            f"INSERT INTO {table} ({keys}, {values}) SELECT {keys}, {sums} FROM {table}_pending "
-            f"GROUP BY {keys} ORDER BY {keys} ON CONFLICT ({keys}) DO UPDATE SET {updates};\n"
-            f"  DELETE FROM {table}_pending;"
-        )
-    anything = " OR ".join(f"EXISTS (SELECT 1 FROM {table}_pending)" for table in COUNTERS)
-    body = "\n  ".join(folds)
-    statements.append(
-        "CREATE OR REPLACE FUNCTION kpi_fold_pending() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-        f"BEGIN\n  IF NOT ({anything}) THEN RETURN NULL; END IF;\n  {body}\n  RETURN NULL;\nEND $$"
+def live(session: Any, model: Any) -> Any:
+    """The rows of a counter table plus its pending deltas (PostgreSQL), as one selectable
+    with the table's columns; the table itself on SQLite, whose triggers add in place."""
+    table = model.__table__
+    if session.get_bind().dialect.name != "postgresql":
+        return table
+    twin = table.metadata.tables[f"{table.name}_pending"]
+    names = [column.name for column in table.columns]
+    both = union_all(
+        select(*(table.c[name] for name in names)), select(*(twin.c[name] for name in names))
     )
+    return both.subquery(f"{table.name}_live")
+
+
+def fold_sql(table: str) -> str:
+    """PostgreSQL: move a counter's committed pending deltas into it, in one statement."""
+    keys, values = COUNTERS[table]
+    sums = ", ".join(f"sum({value})" for value in values.split(", "))
+    updates = ", ".join(f"{v} = {table}.{v} + excluded.{v}" for v in values.split(", "))
+    return (
+        f"WITH moved AS (DELETE FROM {table}_pending RETURNING {keys}, {values}) "
+        f"INSERT INTO {table} ({keys}, {values}) SELECT {keys}, {sums} FROM moved "
+        f"GROUP BY {keys} ORDER BY {keys} ON CONFLICT ({keys}) DO UPDATE SET {updates}"
+    )
+
+
+def fold(connection: Connection, *, wait: bool = False) -> bool:
+    """Fold the pending deltas into the counters (PostgreSQL; a no-op on SQLite).
+
+    One folder at a time (a single transaction-scoped advisory lock); without `wait`,
+    returns False at once when another one is folding. Writers are never blocked.
+    """
+    if connection.dialect.name != "postgresql":
+        return True
+    take = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    got = connection.exec_driver_sql(f"SELECT {take}({FOLD_LOCK})").scalar()
+    if got is False:
+        return False
     for table in COUNTERS:
-        statements += [
-            f"DROP TRIGGER IF EXISTS kpi_fold ON {table}_pending",
-            f"CREATE CONSTRAINT TRIGGER kpi_fold AFTER INSERT ON {table}_pending "
-            "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION kpi_fold_pending()",
-        ]
-    return statements
+        connection.exec_driver_sql(fold_sql(table))
+    return True
 
 
-def fold_pending(session: Any) -> None:
-    """Fold this transaction's own pending counter rows in now (PostgreSQL), so a reader
-    that wrote in the same transaction sees its writes; a no-op for plain readers."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
-        session.execute(text("SET CONSTRAINTS ALL DEFERRED"))
+def summed_sql(table: str) -> str:
+    """SQL: a counter's rows with its pending deltas added (drift checks, both dialects)."""
+    keys, values = COUNTERS[table]
+    sums = ", ".join(f"sum({value}) AS {value}" for value in values.split(", "))
+    return (
+        f"SELECT {keys}, {sums} FROM (SELECT {keys}, {values} FROM {table} UNION ALL "
+        f"SELECT {keys}, {values} FROM {table}_pending) x GROUP BY {keys}"
+    )

@@ -13,7 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from store.fact_models import KpiSlaHour, TicketFact
-from store.kpi.rollup import fold_pending
+from store.kpi.rollup import live
 from store.kpi.scope import TEAM, Scope
 from store.kpi.sqlfn import ALL, in_range, local_day
 from store.kpi.volume import hour_aligned
@@ -60,13 +60,11 @@ def _edges(start: datetime, end: datetime, hours: tuple[datetime, datetime]) -> 
 
 def _rolled(session: Session, hours: tuple[datetime, datetime], day: Any = None) -> list[Any]:
     """(day or None, target, kind, n) from kpi_sla_hour over whole past hours."""
-    fold_pending(session)
-    key = day(col(KpiSlaHour.hour)) if day else literal(None)
-    statement = select(key, col(KpiSlaHour.target), col(KpiSlaHour.kind), func.sum(KpiSlaHour.n))
-    statement = statement.where(col(KpiSlaHour.hour) >= hours[0], col(KpiSlaHour.hour) < hours[1])
-    return list(
-        session.execute(statement.group_by(key, col(KpiSlaHour.target), col(KpiSlaHour.kind)))
-    )
+    rows = live(session, KpiSlaHour).c
+    key = day(rows.hour) if day else literal(None)
+    statement = select(key, rows.target, rows.kind, func.sum(rows.n))
+    statement = statement.where(rows.hour >= hours[0], rows.hour < hours[1])
+    return list(session.execute(statement.group_by(key, rows.target, rows.kind)))
 
 
 def targets(

@@ -7,7 +7,7 @@ and the partial hours at a range's edges are counted from sla_target itself.
 
 from sqlalchemy.engine import Connection
 
-from store.kpi.rollup import hour_of, pending
+from store.kpi.rollup import hour_of, pending, summed_sql
 
 KINDS = ("due", "ok", "late", "open")
 
@@ -99,6 +99,7 @@ def rebuild(connection: Connection, *, where: str | None = None) -> None:
     name = connection.dialect.name
     if where is None:
         connection.exec_driver_sql("DELETE FROM kpi_sla_hour")
+        connection.exec_driver_sql("DELETE FROM kpi_sla_hour_pending")
     connection.exec_driver_sql(
         f"INSERT INTO kpi_sla_hour (hour, target, kind, n) "
         f"SELECT hour, target, kind, n FROM ({expected_sql(name, where or '1 = 1')}) x "
@@ -110,7 +111,7 @@ def drift_sql(name: str) -> str:
     """SQL: (hour, target) rows of kpi_sla_hour that differ from a recomputation."""
     return (
         f"WITH e AS ({expected_sql(name)}), "
-        "k AS (SELECT hour, target, kind, n FROM kpi_sla_hour WHERE n <> 0), "
+        f"k AS (SELECT * FROM ({summed_sql('kpi_sla_hour')}) s WHERE n <> 0), "
         "d AS (SELECT * FROM e EXCEPT SELECT * FROM k), "
         "g AS (SELECT * FROM k EXCEPT SELECT * FROM e) "
         "SELECT hour, target FROM d UNION SELECT hour, target FROM g ORDER BY 1, 2"

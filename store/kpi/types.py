@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from store.fact_models import KpiTagDay
 from store.fact_models import TicketFact as Ticket
-from store.kpi.rollup import fold_pending, whole_days
+from store.kpi.rollup import live, whole_days
 from store.kpi.sqlfn import in_range
 from store.models import TicketTag
 
@@ -27,11 +27,11 @@ def _raw(session: Session, start: datetime, end: datetime) -> dict[str, int]:
 
 
 def _days(session: Session, start: datetime | None, end: datetime) -> dict[str, int]:
-    fold_pending(session)
-    statement = select(col(KpiTagDay.tag), func.sum(KpiTagDay.n)).where(col(KpiTagDay.day) < end)
+    rows = live(session, KpiTagDay).c
+    statement = select(rows.tag, func.sum(rows.n)).where(rows.day < end)
     if start is not None:
-        statement = statement.where(col(KpiTagDay.day) >= start)
-    statement = statement.group_by(col(KpiTagDay.tag))
+        statement = statement.where(rows.day >= start)
+    statement = statement.group_by(rows.tag)
     return {tag: int(count or 0) for tag, count in session.execute(statement)}
 
 

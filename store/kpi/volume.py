@@ -15,7 +15,7 @@ from sqlalchemy import case, func, literal
 from sqlmodel import Session, col, select
 
 from store.fact_models import KpiHour, TicketFact
-from store.kpi.rollup import fold_pending
+from store.kpi.rollup import live
 from store.kpi.sqlfn import in_range, local_day, offset_segments
 from store.models import AuthorRole, Message
 
@@ -90,21 +90,19 @@ def counts(
     day: DayFn = None,
 ) -> dict[tuple[Any, str], int]:
     """(day or None, kind) -> count over [start, end) (start None: since the beginning)."""
-    fold_pending(session)
     first = (
         None if start is None else _floor(start) + (HOUR if _floor(start) < start else timedelta())
     )
     last = _floor(end)
     if first is not None and first >= last:
         return _raw(session, kinds, start, end, day)  # type: ignore[arg-type]
-    key = day(col(KpiHour.hour)) if day else literal(None)
-    hours = [col(KpiHour.hour) < last, col(KpiHour.kind).in_(kinds)]
+    rows = live(session, KpiHour).c
+    key = day(rows.hour) if day else literal(None)
+    hours = [rows.hour < last, rows.kind.in_(kinds)]
     if first is not None:
-        hours.append(col(KpiHour.hour) >= first)
-    statement = select(key, col(KpiHour.kind), func.sum(KpiHour.n)).where(*hours)
-    statement = (
-        statement.group_by(key, col(KpiHour.kind)) if day else statement.group_by(col(KpiHour.kind))
-    )
+        hours.append(rows.hour >= first)
+    statement = select(key, rows.kind, func.sum(rows.n)).where(*hours)
+    statement = statement.group_by(key, rows.kind) if day else statement.group_by(rows.kind)
     found: dict[tuple[Any, str], int] = {}
     for group, kind, total in session.execute(statement):
         found[(group, kind)] = int(total or 0)
