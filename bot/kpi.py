@@ -32,7 +32,7 @@ from bot.kpi_report import Report
 from bot.ranges import RANGE_HELP, DateRange, parse_range
 from store.db import session_scope
 from store.kpi import sla
-from store.kpi.scope import DIMENSIONS
+from store.kpi.scope import DIMENSIONS, LOOKUP_DAYS
 from store.models import Ticket
 
 T = TypeVar("T")
@@ -112,7 +112,7 @@ class KpiService:
         """Answer a question; with `agent_id` only that agent's own numbers."""
         ctx = self._ctx(query.range)
         self._ensure_calendar()
-        with self._read() as session:
+        with self._read(query.range) as session:
             if agent_id is not None:
                 return breakdown_report(session, ctx, "agent", agent_id)
             dimension = query.by or GROUPED.get(query.metric)
@@ -132,7 +132,7 @@ class KpiService:
         """Run a computation over a range in one read transaction (charts, exports)."""
         ctx = self._ctx(date_range)
         self._ensure_calendar()
-        with self._read() as session:
+        with self._read(date_range) as session:
             return work(session, ctx)
 
     def _ensure_calendar(self) -> None:
@@ -141,23 +141,27 @@ class KpiService:
             ensure_open_days(session, self._business, self._clock())
 
     @contextmanager
-    def _read(self) -> Iterator[Session]:
-        """A read transaction tuned for aggregates on PostgreSQL."""
+    def _read(self, date_range: DateRange | None = None) -> Iterator[Session]:
+        """A read transaction tuned for aggregates on PostgreSQL (and for the range's length)."""
         with session_scope(self._engine) as session:
             if session.get_bind().dialect.name == "postgresql":
                 # JIT compilation costs more than it saves on KPI-sized scans, and
-                # percentiles sort a range's durations in memory rather than on disk. The
-                # KPI tables' hot pages are cached: with random reads priced as such, a short
-                # range's breakdown probes each ticket's tags by key (30 days of type groups:
-                # 180 -> 50 ms at 1M tickets) instead of hashing all of ticket_tag, while a
-                # year still hashes. One round trip for all three (set_config is SET LOCAL).
+                # percentiles sort a range's durations in memory rather than on disk. Over a
+                # short range, random reads priced as the cached reads they are make a
+                # breakdown probe each ticket's tags by key (30 days by type at 1M tickets:
+                # 180 -> 50 ms) instead of hashing all of ticket_tag; over a year that
+                # price loses parallel scans (known issues: 260 -> 350 ms), so not there.
+                short = date_range is not None and (
+                    date_range.end - date_range.start <= timedelta(days=LOOKUP_DAYS)
+                )
                 session.execute(
                     text(
                         "SELECT set_config('jit', 'off', true), "
                         "set_config('work_mem', :work_mem, true), "
-                        "set_config('random_page_cost', '1.1', true)"
-                    ),
-                    {"work_mem": KPI_WORK_MEM},
+                        "set_config('random_page_cost', CASE WHEN :short THEN '1.1' "
+                        "ELSE current_setting('random_page_cost') END, true)"
+                    ),  # one round trip; set_config(..., true) is SET LOCAL
+                    {"work_mem": KPI_WORK_MEM, "short": short},
                 )
             yield session
 
