@@ -184,6 +184,7 @@ class Replica:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
     kills: int = 0
+    log_level: str = "WARNING"  # INFO when the run's logs are kept for reading
 
     @property
     def url(self) -> str:
@@ -193,7 +194,7 @@ class Replica:
     def start(self) -> None:
         """Start the process and wait for /healthz."""
         log = (self.workdir / f"replica{self.index}.log").open("a")
-        command = [sys.executable, "-m", "bot.cli", "--log-level", "WARNING", "run"]
+        command = [sys.executable, "-m", "bot.cli", "--log-level", self.log_level, "run"]
         self.process = subprocess.Popen(
             [*command, "--host", "127.0.0.1", "--port", str(self.port)],
             env=self.env,

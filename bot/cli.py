@@ -172,7 +172,10 @@ def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler"
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from bot.app import deps_of
-    from handlers.messages import finish_unfinished_tickets, replay_inbox
+    from bot.inbox import LEASE_BEAT
+    from bot.intake import FOLLOWUP_LEASE
+    from handlers.intake_pipeline import pull_inbox
+    from handlers.messages import finish_unfinished_tickets
 
     sweeper = deps_of(app).sweeper
 
@@ -196,9 +199,6 @@ def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler"
         if routed.released or routed.assigned or surveys:
             logger.info("routing sweep: %s; %d CSAT surveys posted late", routed, surveys)
         try:
-            replayed = replay_inbox(deps, app.client)
-            if replayed:
-                logger.warning("stored %d kept events whose handling was cut short", replayed)
             finish_unfinished_tickets(deps, app.client, now=deps.clock())
         except Exception:  # the next sweep tries again; the job must survive
             logger.exception("finishing unfinished tickets failed")
@@ -211,6 +211,21 @@ def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler"
                 rollup.fold(connection)
         except Exception:  # readers stay exact without it; the next fold catches up
             logger.exception("folding KPI counters failed")
+
+    def pull() -> None:
+        try:
+            taken = pull_inbox(app)
+        except Exception:  # tried again next second; the job must survive
+            logger.exception("taking up kept events failed")
+            return
+        if taken:
+            logger.info("took up %d kept events nobody was storing", taken)
+
+    def renew_leases() -> None:
+        try:
+            deps_of(app).inbox.renew_leases(followup_lease=FOLLOWUP_LEASE)
+        except Exception:  # renewed next beat; a lease outlives several missed beats
+            logger.exception("renewing the leases of work in hand failed")
 
     def housekeeping() -> None:
         try:
@@ -244,6 +259,15 @@ def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler"
         max_instances=1,
         coalesce=True,
         id="kpi-fold",
+    )
+    scheduler.add_job(pull, "interval", seconds=1, max_instances=1, coalesce=True, id="inbox-pull")
+    scheduler.add_job(
+        renew_leases,
+        "interval",
+        seconds=LEASE_BEAT.total_seconds(),
+        max_instances=1,
+        coalesce=True,
+        id="lease-heartbeat",
     )
     scheduler.add_job(housekeeping, "interval", hours=1, max_instances=1, coalesce=True)
     if deps_of(app).digest.enabled:

@@ -29,6 +29,7 @@ from bot.web import HttpServer, make_wsgi_app
 from fakeslack import FakeSlack, SlackDriver
 from fakeslack.humans import Humans
 from fakeslack.webui import Directory, WebUI
+from handlers.intake_pipeline import pull_inbox
 from store.db import make_engine, migrate
 
 logger = logging.getLogger(__name__)
@@ -191,6 +192,7 @@ class Demo:
     def drain(self) -> None:
         """Wait until the bot has finished handling everything sent so far."""
         self.pool.drain()
+        pull_inbox(self.app)  # what a burst left in the inbox
         deps_of(self.app).inbox.in_hand.wait_idle(timeout=30)  # messages being stored
         self.pool.drain()
 
@@ -205,6 +207,7 @@ class Demo:
             while not self._stop.wait(self.sweep_every):
                 try:
                     self.sweep()
+                    pull_inbox(self.app)
                 except Exception:  # the next sweep tries again; the loop must survive
                     logger.exception("SLA sweep failed")
 

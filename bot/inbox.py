@@ -3,28 +3,32 @@
 Slack needs an answer within three seconds and redelivers what it gets no 2xx for. So the
 request thread does one small insert of the event as Slack sent it, and only then lets
 Bolt acknowledge; turning it into tickets, messages, SLA timers and routing happens after
-the acknowledgement. A row left behind by a crash, a database outage or a failing handler
-is taken up again once its lease runs out, by any replica, and after `max_attempts` it is
+the acknowledgement. The replica storing an event holds a lease on it and renews it while
+it works; a row left behind by a crash, a database outage or a failing handler is taken up
+again once its lease runs out, by any replica with room, and after `max_attempts` it is
 kept aside (never deleted) for a person to look at.
 """
 
 import hashlib
 import json
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
 from store import inbox as store
+from store import tickets as ticket_store
 from store.db import session_scope
 from store.models import InboxEvent
 
-# Long enough for the listener pool to get through a burst before another replica steps in;
-# a second pass is harmless (intake is idempotent) but wasted work.
+# How long a replica that stops renewing (it died) keeps its events from the others; a
+# second pass is harmless (intake is idempotent) but wasted work.
 LEASE = timedelta(minutes=2)
-RETRY_LEASE = timedelta(minutes=5)
+LEASE_BEAT = timedelta(seconds=30)  # how often held leases are renewed: four beats a lease
+# Renewed leases keep held work with its replica; past this, a stuck replica lets go.
+MAX_HOLD = timedelta(minutes=15)
 
 
 def event_key(event: dict[str, Any], event_id: str | None) -> str:
@@ -36,23 +40,63 @@ def event_key(event: dict[str, Any], event_id: str | None) -> str:
 
 
 class InHand:
-    """How many kept events this process is still storing or following up."""
+    """What this process is still storing or following up, and the leases that covers.
 
-    def __init__(self) -> None:
+    A replica renews the leases of what it holds (`Inbox.renew_leases`), so only the work
+    of a replica that died is taken up by others, however long its own queue has grown.
+    Work held longer than `MAX_HOLD` is no longer renewed: a pipeline stuck that long must
+    not keep it from everyone else.
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
         self._count = 0
+        self._rows: dict[int, datetime] = {}  # inbox row id -> when taken
+        self._tickets: dict[int, datetime] = {}  # ticket id whose welcome is pending -> since
         self._idle = threading.Condition()
 
-    def add(self) -> None:
-        """One more event in hand."""
+    def add(self, row_id: int | None = None) -> None:
+        """One more event in hand; its inbox row (if any) is held until stored."""
         with self._idle:
             self._count += 1
+            if row_id is not None:
+                self._rows[row_id] = self._clock()
 
-    def done(self) -> None:
-        """One event finished with."""
+    def stored(self, row_id: int, *, welcome_for: int | None = None) -> None:
+        """The event's inbox row is gone; hold the new ticket's welcome until it is posted."""
+        with self._idle:
+            self._rows.pop(row_id, None)
+            if welcome_for is not None:
+                self._tickets[welcome_for] = self._clock()
+
+    def release_ticket(self, ticket_id: int) -> None:
+        """A ticket's welcome is posted (or left to the finisher); stop renewing its lease."""
+        with self._idle:
+            self._tickets.pop(ticket_id, None)
+
+    def done(self, *, row_id: int | None = None, ticket_id: int | None = None) -> None:
+        """One event finished with (stored and followed up, or left for a replay)."""
         with self._idle:
             self._count -= 1
+            if row_id is not None:
+                self._rows.pop(row_id, None)
+            if ticket_id is not None:
+                self._tickets.pop(ticket_id, None)
             if self._count == 0:
                 self._idle.notify_all()
+
+    def rows_waiting(self) -> int:
+        """How many events this process holds that are not stored yet."""
+        with self._idle:
+            return len(self._rows)
+
+    def held(self) -> tuple[list[int], list[int]]:
+        """Inbox row ids and ticket ids held for less than `MAX_HOLD`, to renew."""
+        fresh_since = self._clock() - MAX_HOLD
+        with self._idle:
+            rows = [row for row, since in self._rows.items() if since > fresh_since]
+            tickets = [ticket for ticket, since in self._tickets.items() if since > fresh_since]
+        return rows, tickets
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until nothing is in hand; False if `timeout` seconds pass first."""
@@ -67,10 +111,14 @@ class Inbox:
         self._engine = engine
         self._clock = clock
         self.max_attempts = max_attempts
-        self.in_hand = InHand()
+        self.in_hand = InHand(clock)
 
-    def keep(self, event: dict[str, Any], event_id: str | None) -> int | None:
-        """Store an event before it is acknowledged; None if this delivery is a repeat."""
+    def keep(self, event: dict[str, Any], event_id: str | None, *, hold: bool = True) -> int | None:
+        """Store an event before it is acknowledged; None if this delivery is a repeat.
+
+        With `hold`, this replica leases it to store it; without, it is left for any
+        replica with room to take up.
+        """
         now = self._clock()
         with session_scope(self._engine) as session:
             return store.add_event(
@@ -78,7 +126,7 @@ class Inbox:
                 event_key=event_key(event, event_id),
                 payload={"event": event, "event_id": event_id},
                 received_at=now,
-                lease_until=now + LEASE,
+                lease_until=now + LEASE if hold else now,
             )
 
     def done(self, row_id: int) -> None:
@@ -87,11 +135,24 @@ class Inbox:
         with session_scope(self._engine, replayable=True) as session:
             store.remove_event(session, event_id=row_id)
 
-    def take_expired(self, *, limit: int = 200) -> list[InboxEvent]:
-        """Events whose handling was cut short, leased to this replica to try again."""
+    def renew_leases(self, *, followup_lease: timedelta) -> tuple[int, int]:
+        """Extend the leases of held events and pending welcomes; returns how many of each."""
+        rows, tickets = self.in_hand.held()
+        if not rows and not tickets:
+            return 0, 0
         now = self._clock()
         with session_scope(self._engine) as session:
-            return store.claim_expired(session, now=now, lease_until=now + RETRY_LEASE, limit=limit)
+            renewed_rows = store.renew_leases(session, event_ids=rows, lease_until=now + LEASE)
+            renewed_tickets = ticket_store.renew_followup_leases(
+                session, ticket_ids=tickets, lease_until=now + followup_lease
+            )
+        return renewed_rows, renewed_tickets
+
+    def take_expired(self, *, limit: int, lease: timedelta = LEASE) -> list[InboxEvent]:
+        """Events nobody holds (left unleased, or whose lease ran out), leased to this replica."""
+        now = self._clock()
+        with session_scope(self._engine) as session:
+            return store.claim_expired(session, now=now, lease_until=now + lease, limit=limit)
 
     def give_up(self, row_id: int) -> None:
         """Stop retrying an event that keeps failing (it stays in the table)."""

@@ -6,6 +6,7 @@ one transaction; a unique-key clash means Slack redelivered something already st
 """
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -20,7 +21,7 @@ from bot.intake_types import IncomingMessage, IntakeResult, Outcome
 from bot.sla_planner import SlaPlanner
 from bot.text import storable, subject_from
 from store import tickets as store
-from store.db import is_unique_violation, session_scope
+from store.db import is_unique_violation, outlast_outage, session_scope
 from store.models import AuthorRole, Message, Ticket, TicketStatus
 
 __all__ = ["IncomingMessage", "IntakeResult", "IntakeService", "Outcome"]
@@ -46,6 +47,7 @@ class IntakeService(EditsAndDeletes):
         self._clock = clock
         self._planner = planner
         self._grouper = Grouper(group_window, planner, clock)
+        self.pause: Callable[[float], None] = time.sleep  # between retries; tests record it
 
     def receive_message(self, incoming: IncomingMessage, *, hold_orphans: bool) -> IntakeResult:
         """Open a ticket for a thread root, or add a reply to its ticket.
@@ -138,11 +140,15 @@ class IntakeService(EditsAndDeletes):
     def attach_mirror(
         self, *, ticket_id: int, channel_id: str, ts: str, permalink: str | None
     ) -> None:
-        """Remember the triage mirror message posted for a ticket."""
-        with session_scope(self._engine) as session:
-            store.set_triage_mirror(
-                session, ticket_id=ticket_id, channel_id=channel_id, ts=ts, permalink=permalink
-            )
+        """Remember the triage mirror message posted for a ticket (outlasting a short outage)."""
+
+        def record() -> None:
+            with session_scope(self._engine) as session:
+                store.set_triage_mirror(
+                    session, ticket_id=ticket_id, channel_id=channel_id, ts=ts, permalink=permalink
+                )
+
+        outlast_outage(record, pause=self.pause)
 
     # -- steps ---------------------------------------------------------------------------
 

@@ -4,34 +4,32 @@ Keeping happens before Slack gets its answer: a middleware writes the message ev
 edit, or delete) to the inbox on the request thread, one small insert, and only then lets
 Bolt acknowledge. If the database cannot take it, Slack gets a 503 and redelivers the
 event later, so an acknowledged event is a kept one. The listener that runs after the
-acknowledgement stores it as tickets and messages, removes it from the inbox and does the
-Slack side (reaction, triage card, routing, suggestions). What a crash or an outage leaves
-in the inbox is taken up again by `replay_inbox`, and a welcome cut short is finished by
+acknowledgement hands it to the intake pipeline (handlers/intake_pipeline.py), which stores
+it as tickets and messages, removes it from the inbox and does the Slack side (reaction,
+triage card, routing, suggestions). What a crash or an outage leaves in the inbox is taken
+up again by `pull_inbox`, and a welcome cut short is finished by
 `finish_unfinished_tickets`; `deskbot run` runs both periodically.
 """
 
 import logging
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import ts_to_datetime
 from bot.deps import Deps
 from bot.intake import IncomingMessage, IntakeResult, Outcome
 from handlers.conversations import after_created, after_grouped
+from handlers.intake_pipeline import KEPT, IntakePipeline
 from handlers.kb import offer_suggestions
 from handlers.mirror import post_mirror, refresh_mirror
 from store.models import Ticket
 
 logger = logging.getLogger(__name__)
-errors_logger = logging.getLogger("handlers.errors")  # where listener failures are reported
 
 BOT_EVENTS = ("message.channels", "message.groups")
 API_METHODS = ("reactions.add", "users.info", "usergroups.users.list")
@@ -42,9 +40,6 @@ HUMAN_SUBTYPES = frozenset({None, "file_share", "thread_broadcast", "me_message"
 FILE_KEYS = ("id", "name", "title", "mimetype", "filetype", "size")
 
 
-KEPT = "deskbot_inbox_row"  # where the middleware leaves the inbox row for the listener
-
-
 @dataclass(frozen=True)
 class Stored:
     """What was stored before the acknowledgement, for the listener to follow up."""
@@ -52,91 +47,36 @@ class Stored:
     result: IntakeResult
     incoming: IncomingMessage | None = None  # for new messages; None for edits and deletes
 
+    @property
+    def welcome_for(self) -> int | None:
+        """The id of a ticket this event created, whose welcome is still to be posted."""
+        ticket = self.result.ticket
+        if self.result.outcome is Outcome.CREATED and ticket is not None:
+            return ticket.id
+        return None
+
 
 def register(app: App, deps: Deps) -> None:
     """Keep every message event worth storing before it is acknowledged; store it after."""
-
-    @app.middleware
-    def keep_before_ack(
-        body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
-    ) -> BoltResponse | None:
-        event = body.get("event")
-        if body.get("type") != "event_callback" or not isinstance(event, dict):
-            return next()
-        if event.get("type") != "message" or not worth_keeping(deps, event):
-            return next()
-        try:
-            context[KEPT] = deps.inbox.keep(event, body.get("event_id"))
-        except SQLAlchemyError:
-            logger.exception(
-                "could not keep message event %s; answering 503 so Slack redelivers it",
-                body.get("event_id"),
-            )
-            return BoltResponse(status=503, body="")
-        return next()
-
-    pipeline = IntakePipeline(deps)
+    pipeline = IntakePipeline(
+        deps.inbox,
+        workers=1 if deps.engine.dialect.name == "sqlite" else 4,
+        follow_up=lambda client, stored: follow_up(deps, client, stored),  # type: ignore[arg-type]
+    )
+    pipeline.keep_kind(
+        "message",
+        worth_keeping=lambda event: worth_keeping(deps, event),
+        store=lambda _client, row_id, body: take_in(
+            deps, row_id, body["event"], body.get("event_id")
+        ),
+    )
+    pipeline.attach(app)
 
     @app.event("message")
     def on_message(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         row_id = context.get(KEPT)
         if row_id is not None:
             pipeline.hand_over(client, row_id, body)
-
-
-class IntakePipeline:
-    """Stores kept events on a few threads of its own, then does their Slack side.
-
-    The listener only hands the event over, so Bolt's listener threads stay free for
-    slash commands and buttons, which must answer within three seconds. SQLite writes one
-    transaction at a time, so one storing thread is all it can use; PostgreSQL overlaps a
-    few transactions' round trips. The Slack side runs on a separate pool, as Slack's
-    latency, not the database, bounds it.
-    """
-
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
-        workers = 1 if deps.engine.dialect.name == "sqlite" else 4
-        self._lane = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="intake")
-        self._slack_side = ThreadPoolExecutor(max_workers=8, thread_name_prefix="follow-up")
-
-    def hand_over(self, client: WebClient, row_id: int, body: dict[str, Any]) -> None:
-        """Queue a kept event for storing and its Slack side; returns at once."""
-        self._deps.inbox.in_hand.add()
-        self._lane.submit(self._store, client, row_id, body)
-
-    def _store(self, client: WebClient, row_id: int, body: dict[str, Any]) -> None:
-        try:
-            stored = take_in(self._deps, row_id, body["event"], body.get("event_id"))
-        except Exception as error:  # kept in the inbox: replayed once its lease runs out
-            _report(body, error)
-            self._deps.inbox.in_hand.done()
-            return
-        if stored is None:
-            self._deps.inbox.in_hand.done()
-            return
-        self._slack_side.submit(self._follow_up, client, stored, body)
-
-    def _follow_up(self, client: WebClient, stored: Stored, body: dict[str, Any]) -> None:
-        try:
-            follow_up(self._deps, client, stored)
-        except Exception as error:  # stored; finish_unfinished_tickets completes a welcome
-            _report(body, error)
-        finally:
-            self._deps.inbox.in_hand.done()
-
-
-def _report(body: dict[str, Any], error: Exception) -> None:
-    """Log a failure the way the global error handler logs listener failures."""
-    event = body.get("event") or {}
-    errors_logger.error(
-        "listener failed (type=%s event_id=%s channel=%s ts=%s)",
-        event.get("type"),
-        body.get("event_id"),
-        event.get("channel"),
-        event.get("ts"),
-        exc_info=error,
-    )
 
 
 def worth_keeping(deps: Deps, event: dict[str, Any]) -> bool:
@@ -160,30 +100,6 @@ def take_in(deps: Deps, row_id: int, event: dict[str, Any], event_id: str | None
     stored = store_message_event(deps, event, event_id)
     deps.inbox.done(row_id)
     return stored
-
-
-def replay_inbox(deps: Deps, client: WebClient) -> int:
-    """Take up kept events whose handling was cut short; returns how many were handled."""
-    handled = 0
-    for row in deps.inbox.take_expired():
-        assert row.id is not None
-        payload = row.payload
-        try:
-            stored = take_in(deps, row.id, payload["event"], payload.get("event_id"))
-        except Exception:  # one bad event must not stop the others; it is retried later
-            logger.exception("kept event %s failed (attempt %d)", row.event_key, row.attempts)
-            if row.attempts >= deps.inbox.max_attempts:
-                logger.error("giving up on kept event %s; it stays in inbox_event", row.event_key)
-                deps.inbox.give_up(row.id)
-            continue
-        handled += 1
-        if stored is None:
-            continue
-        try:
-            follow_up(deps, client, stored)
-        except Exception:  # stored already; finish_unfinished_tickets completes the welcome
-            logger.exception("the Slack side of kept event %s failed", row.event_key)
-    return handled
 
 
 def store_message_event(deps: Deps, event: dict[str, Any], event_id: str | None) -> Stored | None:

@@ -1,5 +1,6 @@
 """Keeping the triage channel's card of each ticket in step with the ticket."""
 
+import logging
 from typing import Any
 
 from slack_sdk import WebClient
@@ -9,6 +10,8 @@ from handlers.blocks import Block, triage_mirror_blocks, triage_mirror_text
 from handlers.conversation_blocks import card_blocks
 from handlers.guard import Audience
 from store.models import Ticket
+
+logger = logging.getLogger(__name__)
 
 API_METHODS = (
     "chat.postMessage",
@@ -35,8 +38,12 @@ def post_mirror(client: WebClient, deps: Deps, ticket: Ticket, *, look_first: bo
     ticket.permalink = client.chat_getPermalink(
         channel=ticket.channel_id, message_ts=ticket.root_ts
     ).get("permalink")
-    posted = _posted_card(client, triage, ticket) if look_first else None
-    posted = posted or deps.guard.post(
+    adopted = _posted_card(client, triage, ticket) if look_first else None
+    if adopted is not None:
+        logger.warning(
+            "ticket #%s: adopted its card %s found in the channel", ticket.number, adopted["ts"]
+        )
+    posted = adopted or deps.guard.post(
         audience=Audience.INTERNAL,
         channel=triage,
         text=triage_mirror_text(ticket),
@@ -45,6 +52,8 @@ def post_mirror(client: WebClient, deps: Deps, ticket: Ticket, *, look_first: bo
         metadata={"event_type": CARD_EVENT, "event_payload": {"ticket_id": ticket.id}},
     )
     if posted is not None:
+        if adopted is None:
+            logger.info("ticket #%s: card %s posted", ticket.number, posted["ts"])
         deps.intake.attach_mirror(
             ticket_id=ticket.id, channel_id=triage, ts=posted["ts"], permalink=ticket.permalink
         )

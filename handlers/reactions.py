@@ -1,17 +1,20 @@
 """Emoji as commands: :eyes: claims, :white_check_mark: resolves, :ticket: makes a ticket.
 
-Only agents' reactions count; anyone else's are ignored.
+Only agents' reactions count; anyone else's are ignored. Like messages, a reaction that
+may be a command is kept in the inbox before it is acknowledged and forgotten once
+handled, so one cut short by a crash or an outage is taken up again, not lost.
 """
 
 import logging
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.workflow import Change, WorkflowError
 from handlers.csat import ask_after_resolve
+from handlers.intake_pipeline import KEPT, pipeline_of
 from handlers.mirror import refresh_mirror
 from handlers.threads import ticket_from_thread
 from store.models import Ticket
@@ -26,35 +29,67 @@ CLAIM, RESOLVE, MAKE_TICKET = "eyes", "white_check_mark", "ticket"
 def register(app: App, deps: Deps) -> None:
     """Listen to reactions on messages."""
 
+    def take_in(client: WebClient, row_id: int, body: dict[str, Any]) -> None:
+        """A kept reaction taken up again (its first handling was cut short)."""
+        handle_reaction(deps, client, body["event"], body.get("event_id"))
+        deps.inbox.done(row_id)
+
+    pipeline_of(app).keep_kind(
+        "reaction_added", worth_keeping=worth_keeping, store=take_in, queued=False
+    )
+
     @app.event("reaction_added")
-    def on_reaction(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
-        item = event.get("item") or {}
-        user_id = event.get("user")
-        name = event.get("reaction")
-        if (
-            item.get("type") != "message"
-            or not user_id
-            or name not in (CLAIM, RESOLVE, MAKE_TICKET)
-        ):
+    def on_reaction(
+        event: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient
+    ) -> None:
+        row_id = context.get(KEPT)
+        if row_id is None:
+            handle_reaction(deps, client, event, body.get("event_id"))
             return
-        if not deps.people.is_agent(user_id):
-            return
-        channel_id, ts = item["channel"], item["ts"]
+        # Kept before the acknowledgement: forgotten only once handled, else taken up again.
+        deps.inbox.in_hand.add(row_id)
         try:
-            if name == MAKE_TICKET:
-                _make_ticket(deps, client, channel_id, ts, user_id, body.get("event_id"))
-                return
-            ticket = _ticket_of(deps, channel_id, ts)
-            if ticket is None:
-                return  # an emoji on a message that is not a ticket: just an emoji
-            change = _act(deps, name, ticket, user_id)
-        except WorkflowError as error:
-            deps.guard.ephemeral(channel=channel_id, user=user_id, text=str(error))
+            handle_reaction(deps, client, event, body.get("event_id"))
+            deps.inbox.done(row_id)
+        finally:
+            deps.inbox.in_hand.done(row_id=row_id)
+
+
+def worth_keeping(event: dict[str, Any]) -> bool:
+    """Whether a reaction may be a command (decided without the database or Slack)."""
+    item = event.get("item")
+    return (
+        isinstance(item, dict)
+        and item.get("type") == "message"
+        and bool(item.get("channel") and item.get("ts"))
+        and bool(event.get("user"))
+        and event.get("reaction") in (CLAIM, RESOLVE, MAKE_TICKET)
+    )
+
+
+def handle_reaction(
+    deps: Deps, client: WebClient, event: dict[str, Any], event_id: str | None
+) -> None:
+    """Claim, resolve or make a ticket as an agent's emoji says; anyone else's is ignored."""
+    if not worth_keeping(event) or not deps.people.is_agent(event["user"]):
+        return
+    user_id, name, item = event["user"], event["reaction"], event["item"]
+    channel_id, ts = item["channel"], item["ts"]
+    try:
+        if name == MAKE_TICKET:
+            _make_ticket(deps, client, channel_id, ts, user_id, event_id)
             return
-        if change.changed:
-            refresh_mirror(deps, change.ticket)
-            if name == RESOLVE:
-                ask_after_resolve(deps, change.ticket)
+        ticket = _ticket_of(deps, channel_id, ts)
+        if ticket is None:
+            return  # an emoji on a message that is not a ticket: just an emoji
+        change = _act(deps, name, ticket, user_id)
+    except WorkflowError as error:
+        deps.guard.ephemeral(channel=channel_id, user=user_id, text=str(error))
+        return
+    if change.changed:
+        refresh_mirror(deps, change.ticket)
+        if name == RESOLVE:
+            ask_after_resolve(deps, change.ticket)
 
 
 def _ticket_of(deps: Deps, channel_id: str, ts: str) -> Ticket | None:

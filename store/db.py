@@ -1,22 +1,27 @@
 """Engine construction, sessions and schema migrations (Alembic), for SQLite and PostgreSQL."""
 
 import hashlib
+import logging
 import sqlite3
 import threading
+import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def normalise_url(url: str) -> str:
@@ -233,3 +238,25 @@ def is_unique_violation(error: IntegrityError) -> bool:
     """Whether an IntegrityError is a unique-key clash (a redelivery or a lost race)."""
     message = str(error.orig).lower()
     return "unique" in message or "duplicate key" in message
+
+
+def outlast_outage(
+    write: Callable[[], T], *, patience: float = 30, pause: Callable[[float], None] = time.sleep
+) -> T:
+    """Run a write that records something already done on Slack, retrying while the
+    database is unreachable (a restart, a failover) for up to `patience` seconds.
+
+    Giving up early would leave the Slack side unrecorded, and whoever finishes the work
+    later would do it a second time (a second triage card).
+    """
+    delay, waited = 0.25, 0.0
+    while True:
+        try:
+            return write()
+        except OperationalError:
+            if waited >= patience:
+                raise
+            logger.warning("database unreachable; recording again in %.2f s", delay)
+            pause(delay)
+            waited += delay
+            delay = min(delay * 2, 4.0)

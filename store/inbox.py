@@ -9,6 +9,8 @@ from sqlmodel import Session, col
 
 from store.models import InboxEvent
 
+RENEW_CHUNK = 1000  # ids per statement, well under every driver's parameter limit
+
 
 def add_event(
     session: Session,
@@ -43,13 +45,28 @@ def remove_event(session: Session, *, event_id: int) -> None:
     session.flush()
 
 
+def renew_leases(session: Session, *, event_ids: list[int], lease_until: datetime) -> int:
+    """Extend the leases of events this replica still holds; returns how many were renewed."""
+    renewed = 0
+    for start in range(0, len(event_ids), RENEW_CHUNK):
+        chunk = event_ids[start : start + RENEW_CHUNK]
+        result = session.execute(
+            update(InboxEvent)
+            .where(col(InboxEvent.id).in_(chunk), col(InboxEvent.failed_at).is_(None))
+            .values(lease_until=lease_until)
+        )
+        renewed += result.rowcount  # type: ignore[attr-defined]
+    session.flush()
+    return renewed
+
+
 def claim_expired(
     session: Session, *, now: datetime, lease_until: datetime, limit: int
 ) -> list[InboxEvent]:
     """Lease events whose earlier lease ran out (oldest first), skipping ones others hold."""
     query = (
         select(InboxEvent)
-        .where(col(InboxEvent.lease_until) < now, col(InboxEvent.failed_at).is_(None))
+        .where(col(InboxEvent.lease_until) <= now, col(InboxEvent.failed_at).is_(None))
         .order_by(col(InboxEvent.id))
         .limit(limit)
         .with_for_update(skip_locked=True)

@@ -23,6 +23,7 @@ from store.models import (
     TicketStatus,
 )
 
+RENEW_CHUNK = 1000  # ids per statement, well under every driver's parameter limit
 LIVE_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
 
 
@@ -286,6 +287,21 @@ def claim_unfinished_tickets(
         session.add(ticket)
     session.flush()
     return tickets
+
+
+def renew_followup_leases(session: Session, *, ticket_ids: list[int], lease_until: datetime) -> int:
+    """Extend the follow-up lease of tickets whose welcome this replica is still posting."""
+    renewed = 0
+    for start in range(0, len(ticket_ids), RENEW_CHUNK):
+        chunk = ticket_ids[start : start + RENEW_CHUNK]
+        result = session.execute(
+            update(Ticket)
+            .where(col(Ticket.id).in_(chunk), col(Ticket.triage_ts).is_(None))
+            .values(followup_lease_until=lease_until)
+        )
+        renewed += result.rowcount
+    session.flush()
+    return renewed
 
 
 def lock_message(session: Session, *, channel_id: str, ts: str) -> None:

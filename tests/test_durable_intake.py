@@ -15,8 +15,10 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
+import bot.intake as bot_intake
 from bot.app import deps_of
-from handlers.messages import finish_unfinished_tickets, replay_inbox
+from handlers.intake_pipeline import pull_inbox
+from handlers.messages import finish_unfinished_tickets
 from store.models import HeldChange, InboxEvent, MessageRevision
 from tests.conftest import AGENT, HELP, TRIAGE
 from tests.test_redelivery import message_event
@@ -39,11 +41,11 @@ def database_down_once(bot, monkeypatch) -> list[str]:
     real = inbox.keep
     failures: list[str] = []
 
-    def flaky(event, event_id):
+    def flaky(event, event_id, **kwargs):
         if not failures:
             failures.append(event["ts"])
             down()
-        return real(event, event_id)
+        return real(event, event_id, **kwargs)
 
     monkeypatch.setattr(inbox, "keep", flaky)
     return failures
@@ -96,7 +98,7 @@ def test_an_event_kept_but_not_stored_is_taken_up_once_its_lease_runs_out(
 ):
     bot = start_deskbot()
     bot.allow_listener_errors = True
-    deps, client = deps_of(bot.app), bot.app.client
+    deps = deps_of(bot.app)
     monkeypatch.setattr(deps.intake, "receive_message", down)  # the outage begins after the ack
     event = message_event(bot, "Exports fail since the upgrade")
     assert bot.driver.event(event, event_id="Ev0LATE").status == 200
@@ -106,13 +108,13 @@ def test_an_event_kept_but_not_stored_is_taken_up_once_its_lease_runs_out(
 
     monkeypatch.undo()  # the database is back
     clock.advance(seconds=30)
-    assert replay_inbox(deps, client) == 0  # still leased to the listener that failed
+    assert pull_inbox(bot.app) == 0  # still leased to the listener that failed
     clock.advance(minutes=2)
-    with ThreadPoolExecutor(max_workers=2) as pool:  # two replicas' sweeps at once
-        handled = sorted(pool.map(lambda _: replay_inbox(deps, client), range(2)))
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two pulls at once: one takes it
+        taken = sorted(pool.map(lambda _: pull_inbox(bot.app), range(2)))
     bot.drain()
 
-    assert handled == [0, 1] and kept(bot) == []
+    assert taken == [0, 1] and kept(bot) == []
     [ticket] = bot.tickets()
     assert ticket.subject == "Exports fail since the upgrade"
     assert len(fake.messages(TRIAGE)) == 1 and fake.reactions(HELP, event["ts"]) == ["ticket"]
@@ -121,18 +123,19 @@ def test_an_event_kept_but_not_stored_is_taken_up_once_its_lease_runs_out(
 def test_an_event_that_keeps_failing_is_set_aside_not_lost(start_deskbot, clock, monkeypatch):
     bot = start_deskbot()
     bot.allow_listener_errors = True
-    deps, client = deps_of(bot.app), bot.app.client
+    deps = deps_of(bot.app)
     monkeypatch.setattr(deps.intake, "receive_message", down)
     bot.driver.event(message_event(bot, "Poisoned question"), event_id="Ev0BAD")
     bot.drain()
     for _ in range(deps.inbox.max_attempts):
         clock.advance(minutes=6)
-        assert replay_inbox(deps, client) == 0
+        assert pull_inbox(bot.app) == 1
+        bot.drain()
     [row] = kept(bot)
     assert row.failed_at is not None and row.attempts == deps.inbox.max_attempts
     assert row.payload["event"]["text"] == "Poisoned question"
     clock.advance(minutes=6)
-    assert replay_inbox(deps, client) == 0 and kept(bot)[0].attempts == row.attempts
+    assert pull_inbox(bot.app) == 0 and kept(bot)[0].attempts == row.attempts
     assert deps.inbox.waiting() == 0  # set aside: not counted as waiting
 
 
@@ -159,7 +162,7 @@ def test_a_ticket_whose_card_never_posted_is_finished_once(start_deskbot, fake, 
     clock.now = bot.ticket(1).created_at + timedelta(seconds=30)
     assert finish_unfinished_tickets(deps, client, now=clock()) == 0  # too soon: in flight
     clock.advance(minutes=3)
-    with ThreadPoolExecutor(max_workers=2) as pool:  # two replicas' sweeps at once
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two pulls at once: one takes it
         finished = list(
             pool.map(lambda _: finish_unfinished_tickets(deps, client, now=clock()), range(2))
         )
@@ -259,6 +262,30 @@ def test_a_card_posted_but_never_recorded_is_adopted_not_posted_again(
     assert bot.ticket(1).triage_ts == card["ts"]
 
 
+def test_a_card_posted_while_the_database_restarts_is_recorded_when_it_is_back(
+    deskbot, fake, monkeypatch
+):
+    deps = deps_of(deskbot.app)
+    pauses: list[float] = []
+    monkeypatch.setattr(deps.intake, "pause", pauses.append)
+    real = bot_intake.store.set_triage_mirror
+    refused: list[int] = []
+
+    def restarting(session, **kwargs):
+        if len(refused) < 3:  # the server is restarting for the first three tries
+            refused.append(kwargs["ticket_id"])
+            down()
+        return real(session, **kwargs)
+
+    monkeypatch.setattr(bot_intake.store, "set_triage_mirror", restarting)
+    deskbot.driver.event(message_event(deskbot, "Webhooks arrive late"))
+    deskbot.drain()
+
+    assert pauses == [0.25, 0.5, 1.0] and refused == [1, 1, 1]
+    [card] = fake.messages(TRIAGE)
+    assert deskbot.ticket(1).triage_ts == card["ts"]  # recorded: no finisher posts it again
+
+
 def test_edits_racing_their_messages_are_always_applied(deskbot, fake):
     pairs = []
     for n in range(8):
@@ -285,7 +312,7 @@ def test_a_ticket_stored_late_gets_its_card_from_the_replica_that_stored_it(
     monkeypatch.undo()
     clock.advance(minutes=3)  # the event is replayed long after the customer wrote it
     fake.fail_next("chat.postMessage", status=500, times=4)  # and its card is slow to post
-    assert replay_inbox(deps, client) == 1
+    assert pull_inbox(bot.app) == 1
     bot.drain()
     assert bot.ticket(1).triage_ts is None
 
