@@ -203,6 +203,15 @@ def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler"
         except Exception:  # the next sweep tries again; the job must survive
             logger.exception("finishing unfinished tickets failed")
 
+    def fold_kpi_counters() -> None:
+        from store.kpi import rollup
+
+        try:
+            with deps_of(app).engine.begin() as connection:
+                rollup.fold(connection)
+        except Exception:  # readers stay exact without it; the next fold catches up
+            logger.exception("folding KPI counters failed")
+
     def pull() -> None:
         try:
             taken = pull_inbox(app)
@@ -242,6 +251,14 @@ def _schedule_sla_sweep(app: "App", settings: Settings) -> "BackgroundScheduler"
         max_instances=1,
         coalesce=True,
         id="routing-sweep",
+    )
+    scheduler.add_job(
+        fold_kpi_counters,
+        "interval",
+        seconds=settings.desk.sla_sweep_seconds,
+        max_instances=1,
+        coalesce=True,
+        id="kpi-fold",
     )
     scheduler.add_job(pull, "interval", seconds=1, max_instances=1, coalesce=True, id="inbox-pull")
     scheduler.add_job(

@@ -4,13 +4,20 @@
 table of the windows once, then two binary searches per ticket, gives the same seconds.
 """
 
+import hashlib
 from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlmodel import Session
+
 from bot.business_time import BusinessCalendar, Calendar
+from store.kpi import calendar as stored
 from store.kpi.sqlfn import OpenHours
+
+AHEAD = timedelta(days=400)  # days stored past today, so new tickets are covered
+MARGIN = timedelta(days=30)  # re-store the days when fewer than this remain ahead
 
 
 class OpenSeconds:
@@ -81,3 +88,42 @@ def open_hours(calendar: BusinessCalendar, start: datetime, end: datetime) -> Op
         before.append(total)
         total += length
     return OpenHours(str(zone), first, opens, lengths, before)
+
+
+def fingerprint(calendar: BusinessCalendar) -> str:
+    """A stable digest of what the calendar counts as open."""
+    holidays = sorted(str(day) for day in calendar.holidays)
+    text = f"{calendar.timezone}|{calendar.days}|{calendar.start}|{calendar.end}|{holidays}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def open_days(calendar: BusinessCalendar, start: datetime, end: datetime) -> list[stored.OpenDay]:
+    """(local midnight as UTC, opens, open seconds, open seconds before) for each local day."""
+    hours = open_hours(calendar, start, end)
+    zone = ZoneInfo(hours.timezone)
+    return [
+        (
+            datetime.combine(hours.first_day + timedelta(days=index), time(0), zone).astimezone(
+                UTC
+            ),
+            opens,
+            length,
+            before,
+        )
+        for index, (opens, length, before) in enumerate(
+            zip(hours.opens, hours.lengths, hours.before, strict=True)
+        )
+    ]
+
+
+def ensure_open_days(session: Session, calendar: BusinessCalendar, now: datetime) -> int:
+    """Store the calendar's days for SQL if they are not the stored ones (facts recomputed)."""
+    first = min(stored.earliest_created(session) or now, now) - timedelta(days=2)
+    last = now + MARGIN
+    print_ = fingerprint(calendar)
+    if stored.is_current(
+        stored.calendar_state(session), fingerprint=print_, first=first, last=last
+    ):
+        return 0
+    days = open_days(calendar, first, now + AHEAD)
+    return stored.replace_open_days(session, fingerprint=print_, days=days, first=first, last=last)

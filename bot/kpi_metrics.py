@@ -9,11 +9,11 @@ from sqlmodel import Session
 
 from bot.business_time import BusinessCalendar, Calendar
 from bot.config import Costs
-from bot.kpi_business import open_hours, open_seconds
+from bot.kpi_business import open_seconds
 from bot.kpi_report import COUNT, MONEY, PERCENT, RATIO, SECONDS, STARS, TEXT, Figure, Report, Table
 from store.kpi import feedback, groups, sla, timing, types, volume
 from store.kpi.scope import TEAM, Scope
-from store.kpi.sqlfn import ALL, Dist, dialect, local_days, overall, python_dist
+from store.kpi.sqlfn import ALL, Dist, local_days, overall, python_dist
 
 TYPE_TOP = 10
 
@@ -63,17 +63,12 @@ def dist_figures(prefix: str, label: str, dist: Dist) -> list[Figure]:
 def business_frt(session: Session, ctx: Ctx, scope: Scope = TEAM) -> dict[object, Dist]:
     """Business-hours first response time per group.
 
-    PostgreSQL computes it in SQL from per-day opening-hour arrays; elsewhere the smallest
-    fetch (two epoch seconds per ticket) meets the same table of windows in Python.
+    A business calendar's durations are stored per ticket (ticket_fact, counted with the
+    days KpiService keeps in kpi_open_day); any other calendar meets the smallest fetch
+    (two epoch seconds per ticket) in Python.
     """
-    if dialect(session) == "postgresql" and isinstance(ctx.business, BusinessCalendar):
-        last = timing.last_first_response(session, start=ctx.start, end=ctx.end)
-        if last is None:
-            return {}
-        hours = open_hours(ctx.business, ctx.start, max(last, ctx.end))
-        return timing.frt_open_hours(
-            session, start=ctx.start, end=ctx.end, hours=hours, scope=scope
-        )
+    if isinstance(ctx.business, BusinessCalendar):
+        return timing.frt_business(session, start=ctx.start, end=ctx.end, scope=scope)
     rows = timing.frt_pairs(session, start=ctx.start, end=ctx.end, scope=scope)
     seconds = open_seconds(ctx.business, ((created, answered) for _, created, answered in rows))
     values: dict[object, list[float]] = {}

@@ -343,6 +343,13 @@ class TicketClaim(SQLModel, table=True):
 # The SLA engine's tables live in their own module; importing them here registers them
 # with the metadata wherever the models are imported, and keeps `store.models` the one
 # place to import any table from.
+from store.fact_models import KpiCalendar as KpiCalendar  # noqa: E402
+from store.fact_models import KpiDay as KpiDay  # noqa: E402
+from store.fact_models import KpiHour as KpiHour  # noqa: E402
+from store.fact_models import KpiOpenDay as KpiOpenDay  # noqa: E402
+from store.fact_models import KpiSlaHour as KpiSlaHour  # noqa: E402
+from store.fact_models import KpiTagDay as KpiTagDay  # noqa: E402
+from store.fact_models import TicketFact as TicketFact  # noqa: E402
 from store.sla_models import DailyDigest as DailyDigest  # noqa: E402
 from store.sla_models import SlaNotification as SlaNotification  # noqa: E402
 from store.sla_models import SlaSchedule as SlaSchedule  # noqa: E402

@@ -21,6 +21,7 @@ from bot.slack_client import build_web_client
 from bot.web import HttpServer, make_wsgi_app
 from fakeslack import FakeSlack, SlackDriver
 from store.db import make_engine, migrate
+from store.kpi import facts
 from tests.support import SIGNING_SECRET, DrainableExecutor, MutableClock, RunningBot
 
 HOME = "T0HOME"
@@ -86,8 +87,8 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def db(engine: Engine) -> Engine:
-    """The database, emptied before the test."""
+def db(engine: Engine) -> Iterator[Engine]:
+    """The database, emptied before the test; its KPI facts must match its rows after it."""
     tables = [table.name for table in reversed(SQLModel.metadata.sorted_tables)]
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
@@ -95,7 +96,11 @@ def db(engine: Engine) -> Engine:
         else:
             for table in tables:
                 connection.execute(text(f"DELETE FROM {table}"))
-    return engine
+    yield engine
+    with engine.connect() as connection:
+        stale = facts.drift(connection)
+    # Every write path (ORM, Core, raw SQL) must leave ticket_fact and its rollups in step.
+    assert not any(stale.values()), f"KPI facts out of step: {stale}"
 
 
 @pytest.fixture(scope="session")

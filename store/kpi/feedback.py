@@ -4,12 +4,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func
+from sqlalchemy import case, func, literal_column
 from sqlmodel import Session, col, select
 
+from store.fact_models import KpiHour, TicketFact
+from store.kpi import rolled, volume
+from store.kpi.rollup import live
 from store.kpi.scope import TEAM, Scope
-from store.kpi.sqlfn import in_range
-from store.models import CsatSurvey, Suggestion, Ticket, TicketLink
+from store.kpi.sqlfn import ALL, in_range
+from store.models import CsatSurvey, Ticket, TicketLink
 
 SHOWN = ("offered", "solved", "need_help")
 
@@ -58,6 +61,8 @@ def csat(
     session: Session, *, start: datetime, end: datetime, scope: Scope = TEAM
 ) -> dict[Any, Csat]:
     """Per group: surveys asked in the range, answered, average stars, 4-5 stars, comments."""
+    if scope == TEAM:
+        return _team_csat(session, start=start, end=end)
     rating = col(CsatSurvey.rating)
     comment = func.length(func.trim(func.coalesce(CsatSurvey.comment, "")))
     statement = select(
@@ -68,14 +73,67 @@ def csat(
         func.sum(case((rating >= 4, 1), else_=0)),
         func.sum(case((comment > 0, 1), else_=0)),
     ).where(in_range(col(CsatSurvey.asked_at), start, end))
-    if scope != TEAM:  # the whole team needs no ticket columns
-        statement = scope.apply(statement.join(Ticket, col(Ticket.id) == col(CsatSurvey.ticket_id)))
-    statement = scope.group_by(statement)
+    if scope.probes(start, end):
+        group, filters = scope.lookup(col(CsatSurvey.ticket_id))
+        statement = statement.with_only_columns(group.label("g"), *statement.selected_columns[1:])
+        statement = statement.where(*filters)
+        if scope.dimension is not None:
+            statement = statement.group_by(literal_column("1"))
+    else:
+        joined = statement.join(TicketFact, col(TicketFact.ticket_id) == col(CsatSurvey.ticket_id))
+        statement = scope.group_by(scope.apply(joined))
     result = {}
     for group, asked, answered, average, happy, comments in session.execute(statement):
         mean = None if average is None else round(float(average), 3)
         result[group] = Csat(int(asked), int(answered), mean, int(happy or 0), int(comments or 0))
     return result
+
+
+STARS = tuple(range(1, 6))
+SURVEY_KINDS = ("asked", "comments", *(f"s{stars}" for stars in STARS))
+
+
+def _survey_counts(session: Session, *, start: datetime, end: datetime) -> dict[str, int]:
+    """Surveys asked, answers per star (`s1`..`s5`) and comments over [start, end):
+    whole hours from kpi_hour, the partial hours at the edges from csat_survey."""
+    found = dict.fromkeys(SURVEY_KINDS, 0)
+    hours = volume.whole_hours(start, end)
+    edges = [(start, end)]
+    if hours is not None:
+        rows = live(session, KpiHour).c
+        statement = (
+            select(rows.kind, func.sum(rows.n))
+            .where(rows.kind.in_(SURVEY_KINDS), rows.hour >= hours[0], rows.hour < hours[1])
+            .group_by(rows.kind)
+        )
+        for kind, n in session.execute(statement):
+            found[kind] += int(n or 0)
+        edges = [(low, high) for low, high in ((start, hours[0]), (hours[1], end)) if low < high]
+    rating = col(CsatSurvey.rating)
+    comment = func.length(func.trim(func.coalesce(CsatSurvey.comment, "")))
+    columns = [
+        func.count(),
+        func.sum(case((comment > 0, 1), else_=0)),
+        *(func.sum(case((rating == stars, 1), else_=0)) for stars in STARS),
+    ]
+    for low, high in edges:
+        row = session.execute(
+            select(*columns).where(in_range(col(CsatSurvey.asked_at), low, high))
+        ).one()
+        for kind, n in zip(SURVEY_KINDS, row, strict=True):
+            found[kind] += int(n or 0)
+    return found
+
+
+def _team_csat(session: Session, *, start: datetime, end: datetime) -> dict[Any, Csat]:
+    found = _survey_counts(session, start=start, end=end)
+    if not found["asked"]:
+        return {}
+    answered = sum(found[f"s{stars}"] for stars in STARS)
+    total = sum(stars * found[f"s{stars}"] for stars in STARS)
+    mean = round(total / answered, 3) if answered else None
+    happy = found["s4"] + found["s5"]
+    return {ALL: Csat(found["asked"], answered, mean, happy, found["comments"])}
 
 
 def recent_comments(
@@ -98,30 +156,19 @@ def recent_comments(
 
 def self_service(session: Session, *, start: datetime, end: datetime, top: int = 5) -> SelfService:
     """Tickets created in the range that were shown articles, solved by one, top solvers."""
-    joined = select(
-        func.sum(case((col(Suggestion.outcome).in_(SHOWN), 1), else_=0)),
-        func.sum(case((col(Suggestion.outcome) == "solved", 1), else_=0)),
-    ).join(Ticket, col(Ticket.id) == col(Suggestion.ticket_id))
-    # A suggestion is offered once its ticket exists: offered_at >= start narrows the scan.
-    offered = col(Suggestion.offered_at) >= start
-    shown, solved = session.execute(
-        joined.where(in_range(col(Ticket.created_at), start, end), offered)
-    ).one()
-    article = col(Suggestion.solved_article_id)
+    outcome, article = col(TicketFact.suggestion), col(TicketFact.solved_article_id)
+    created = in_range(col(TicketFact.created_at), start, end)
+    found = rolled.counts(session, metrics=("shown", "solved"), start=start, end=end)
+    shown, solved = found["shown"], found["solved"]
     statement = (
         select(article, func.count())
-        .join(Ticket, col(Ticket.id) == col(Suggestion.ticket_id))
-        .where(
-            in_range(col(Ticket.created_at), start, end),
-            offered,
-            col(Suggestion.outcome) == "solved",
-            article.is_not(None),
-        )
+        .where(created, outcome == "solved", article.is_not(None))
         .group_by(article)
         .order_by(func.count().desc(), article)
         .limit(top)
     )
-    articles = tuple((name, int(count)) for name, count in session.execute(statement))
+    found = session.execute(statement) if top > 0 else []
+    articles = tuple((name, int(count)) for name, count in found)
     return SelfService(int(shown or 0), int(solved or 0), articles)
 
 
@@ -129,12 +176,12 @@ def known_issues(
     session: Session, *, start: datetime, end: datetime, top: int = 10
 ) -> list[KnownIssue]:
     """Links shared by tickets created in the range, most organizations affected first."""
-    is_open = case((col(Ticket.status).in_(["new", "open", "pending"]), 1), else_=0)
-    organizations = func.count(func.distinct(Ticket.customer_team_id))
+    is_open = case((col(TicketFact.status).in_(["new", "open", "pending"]), 1), else_=0)
+    organizations = func.count(func.distinct(TicketFact.customer_team_id))
     statement = (
         select(col(TicketLink.ref), organizations, func.count(), func.sum(is_open))
-        .join(Ticket, col(Ticket.id) == col(TicketLink.ticket_id))
-        .where(in_range(col(Ticket.created_at), start, end))
+        .join(TicketFact, col(TicketFact.ticket_id) == col(TicketLink.ticket_id))
+        .where(in_range(col(TicketFact.created_at), start, end))
         .group_by(col(TicketLink.ref))
         .order_by(organizations.desc(), func.count().desc(), col(TicketLink.ref))
         .limit(top)
@@ -147,9 +194,5 @@ def known_issues(
 
 def rating_counts(session: Session, *, start: datetime, end: datetime) -> dict[int, int]:
     """Answers per star rating for surveys asked in the range."""
-    statement = (
-        select(col(CsatSurvey.rating), func.count())
-        .where(in_range(col(CsatSurvey.asked_at), start, end), col(CsatSurvey.rating).is_not(None))
-        .group_by(col(CsatSurvey.rating))
-    )
-    return {int(stars): int(count) for stars, count in session.execute(statement)}
+    found = _survey_counts(session, start=start, end=end)
+    return {stars: found[f"s{stars}"] for stars in STARS if found[f"s{stars}"]}

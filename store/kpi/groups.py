@@ -6,9 +6,10 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from store.fact_models import TicketFact as Ticket
 from store.kpi.scope import TEAM, Scope
 from store.kpi.sqlfn import in_range
-from store.models import Activity, Ticket
+from store.models import Activity
 
 
 def created(

@@ -5,15 +5,18 @@ time has passed. A breach counts on the local day its due time falls in.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import and_, case, func, literal, literal_column, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from store.fact_models import KpiSlaHour, TicketFact
+from store.kpi.rollup import live
 from store.kpi.scope import TEAM, Scope
-from store.kpi.sqlfn import in_range, local_day
+from store.kpi.sqlfn import ALL, in_range, local_day
+from store.kpi.volume import hour_aligned
 from store.models import SlaTarget, Ticket
 
 TARGETS = ("first_response", "next_response", "resolution")
@@ -43,10 +46,50 @@ def _met_in_time() -> ColumnElement[bool]:
     return and_(col(SlaTarget.met_at).is_not(None), col(SlaTarget.met_at) <= col(SlaTarget.due_at))
 
 
+def _hours(start: datetime, end: datetime, now: datetime) -> tuple[datetime, datetime] | None:
+    """[first, cut): the whole UTC hours in the range that ended by `now` (None: none)."""
+    floor = start.replace(minute=0, second=0, microsecond=0)
+    first = floor if floor == start else floor + timedelta(hours=1)
+    cut = min(end, now).replace(minute=0, second=0, microsecond=0)
+    return (first, cut) if first < cut else None
+
+
+def _edges(start: datetime, end: datetime, hours: tuple[datetime, datetime]) -> list[Any]:
+    return [(a, b) for a, b in ((start, hours[0]), (hours[1], end)) if a < b]
+
+
+def _rolled(session: Session, hours: tuple[datetime, datetime], day: Any = None) -> list[Any]:
+    """(day or None, target, kind, n) from kpi_sla_hour over whole past hours."""
+    rows = live(session, KpiSlaHour).c
+    key = day(rows.hour) if day else literal(None)
+    statement = select(key, rows.target, rows.kind, func.sum(rows.n))
+    statement = statement.where(rows.hour >= hours[0], rows.hour < hours[1])
+    return list(session.execute(statement.group_by(key, rows.target, rows.kind)))
+
+
 def targets(
     session: Session, *, start: datetime, end: datetime, now: datetime, scope: Scope = TEAM
 ) -> dict[tuple[Any, str], TargetCounts]:
     """(group, target) -> due, met in time and breached, for targets due in the range."""
+    hours = _hours(start, end, now) if scope == TEAM else None
+    if hours is None:
+        return _targets(session, start=start, end=end, now=now, scope=scope)
+    found: dict[str, list[int]] = {}
+    for _, target, kind, n in _rolled(session, hours):
+        entry = found.setdefault(target, [0, 0, 0])
+        entry[0 if kind == "due" else 1 if kind == "ok" else 2] += int(n or 0)
+    for low, high in _edges(start, end, hours):
+        for (_, target), counts in _targets(session, start=low, end=high, now=now).items():
+            entry = found.setdefault(target, [0, 0, 0])
+            entry[0] += counts.due
+            entry[1] += counts.met_in_time
+            entry[2] += counts.breached
+    return {(ALL, target): TargetCounts(*values) for target, values in found.items() if values[0]}
+
+
+def _targets(
+    session: Session, *, start: datetime, end: datetime, now: datetime, scope: Scope = TEAM
+) -> dict[tuple[Any, str], TargetCounts]:
     statement = select(
         scope.group().label("g"),
         col(SlaTarget.target),
@@ -54,9 +97,18 @@ def targets(
         func.sum(case((_met_in_time(), 1), else_=0)),
         func.sum(case((breached(now), 1), else_=0)),
     ).where(in_range(col(SlaTarget.due_at), start, end))
-    if scope != TEAM:  # the whole team needs no ticket columns
-        statement = scope.apply(statement.join(Ticket, col(Ticket.id) == col(SlaTarget.ticket_id)))
-    statement = scope.group_by(statement, col(SlaTarget.target))
+    if scope.probes(start, end):
+        group, filters = scope.lookup(col(SlaTarget.ticket_id))
+        statement = statement.with_only_columns(group.label("g"), *statement.selected_columns[1:])
+        keys = [literal_column("1")] if scope.dimension is not None else []
+        statement = statement.where(*filters).group_by(*keys, literal_column("2"))
+    else:
+        if scope != TEAM:  # the whole team needs no ticket columns
+            joined = statement.join(
+                TicketFact, col(TicketFact.ticket_id) == col(SlaTarget.ticket_id)
+            )
+            statement = scope.apply(joined)
+        statement = scope.group_by(statement, col(SlaTarget.target))
     return {
         (group, target): TargetCounts(int(due), int(met or 0), int(late or 0))
         for group, target, due, met, late in session.execute(statement)
@@ -73,12 +125,47 @@ def breaches_by_day(
     scope: Scope = TEAM,
 ) -> dict[tuple[str, str], int]:
     """(local day, target) -> breaches due that day."""
-    day = local_day(session, col(SlaTarget.due_at), timezone=timezone, start=start, end=end)
+
+    def local(column: Any) -> Any:
+        return local_day(session, column, timezone=timezone, start=start, end=end)
+
+    hours = _hours(start, end, now)
+    team = scope.agent_id is None and scope.dimension is None
+    if team and hours is not None and hour_aligned(timezone, start, end):
+        found: dict[tuple[str, str], int] = {}
+        for day, target, kind, n in _rolled(session, hours, local):
+            if kind in ("late", "open"):
+                found[(str(day), target)] = found.get((str(day), target), 0) + int(n or 0)
+        for low, high in _edges(start, end, hours):
+            raw = _breaches_by_day(
+                session, start=low, end=high, now=now, timezone=timezone, day=local
+            )
+            for key, n in raw.items():
+                found[key] = found.get(key, 0) + n
+        return {key: n for key, n in found.items() if n}
+    return _breaches_by_day(
+        session, start=start, end=end, now=now, timezone=timezone, scope=scope, day=local
+    )
+
+
+def _breaches_by_day(
+    session: Session,
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    timezone: str,
+    day: Any,
+    scope: Scope = TEAM,
+) -> dict[tuple[str, str], int]:
+    day = day(col(SlaTarget.due_at))
     statement = select(day, col(SlaTarget.target), func.count()).where(
         in_range(col(SlaTarget.due_at), start, end), breached(now)
     )
     if scope.agent_id is not None or scope.dimension is not None:
-        statement = scope.apply(statement.join(Ticket, col(Ticket.id) == col(SlaTarget.ticket_id)))
+        statement = scope.apply(
+            statement.join(TicketFact, col(TicketFact.ticket_id) == col(SlaTarget.ticket_id))
+        )
     statement = statement.group_by(day, col(SlaTarget.target))
     return {(str(d), target): int(n) for d, target, n in session.execute(statement)}
 

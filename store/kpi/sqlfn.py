@@ -18,7 +18,6 @@ from sqlalchemy import (
     literal_column,
     or_,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FunctionElement
@@ -46,19 +45,6 @@ def _epoch_sqlite(element: epoch, compiler: Any, **kw: Any) -> str:
 @compiles(epoch, "postgresql")
 def _epoch_postgresql(element: epoch, compiler: Any, **kw: Any) -> str:
     return f"CAST(floor(extract(epoch FROM {compiler.process(element.clauses, **kw)})) AS BIGINT)"
-
-
-class array_at(FunctionElement[int]):
-    """`(array)[index]`: an element of an array parameter (PostgreSQL)."""
-
-    type = BigInteger()
-    inherit_cache = True
-
-
-@compiles(array_at, "postgresql")
-def _array_at_postgresql(element: array_at, compiler: Any, **kw: Any) -> str:
-    array, index = list(element.clauses)
-    return f"({compiler.process(array, **kw)})[{compiler.process(index, **kw)}]"
 
 
 def seconds_between(start: Any, end: Any) -> ColumnElement[int]:
@@ -254,15 +240,3 @@ class OpenHours:
     opens: list[int]
     lengths: list[int]
     before: list[int]
-
-
-def open_seconds_before(session: Session, column: Any, hours: OpenHours) -> ColumnElement[Any]:
-    """Open seconds from `hours.first_day` to the instant in `column` (PostgreSQL only)."""
-    local = cast(func.timezone(hours.timezone, func.timezone("UTC", column)), Date)
-    day = local - literal(hours.first_day, Date) + 1  # PostgreSQL arrays start at 1
-
-    def at(values: list[int]) -> Any:
-        return array_at(literal(values, ARRAY(BigInteger)), day)
-
-    into_day = greatest(session, literal(0), epoch(column) - at(hours.opens))
-    return at(hours.before) + least(session, into_day, at(hours.lengths))

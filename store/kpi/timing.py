@@ -1,30 +1,29 @@
-"""Durations: first response, resolution and handle time; reopen and one-touch counts."""
+"""Durations: first response, resolution and handle time; reopen and one-touch counts.
+
+All read `ticket_fact` (one narrow row per ticket, durations precomputed).
+"""
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, literal
-from sqlalchemy.orm import aliased
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
+from store.fact_models import TicketFact as Ticket
+from store.kpi import rolled, volume
+from store.kpi.facts import CLAIM_ACTIONS, RESOLVE_ACTIONS
 from store.kpi.scope import TEAM, Scope
 from store.kpi.sqlfn import (
     Dist,
-    OpenHours,
     distribution,
     epoch,
-    greatest,
     in_range,
-    least,
     local_day,
-    open_seconds_before,
-    seconds_between,
 )
-from store.models import Activity, AuthorRole, Message, Suggestion, Ticket, TicketPause
+from store.models import Activity
 
-RESOLVE_ACTIONS = ("resolved", "self_served", "closed")
-CLAIM_ACTIONS = ("claimed", "assigned")
+__all__ = ["CLAIM_ACTIONS", "RESOLVE_ACTIONS", "ResolutionCounts"]
 
 
 @dataclass(frozen=True)
@@ -41,9 +40,11 @@ def frt(
     session: Session, *, start: datetime, end: datetime, scope: Scope = TEAM
 ) -> dict[Any, Dist]:
     """Calendar first response time of tickets created in the range, per group."""
+    if scope == TEAM:
+        return rolled.distribution(session, metric="frt", start=start, end=end)
     statement = select(
         scope.group(responder=True).label("g"),
-        seconds_between(col(Ticket.created_at), col(Ticket.first_response_at)).label("v"),
+        col(Ticket.frt_seconds).label("v"),
     ).where(
         in_range(col(Ticket.created_at), start, end), col(Ticket.first_response_at).is_not(None)
     )
@@ -69,6 +70,8 @@ def frt_pairs(
 
 def unanswered(session: Session, *, start: datetime, end: datetime, scope: Scope = TEAM) -> int:
     """Tickets created in the range that no agent has answered (yet)."""
+    if scope == TEAM:
+        return rolled.counts(session, metrics=("unanswered",), start=start, end=end)["unanswered"]
     statement = select(func.count()).where(
         in_range(col(Ticket.created_at), start, end), col(Ticket.first_response_at).is_(None)
     )
@@ -79,9 +82,11 @@ def resolution(
     session: Session, *, start: datetime, end: datetime, scope: Scope = TEAM
 ) -> dict[Any, Dist]:
     """Creation to (latest) resolution of tickets resolved in the range, per group."""
+    if scope == TEAM:
+        return rolled.distribution(session, metric="resolution", start=start, end=end)
     statement = select(
         scope.group().label("g"),
-        seconds_between(col(Ticket.created_at), col(Ticket.resolved_at)).label("v"),
+        col(Ticket.resolution_seconds).label("v"),
     ).where(in_range(col(Ticket.resolved_at), start, end))
     return distribution(session, source=scope.apply(statement).subquery())
 
@@ -91,107 +96,33 @@ def handle(
 ) -> dict[Any, Dist]:
     """Claim to resolution, minus waiting on the customer and time spent resolved.
 
-    For tickets resolved in the range that an agent claimed (or was assigned) first.
+    For tickets resolved in the range that an agent claimed (or was assigned) first; the
+    per-ticket seconds are kept in ticket_fact (store/kpi/facts.py).
     """
-    # One index lookup (ticket_id, action, at) per resolved ticket; the CTE is computed once.
-    claimed = (
-        select(func.min(Activity.at))
-        .where(col(Activity.ticket_id) == col(Ticket.id), col(Activity.action).in_(CLAIM_ACTIONS))
-        .scalar_subquery()
+    if scope == TEAM:
+        return rolled.distribution(session, metric="handle", start=start, end=end)
+    statement = select(scope.group().label("g"), col(Ticket.handle_seconds).label("v")).where(
+        in_range(col(Ticket.resolved_at), start, end), col(Ticket.handle_seconds).is_not(None)
     )
-    base = select(
-        col(Ticket.id).label("id"),
-        scope.group().label("g"),
-        col(Ticket.resolved_at).label("resolved_at"),
-        claimed.label("claimed_at"),
-    ).where(in_range(col(Ticket.resolved_at), start, end))
-    tickets = scope.apply(base).cte("resolved_tickets")
-    resolved_at, claimed_at = tickets.c.resolved_at, tickets.c.claimed_at
-    # Aggregated joins rather than per-ticket subqueries: one pass over pauses and reopens.
-    pause_end = least(session, func.coalesce(TicketPause.ended_at, resolved_at), resolved_at)
-    overlap = epoch(pause_end) - epoch(greatest(session, TicketPause.started_at, claimed_at))
-    paused = (
-        select(
-            col(TicketPause.ticket_id).label("ticket_id"),
-            func.sum(greatest(session, literal(0), overlap)).label("seconds"),
-        )
-        .join(tickets, tickets.c.id == col(TicketPause.ticket_id))
-        .where(col(TicketPause.started_at) < resolved_at)
-        .group_by(col(TicketPause.ticket_id))
-        .subquery()
-    )
-    reopen, earlier = aliased(Activity), aliased(Activity)
-    last_resolve = (
-        select(func.max(earlier.at))
-        .where(
-            earlier.ticket_id == reopen.ticket_id,
-            col(earlier.action).in_(RESOLVE_ACTIONS),
-            earlier.at <= reopen.at,
-        )
-        .scalar_subquery()
-    )
-    gaps = (
-        select(
-            reopen.ticket_id.label("ticket_id"),
-            func.sum(epoch(reopen.at) - epoch(greatest(session, last_resolve, claimed_at))).label(
-                "seconds"
-            ),
-        )
-        .join(tickets, tickets.c.id == reopen.ticket_id)
-        .where(reopen.action == "reopened", reopen.at > claimed_at, reopen.at <= resolved_at)
-        .group_by(reopen.ticket_id)
-        .subquery()
-    )
-    value = (
-        epoch(resolved_at)
-        - epoch(claimed_at)
-        - func.coalesce(paused.c.seconds, 0)
-        - func.coalesce(gaps.c.seconds, 0)
-    )
-    source = (
-        select(tickets.c.g.label("g"), value.label("v"))
-        .outerjoin(paused, paused.c.ticket_id == tickets.c.id)
-        .outerjoin(gaps, gaps.c.ticket_id == tickets.c.id)
-        .where(claimed_at.is_not(None), claimed_at <= resolved_at)
-        .subquery()
-    )
-    return distribution(session, source=source)
+    return distribution(session, source=scope.apply(statement).subquery())
 
 
 def resolution_counts(
     session: Session, *, start: datetime, end: datetime, scope: Scope = TEAM
 ) -> ResolutionCounts:
     """Tickets resolved in the range: reopened ones, one-touch ones, self-served ones."""
-    resolved = in_range(col(Ticket.resolved_at), start, end)
-    # Replies and suggestions are aggregated once per ticket and joined, not probed per row.
-    replies = (
-        select(col(Message.ticket_id).label("ticket_id"), func.count().label("n"))
-        .join(Ticket, col(Ticket.id) == col(Message.ticket_id))
-        .where(
-            resolved,
-            col(Message.role) == str(AuthorRole.AGENT),
-            col(Message.deleted_at).is_(None),
+    if scope == TEAM:
+        found = rolled.counts(
+            session, metrics=("reopened", "one_touch", "self_served"), start=start, end=end
         )
-        .group_by(col(Message.ticket_id))
-        .subquery()
-    )
-    solved = (
-        select(col(Suggestion.ticket_id).label("ticket_id"))
-        .where(col(Suggestion.outcome) == "solved")
-        .subquery()
-    )
-    statement = (
-        select(
-            func.count(),
-            func.sum(case((col(Ticket.reopen_count) > 0, 1), else_=0)),
-            func.sum(case((replies.c.n == 1, 1), else_=0)),
-            func.count(solved.c.ticket_id),
-        )
-        .select_from(Ticket)
-        .outerjoin(replies, replies.c.ticket_id == col(Ticket.id))
-        .outerjoin(solved, solved.c.ticket_id == col(Ticket.id))
-        .where(resolved)
-    )
+        resolved = volume.count_resolved(session, start=start, end=end)
+        return ResolutionCounts(resolved, *found.values())
+    statement = select(
+        func.count(),
+        func.sum(case((col(Ticket.reopen_count) > 0, 1), else_=0)),
+        func.sum(case((col(Ticket.agent_replies) == 1, 1), else_=0)),
+        func.sum(case((col(Ticket.suggestion) == "solved", 1), else_=0)),
+    ).where(in_range(col(Ticket.resolved_at), start, end))
     row = session.execute(scope.apply(statement)).one()
     return ResolutionCounts(*(int(value or 0) for value in row))
 
@@ -211,31 +142,22 @@ def frt_by_day(
     day = local_day(session, col(Ticket.created_at), timezone=timezone, start=start, end=end)
     statement = select(
         day.label("g"),
-        seconds_between(col(Ticket.created_at), col(Ticket.first_response_at)).label("v"),
+        col(Ticket.frt_seconds).label("v"),
     ).where(
         in_range(col(Ticket.created_at), start, end), col(Ticket.first_response_at).is_not(None)
     )
     return distribution(session, source=statement.subquery())
 
 
-def frt_open_hours(
-    session: Session, *, start: datetime, end: datetime, hours: OpenHours, scope: Scope = TEAM
+def frt_business(
+    session: Session, *, start: datetime, end: datetime, scope: Scope = TEAM
 ) -> dict[Any, Dist]:
-    """Business-hours first response time per group, entirely in SQL (PostgreSQL)."""
-    elapsed = open_seconds_before(session, col(Ticket.first_response_at), hours) - (
-        open_seconds_before(session, col(Ticket.created_at), hours)
-    )
+    """Business-hours first response time per group (counted with kpi_open_day's calendar)."""
+    if scope == TEAM:
+        return rolled.distribution(session, metric="frt_business", start=start, end=end)
     statement = select(
-        scope.group(responder=True).label("g"), greatest(session, literal(0), elapsed).label("v")
+        scope.group(responder=True).label("g"), col(Ticket.frt_business_seconds).label("v")
     ).where(
         in_range(col(Ticket.created_at), start, end), col(Ticket.first_response_at).is_not(None)
     )
     return distribution(session, source=scope.apply(statement, responder=True).subquery())
-
-
-def last_first_response(session: Session, *, start: datetime, end: datetime) -> datetime | None:
-    """The latest first response of tickets created in the range."""
-    statement = select(func.max(Ticket.first_response_at)).where(
-        in_range(col(Ticket.created_at), start, end)
-    )
-    return session.execute(statement).scalar_one_or_none()

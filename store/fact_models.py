@@ -1,0 +1,132 @@
+"""Tables designed for reading KPIs: one narrow row per ticket, and counts per UTC hour.
+
+Both are derived data, kept current by database triggers in the same transaction as any
+write to the tables they summarise (store/kpi/facts.py), so no write path can forget them.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, Index, Integer, String, Table
+from sqlmodel import Field, SQLModel
+
+from store.types import UTCDateTime, utc_field
+
+HOUR_KINDS = ("created", "resolved", "in", "out")
+
+
+class TicketFact(SQLModel, table=True):
+    """The inputs of every per-ticket KPI, one row per ticket (durations in whole seconds)."""
+
+    __tablename__ = "ticket_fact"
+    __table_args__ = (
+        Index("ix_ticket_fact_created", "created_at", "frt_seconds"),
+        Index("ix_ticket_fact_resolved", "resolved_at", "resolution_seconds"),
+        # A percentile reads one histogram bucket's values in order (store/kpi/rollup.py).
+        Index("ix_ticket_fact_frt", "frt_seconds", "created_at"),
+        Index("ix_ticket_fact_frt_business", "frt_business_seconds", "created_at"),
+        Index("ix_ticket_fact_resolution", "resolution_seconds", "resolved_at"),
+        Index("ix_ticket_fact_handle", "handle_seconds", "resolved_at"),
+        # Self-service: the articles that solved tickets created in a range.
+        Index("ix_ticket_fact_suggestion", "suggestion", "created_at", "solved_article_id"),
+    )
+
+    ticket_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    created_at: datetime = utc_field()
+    first_response_at: datetime | None = utc_field(nullable=True)
+    resolved_at: datetime | None = utc_field(nullable=True)
+    channel_id: str = Field(max_length=32)
+    customer_team_id: str = Field(max_length=32)
+    priority: str = Field(max_length=16)
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    assignee_id: str | None = Field(default=None, max_length=32)
+    first_responder_id: str | None = Field(default=None, max_length=32)
+    frt_seconds: int | None = Field(default=None, sa_column=Column(BigInteger))
+    # Open seconds of the team's calendar (kpi_open_day) from creation to first response.
+    frt_business_seconds: int | None = Field(default=None, sa_column=Column(BigInteger))
+    resolution_seconds: int | None = Field(default=None, sa_column=Column(BigInteger))
+    reopen_count: int = 0
+    agent_replies: int = 0  # stored agent messages, deletions excluded
+    handle_seconds: int | None = Field(default=None, sa_column=Column(BigInteger))
+    suggestion: str | None = Field(default=None, max_length=16)  # the suggestion's outcome
+    solved_article_id: str | None = Field(default=None, max_length=200)
+
+
+class KpiHour(SQLModel, table=True):
+    """Additive counts per UTC hour: tickets created, resolved, messages in and out."""
+
+    __tablename__ = "kpi_hour"
+
+    hour: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    kind: str = Field(sa_column=Column(String(8), primary_key=True))
+    n: int = 0
+
+
+class KpiDay(SQLModel, table=True):
+    """Per UTC day: counts and duration histograms of ticket_fact (store/kpi/rollup.py)."""
+
+    __tablename__ = "kpi_day"
+
+    # Metric first: a reader sums one metric's rows over a range of days.
+    metric: str = Field(sa_column=Column(String(16), primary_key=True))
+    day: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    bucket: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    n: int = Field(sa_column=Column(BigInteger, nullable=False))
+    total: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class KpiTagDay(SQLModel, table=True):
+    """Tickets created per UTC day and type tag (store/kpi/rollup.py)."""
+
+    __tablename__ = "kpi_tag_day"
+
+    day: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    tag: str = Field(sa_column=Column(String(64), primary_key=True))
+    n: int = 0
+
+
+class KpiSlaHour(SQLModel, table=True):
+    """SLA targets per UTC hour of their due time: due, ok, late, open (sla_rollup.py)."""
+
+    __tablename__ = "kpi_sla_hour"
+
+    hour: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    target: str = Field(sa_column=Column(String(32), primary_key=True))
+    kind: str = Field(sa_column=Column(String(8), primary_key=True))
+    n: int = 0
+
+
+class KpiOpenDay(SQLModel, table=True):
+    """The team's opening hours per local day, for business-hours durations in SQL.
+
+    `day_start` is the day's local midnight as a UTC instant; `opens` the epoch second its
+    window opens (0 when closed), `length` its open seconds, `before` the open seconds of
+    all earlier rows. Rewritten (and the facts recomputed) when the calendar changes.
+    """
+
+    __tablename__ = "kpi_open_day"
+
+    day_start: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    opens: int = Field(sa_column=Column(BigInteger, nullable=False))
+    length: int = Field(sa_column=Column(BigInteger, nullable=False))
+    before: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class KpiCalendar(SQLModel, table=True):
+    """Which calendar kpi_open_day holds (a fingerprint of `business_hours`) and its span."""
+
+    __tablename__ = "kpi_calendar"
+
+    id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    fingerprint: str = Field(max_length=64)
+    first_day: datetime = utc_field()
+    last_day: datetime = utc_field()
+
+
+def _pending_twin(model: type[SQLModel]) -> Table:
+    """The unconstrained twin PostgreSQL triggers append counter deltas to (rollup.pending)."""
+    base = model.__table__  # type: ignore[attr-defined]
+    columns = [Column(column.name, column.type, nullable=False) for column in base.columns]
+    return Table(f"{base.name}_pending", SQLModel.metadata, *columns)
+
+
+PENDING = [_pending_twin(model) for model in (KpiHour, KpiDay, KpiTagDay, KpiSlaHour)]
