@@ -140,6 +140,11 @@ class IntakeService(EditsAndDeletes):
                 lease_until=lease_until,
             )
 
+    def release_unfinished(self, *, ticket_id: int) -> None:
+        """Let the next sweep (on any replica) try a welcome that failed again at once."""
+        with session_scope(self._engine) as session:
+            store.renew_followup_leases(session, ticket_ids=[ticket_id], lease_until=self._clock())
+
     def attach_mirror(
         self, *, ticket_id: int, channel_id: str, ts: str, permalink: str | None
     ) -> None:

@@ -161,10 +161,20 @@ def finish_unfinished_tickets(deps: Deps, client: WebClient, *, now: datetime) -
         created_before=now - timedelta(minutes=2),
         lease_until=now + timedelta(minutes=5),
     )
+    finished = 0
     for ticket in tickets:
         logger.warning("finishing ticket #%s: its triage card was never posted", ticket.number)
-        finish_new_ticket(deps, client, ticket, ticket.subject, again=True)
-    return len(tickets)
+        try:
+            finish_new_ticket(deps, client, ticket, ticket.subject, again=True)
+        except Exception:  # Slack or the database failed this one; the others go on
+            logger.exception(
+                "finishing ticket #%s failed; the next sweep tries again", ticket.number
+            )
+            assert ticket.id is not None
+            deps.intake.release_unfinished(ticket_id=ticket.id)
+            continue
+        finished += 1
+    return finished
 
 
 def _is_human(deps: Deps, message: dict[str, Any]) -> bool:

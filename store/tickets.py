@@ -306,7 +306,7 @@ def claim_unfinished_tickets(
             col(Ticket.created_at) < created_before,
             or_(
                 col(Ticket.followup_lease_until).is_(None),
-                col(Ticket.followup_lease_until) < now,
+                col(Ticket.followup_lease_until) <= now,
             ),
         )
         .order_by(col(Ticket.id))

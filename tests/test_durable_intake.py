@@ -342,3 +342,23 @@ def test_commands_answer_at_once_while_a_burst_of_messages_is_being_stored(deskb
 
     assert answer.status == 200 and "/ticket" in answer.body  # answered, not timed out
     assert len(deskbot.tickets()) == 12
+
+
+def test_a_welcome_the_finisher_could_not_post_is_tried_again_next_sweep(
+    start_deskbot, fake, clock
+):
+    bot = start_deskbot()
+    bot.allow_listener_errors = True
+    deps, client = deps_of(bot.app), bot.app.client
+    fake.fail_next("chat.postMessage", status=500, times=4)  # the welcome's card fails
+    bot.driver.event(message_event(bot, "Exports fail since the upgrade"))
+    bot.drain()
+    assert bot.ticket(1).triage_ts is None
+
+    clock.advance(minutes=3)
+    fake.fail_next("chat.postMessage", status=500, times=4)  # and so does the finisher's
+    assert finish_unfinished_tickets(deps, client, now=clock()) == 0
+    assert finish_unfinished_tickets(deps, client, now=clock()) == 1  # not five minutes later
+    bot.drain()
+    [card] = fake.messages(TRIAGE)
+    assert bot.ticket(1).triage_ts == card["ts"]
