@@ -23,6 +23,7 @@ API_METHODS = (
 )
 
 
+HISTORY_PAGES = 60  # of 200 messages: how far back a card posted but not recorded is sought
 CARD_EVENT = "deskbot_ticket_card"  # message metadata that says which ticket a card is
 
 
@@ -63,7 +64,9 @@ def _posted_card(client: WebClient, triage: str, ticket: Ticket) -> dict[str, An
     """The card of this ticket already in the triage channel, if one was posted."""
     oldest = f"{ticket.created_at.timestamp() - 60:.6f}"
     cursor: str | None = None
-    for _page in range(10):  # cards come within minutes of the ticket: a few pages suffice
+    # Newest first, back to the ticket's creation: a busy triage channel can hold thousands
+    # of messages posted since (a crash recovery may run minutes later), so read far enough.
+    for _page in range(HISTORY_PAGES):
         page = client.conversations_history(
             channel=triage, oldest=oldest, limit=200, include_all_metadata=True, cursor=cursor
         )

@@ -362,3 +362,24 @@ def test_a_welcome_the_finisher_could_not_post_is_tried_again_next_sweep(
     bot.drain()
     [card] = fake.messages(TRIAGE)
     assert bot.ticket(1).triage_ts == card["ts"]
+
+
+def test_a_card_never_recorded_is_found_behind_thousands_of_later_messages(
+    start_deskbot, fake, clock, monkeypatch
+):
+    bot = start_deskbot()
+    bot.allow_listener_errors = True
+    deps, client = deps_of(bot.app), bot.app.client
+    monkeypatch.setattr(deps.intake, "attach_mirror", down)  # crashed before recording it
+    bot.driver.event(message_event(bot, "Webhooks arrive late"))
+    bot.drain()
+    [card] = fake.messages(TRIAGE)
+    for n in range(2500):  # a busy triage channel: more than a few pages since the card
+        fake.seed_message(TRIAGE, f"{float(card['ts']) + (n + 1) / 1000:.6f}", AGENT, f"note {n}")
+
+    monkeypatch.undo()
+    clock.now = bot.ticket(1).created_at + timedelta(minutes=3)
+    assert finish_unfinished_tickets(deps, client, now=clock()) == 1
+    bot.drain()
+    assert bot.ticket(1).triage_ts == card["ts"]
+    assert [m["ts"] for m in fake.messages(TRIAGE) if m.get("metadata")] == [card["ts"]]
