@@ -78,7 +78,7 @@ def claim_expired(
     query = (
         select(InboxEvent)
         .where(col(InboxEvent.lease_until) <= now, col(InboxEvent.failed_at).is_(None))
-        .order_by(col(InboxEvent.id))
+        .order_by(col(InboxEvent.lease_until))  # the index order: a claim reads only what it takes
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
