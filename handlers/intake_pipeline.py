@@ -70,6 +70,7 @@ class IntakePipeline:
         self._kinds: dict[str, KeptKind] = {}
         self._pulling = threading.Lock()
         self._more_waiting = False  # events were left in the inbox for whoever has room
+        self.workers = workers
         self.capacity = workers * ROOM_PER_WORKER
         self._lane = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="intake")
         self._slack_side = ThreadPoolExecutor(max_workers=8, thread_name_prefix="follow-up")
