@@ -260,3 +260,9 @@ def outlast_outage(
             pause(delay)
             waited += delay
             delay = min(delay * 2, 4.0)
+
+
+def in_chunks(ids: list[int], size: int = 1000) -> Iterator[list[int]]:
+    """`ids` in slices small enough for one statement's parameters on every driver."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]

@@ -9,9 +9,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Executable
 from sqlmodel import Session, col
 
+from store.db import in_chunks
 from store.models import InboxEvent
-
-RENEW_CHUNK = 1000  # ids per statement, well under every driver's parameter limit
 
 _TABLE = InboxEvent.__table__  # type: ignore[attr-defined]
 _REMOVE = delete(_TABLE).where(_TABLE.c.id == bindparam("event_id"))
@@ -59,8 +58,7 @@ def remove_event(session: Session, *, event_id: int) -> None:
 def renew_leases(session: Session, *, event_ids: list[int], lease_until: datetime) -> int:
     """Extend the leases of events this replica still holds; returns how many were renewed."""
     renewed = 0
-    for start in range(0, len(event_ids), RENEW_CHUNK):
-        chunk = event_ids[start : start + RENEW_CHUNK]
+    for chunk in in_chunks(event_ids):
         result = session.execute(
             update(InboxEvent)
             .where(col(InboxEvent.id).in_(chunk), col(InboxEvent.failed_at).is_(None))

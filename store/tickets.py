@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Executable
 from sqlmodel import Session, col, select
 
-from store.db import lock_until_commit
+from store.db import in_chunks, lock_until_commit
 from store.models import (
     Activity,
     AuthorRole,
@@ -25,7 +25,6 @@ from store.models import (
     TicketStatus,
 )
 
-RENEW_CHUNK = 1000  # ids per statement, well under every driver's parameter limit
 LIVE_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
 
 
@@ -324,8 +323,7 @@ def claim_unfinished_tickets(
 def renew_followup_leases(session: Session, *, ticket_ids: list[int], lease_until: datetime) -> int:
     """Extend the follow-up lease of tickets whose welcome this replica is still posting."""
     renewed = 0
-    for start in range(0, len(ticket_ids), RENEW_CHUNK):
-        chunk = ticket_ids[start : start + RENEW_CHUNK]
+    for chunk in in_chunks(ticket_ids):
         result = session.execute(
             update(Ticket)
             .where(col(Ticket.id).in_(chunk), col(Ticket.triage_ts).is_(None))
