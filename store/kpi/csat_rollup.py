@@ -3,7 +3,7 @@ and `comments`, kept by triggers on csat_survey in the writer's transaction."""
 
 from sqlalchemy.engine import Connection
 
-from store.kpi.rollup import hour_of, pending
+from store.kpi.rollup import drop_counter_triggers, hour_of, install_counter_triggers
 
 COMMENTED = "length(trim(coalesce({r}.comment, ''))) > 0"
 
@@ -29,42 +29,19 @@ def _upserts(name: str, row: str, delta: int) -> list[str]:
 
 def install(connection: Connection) -> None:
     """Create (or replace) the csat_survey triggers."""
-    drop(connection)
-    name = connection.dialect.name
-    columns = "asked_at, rating, comment"
-    if name == "postgresql":
-        old = "\n    ".join(f"{pending(s)};" for s in _upserts(name, "OLD", -1))
-        new = "\n    ".join(f"{pending(s)};" for s in _upserts(name, "NEW", 1))
-        connection.exec_driver_sql(
-            "CREATE OR REPLACE FUNCTION kpi_on_csat() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-            f"BEGIN\n  IF TG_OP <> 'INSERT' THEN\n    {old}\n  END IF;\n"
-            f"  IF TG_OP <> 'DELETE' THEN\n    {new}\n  END IF;\n  RETURN NULL;\nEND $$"
-        )
-        connection.exec_driver_sql(
-            f"CREATE TRIGGER kpi_csat AFTER INSERT OR DELETE OR UPDATE OF {columns} "
-            "ON csat_survey FOR EACH ROW EXECUTE FUNCTION kpi_on_csat()"
-        )
-        return
-    events = {
-        "insert": ("INSERT", _upserts(name, "NEW", 1)),
-        "update": (f"UPDATE OF {columns}", _upserts(name, "OLD", -1) + _upserts(name, "NEW", 1)),
-        "delete": ("DELETE", _upserts(name, "OLD", -1)),
-    }
-    for event, (when, statements) in events.items():
-        body = "".join(f"  {statement};\n" for statement in statements)
-        connection.exec_driver_sql(
-            f"CREATE TRIGGER kpi_csat_{event} AFTER {when} ON csat_survey FOR EACH ROW "
-            f"BEGIN\n{body}END"
-        )
+    install_counter_triggers(
+        connection,
+        table="csat_survey",
+        trigger="kpi_csat",
+        function="kpi_on_csat",
+        update_of="asked_at, rating, comment",
+        changes=_upserts,
+    )
 
 
 def drop(connection: Connection) -> None:
     """Remove the csat_survey triggers."""
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("DROP TRIGGER IF EXISTS kpi_csat ON csat_survey")
-        return
-    for event in ("insert", "update", "delete"):
-        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS kpi_csat_{event}")
+    drop_counter_triggers(connection, table="csat_survey", trigger="kpi_csat")
 
 
 def expected_sql(name: str, where: str = "1 = 1") -> str:

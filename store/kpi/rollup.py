@@ -14,6 +14,7 @@ Buckets are integer-only SQL (identical on SQLite and PostgreSQL): values below 
 their own bucket; above, 8 buckets per doubling.
 """
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -202,6 +203,54 @@ def pending(sql: str) -> str:
     for table in COUNTERS:
         sql = sql.replace(f"INSERT INTO {table} (", f"INSERT INTO {table}_pending (")
     return sql.split(" ON CONFLICT ")[0]
+
+
+def install_counter_triggers(
+    connection: Connection,
+    *,
+    table: str,
+    trigger: str,
+    function: str,
+    update_of: str,
+    changes: Callable[[str, str, int], list[str]],
+) -> None:
+    """Create triggers on `table` that keep counters: `changes(dialect, row, delta)` gives
+    the counter upserts of one row (OLD subtracted, NEW added; pending twins on PostgreSQL)."""
+    drop_counter_triggers(connection, table=table, trigger=trigger)
+    name = connection.dialect.name
+    if name == "postgresql":
+        old = "\n    ".join(f"{pending(s)};" for s in changes(name, "OLD", -1))
+        new = "\n    ".join(f"{pending(s)};" for s in changes(name, "NEW", 1))
+        connection.exec_driver_sql(
+            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            f"BEGIN\n  IF TG_OP <> 'INSERT' THEN\n    {old}\n  END IF;\n"
+            f"  IF TG_OP <> 'DELETE' THEN\n    {new}\n  END IF;\n  RETURN NULL;\nEND $$"
+        )
+        connection.exec_driver_sql(
+            f"CREATE TRIGGER {trigger} AFTER INSERT OR DELETE OR UPDATE OF {update_of} "
+            f"ON {table} FOR EACH ROW EXECUTE FUNCTION {function}()"
+        )
+        return
+    events = {
+        "insert": ("INSERT", changes(name, "NEW", 1)),
+        "update": (f"UPDATE OF {update_of}", changes(name, "OLD", -1) + changes(name, "NEW", 1)),
+        "delete": ("DELETE", changes(name, "OLD", -1)),
+    }
+    for event, (when, statements) in events.items():
+        body = "".join(f"  {statement};\n" for statement in statements)
+        connection.exec_driver_sql(
+            f"CREATE TRIGGER {trigger}_{event} AFTER {when} ON {table} FOR EACH ROW "
+            f"BEGIN\n{body}END"
+        )
+
+
+def drop_counter_triggers(connection: Connection, *, table: str, trigger: str) -> None:
+    """Remove the triggers `install_counter_triggers` made."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
+        return
+    for event in ("insert", "update", "delete"):
+        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}_{event}")
 
 
 def live(session: Any, model: Any) -> Any:

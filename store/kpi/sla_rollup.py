@@ -7,7 +7,12 @@ and the partial hours at a range's edges are counted from sla_target itself.
 
 from sqlalchemy.engine import Connection
 
-from store.kpi.rollup import hour_of, pending, summed_sql
+from store.kpi.rollup import (
+    drop_counter_triggers,
+    hour_of,
+    install_counter_triggers,
+    summed_sql,
+)
 
 KINDS = ("due", "ok", "late", "open")
 
@@ -35,52 +40,19 @@ def _changes(name: str, row: str, delta: int) -> list[str]:
 
 def install(connection: Connection) -> None:
     """Create (or replace) the sla_target triggers."""
-    drop(connection)
-    name = connection.dialect.name
-    if name == "postgresql":
-        body = "\n    ".join(
-            f"{statement};"
-            for statement in [
-                "IF TG_OP <> 'INSERT' THEN",
-                *(pending(sql) for sql in _changes(name, "OLD", -1)),
-                "END IF",
-                "IF TG_OP <> 'DELETE' THEN",
-                *(pending(sql) for sql in _changes(name, "NEW", 1)),
-                "END IF",
-            ]
-        ).replace("THEN;", "THEN")
-        connection.exec_driver_sql(
-            "CREATE OR REPLACE FUNCTION kpi_on_sla_target() RETURNS trigger LANGUAGE plpgsql "
-            f"AS $$\nBEGIN\n    {body}\n    RETURN NULL;\nEND $$"
-        )
-        connection.exec_driver_sql(
-            "CREATE TRIGGER kpi_sla AFTER INSERT OR DELETE OR UPDATE OF target, due_at, met_at "
-            "ON sla_target FOR EACH ROW EXECUTE FUNCTION kpi_on_sla_target()"
-        )
-        return
-    events = {
-        "insert": ("INSERT", _changes(name, "NEW", 1)),
-        "update": (
-            "UPDATE OF target, due_at, met_at",
-            _changes(name, "OLD", -1) + _changes(name, "NEW", 1),
-        ),
-        "delete": ("DELETE", _changes(name, "OLD", -1)),
-    }
-    for event, (when, statements) in events.items():
-        body = "".join(f"  {statement};\n" for statement in statements)
-        connection.exec_driver_sql(
-            f"CREATE TRIGGER kpi_sla_{event} AFTER {when} ON sla_target FOR EACH ROW "
-            f"BEGIN\n{body}END"
-        )
+    install_counter_triggers(
+        connection,
+        table="sla_target",
+        trigger="kpi_sla",
+        function="kpi_on_sla_target",
+        update_of="target, due_at, met_at",
+        changes=_changes,
+    )
 
 
 def drop(connection: Connection) -> None:
     """Remove the sla_target triggers."""
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("DROP TRIGGER IF EXISTS kpi_sla ON sla_target")
-        return
-    for event in ("insert", "update", "delete"):
-        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS kpi_sla_{event}")
+    drop_counter_triggers(connection, table="sla_target", trigger="kpi_sla")
 
 
 def expected_sql(name: str, where: str = "1 = 1") -> str:
