@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from store.fact_models import KpiHour, TicketFact
 from store.kpi import rolled, volume
-from store.kpi.rollup import live
+from store.kpi.rollup import edges_outside, live_sums
 from store.kpi.scope import TEAM, Scope
 from store.kpi.sqlfn import ALL, in_range
 from store.models import CsatSurvey, Ticket, TicketLink
@@ -98,17 +98,11 @@ def _survey_counts(session: Session, *, start: datetime, end: datetime) -> dict[
     whole hours from kpi_hour, the partial hours at the edges from csat_survey."""
     found = dict.fromkeys(SURVEY_KINDS, 0)
     hours = volume.whole_hours(start, end)
-    edges = [(start, end)]
+    edges = edges_outside(start, end, hours)
     if hours is not None:
-        rows = live(session, KpiHour).c
-        statement = (
-            select(rows.kind, func.sum(rows.n))
-            .where(rows.kind.in_(SURVEY_KINDS), rows.hour >= hours[0], rows.hour < hours[1])
-            .group_by(rows.kind)
-        )
-        for kind, n in session.execute(statement):
-            found[kind] += int(n or 0)
-        edges = [(low, high) for low, high in ((start, hours[0]), (hours[1], end)) if low < high]
+        sums = live_sums(session, KpiHour, key="kind", keys=SURVEY_KINDS, at="hour", whole=hours)
+        for kind, n in sums.items():
+            found[kind] += n
     rating = col(CsatSurvey.rating)
     comment = func.length(func.trim(func.coalesce(CsatSurvey.comment, "")))
     columns = [

@@ -16,7 +16,9 @@ from store.kpi.rollup import (
     DURATIONS,
     bucket_bounds,
     bucket_sql,
+    edges_outside,
     live,
+    live_sums,
     whole_days,
 )
 from store.kpi.sqlfn import ALL, PERCENTILES, Dist, in_range
@@ -26,9 +28,7 @@ def _edges(
     start: datetime, end: datetime
 ) -> tuple[tuple[datetime, datetime] | None, list[tuple[datetime, datetime]]]:
     days = whole_days(start, end)
-    if days is None:
-        return None, [(start, end)]
-    return days, [(low, high) for low, high in ((start, days[0]), (days[1], end)) if low < high]
+    return days, edges_outside(start, end, days)
 
 
 def counts(
@@ -38,14 +38,9 @@ def counts(
     days, edges = _edges(start, end)
     found = dict.fromkeys(metrics, 0)
     if days is not None:
-        rows = live(session, KpiDay).c
-        statement = (
-            select(rows.metric, func.sum(rows.n))
-            .where(rows.metric.in_(metrics), rows.day >= days[0], rows.day < days[1])
-            .group_by(rows.metric)
-        )
-        for metric, total in session.execute(statement):
-            found[metric] += int(total or 0)
+        sums = live_sums(session, KpiDay, key="metric", keys=metrics, at="day", whole=days)
+        for metric, total in sums.items():
+            found[metric] += total
     for moment in {COUNTS[metric][0] for metric in metrics}:
         mine = [metric for metric in metrics if COUNTS[metric][0] == moment]
         sums = [

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, union_all
+from sqlalchemy import func, select, union_all
 from sqlalchemy.engine import Connection
 
 TOP = 40  # buckets reach 2**(TOP + 5) seconds
@@ -251,6 +251,34 @@ def drop_counter_triggers(connection: Connection, *, table: str, trigger: str) -
         return
     for event in ("insert", "update", "delete"):
         connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}_{event}")
+
+
+def edges_outside(
+    start: datetime, end: datetime, whole: tuple[datetime, datetime] | None
+) -> list[tuple[datetime, datetime]]:
+    """The parts of [start, end) that the `whole` hours or days leave out (all of it if None)."""
+    if whole is None:
+        return [(start, end)]
+    return [(low, high) for low, high in ((start, whole[0]), (whole[1], end)) if low < high]
+
+
+def live_sums(
+    session: Any,
+    model: Any,
+    *,
+    key: str,
+    keys: tuple[str, ...],
+    at: str,
+    whole: tuple[datetime, datetime],
+) -> dict[str, int]:
+    """Sum of `n` per `key` value in `keys`, over the counter rows whose `at` lies in `whole`."""
+    rows = live(session, model).c
+    statement = (
+        select(rows[key], func.sum(rows.n))
+        .where(rows[key].in_(keys), rows[at] >= whole[0], rows[at] < whole[1])
+        .group_by(rows[key])
+    )
+    return {found: int(n or 0) for found, n in session.execute(statement)}
 
 
 def live(session: Any, model: Any) -> Any:

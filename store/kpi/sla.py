@@ -13,7 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from store.fact_models import KpiSlaHour, TicketFact
-from store.kpi.rollup import live
+from store.kpi.rollup import edges_outside, live
 from store.kpi.scope import TEAM, Scope
 from store.kpi.sqlfn import ALL, in_range, local_day
 from store.kpi.volume import hour_aligned
@@ -54,10 +54,6 @@ def _hours(start: datetime, end: datetime, now: datetime) -> tuple[datetime, dat
     return (first, cut) if first < cut else None
 
 
-def _edges(start: datetime, end: datetime, hours: tuple[datetime, datetime]) -> list[Any]:
-    return [(a, b) for a, b in ((start, hours[0]), (hours[1], end)) if a < b]
-
-
 def _rolled(session: Session, hours: tuple[datetime, datetime], day: Any = None) -> list[Any]:
     """(day or None, target, kind, n) from kpi_sla_hour over whole past hours."""
     rows = live(session, KpiSlaHour).c
@@ -78,7 +74,7 @@ def targets(
     for _, target, kind, n in _rolled(session, hours):
         entry = found.setdefault(target, [0, 0, 0])
         entry[0 if kind == "due" else 1 if kind == "ok" else 2] += int(n or 0)
-    for low, high in _edges(start, end, hours):
+    for low, high in edges_outside(start, end, hours):
         for (_, target), counts in _targets(session, start=low, end=high, now=now).items():
             entry = found.setdefault(target, [0, 0, 0])
             entry[0] += counts.due
@@ -136,7 +132,7 @@ def breaches_by_day(
         for day, target, kind, n in _rolled(session, hours, local):
             if kind in ("late", "open"):
                 found[(str(day), target)] = found.get((str(day), target), 0) + int(n or 0)
-        for low, high in _edges(start, end, hours):
+        for low, high in edges_outside(start, end, hours):
             raw = _breaches_by_day(
                 session, start=low, end=high, now=now, timezone=timezone, day=local
             )
