@@ -71,11 +71,6 @@ class InHand:
             if welcome_for is not None:
                 self._tickets[welcome_for] = self._clock()
 
-    def release_ticket(self, ticket_id: int) -> None:
-        """A ticket's welcome is posted (or left to the finisher); stop renewing its lease."""
-        with self._idle:
-            self._tickets.pop(ticket_id, None)
-
     def done(self, *, row_id: int | None = None, ticket_id: int | None = None) -> None:
         """One event finished with (stored and followed up, or left for a replay)."""
         with self._idle:
