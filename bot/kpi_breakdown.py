@@ -2,9 +2,11 @@
 
 from sqlmodel import Session
 
+from bot.business_time import BusinessCalendar
 from bot.kpi_metrics import Ctx, business_frt, ratio, spend, trend
 from bot.kpi_report import COUNT, MONEY, PERCENT, RATIO, SECONDS, STARS, TEXT, Figure, Report, Table
-from store.kpi import feedback, groups, sla, timing, volume
+from store.kpi import feedback, group_read, sla, timing, volume
+from store.kpi.group_read import GroupTotals
 from store.kpi.scope import Scope
 from store.kpi.sqlfn import ALL, overall
 
@@ -32,68 +34,51 @@ def at_risk_reasons(
 def breakdown_report(
     session: Session, ctx: Ctx, dimension: str, agent_id: str | None = None
 ) -> Report:
-    """One row per group with the numbers that matter for that dimension."""
-    scope = Scope(dimension, agent_id)
+    """One row per group with the numbers that matter for that dimension.
+
+    Durations are averages: they add up over days (kpi_group_day), so a year's breakdown
+    reads a few thousand rows and stays exact; medians are on the team-wide cards.
+    """
     title = "Your numbers" if agent_id else f"By {dimension}"
     report = ctx.report(f"by_{dimension}", title)
-    window = {"start": ctx.start, "end": ctx.end}
-    created = groups.created(session, **window, scope=scope)
-    resolved = groups.resolved(session, **window, scope=scope)
-    frt = timing.frt(session, **window, scope=scope)
-    frt_business = business_frt(session, ctx, scope)
-    csat = feedback.csat(session, **window, scope=scope)
-    targets = sla.targets(session, **window, now=ctx.now, scope=scope)
-    breaches: dict[object, int] = {}
-    for (group, _target), found in targets.items():
-        breaches[group] = breaches.get(group, 0) + found.breached
-    extra: dict[str, dict[object, object]] = {}
-    if dimension == "agent":
-        extra["claimed"] = dict(groups.claims(session, **window))
-        extra["handle"] = {
-            g: d.median for g, d in timing.handle(session, **window, scope=scope).items()
-        }
-    keys = (
-        set(created)
-        | set(resolved)
-        | set(frt)
-        | set(csat)
-        | set(breaches)
-        | set(extra.get("claimed", {}))
+    found = group_read.totals(
+        session, dimension=dimension, start=ctx.start, end=ctx.end, now=ctx.now, group=agent_id
     )
-    keys.discard(None)
-    if agent_id is not None:
-        keys = {agent_id}
-    previous = {}
+    business = _business_means(session, ctx, dimension, agent_id)
+    keys = set(found) if agent_id is None else {agent_id}
+    previous: dict[str, GroupTotals] = {}
     if dimension in ("org", "channel"):
-        previous = groups.created(session, start=ctx.previous[0], end=ctx.previous[1], scope=scope)
+        start, end = ctx.previous
+        previous = group_read.totals(
+            session, dimension=dimension, start=start, end=end, now=ctx.now
+        )
     rows = []
-    for key in sorted(keys, key=lambda k: (-created.get(k, 0), str(k))):
-        score = csat.get(key)
-        average = score.average if score else None
-        row = [key, created.get(key, 0), resolved.get(key, 0)]
-        median = frt[key].median if key in frt else None
-        business = frt_business[key].median if key in frt_business else None
-        row += [median, business, breaches.get(key, 0), average]
+    empty = GroupTotals()
+    for key in sorted(keys, key=lambda k: (-found.get(k, empty).created, str(k))):
+        group = found.get(key, empty)
+        frt_business = group.frt_business_mean if business is None else business.get(key)
+        row = [key, group.created, group.resolved, group.frt_mean, frt_business]
+        row += [group.breached, group.csat_average]
         if dimension == "agent":
-            row += [extra["claimed"].get(key, 0), extra["handle"].get(key)]
+            row += [group.claims, group.handle_mean]
         if dimension in ("org", "channel"):
-            before = previous.get(key, 0)
-            growth = trend(created.get(key, 0), before)
-            reasons = at_risk_reasons(average, breaches.get(key, 0), created.get(key, 0), growth)
+            before = previous.get(key, empty).created
+            growth = trend(group.created, before)
+            reasons = at_risk_reasons(group.csat_average, group.breached, group.created, growth)
             row += [before, growth, "; ".join(reasons) or None]
         rows.append(row)
     columns = [
         dimension,
         "created",
         "resolved",
-        "frt_median",
-        "frt_business_median",
+        "frt_mean",
+        "frt_business_mean",
         "breaches",
         "csat",
     ]
     units = [TEXT, COUNT, COUNT, SECONDS, SECONDS, COUNT, STARS]
     if dimension == "agent":
-        columns += ["claimed", "handle_median"]
+        columns += ["claimed", "handle_mean"]
         units += [COUNT, SECONDS]
     if dimension in ("org", "channel"):
         columns += ["previous", "trend", "at_risk"]
@@ -101,6 +86,17 @@ def breakdown_report(
         report.figures.append(Figure("at_risk", "At risk", sum(1 for row in rows if row[-1])))
     report.tables.append(Table(dimension, title, columns, rows, units))
     return report
+
+
+def _business_means(
+    session: Session, ctx: Ctx, dimension: str, agent_id: str | None
+) -> dict[object, float | None] | None:
+    """Business-hours FRT means computed in Python, for calendars SQL cannot count with
+    (None: the stored business-hours seconds apply)."""
+    if isinstance(ctx.business, BusinessCalendar):
+        return None
+    found = business_frt(session, ctx, Scope(dimension, agent_id))
+    return {group: dist.mean for group, dist in found.items()}
 
 
 def summary_report(session: Session, ctx: Ctx) -> Report:

@@ -95,6 +95,33 @@ class KpiSlaHour(SQLModel, table=True):
     n: int = 0
 
 
+class KpiGroupDay(SQLModel, table=True):
+    """Per dimension, group and UTC day: additive totals for breakdowns (group_rollup.py)."""
+
+    __tablename__ = "kpi_group_day"
+
+    # Dimension and day first: a breakdown sums one dimension's rows over a range of days.
+    dimension: str = Field(sa_column=Column(String(8), primary_key=True))
+    day: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    grp: str = Field(sa_column=Column(String(64), primary_key=True))
+    created: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    resolved: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    frt_n: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    frt_s: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    frtb_n: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    frtb_s: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    handle_n: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    handle_s: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    csat_asked: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    csat_answered: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    csat_stars: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    sla_due: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    sla_ok: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    sla_late: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    sla_open: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    claims: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+
+
 class KpiOpenDay(SQLModel, table=True):
     """The team's opening hours per local day, for business-hours durations in SQL.
 
@@ -130,3 +157,4 @@ def _pending_twin(model: type[SQLModel]) -> Table:
 
 
 PENDING = [_pending_twin(model) for model in (KpiHour, KpiDay, KpiTagDay, KpiSlaHour)]
+GROUP_TABLES = [KpiGroupDay.__table__, _pending_twin(KpiGroupDay)]  # type: ignore[attr-defined]

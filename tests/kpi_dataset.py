@@ -8,7 +8,7 @@ it; #3 is resolved, reopened, paused and resolved again; #4 gets a customer foll
 before its first (next-morning) answer; #7-#9 sit in the previous range for trends.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -130,7 +130,7 @@ class Builder:
                 asked_at=asked,
                 rating=rating,
                 comment=comment,
-                answered_at=None if rating is None else asked.replace(minute=asked.minute + 5),
+                answered_at=None if rating is None else asked + timedelta(minutes=5),
             )
         )
 

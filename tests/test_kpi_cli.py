@@ -48,9 +48,9 @@ def test_csv_breakdown_by_agent(cli_env, capsys):
                        "--by", "agent", "--format", "csv")  # fmt: skip
     assert code == 0
     rows = list(csv.reader(io.StringIO(out)))
-    header = rows.index(["agent", "created", "resolved", "frt_median", "frt_business_median",
-                         "breaches", "csat", "claimed", "handle_median"])  # fmt: skip
-    assert rows[header + 1][:4] == [A1, "3", "2", "1800.0"]
+    header = rows.index(["agent", "created", "resolved", "frt_mean", "frt_business_mean",
+                         "breaches", "csat", "claimed", "handle_mean"])  # fmt: skip
+    assert rows[header + 1][:4] == [A1, "3", "2", "71800.0"]
     assert rows[header + 2][:4] == [A2, "1", "1", "57600.0"]
 
 

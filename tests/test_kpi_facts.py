@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 from alembic import command
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlmodel import Session, select
 
 from store.db import alembic_config, migrate, session_scope
@@ -193,3 +193,20 @@ def test_breakdowns_probe_or_join_alike(db, monkeypatch, dimension):
                 )
             )
     assert answers[0] == answers[1] and answers[0][0] and answers[0][1]
+
+
+def test_migrating_a_database_without_group_totals_fills_them(engine, db):
+    config = alembic_config(engine)
+    command.downgrade(config, "0016")  # as a database that ran the release before 0017
+    with engine.connect() as connection:
+        assert "kpi_group_day" not in inspect(connection).get_table_names()
+    try:
+        kpi_dataset.load(engine)
+    finally:
+        migrate(engine)
+    with engine.connect() as connection:
+        assert not any(facts.drift(connection).values())
+        created = connection.execute(
+            text("SELECT sum(created) FROM kpi_group_day WHERE dimension = 'org'")
+        ).scalar()
+    assert created == 9

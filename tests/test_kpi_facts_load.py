@@ -143,7 +143,7 @@ def test_racing_writers_on_the_same_tickets_and_hours_stay_exact(db):
                 connection.exec_driver_sql(f"SELECT count(*) FROM {table}_pending").scalar()
                 for table in rollup.COUNTERS
             ]
-        assert left == [0, 0, 0, 0]
+        assert left == [0] * len(rollup.COUNTERS)
 
 
 @pytest.mark.parametrize("folded", [False, True])

@@ -179,11 +179,13 @@ def test_known_issues_ranked_by_organizations(kpi):
 def test_per_agent(kpi):
     report = ask(kpi, "agents")
     assert report.table("agent").columns == [
-        "agent", "created", "resolved", "frt_median", "frt_business_median", "breaches",
-        "csat", "claimed", "handle_median",
+        "agent", "created", "resolved", "frt_mean", "frt_business_mean", "breaches",
+        "csat", "claimed", "handle_mean",
     ]  # fmt: skip
+    # A1 answered #1 (1800 s; 1800 business), #3 (1200; 1200) and #6 (212400; 0) first;
+    # handled #1 (6000) and #3 (6600). A2: #4 (57600; 1800), handled #2 (11700).
     assert report.table("agent").rows == [
-        [A1, 3, 2, 1800.0, 1200.0, 2, 3.5, 2, 6300.0],
+        [A1, 3, 2, 71800.0, 1000.0, 2, 3.5, 2, 6300.0],
         [A2, 1, 1, 57600.0, 1800.0, 2, None, 2, 11700.0],
     ]
 

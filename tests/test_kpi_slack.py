@@ -66,8 +66,8 @@ def test_kpi_alone_is_the_summary_card_for_30_days(bot, fake):
 def test_breakdown_by_agent_mentions_agents(bot, fake):
     _, (body,) = kpi(bot, fake, f"frt {RANGE} by agent")
     text = str(body["blocks"])
-    assert f"<@{AGENT}> — created 3 · resolved 2 · frt median 30m" in text
-    assert f"<@{AGENT2}> — created 1 · resolved 1 · frt median 16h" in text
+    assert f"<@{AGENT}> — created 3 · resolved 2 · frt mean 19h 56m" in text
+    assert f"<@{AGENT2}> — created 1 · resolved 1 · frt mean 16h" in text
 
 
 def test_an_agent_sees_only_their_own_numbers(bot, fake):

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from store.db import lock_until_commit
 from store.fact_models import KpiCalendar, KpiOpenDay, TicketFact
-from store.kpi import rollup
+from store.kpi import group_rollup, rollup
 from store.kpi.facts import business_seconds
 from store.kpi.sqlfn import dialect
 
@@ -82,5 +82,6 @@ def replace_open_days(
         .values(frt_business_seconds=seconds)
     )
     rollup.rebuild(session.connection(), metric="frt_business")
+    group_rollup.rebuild_business(session.connection())
     session.flush()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

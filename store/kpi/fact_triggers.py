@@ -7,12 +7,13 @@ the watched tables on SQLite (batch mode copies the table) must call `install` a
 
 from sqlalchemy.engine import Connection
 
-from store.kpi import csat_rollup, sla_rollup
+from store.kpi import csat_rollup, group_rollup, sla_rollup
 from store.kpi.facts import (
     FACT_ACTIONS,
     TICKET_COLUMNS,
     message_counted,
     message_kind,
+    refresh_parts,
     refresh_sql,
 )
 from store.kpi.rollup import hour_of, pending, tag_row_sql
@@ -37,12 +38,14 @@ def install(connection: Connection) -> None:
         connection.exec_driver_sql(statement)
     sla_rollup.install(connection)
     csat_rollup.install(connection)
+    group_rollup.install(connection)
 
 
 def drop(connection: Connection) -> None:
     """Remove every fact trigger (the tables stay)."""
     sla_rollup.drop(connection)
     csat_rollup.drop(connection)
+    group_rollup.drop(connection)
     if connection.dialect.name == "postgresql":
         for table in TABLES:
             connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS kpi_facts ON {table}")
@@ -154,11 +157,12 @@ def _sqlite(connection: Connection) -> list[str]:
                 f"{name}_delete", "DELETE", table, refresh("OLD.ticket_id"), _when(table, "OLD")
             ),
         ]
-    old_tag, new_tag = tag_row_sql("sqlite", "OLD", -1), tag_row_sql("sqlite", "NEW", 1)
+    old_tag = [tag_row_sql("sqlite", "OLD", -1), group_rollup.tag_row_sql("sqlite", "OLD", -1)]
+    new_tag = [tag_row_sql("sqlite", "NEW", 1), group_rollup.tag_row_sql("sqlite", "NEW", 1)]
     statements += [
-        _trigger("kpi_ticket_tag_insert", "INSERT", "ticket_tag", [new_tag]),
-        _trigger("kpi_ticket_tag_update", "UPDATE", "ticket_tag", [old_tag, new_tag]),
-        _trigger("kpi_ticket_tag_delete", "DELETE", "ticket_tag", [old_tag]),
+        _trigger("kpi_ticket_tag_insert", "INSERT", "ticket_tag", new_tag),
+        _trigger("kpi_ticket_tag_update", "UPDATE", "ticket_tag", [*old_tag, *new_tag]),
+        _trigger("kpi_ticket_tag_delete", "DELETE", "ticket_tag", old_tag),
     ]
     return statements
 
@@ -173,20 +177,40 @@ END $$"""
 
 
 def _postgresql(connection: Connection) -> list[str]:
-    refresh = ";\n  ".join(pending(sql) for sql in refresh_sql(connection, "tid"))
+    taken_out, select_sql, put_in = refresh_parts(connection, "tid")
+    take_out = ";\n    ".join(pending(sql) for sql in taken_out)
+    put = ";\n    ".join(pending(sql) for sql in put_in)
     columns = ", ".join(TICKET_COLUMNS)
     counted_old, counted_new = message_counted("OLD"), message_counted("NEW")
     statements = [
         _TICKET_LOCK,
         f"""CREATE OR REPLACE FUNCTION kpi_fact_refresh(tid integer, held boolean DEFAULT false)
 RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  was ticket_fact;
+  now_is ticket_fact;
+  had boolean;
+  has boolean;
 BEGIN
   IF tid IS NULL THEN RETURN; END IF;
   -- One transaction at a time per ticket (the ticket row's lock: nothing in the shared
   -- lock table); the statements below then see the other's committed rows. A trigger
   -- on ticket itself fires with the row already locked (updated, inserted or deleted).
   IF NOT held THEN PERFORM kpi_lock_ticket(tid); END IF;
-  {refresh};
+  SELECT * INTO was FROM ticket_fact WHERE ticket_id = tid;
+  had := FOUND;
+  SELECT * INTO now_is FROM ({select_sql}) n;
+  has := FOUND;
+  -- Most writes (a customer's message, an edit) change no KPI input: nothing to move.
+  IF had = has AND (NOT had OR was IS NOT DISTINCT FROM now_is) THEN RETURN; END IF;
+  IF had THEN
+    {take_out};
+    DELETE FROM ticket_fact WHERE ticket_id = tid;
+  END IF;
+  IF has THEN
+    INSERT INTO ticket_fact SELECT (now_is).*;
+    {put};
+  END IF;
 END $$""",
         f"""CREATE OR REPLACE FUNCTION kpi_hour_add(at timestamp, what text, delta integer)
 RETURNS void LANGUAGE plpgsql AS $$
@@ -252,10 +276,12 @@ BEGIN
   IF TG_OP <> 'INSERT' THEN
     PERFORM kpi_lock_ticket(OLD.ticket_id);  -- a racing refresh may move its tags' day
     {pending(tag_row_sql("postgresql", "OLD", -1))};
+    {pending(group_rollup.tag_row_sql("postgresql", "OLD", -1))};
   END IF;
   IF TG_OP <> 'DELETE' THEN
     PERFORM kpi_lock_ticket(NEW.ticket_id);
     {pending(tag_row_sql("postgresql", "NEW", 1))};
+    {pending(group_rollup.tag_row_sql("postgresql", "NEW", 1))};
   END IF;
   RETURN NULL;
 END $$""",

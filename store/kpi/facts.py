@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from store.fact_models import KpiOpenDay, TicketFact
-from store.kpi import csat_rollup, rollup, sla_rollup
+from store.kpi import csat_rollup, group_rollup, rollup, sla_rollup
 from store.kpi.rollup import hour_of
 from store.kpi.sqlfn import epoch
 from store.models import Activity, AuthorRole, Message, Suggestion, Ticket, TicketPause
@@ -155,18 +155,29 @@ def compiled(connection: Connection, statement: Any) -> str:
 
 def refresh_sql(connection: Connection, ticket_id: str, when: str = "1 = 1") -> list[str]:
     """Statements recomputing one ticket's fact row; `ticket_id` and `when` are SQL text."""
-    name = connection.dialect.name
-    where = and_(col(Ticket.id) == literal_column(ticket_id), literal_column(when))
-    select_sql = compiled(connection, fact_select(name, where))
-    mine = f"f.ticket_id = {ticket_id} AND {when}"
+    taken_out, select_sql, put_in = refresh_parts(connection, ticket_id, when)
     return [
-        rollup.add_sql(name, mine, -1),
-        rollup.tag_add_sql(name, mine, -1),
+        *taken_out,
         f"DELETE FROM ticket_fact WHERE ticket_id = {ticket_id} AND {when}",
         f"INSERT INTO ticket_fact ({', '.join(COLUMNS)}) {select_sql}",
-        rollup.add_sql(name, mine, 1),
-        rollup.tag_add_sql(name, mine, 1),
+        *put_in,
     ]
+
+
+def refresh_parts(
+    connection: Connection, ticket_id: str, when: str = "1 = 1"
+) -> tuple[list[str], str, list[str]]:
+    """A fact refresh in pieces: the statements taking the ticket's current fact row out
+    of the rollups, the SELECT of its new row, the statements putting that row in."""
+    name = connection.dialect.name
+    where = and_(col(Ticket.id) == literal_column(ticket_id), literal_column(when))
+    mine = f"f.ticket_id = {ticket_id} AND {when}"
+    rollups = (rollup.add_sql, rollup.tag_add_sql, group_rollup.add_sql)
+    return (
+        [add(name, mine, -1) for add in rollups],
+        compiled(connection, fact_select(name, where)),
+        [add(name, mine, 1) for add in rollups],
+    )
 
 
 def message_kind(row: str) -> str:
@@ -210,6 +221,7 @@ def backfill(
     else:
         connection.exec_driver_sql(rollup.add_sql(name, mine, -1))
         connection.exec_driver_sql(rollup.tag_add_sql(name, mine, -1))
+        connection.exec_driver_sql(group_rollup.add_sql(name, mine, -1))
     connection.exec_driver_sql(
         f"DELETE FROM ticket_fact WHERE ticket_id >= {low} AND ticket_id <= {high}"
     )
@@ -220,10 +232,17 @@ def backfill(
     if everything:
         rollup.rebuild(connection)
         sla_rollup.rebuild(connection)
+        group_rollup.rebuild(connection)
     else:
         connection.exec_driver_sql(rollup.add_sql(name, mine, 1))
         connection.exec_driver_sql(rollup.tag_add_sql(name, mine, 1))
         sla_rollup.rebuild(connection, where=f"s.ticket_id >= {low} AND s.ticket_id <= {high}")
+        # Claims hang off activity rows, not facts: the loaded tickets' ones are added here.
+        connection.exec_driver_sql(
+            group_rollup.upsert_sql(
+                [group_rollup.claim_sql(name, "a", 1, group_rollup.tickets_where("a", (low, high)))]
+            )
+        )
     for column, kind in (("created_at", "created"), ("resolved_at", "resolved")):
         hour = hour_of(name, column)
         _add_hours(
@@ -290,6 +309,13 @@ def drift(connection: Connection) -> dict[str, list[Any]]:
         "ORDER BY 1, 2"
     ).all()
     targets = connection.exec_driver_sql(sla_rollup.drift_sql(name)).all()
+    values = " OR ".join(f"{column} <> 0" for column in group_rollup.COLUMNS)
+    group_days = connection.exec_driver_sql(
+        f"WITH e AS (SELECT * FROM ({group_rollup.expected_sql(name)}) x WHERE {values}), "
+        f"k AS (SELECT * FROM ({rollup.summed_sql('kpi_group_day')}) s WHERE {values}), "
+        f"{_both_ways('e', 'k')} SELECT dimension, day, grp FROM d "
+        "UNION SELECT dimension, day, grp FROM g ORDER BY 1, 2, 3"
+    ).all()
     tags = connection.exec_driver_sql(
         f"WITH e AS ({rollup.tag_expected_sql(name)}), "
         f"k AS (SELECT day, tag, n FROM ({rollup.summed_sql('kpi_tag_day')}) s WHERE n <> 0), "
@@ -301,4 +327,5 @@ def drift(connection: Connection) -> dict[str, list[Any]]:
         "ticket_fact": list(tickets),
         "kpi_hour": [tuple(row) for row in hours],
         "kpi_day": [tuple(row) for row in days],
+        "kpi_group_day": [tuple(row) for row in group_days],
     }

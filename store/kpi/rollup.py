@@ -194,6 +194,11 @@ COUNTERS = {
     "kpi_day": ("metric, day, bucket", "n, total"),
     "kpi_tag_day": ("day, tag", "n"),
     "kpi_sla_hour": ("hour, target, kind", "n"),
+    "kpi_group_day": (
+        "dimension, day, grp",
+        "created, resolved, frt_n, frt_s, frtb_n, frtb_s, handle_n, handle_s, csat_asked, "
+        "csat_answered, csat_stars, sla_due, sla_ok, sla_late, sla_open, claims",
+    ),
 }
 FOLD_LOCK = 0x6B70666C  # one advisory lock (not one per row) for folders ("kpfl")
 

@@ -1,0 +1,41 @@
+"""Per-group daily totals for KPI breakdowns (kpi_group_day), kept by triggers.
+
+Creates the table and its pending twin (unless 0016 already did, on a database created
+with this release), recomputes the KPI facts and rollups from the existing history (the
+group totals with them, each one INSERT ... SELECT), and reinstalls the KPI triggers,
+which now keep the totals current too (store/kpi/group_rollup.py).
+
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-11-24
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+from store.fact_models import GROUP_TABLES
+from store.kpi import fact_triggers, facts
+
+revision: str = "0017"
+down_revision: str | None = "0016"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Create, fill and wire up kpi_group_day."""
+    connection = op.get_bind()
+    fact_triggers.drop(connection)  # no write lands between the fill and the new triggers
+    for table in GROUP_TABLES:
+        table.create(connection, checkfirst=True)
+    facts.backfill(connection)
+    fact_triggers.install(connection)
+
+
+def downgrade() -> None:
+    """Remove the table (the triggers of this release need it, so they go too)."""
+    connection = op.get_bind()
+    fact_triggers.drop(connection)
+    for table in reversed(GROUP_TABLES):
+        table.drop(connection, checkfirst=True)
