@@ -3,10 +3,13 @@
 How each expected number was worked out is in tests/kpi_dataset.py and the comments here.
 """
 
+import math
+
 import pytest
 
 from bot.config import parse_config
 from bot.kpi import KpiError, KpiService
+from bot.kpi_chart import chart_data
 from tests import kpi_dataset as data
 from tests.kpi_dataset import A1, A2, ACME, BETA, GAMMA
 from tests.support import MutableClock
@@ -260,3 +263,13 @@ def test_bad_questions_say_what_is_accepted(kpi):
         kpi.query("volume", "7d", "colour")
     with pytest.raises(KpiError, match="not a range"):
         kpi.query("volume", "fortnight")
+
+
+def test_frt_chart_gives_each_local_day_its_median_and_p90(kpi):
+    # #1 (1800 s) on Nov 2; #3 (1200 s) on Nov 3; #4 (57600 s) on Nov 5; #6 (212400 s) on
+    # Nov 6 (21:00 UTC is 22:00 in Berlin); #5 (Nov 3 local) was never answered.
+    data = kpi.run(kpi.parse_range(RANGE), lambda session, ctx: chart_data(session, ctx, "frt"))
+    assert data.x == ["2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05", "2026-11-06"]
+    hours = [None if math.isnan(v) else round(v * 3600) for v in data.series["median"]]
+    assert hours == [1800, 1200, None, 57600, 212400]
+    assert data.series["p90"][0] * 3600 == pytest.approx(1800)
