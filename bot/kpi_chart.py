@@ -10,7 +10,7 @@ from bot.kpi import KpiService
 from bot.kpi_metrics import Ctx, sla_report, types_report, volume_report
 from bot.kpi_report import slug
 from bot.ranges import DateRange
-from store.kpi import feedback, timing
+from store.kpi import feedback, frt_days
 from store.kpi.sqlfn import local_days
 
 CHARTS = ("volume", "frt", "sla", "types", "csat")
@@ -35,8 +35,10 @@ def chart_data(session: Session, ctx: Ctx, metric: str) -> ChartData:
         series = {"created": [r[1] for r in rows], "resolved": [r[2] for r in rows]}
         return ChartData(f"Tickets · {ctx.label}", [r[0] for r in rows], series, "tickets")
     if metric == "frt":
-        by_day = timing.frt_by_day(session, start=ctx.start, end=ctx.end, timezone=ctx.timezone)
         days = local_days(ctx.timezone, ctx.start, ctx.end)
+        by_day = frt_days.frt_by_day(
+            session, start=ctx.start, end=ctx.end, now=ctx.now, timezone=ctx.timezone, days=days
+        )
         hours = {
             "median": [_hours(by_day[d].median if d in by_day else None) for d in days],
             "p90": [_hours(by_day[d].p90 if d in by_day else None) for d in days],

@@ -138,6 +138,31 @@ class KpiOpenDay(SQLModel, table=True):
     before: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
+class KpiFrtVersion(SQLModel, table=True):
+    """Per UTC hour of creation: how many times an answered ticket's first response
+    changed (store/kpi/frt_days.py): a cached day is current while its hours' sum is."""
+
+    __tablename__ = "kpi_frt_version"
+
+    hour: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    n: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+
+
+class KpiFrtDay(SQLModel, table=True):
+    """First response time of the tickets created on one ended local day: a cache,
+    valid while `version` equals the day's hours' sum in kpi_frt_version."""
+
+    __tablename__ = "kpi_frt_day"
+
+    timezone: str = Field(sa_column=Column(String(64), primary_key=True))
+    day: str = Field(sa_column=Column(String(10), primary_key=True))  # ISO date
+    version: int = Field(sa_column=Column(BigInteger, nullable=False))
+    n: int = Field(sa_column=Column(BigInteger, nullable=False))
+    mean: float | None = None
+    p50: float | None = None
+    p90: float | None = None
+
+
 class KpiCalendar(SQLModel, table=True):
     """Which calendar kpi_open_day holds (a fingerprint of `business_hours`) and its span."""
 
@@ -157,4 +182,25 @@ def _pending_twin(model: type[SQLModel]) -> Table:
 
 
 PENDING = [_pending_twin(model) for model in (KpiHour, KpiDay, KpiTagDay, KpiSlaHour)]
-GROUP_TABLES = [KpiGroupDay.__table__, _pending_twin(KpiGroupDay)]  # type: ignore[attr-defined]
+
+
+def _scratch(name: str) -> Table:
+    """A table with ticket_fact's columns where SQLite's fact triggers hold one ticket's
+    row before or after a refresh (store/kpi/facts.refresh_sql); empty between writes."""
+    base = TicketFact.__table__  # type: ignore[attr-defined]
+    columns = [
+        Column(c.name, c.type, primary_key=c.primary_key, autoincrement=False) for c in base.columns
+    ]
+    return Table(name, SQLModel.metadata, *columns)
+
+
+# Created by migration 0017 (and by 0016 on a database new to this release).
+TABLES_SINCE_0017 = [
+    KpiGroupDay.__table__,  # type: ignore[attr-defined]
+    _pending_twin(KpiGroupDay),
+    KpiFrtVersion.__table__,  # type: ignore[attr-defined]
+    _pending_twin(KpiFrtVersion),
+    KpiFrtDay.__table__,  # type: ignore[attr-defined]
+    _scratch("kpi_fact_was"),
+    _scratch("kpi_fact_next"),
+]

@@ -11,6 +11,7 @@ from store.kpi import csat_rollup, group_rollup, sla_rollup
 from store.kpi.facts import (
     FACT_ACTIONS,
     TICKET_COLUMNS,
+    RollupMove,
     message_counted,
     message_kind,
     refresh_parts,
@@ -177,9 +178,20 @@ END $$"""
 
 
 def _postgresql(connection: Connection) -> list[str]:
-    taken_out, select_sql, put_in = refresh_parts(connection, "tid")
-    take_out = ";\n    ".join(pending(sql) for sql in taken_out)
-    put = ";\n    ".join(pending(sql) for sql in put_in)
+    moves, select_sql = refresh_parts(connection, "tid")
+
+    def moved(move: RollupMove) -> str:
+        columns = ", ".join(move.inputs)
+        before = ", ".join(f"was.{column}" for column in move.inputs)
+        after = ", ".join(f"now_is.{column}" for column in move.inputs)
+        return f"NOT (had AND has) OR ROW({before}) IS DISTINCT FROM ROW({after})  -- {columns}"
+
+    take_out = "\n    ".join(
+        f"IF {moved(move)}\n    THEN {pending(move.sql(-1))}; END IF;" for move in moves
+    )
+    put = "\n    ".join(
+        f"IF {moved(move)}\n    THEN {pending(move.sql(1))}; END IF;" for move in moves
+    )
     columns = ", ".join(TICKET_COLUMNS)
     counted_old, counted_new = message_counted("OLD"), message_counted("NEW")
     statements = [
@@ -203,13 +215,15 @@ BEGIN
   has := FOUND;
   -- Most writes (a customer's message, an edit) change no KPI input: nothing to move.
   IF had = has AND (NOT had OR was IS NOT DISTINCT FROM now_is) THEN RETURN; END IF;
+  -- Each rollup moves only when a column it reads changed (an agent's reply moves the
+  -- reply count, not the groups).
   IF had THEN
-    {take_out};
+    {take_out}
     DELETE FROM ticket_fact WHERE ticket_id = tid;
   END IF;
   IF has THEN
     INSERT INTO ticket_fact SELECT (now_is).*;
-    {put};
+    {put}
   END IF;
 END $$""",
         f"""CREATE OR REPLACE FUNCTION kpi_hour_add(at timestamp, what text, delta integer)

@@ -15,6 +15,9 @@ touch any number of tickets; inserts that only reference the ticket (FOR KEY SHA
 not blocked by it.
 """
 
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal, literal_column
@@ -23,7 +26,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from store.fact_models import KpiOpenDay, TicketFact
-from store.kpi import csat_rollup, group_rollup, rollup, sla_rollup
+from store.kpi import csat_rollup, frt_days, group_rollup, rollup, sla_rollup
 from store.kpi.rollup import hour_of
 from store.kpi.sqlfn import epoch
 from store.models import Activity, AuthorRole, Message, Suggestion, Ticket, TicketPause
@@ -154,30 +157,75 @@ def compiled(connection: Connection, statement: Any) -> str:
 
 
 def refresh_sql(connection: Connection, ticket_id: str, when: str = "1 = 1") -> list[str]:
-    """Statements recomputing one ticket's fact row; `ticket_id` and `when` are SQL text."""
-    taken_out, select_sql, put_in = refresh_parts(connection, ticket_id, when)
+    """Statements recomputing one ticket's fact row (SQLite triggers; `ticket_id` and
+    `when` are SQL text).
+
+    The row before and after are held in two scratch tables for the length of the
+    refresh, so each rollup moves only when a column it reads changed: most writes (a
+    customer's message, an agent's reply for the groups) move none or few.
+    """
+    moves, select_sql = refresh_parts(connection, ticket_id, when)
+    columns = ", ".join(COLUMNS)
+    mine = f"ticket_id = {ticket_id} AND {when}"
+
+    def moved(scratch: str, inputs: tuple[str, ...], row: str = "f") -> str:
+        same = " AND ".join(f"s.{column} IS {row}.{column}" for column in inputs)
+        return (
+            f"NOT EXISTS (SELECT 1 FROM {scratch} s WHERE s.ticket_id = {row}.ticket_id AND {same})"
+        )
+
     return [
-        *taken_out,
-        f"DELETE FROM ticket_fact WHERE ticket_id = {ticket_id} AND {when}",
-        f"INSERT INTO ticket_fact ({', '.join(COLUMNS)}) {select_sql}",
-        *put_in,
+        f"INSERT INTO kpi_fact_was ({columns}) SELECT {columns} FROM ticket_fact WHERE {mine}",
+        f"INSERT INTO kpi_fact_next ({columns}) {select_sql}",
+        *(move.sql(-1, moved("kpi_fact_next", move.inputs)) for move in moves),
+        f"DELETE FROM ticket_fact WHERE {mine} "
+        f"AND {moved('kpi_fact_next', tuple(COLUMNS), 'ticket_fact')}",
+        f"INSERT INTO ticket_fact ({columns}) SELECT {columns} FROM kpi_fact_next n "
+        f"WHERE n.{mine} AND NOT EXISTS (SELECT 1 FROM ticket_fact t "
+        "WHERE t.ticket_id = n.ticket_id)",
+        *(move.sql(1, moved("kpi_fact_was", move.inputs)) for move in moves),
+        f"DELETE FROM kpi_fact_was WHERE {mine}",
+        f"DELETE FROM kpi_fact_next WHERE {mine}",
     ]
+
+
+@dataclass(frozen=True)
+class RollupMove:
+    """How one rollup follows a ticket's fact row (`f`): its statements taking the row's
+    contributions out or putting them in, and the fact columns those depend on."""
+
+    add: Callable[[str, str, int], str]
+    dialect: str
+    mine: str
+
+    def sql(self, sign: int, also: str = "1 = 1") -> str:
+        """Take the row out (-1) or put it in (1), where `also` holds."""
+        return self.add(self.dialect, f"{self.mine} AND {also}", sign)
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The ticket_fact columns the contributions read, the key aside."""
+        return tuple(sorted(set(re.findall(r"\bf\.(\w+)", self.sql(1))) - {"ticket_id"}))
 
 
 def refresh_parts(
     connection: Connection, ticket_id: str, when: str = "1 = 1"
-) -> tuple[list[str], str, list[str]]:
-    """A fact refresh in pieces: the statements taking the ticket's current fact row out
-    of the rollups, the SELECT of its new row, the statements putting that row in."""
+) -> tuple[list[RollupMove], str]:
+    """A fact refresh in pieces: how each rollup follows the ticket's fact row, and the
+    SELECT of its new row."""
     name = connection.dialect.name
     where = and_(col(Ticket.id) == literal_column(ticket_id), literal_column(when))
     mine = f"f.ticket_id = {ticket_id} AND {when}"
-    rollups = (rollup.add_sql, rollup.tag_add_sql, group_rollup.add_sql)
-    return (
-        [add(name, mine, -1) for add in rollups],
-        compiled(connection, fact_select(name, where)),
-        [add(name, mine, 1) for add in rollups],
-    )
+    moves = [
+        RollupMove(add, name, mine)
+        for add in (
+            rollup.add_sql,
+            rollup.tag_add_sql,
+            group_rollup.add_sql,
+            frt_days.version_sql,
+        )
+    ]
+    return moves, compiled(connection, fact_select(name, where))
 
 
 def message_kind(row: str) -> str:
@@ -209,6 +257,7 @@ def backfill(
     Without bounds everything is rebuilt from scratch, the hourly counts included.
     """
     name = connection.dialect.name
+    connection.exec_driver_sql("DELETE FROM kpi_frt_day")  # computed from facts rebuilt here
     low = -1 if first_id is None else int(first_id)
     high = 2**62 if last_id is None else int(last_id)
     tickets = f"id >= {low} AND id <= {high}"

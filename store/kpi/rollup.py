@@ -199,6 +199,7 @@ COUNTERS = {
         "created, resolved, frt_n, frt_s, frtb_n, frtb_s, handle_n, handle_s, csat_asked, "
         "csat_answered, csat_stars, sla_due, sla_ok, sla_late, sla_open, claims",
     ),
+    "kpi_frt_version": ("hour", "n"),
 }
 FOLD_LOCK = 0x6B70666C  # one advisory lock (not one per row) for folders ("kpfl")
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from store.fact_models import GROUP_TABLES, PENDING
+from store.fact_models import PENDING, TABLES_SINCE_0017
 from store.kpi import fact_triggers, facts
 from store.types import UTCDateTime
 
@@ -107,7 +107,7 @@ def upgrade() -> None:
     connection = op.get_bind()
     # The triggers installed below are this release's, which also keep the per-group
     # totals (0017 adds those tables to databases that ran an earlier 0016).
-    for table in GROUP_TABLES:
+    for table in TABLES_SINCE_0017:
         table.create(connection, checkfirst=True)
     facts.backfill(connection)
     fact_triggers.install(connection)
@@ -116,7 +116,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Remove the triggers and both tables."""
     fact_triggers.drop(op.get_bind())
-    for table in reversed(GROUP_TABLES):
+    for table in reversed(TABLES_SINCE_0017):
         table.drop(op.get_bind(), checkfirst=True)
     for twin in PENDING:
         op.drop_table(twin.name)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from store.fact_models import GROUP_TABLES
+from store.fact_models import TABLES_SINCE_0017
 from store.kpi import fact_triggers, facts
 
 revision: str = "0017"
@@ -27,7 +27,7 @@ def upgrade() -> None:
     """Create, fill and wire up kpi_group_day."""
     connection = op.get_bind()
     fact_triggers.drop(connection)  # no write lands between the fill and the new triggers
-    for table in GROUP_TABLES:
+    for table in TABLES_SINCE_0017:
         table.create(connection, checkfirst=True)
     facts.backfill(connection)
     fact_triggers.install(connection)
@@ -37,5 +37,5 @@ def downgrade() -> None:
     """Remove the table (the triggers of this release need it, so they go too)."""
     connection = op.get_bind()
     fact_triggers.drop(connection)
-    for table in reversed(GROUP_TABLES):
+    for table in reversed(TABLES_SINCE_0017):
         table.drop(connection, checkfirst=True)
