@@ -50,7 +50,7 @@ def breakdown_report(
     if dimension in ("org", "channel"):
         start, end = ctx.previous
         previous = group_read.totals(
-            session, dimension=dimension, start=start, end=end, now=ctx.now
+            session, dimension=dimension, start=start, end=end, now=ctx.now, only=("created",)
         )
     rows = []
     empty = GroupTotals()

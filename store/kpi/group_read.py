@@ -12,12 +12,19 @@ from datetime import datetime
 from sqlalchemy import bindparam, text
 from sqlmodel import Session
 
-from store.kpi.group_rollup import COLUMNS, claim_sql, select_sql, ticket_parts
+from store.kpi.group_rollup import COLUMNS, DIMENSIONS, claim_sql, select_sql, ticket_parts
 from store.kpi.rollup import edges_outside, whole_days
 from store.types import UTCDateTime
 
 # What a reader sums: the stored columns, with late and open targets as one `breached`.
 READ = (*(c for c in COLUMNS if c not in ("sla_late", "sla_open", "claims")), "breached", "claims")
+
+
+def _read_sql(columns: tuple[str, ...]) -> str:
+    """SQL selecting `columns` from stored rows (breached = late + open)."""
+    return ", ".join(
+        "sla_late + sla_open AS breached" if column == "breached" else column for column in columns
+    )
 
 
 @dataclass(frozen=True)
@@ -77,20 +84,21 @@ def totals(
     end: datetime,
     now: datetime,
     group: str | None = None,
+    only: tuple[str, ...] = READ,
 ) -> dict[str, GroupTotals]:
-    """Totals per group of `dimension` over [start, end) (only `group`'s, when given)."""
+    """Totals per group of `dimension` over [start, end) (only `group`'s, when given;
+    only the totals named in `only`, the others left at 0)."""
+    if dimension not in DIMENSIONS:  # it becomes SQL text below
+        raise ValueError(f"not a dimension: {dimension!r}")
     name = session.get_bind().dialect.name
     whole = whole_days(start, min(end, _day_floor(now)))
     params: dict[str, datetime] = {}
     branches = []
     if whole is not None:
         params |= {"first": whole[0], "last": whole[1]}
-        stored = ", ".join(
-            "sla_late + sla_open AS breached" if column == "breached" else column for column in READ
-        )
         tables = ["kpi_group_day"] + (["kpi_group_day_pending"] if name == "postgresql" else [])
         branches += [
-            f"SELECT grp, {stored} FROM {table} WHERE dimension = '{dimension}' "
+            f"SELECT grp, {_read_sql(only)} FROM {table} WHERE dimension = '{dimension}' "
             "AND day >= :first AND day < :last"
             for table in tables
         ]
@@ -103,25 +111,25 @@ def totals(
         ]
         if dimension == "agent":
             parts.append(claim_sql(name, "a", 1, window.format(moment="a.at")))
-        columns = ", ".join(
-            "sla_late + sla_open AS breached" if column == "breached" else column for column in READ
-        )
         branches += [
-            f"SELECT grp, {columns} FROM ({part}) p{index}_{n}" for n, part in enumerate(parts)
+            f"SELECT grp, {_read_sql(only)} FROM ({part}) p{index}_{n}"
+            for n, part in enumerate(parts)
         ]
     if not branches:
         return {}
-    only = "WHERE grp = :group" if group is not None else ""
-    sums = ", ".join(f"sum({column})" for column in READ)
+    one_group = "WHERE grp = :group" if group is not None else ""
+    sums = ", ".join(f"sum({column})" for column in only)
     statement = text(
-        f"SELECT grp, {sums} FROM ({' UNION ALL '.join(branches)}) x {only} GROUP BY grp"
+        f"SELECT grp, {sums} FROM ({' UNION ALL '.join(branches)}) x {one_group} GROUP BY grp"
     ).bindparams(*(bindparam(key, type_=UTCDateTime()) for key in params))
     values: dict[str, object] = dict(params)
     if group is not None:
         values["group"] = group
     result = {}
     for key, *sums_found in session.execute(statement, values):
-        found = GroupTotals(*(int(value or 0) for value in sums_found))
+        found = GroupTotals(
+            **{column: int(value or 0) for column, value in zip(only, sums_found, strict=True)}
+        )
         if any(getattr(found, field.name) for field in fields(found)):
             result[key] = found
     return result
