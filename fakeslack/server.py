@@ -118,6 +118,15 @@ class FakeSlack(SocketModeControls, FaultInjection, StateReaders):
         return f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
     @property
+    def connections_accepted(self) -> int:
+        """HTTP connections accepted since start (a keep-alive client makes few)."""
+        return self._httpd.accepted if self._httpd is not None else 0
+
+    def close_idle_connections(self) -> int:
+        """Close connections kept alive between requests (an idle timeout); returns how many."""
+        return self._httpd.close_connections(idle_only=True) if self._httpd is not None else 0
+
+    @property
     def api_url(self) -> str:
         """The base_url to give slack_sdk.WebClient, ending in /api/."""
         return f"{self.base_url}/api/"
