@@ -54,11 +54,12 @@ class HTTPServer(ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(self, fake: FakeSlack, port: int = 0) -> None:
-        super().__init__(("127.0.0.1", port), _Handler)
-        self.fake = fake
+        # Before binding: a port in use calls server_close() from the base __init__.
         self._conn_lock = threading.Lock()
         self._open: dict[socket.socket, bool] = {}  # connection -> busy with a request
         self.accepted = 0
+        super().__init__(("127.0.0.1", port), _Handler)
+        self.fake = fake
 
     def process_request(self, request: Any, client_address: Any) -> None:
         """Count and track each accepted connection, then serve it on its own thread."""
@@ -121,6 +122,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if len(body) < length:  # the client went away mid-request: nothing to act on
+            self.close_connection = True
+            return
         ctype = self.headers.get("Content-Type", "")
         fake = self.server.fake
         if split.path.startswith("/api/"):
