@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -91,6 +92,11 @@ class HTTPServer(ThreadingHTTPServer):
                 conn.shutdown(socket.SHUT_RDWR)
         return len(chosen)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet when a client goes away (reset, broken pipe); report anything else."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
     def server_close(self) -> None:
         """Stop listening and end every open connection, so no client waits on a dead fake."""
         super().server_close()
@@ -99,6 +105,9 @@ class HTTPServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive for clients that reuse connections
+    # Headers and body go out in two writes; with Nagle on, a kept-alive client's delayed
+    # ACK of the first would hold the second back 40 ms.
+    disable_nagle_algorithm = True
     server: HTTPServer
 
     def parse_request(self) -> bool:
