@@ -52,9 +52,13 @@ class ResponseLost(ConnectionError):
     """A call that is not safe to repeat was sent, and its connection closed unanswered."""
 
 
+def _method(url: str) -> str:
+    return urlsplit(url).path.rsplit("/", 1)[-1]
+
+
 def repeatable(url: str) -> bool:
     """Whether sending this Web API call twice has the same effect as sending it once."""
-    method = urlsplit(url).path.rsplit("/", 1)[-1]
+    method = _method(url)
     action = method.rsplit(".", 1)[-1]
     return (
         method in _REPEATABLE_METHODS
@@ -192,9 +196,9 @@ class PooledHandler(urllib.request.AbstractHTTPHandler):
                 if not reused:
                     raise
                 if not repeatable(req.full_url):
-                    raise ResponseLost(
-                        f"{req.full_url}: connection closed before an answer; not sent again "
-                        "because the server may have acted on it"
+                    raise ResponseLost(  # the method only: a URL may carry arguments
+                        f"{_method(req.full_url)}: connection closed before an answer; not "
+                        "sent again because the server may have acted on it"
                     ) from error
                 if last_try:
                     raise

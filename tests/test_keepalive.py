@@ -82,6 +82,15 @@ def test_rate_limits_and_server_errors_retry_over_kept_connections(
     assert fake.connections_accepted - before < len(fake.calls) // 2
 
 
+def test_a_proxy_setting_is_honoured_and_its_connection_kept(fake: FakeSlack) -> None:
+    client = build_web_client("xoxb-test", base_url="http://slack.invalid/api/")
+    client.proxy = fake.base_url  # the fake serves absolute-URL requests as a proxy would
+    before = fake.connections_accepted
+    for _ in range(3):
+        assert client.auth_test()["ok"]
+    assert fake.connections_accepted == before + 1
+
+
 def test_stopping_the_fake_ends_kept_alive_connections() -> None:
     fake = FakeSlack().start()
     client = build_web_client("xoxb-test", base_url=fake.api_url)
