@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import ssl
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -54,13 +55,23 @@ class HTTPServer(ThreadingHTTPServer):
     # (a client without keep-alive opens a new connection per call).
     request_queue_size = 128
 
-    def __init__(self, fake: FakeSlack, port: int = 0) -> None:
+    def __init__(
+        self, fake: FakeSlack, port: int = 0, *, tls: ssl.SSLContext | None = None
+    ) -> None:
         # Before binding: a port in use calls server_close() from the base __init__.
         self._conn_lock = threading.Lock()
         self._open: dict[socket.socket, bool] = {}  # connection -> busy with a request
         self.accepted = 0
+        self.tls = tls
         super().__init__(("127.0.0.1", port), _Handler)
         self.fake = fake
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        """Accept a connection; with TLS its handshake runs later, on its handler's thread."""
+        conn, address = super().get_request()
+        if self.tls is not None:
+            conn = self.tls.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+        return conn, address
 
     def process_request(self, request: Any, client_address: Any) -> None:
         """Count and track each accepted connection, then serve it on its own thread."""
@@ -109,6 +120,12 @@ class _Handler(BaseHTTPRequestHandler):
     # ACK of the first would hold the second back 40 ms.
     disable_nagle_algorithm = True
     server: HTTPServer
+
+    def setup(self) -> None:
+        """Set up the connection's streams, after the TLS handshake if it is HTTPS."""
+        super().setup()
+        if isinstance(self.connection, ssl.SSLSocket):
+            self.connection.do_handshake()
 
     def parse_request(self) -> bool:
         """Called once a request line has arrived: the connection is busy until answered."""

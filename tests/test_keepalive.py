@@ -1,11 +1,16 @@
 """Kept-alive Slack connections: few connections for many calls, recovery, retries intact."""
 
 import http.client
+import shutil
+import ssl
+import subprocess
 import time
+from pathlib import Path
+from urllib.error import URLError
 
 import pytest
 
-from bot.slack_client import build_web_client
+from bot.slack_client import PooledWebClient, build_web_client
 from bot.slack_http import ResponseLost, repeatable
 from fakeslack import FakeSlack
 from fakeslack.faults import DROP
@@ -89,6 +94,42 @@ def test_a_proxy_setting_is_honoured_and_its_connection_kept(fake: FakeSlack) ->
     for _ in range(3):
         assert client.auth_test()["ok"]
     assert fake.connections_accepted == before + 1
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, made with the openssl command."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a test certificate")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    request = "req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1"
+    names = "subjectAltName=IP:127.0.0.1"
+    subprocess.run(
+        ["openssl", *request.split(), "-addext", names, "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def test_https_calls_share_one_tls_connection_with_the_clients_ssl_settings(
+    tmp_path: Path,
+) -> None:
+    cert, key = self_signed(tmp_path)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert, key)
+    fake = FakeSlack().start(tls=tls)
+    try:
+        untrusting = PooledWebClient(token="xoxb-test", base_url=fake.api_url, retry_handlers=[])
+        with pytest.raises(URLError, match="CERTIFICATE_VERIFY_FAILED"):
+            untrusting.auth_test()  # certificates are checked by default, as before
+        client = build_web_client("xoxb-test", base_url=fake.api_url)
+        client.ssl = ssl.create_default_context(cafile=str(cert))
+        before = fake.connections_accepted
+        for _ in range(5):
+            assert client.auth_test()["ok"]
+        assert fake.connections_accepted == before + 1  # one TLS handshake for five calls
+    finally:
+        fake.stop()
 
 
 def test_stopping_the_fake_ends_kept_alive_connections() -> None:
