@@ -17,6 +17,7 @@ import json
 import multiprocessing
 import os
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -32,6 +33,7 @@ from sqlalchemy import create_engine, make_url, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.slack_calls import certificate  # noqa: E402
 from fakeslack import FakeSlack, SlackDriver  # noqa: E402
 
 SECRET = "bench-signing-secret"
@@ -53,10 +55,14 @@ class Result:
     cpu_ms_per_event: float
 
 
-def serve_fake(ready: "multiprocessing.connection.Connection") -> None:
-    """Run the fake Slack in its own process so it does not share our GIL."""
+def serve_fake(ready: "multiprocessing.connection.Connection", cert: str, key: str) -> None:
+    """Run the fake Slack in its own process so it does not share our GIL (HTTPS if cert)."""
     fake = FakeSlack(team_id="T0HOME", bot_user_id="UBOT", bot_id="BBOT", team_domain="bench")
-    fake.start()
+    tls = None
+    if cert:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(cert, key)
+    fake.start(tls=tls)
     for channel, name in [(HELP, "help"), (TRIAGE, "triage")]:
         fake.add_channel(channel, name)
     fake.add_user(AGENT, "agent", team_id="T0HOME")
@@ -336,17 +342,30 @@ def main() -> None:
     parser.add_argument(
         "--pg-url", default=PG_BENCH_URL, help="PostgreSQL database to drop and recreate per run"
     )
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve the fake Web API over HTTPS, as Slack's is (needs the openssl command)",
+    )
     args = parser.parse_args()
 
+    keys = tempfile.TemporaryDirectory()
+    cert, key = ("", "")
+    if args.tls:
+        made = certificate(Path(keys.name))
+        if made is None:
+            parser.error("--tls needs the openssl command")
+        cert, key = str(made[0]), str(made[1])
+        os.environ["SSL_CERT_FILE"] = cert  # the servers under test trust the fake's certificate
     parent, child = multiprocessing.Pipe()
-    fake = multiprocessing.Process(target=serve_fake, args=(child,), daemon=True)
+    fake = multiprocessing.Process(target=serve_fake, args=(child, cert, key), daemon=True)
     fake.start()
     api_url = parent.recv()
     driver = SlackDriver(app_url="", signing_secret=SECRET, team_id="T0HOME", api_app_id="A0BENCH")
     events = build_events(driver, args.events + 50)
     print(
         f"intake benchmark: {args.events} events, {args.concurrency} connections, "
-        f"{os.cpu_count()} CPUs",
+        f"{os.cpu_count()} CPUs, Slack Web API over {'HTTPS' if args.tls else 'HTTP'}",
         file=sys.stderr,
     )
     try:
@@ -361,6 +380,7 @@ def main() -> None:
     finally:
         parent.send("stop")
         fake.join(timeout=10)
+        keys.cleanup()
     print_table(results, baseline)
 
 

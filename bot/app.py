@@ -25,7 +25,7 @@ from bot.routing import RoutingService
 from bot.settings import Settings
 from bot.sla_planner import SlaPlanner
 from bot.sla_sweeper import SlaSweeper
-from bot.slack_client import build_web_client
+from bot.slack_client import PooledWebClient, build_web_client, pooled_listener_clients
 from bot.suggestions import SuggestionService
 from bot.workflow import TicketWorkflow
 from handlers import register_all
@@ -162,6 +162,9 @@ def create_app(
     )
     _DEPS[app] = deps
     deps.suggestions.load_examples()
+    if isinstance(client, PooledWebClient):
+        # Before any listener: Bolt gives each request a fresh, unpooled client otherwise.
+        app.use(pooled_listener_clients(client.pool))
     register_all(app, deps)
     return app
 

@@ -9,6 +9,7 @@ should assert is empty.
 from __future__ import annotations
 
 import copy
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -80,9 +81,9 @@ class FakeSlack(SocketModeControls, FaultInjection, StateReaders):
 
     # --- lifecycle -------------------------------------------------------------------
 
-    def start(self, *, port: int = 0) -> FakeSlack:
-        """Start the HTTP (on `port`, default ephemeral) and websocket servers; returns self."""
-        self._httpd = HTTPServer(self, port)
+    def start(self, *, port: int = 0, tls: ssl.SSLContext | None = None) -> FakeSlack:
+        """Start the HTTP (HTTPS with `tls`) and websocket servers; returns self."""
+        self._httpd = HTTPServer(self, port, tls=tls)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -112,10 +113,20 @@ class FakeSlack(SocketModeControls, FaultInjection, StateReaders):
 
     @property
     def base_url(self) -> str:
-        """http://127.0.0.1:PORT (no trailing slash)."""
+        """http://127.0.0.1:PORT, or https:// when started with TLS (no trailing slash)."""
         if self._httpd is None:
             raise RuntimeError("FakeSlack is not started")
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        scheme = "https" if self._httpd.tls else "http"
+        return f"{scheme}://127.0.0.1:{self._httpd.server_address[1]}"
+
+    @property
+    def connections_accepted(self) -> int:
+        """HTTP connections accepted since start (a keep-alive client makes few)."""
+        return self._httpd.accepted if self._httpd is not None else 0
+
+    def close_idle_connections(self) -> int:
+        """Close connections kept alive between requests (an idle timeout); returns how many."""
+        return self._httpd.close_connections(idle_only=True) if self._httpd is not None else 0
 
     @property
     def api_url(self) -> str:
