@@ -39,7 +39,11 @@ from urllib.response import addinfourl
 _REPEATABLE_ACTIONS = frozenset(
     {"info", "list", "history", "replies", "members", "test", "lookupByEmail", "conversations"}
 )
-_REPEATABLE_METHODS = frozenset({"chat.update", "views.publish", "apps.connections.open"})
+# A reaction added or removed twice answers already_reacted / no_reaction, which the
+# callers take as done.
+_REPEATABLE_METHODS = frozenset(
+    {"chat.update", "views.publish", "apps.connections.open", "reactions.add", "reactions.remove"}
+)
 # Below the idle timeouts of common load balancers (60 s and more), so that a pooled
 # connection is rarely closed by the server at the moment it is reused.
 IDLE_SECONDS = 30.0

@@ -6,6 +6,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.deps import Deps
+from bot.slack_http import ResponseLost
 from handlers.blocks import Block, triage_mirror_blocks, triage_mirror_text
 from handlers.conversation_blocks import card_blocks
 from handlers.guard import Audience
@@ -24,6 +25,7 @@ API_METHODS = (
 
 
 HISTORY_PAGES = 60  # of 200 messages: how far back a card posted but not recorded is sought
+RECENT_PAGES = 2  # a card whose answer was just lost is among the channel's newest messages
 CARD_EVENT = "deskbot_ticket_card"  # message metadata that says which ticket a card is
 
 
@@ -44,14 +46,7 @@ def post_mirror(client: WebClient, deps: Deps, ticket: Ticket, *, look_first: bo
         logger.warning(
             "ticket #%s: adopted its card %s found in the channel", ticket.number, adopted["ts"]
         )
-    posted = adopted or deps.guard.post(
-        audience=Audience.INTERNAL,
-        channel=triage,
-        text=triage_mirror_text(ticket),
-        blocks=card(deps, ticket),
-        unfurl_links=False,
-        metadata={"event_type": CARD_EVENT, "event_payload": {"ticket_id": ticket.id}},
-    )
+    posted = adopted or _post_card(client, deps, triage, ticket)
     if posted is not None:
         if adopted is None:
             logger.info("ticket #%s: card %s posted", ticket.number, posted["ts"])
@@ -60,13 +55,48 @@ def post_mirror(client: WebClient, deps: Deps, ticket: Ticket, *, look_first: bo
         )
 
 
-def _posted_card(client: WebClient, triage: str, ticket: Ticket) -> dict[str, Any] | None:
-    """The card of this ticket already in the triage channel, if one was posted."""
+def _post_card(client: WebClient, deps: Deps, triage: str, ticket: Ticket) -> Any | None:
+    """chat.postMessage of the card; when the connection closed before Slack answered,
+    the card is sought among the messages posted since the attempt, then posted if absent.
+
+    Slack may or may not have posted it; the channel's newest messages tell (history is
+    newest first), where waiting for the finisher's sweep would leave the ticket without
+    a card for minutes and search the channel back to the ticket's creation.
+    """
+
+    def post() -> Any | None:
+        return deps.guard.post(
+            audience=Audience.INTERNAL,
+            channel=triage,
+            text=triage_mirror_text(ticket),
+            blocks=card(deps, ticket),
+            unfurl_links=False,
+            metadata={"event_type": CARD_EVENT, "event_payload": {"ticket_id": ticket.id}},
+        )
+
+    try:
+        return post()
+    except ResponseLost:
+        found = _posted_card(client, triage, ticket, pages=RECENT_PAGES)
+        if found is not None:
+            logger.warning(
+                "ticket #%s: card %s posted, its answer lost", ticket.number, found["ts"]
+            )
+            return found
+        logger.warning("ticket #%s: card not posted (answer lost): posting again", ticket.number)
+        return post()
+
+
+def _posted_card(
+    client: WebClient, triage: str, ticket: Ticket, *, pages: int = HISTORY_PAGES
+) -> dict[str, Any] | None:
+    """The card of this ticket already in the triage channel, if one was posted (sought
+    in the newest `pages` pages of messages since the ticket was created)."""
     oldest = f"{ticket.created_at.timestamp() - 60:.6f}"
     cursor: str | None = None
     # Newest first, back to the ticket's creation: a busy triage channel can hold thousands
     # of messages posted since (a crash recovery may run minutes later), so read far enough.
-    for _page in range(HISTORY_PAGES):
+    for _page in range(pages):
         page = client.conversations_history(
             channel=triage, oldest=oldest, limit=200, include_all_metadata=True, cursor=cursor
         )

@@ -10,6 +10,7 @@ from urllib.error import URLError
 
 import pytest
 
+from bot.app import deps_of
 from bot.slack_client import PooledWebClient, build_web_client
 from bot.slack_http import ResponseLost, repeatable
 from fakeslack import FakeSlack
@@ -87,6 +88,47 @@ def test_rate_limits_and_server_errors_retry_over_kept_connections(
     assert fake.connections_accepted - before < len(fake.calls) // 2
 
 
+def test_a_card_whose_answer_was_lost_is_posted_once_right_away(
+    deskbot: RunningBot, fake: FakeSlack
+) -> None:
+    ask(deskbot, "The export to CSV fails with a 500")  # the intake's connection is kept
+    fake.fail_next("chat.postMessage", status=DROP)  # closed unanswered, nothing posted
+    ask(deskbot, "Where do I change the billing address?")
+
+    # Not sent again blindly, not left for the finisher: the newest messages are read,
+    # the card is missing, so it is posted once more, now.
+    calls = [(call.method, call.status) for call in fake.calls]
+    lost = calls.index(("chat.postMessage", 0))
+    assert calls[lost + 1 : lost + 3] == [("conversations.history", 200), ("chat.postMessage", 200)]
+    cards = fake.messages(TRIAGE)
+    assert len(cards) == 2 and all(ticket.triage_ts for ticket in deskbot.tickets())
+
+
+def test_a_card_posted_before_its_answer_was_lost_is_adopted(
+    deskbot: RunningBot, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ask(deskbot, "The export to CSV fails with a 500")
+    guard = deps_of(deskbot.app).guard
+    real_post = guard.post
+
+    lost: list[object] = []
+
+    def posted_then_lost(**kwargs: object) -> object:
+        answer = real_post(**kwargs)
+        if kwargs["channel"] != TRIAGE or lost:
+            return answer
+        lost.append(answer)  # Slack acted on it; the connection closed before the answer
+        raise ResponseLost("chat.postMessage: connection closed before an answer")
+
+    monkeypatch.setattr(guard, "post", posted_then_lost)
+    ask(deskbot, "Where do I change the billing address?")
+    monkeypatch.undo()
+
+    assert lost and len(fake.messages(TRIAGE)) == 2  # adopted, not posted twice
+    second = deskbot.tickets()[-1]
+    assert second.triage_ts == fake.messages(TRIAGE)[-1]["ts"]
+
+
 def test_a_proxy_setting_is_honoured_and_its_connection_kept(fake: FakeSlack) -> None:
     client = build_web_client("xoxb-test", base_url="http://slack.invalid/api/")
     client.proxy = fake.base_url  # the fake serves absolute-URL requests as a proxy would
@@ -162,7 +204,7 @@ def test_stopping_the_fake_ends_kept_alive_connections() -> None:
         ("chat.update", True),
         ("chat.postMessage", False),
         ("chat.postEphemeral", False),
-        ("reactions.add", False),
+        ("reactions.add", True),  # a second add answers already_reacted: nothing changes
         ("conversations.open", False),
     ],
 )
