@@ -59,7 +59,7 @@ class HTTPServer(ThreadingHTTPServer):
         self, fake: FakeSlack, port: int = 0, *, tls: ssl.SSLContext | None = None
     ) -> None:
         # Before binding: a port in use calls server_close() from the base __init__.
-        self._conn_lock = threading.Lock()
+        self._conn_lock = threading.Condition()
         self._open: dict[socket.socket, bool] = {}  # connection -> busy with a request
         self.accepted = 0
         self.tls = tls
@@ -91,10 +91,17 @@ class HTTPServer(ThreadingHTTPServer):
         with self._conn_lock:
             if request in self._open:
                 self._open[request] = busy
+                self._conn_lock.notify_all()
 
-    def close_connections(self, *, idle_only: bool) -> int:
-        """Close kept-alive connections (only those between requests if `idle_only`)."""
+    def close_connections(self, *, idle_only: bool, settle: float = 0.0) -> int:
+        """Close kept-alive connections (only those between requests if `idle_only`).
+
+        With `settle`, first wait up to that many seconds for requests being answered to
+        finish: a client can hold its answer a moment before the handler counts the
+        connection as idle again.
+        """
         with self._conn_lock:
+            self._conn_lock.wait_for(lambda: not any(self._open.values()), timeout=settle)
             chosen = [conn for conn, busy in self._open.items() if not (idle_only and busy)]
         for conn in chosen:
             # shutdown, not close: the handler thread blocked reading it sees end-of-file

@@ -124,9 +124,14 @@ class FakeSlack(SocketModeControls, FaultInjection, StateReaders):
         """HTTP connections accepted since start (a keep-alive client makes few)."""
         return self._httpd.accepted if self._httpd is not None else 0
 
-    def close_idle_connections(self) -> int:
-        """Close connections kept alive between requests (an idle timeout); returns how many."""
-        return self._httpd.close_connections(idle_only=True) if self._httpd is not None else 0
+    def close_idle_connections(self, settle: float = 1.0) -> int:
+        """Close connections kept alive between requests (an idle timeout); returns how many.
+
+        Requests being answered get up to `settle` seconds to finish first.
+        """
+        if self._httpd is None:
+            return 0
+        return self._httpd.close_connections(idle_only=True, settle=settle)
 
     @property
     def api_url(self) -> str:
