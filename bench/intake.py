@@ -33,8 +33,8 @@ from sqlalchemy import create_engine, make_url, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.slack_calls import certificate  # noqa: E402
 from fakeslack import FakeSlack, SlackDriver  # noqa: E402
+from fakeslack.tls import self_signed_certificate  # noqa: E402
 
 SECRET = "bench-signing-secret"
 PG_BENCH_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/deskbot_bench"
@@ -352,7 +352,7 @@ def main() -> None:
     keys = tempfile.TemporaryDirectory()
     cert, key = ("", "")
     if args.tls:
-        made = certificate(Path(keys.name))
+        made = self_signed_certificate(Path(keys.name))
         if made is None:
             parser.error("--tls needs the openssl command")
         cert, key = str(made[0]), str(made[1])

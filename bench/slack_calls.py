@@ -7,7 +7,6 @@ real Slack is only reached over TLS: there the handshake per call is most of the
 """
 
 import argparse
-import shutil
 import ssl
 import subprocess
 import sys
@@ -22,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.slack_client import build_web_client  # noqa: E402
+from fakeslack.tls import self_signed_certificate  # noqa: E402
 
 SERVE = """
 import ssl, sys
@@ -35,21 +35,6 @@ fake.add_channel("C1", "general")
 print(fake.api_url, flush=True)
 sys.stdin.read()
 """
-
-
-def certificate(folder: Path) -> tuple[Path, Path] | None:
-    """A self-signed certificate for 127.0.0.1 and its key, or None without openssl."""
-    if shutil.which("openssl") is None:
-        return None
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    request = "req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1"
-    names = "subjectAltName=IP:127.0.0.1"
-    subprocess.run(
-        ["openssl", *request.split(), "-addext", names, "-keyout", str(key), "-out", str(cert)],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
 
 
 def measure(client: WebClient, calls: int) -> tuple[float, float]:
@@ -109,7 +94,7 @@ def main() -> None:
     for row in run("http", None, args.calls):
         print(row)
     with tempfile.TemporaryDirectory() as folder:
-        cert = certificate(Path(folder))
+        cert = self_signed_certificate(Path(folder))
         if cert is None:
             print("| https | (skipped: no openssl command) | | | |")
         else:

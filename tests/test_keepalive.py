@@ -1,9 +1,7 @@
 """Kept-alive Slack connections: few connections for many calls, recovery, retries intact."""
 
 import http.client
-import shutil
 import ssl
-import subprocess
 import time
 from pathlib import Path
 from urllib.error import URLError
@@ -15,6 +13,7 @@ from bot.slack_client import PooledWebClient, build_web_client
 from bot.slack_http import ResponseLost, repeatable
 from fakeslack import FakeSlack
 from fakeslack.faults import DROP
+from fakeslack.tls import self_signed_certificate
 from tests.conftest import HELP, TRIAGE
 from tests.support import RunningBot
 from tests.test_intake import ask
@@ -139,18 +138,11 @@ def test_a_proxy_setting_is_honoured_and_its_connection_kept(fake: FakeSlack) ->
 
 
 def self_signed(folder: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 and its key, made with the openssl command."""
-    if shutil.which("openssl") is None:
+    """A certificate for 127.0.0.1 and its key (the test is skipped without openssl)."""
+    made = self_signed_certificate(folder)
+    if made is None:
         pytest.skip("needs the openssl command to make a test certificate")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    request = "req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1"
-    names = "subjectAltName=IP:127.0.0.1"
-    subprocess.run(
-        ["openssl", *request.split(), "-addext", names, "-keyout", str(key), "-out", str(cert)],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
+    return made
 
 
 def test_https_calls_share_one_tls_connection_with_the_clients_ssl_settings(
