@@ -126,13 +126,17 @@ def test_raw_sql_writes_are_caught_too(db):
     assert priorities == [("low",)] and replies == 0
 
 
-def test_migrating_an_existing_database_backfills_the_facts(engine, db):
-    config = alembic_config(engine)
-    command.downgrade(config, "0015")
+def load_before(engine, revision: str) -> None:
+    """Load the KPI dataset into a database at `revision`, then migrate it to the head."""
+    command.downgrade(alembic_config(engine), revision)
     try:
         kpi_dataset.load(engine)
     finally:
         migrate(engine)
+
+
+def test_migrating_an_existing_database_backfills_the_facts(engine, db):
+    load_before(engine, "0015")
     with engine.connect() as connection:
         assert not any(facts.drift(connection).values())
         tickets = connection.execute(text("SELECT count(*) FROM ticket")).scalar()
@@ -196,14 +200,10 @@ def test_breakdowns_probe_or_join_alike(db, monkeypatch, dimension):
 
 
 def test_migrating_a_database_without_group_totals_fills_them(engine, db):
-    config = alembic_config(engine)
-    command.downgrade(config, "0016")  # as a database that ran the release before 0017
+    command.downgrade(alembic_config(engine), "0016")  # as a database of the release before
     with engine.connect() as connection:
         assert "kpi_group_day" not in inspect(connection).get_table_names()
-    try:
-        kpi_dataset.load(engine)
-    finally:
-        migrate(engine)
+    load_before(engine, "0016")
     with engine.connect() as connection:
         assert not any(facts.drift(connection).values())
         created = connection.execute(

@@ -9,8 +9,10 @@ cached day is used only while its version is still the current sum, so an answer
 always what a full computation would give; the rest is computed and cached on the way.
 """
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from itertools import accumulate
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -57,31 +59,17 @@ def frt_by_day(
     zone = ZoneInfo(timezone)
     bounds = {day: _bounds(zone, day) for day in days}
     whole = [day for day, (low, high) in bounds.items() if low >= start and high <= min(end, now)]
-    versions = _versions(session, [bounds[day] for day in whole])
+    current = dict(zip(whole, _versions(session, [bounds[day] for day in whole]), strict=True))
     cached = _cached(session, timezone, whole)
-    found: dict[str, Dist] = {}
-    missing = []
-    for day, version in zip(whole, versions, strict=True):
-        hit = cached.get(day)
-        if hit is not None and hit[0] == version:
-            if hit[1] is not None:
-                found[day] = hit[1]
-        else:
-            missing.append(day)
-    fresh = [day for day in days if day not in whole]
-    computed = _compute(
-        session, timezone, [(day, *bounds[day]) for day in missing + fresh], start, end
-    )
+    stale = {day: v for day, v in current.items() if day not in cached or cached[day][0] != v}
+    found = {
+        day: dist for day in current if day not in stale and (dist := cached[day][1]) is not None
+    }
+    unended = [day for day in days if day not in current]
+    spans = [(day, *bounds[day]) for day in [*stale, *unended]]
+    computed = _compute(session, timezone, spans, start, end)
     found |= computed
-    _store(
-        session,
-        timezone,
-        {
-            day: (v, computed.get(day))
-            for day, v in zip(whole, versions, strict=True)
-            if day in missing
-        },
-    )
+    _store(session, timezone, {day: (v, computed.get(day)) for day, v in stale.items()})
     return dict(sorted(found.items()))
 
 
@@ -99,10 +87,14 @@ def _versions(session: Session, spans: list[tuple[datetime, datetime]]) -> list[
         .group_by(rows.hour)
     )
     hours = sorted((hour, int(n or 0)) for hour, n in session.execute(statement))
+    # Running totals: each span's sum is a difference of two, found by bisection, not a
+    # pass over a year's hours for each of its days.
+    starts = [hour for hour, _ in hours]
+    running = [0, *accumulate(n for _, n in hours)]
     result = []
     for first, last in spans:
         floor = first.replace(minute=0, second=0, microsecond=0)
-        result.append(sum(n for hour, n in hours if floor <= hour < last))
+        result.append(running[bisect_left(starts, last)] - running[bisect_left(starts, floor)])
     return result
 
 

@@ -192,8 +192,7 @@ def tag_row_sql(name: str, row: str, sign: int) -> str:
 
 
 def _survey_changes(name: str, row: str, sign: int) -> list[str]:
-    part = csat_part(sign, row, joined=False)
-    return _row_changes(name, row, part)
+    return _row_changes(name, row, csat_part(sign, row, joined=False))
 
 
 def _target_changes(name: str, row: str, sign: int) -> list[str]:
