@@ -16,6 +16,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import re
 import socket
 import ssl
 import statistics
@@ -37,6 +38,7 @@ from fakeslack import FakeSlack, SlackDriver  # noqa: E402
 from fakeslack.tls import self_signed_certificate  # noqa: E402
 
 SECRET = "bench-signing-secret"
+RAISED = re.compile(r"^[\w.]+(Error|Exception|Lost): ")  # a traceback's last line
 PG_BENCH_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/deskbot_bench"
 HELP, TRIAGE, AGENT, CUSTOMER = "C0HELP", "C0TRIAGE", "UAGENT1", "UCUST1"
 
@@ -53,6 +55,9 @@ class Result:
     p50_ms: float
     p99_ms: float
     cpu_ms_per_event: float
+    # CPU per event spent elsewhere on the machine: "bench driver", "fake Slack", "database"
+    other_cpu_ms: dict[str, float]
+    server_log: str  # what the server printed (WARNING and above)
 
 
 def serve_fake(ready: "multiprocessing.connection.Connection", cert: str, key: str) -> None:
@@ -67,6 +72,7 @@ def serve_fake(ready: "multiprocessing.connection.Connection", cert: str, key: s
         fake.add_channel(channel, name)
     fake.add_user(AGENT, "agent", team_id="T0HOME")
     fake.add_user(CUSTOMER, "customer", team_id="T0ACME")
+    fake.add_team("T0ACME", "Acme")  # the customer's organisation, named on cards
     ready.send(fake.api_url)
     ready.recv()  # block until told to stop
     fake.stop()
@@ -250,6 +256,32 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def database_server_cpu_seconds() -> float:
+    """CPU time of the PostgreSQL server so far, its exited backends' included."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            content = stat.read_text()
+        except OSError:  # exited while we looked
+            continue
+        name, fields = content.split(" (", 1)[1].rsplit(")", 1)[0], content.rsplit(")", 1)[1]
+        if name != "postgres":
+            continue
+        values = fields.split()
+        ticks += int(values[11]) + int(values[12])
+        if values[1] == "1" or _process_name(int(values[1])) != "postgres":
+            # the postmaster: it also holds the time of the backends it has reaped
+            ticks += int(values[13]) + int(values[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _process_name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
 def percentile(values: list[float], fraction: float) -> float:
     """The value below which `fraction` of the sorted values fall."""
     ordered = sorted(values)
@@ -257,7 +289,13 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def run_target(
-    kind: str, database: str, database_url: str, api_url: str, events: list[dict], concurrency: int
+    kind: str,
+    database: str,
+    database_url: str,
+    api_url: str,
+    events: list[dict],
+    concurrency: int,
+    fake_pid: int,
 ) -> Result:
     """Measure one server."""
     with tempfile.TemporaryDirectory() as workdir:
@@ -274,15 +312,26 @@ def run_target(
                 wait_stored(database_url, 50, time.perf_counter())
             measured = events[50:]
             cpu_before = cpu_seconds(process.pid)
+            others_before = (time.process_time(), cpu_seconds(fake_pid))
+            database_before = database_server_cpu_seconds() if database == "postgresql" else 0
             started = time.perf_counter()
             latencies, ack_wall = fire(driver, measured, concurrency, f"{kind}/{database}")
             processed = None
             if kind != "bare":
                 processed = len(measured) / wait_stored(database_url, len(events), started)
             cpu_used = cpu_seconds(process.pid) - cpu_before
+            others = {
+                "bench driver": time.process_time() - others_before[0],
+                "fake Slack": cpu_seconds(fake_pid) - others_before[1],
+                "database": (
+                    database_server_cpu_seconds() - database_before
+                    if database == "postgresql"
+                    else 0.0  # SQLite works inside the server process
+                ),
+            }
         finally:
             process.terminate()
-            process.communicate(timeout=30)
+            server_log = process.communicate(timeout=30)[0]
     return Result(
         target="bare Bolt app (ack only)" if kind == "bare" else "deskbot run",
         database="-" if kind == "bare" else database,
@@ -292,6 +341,8 @@ def run_target(
         p50_ms=statistics.median(latencies) * 1000,
         p99_ms=percentile(latencies, 0.99) * 1000,
         cpu_ms_per_event=cpu_used / len(measured) * 1000,
+        other_cpu_ms={name: used / len(measured) * 1000 for name, used in others.items()},
+        server_log=server_log,
     )
 
 
@@ -322,6 +373,15 @@ def print_table(results: list[Result], baseline: Result) -> None:
             f"{sustained / baseline.acked_per_s:.0%} | {row.p50_ms:.1f} | {row.p99_ms:.1f} | "
             f"{row.cpu_ms_per_event:.2f} |"
         )
+    print_cpu_budget(results, baseline)
+    for row in results:
+        problems = [line for line in row.server_log.splitlines() if " ERROR " in line]
+        if problems:
+            print(f"\n{row.target} on {row.database} logged {len(problems)} errors, first:")
+            print(f"  {problems[0][:300]}")
+            raised = [line for line in row.server_log.splitlines() if RAISED.match(line)]
+            if raised:
+                print(f"  {raised[0][:300]}")
     print()
     for row in results[1:]:
         sustained = row.processed_per_s or 0
@@ -331,6 +391,31 @@ def print_table(results: list[Result], baseline: Result) -> None:
             f"{sustained / baseline.acked_per_s:.0%} of bare (target >= 50%: "
             f"{'met' if sustained >= baseline.acked_per_s / 2 else 'MISSED'})"
         )
+
+
+def print_cpu_budget(results: list[Result], baseline: Result) -> None:
+    """Where the machine's CPU went per event, and the rate that CPU allows at most."""
+    cores = os.cpu_count() or 1
+    parts = ["bench driver", "fake Slack", "database"]
+    print()
+    print(f"CPU per event across the whole machine ({cores} CPUs), ms:")
+    print()
+    print("| target | database | server | " + " | ".join(parts) + " | total | at most /s |")
+    print("|---|---|---:|" + "---:|" * len(parts) + "---:|---:|")
+    for row in results:
+        total = row.cpu_ms_per_event + sum(row.other_cpu_ms.values())
+        print(
+            f"| {row.target} | {row.database} | {row.cpu_ms_per_event:.2f} | "
+            + " | ".join(f"{row.other_cpu_ms[name]:.2f}" for name in parts)
+            + f" | {total:.2f} | {cores * 1000 / total:.0f} |"
+        )
+    budget = cores * 1000 / (baseline.acked_per_s / 2)
+    print()
+    print(
+        f"Half the bare app's rate ({baseline.acked_per_s / 2:.0f}/s) leaves {budget:.2f} ms "
+        f"of the machine's CPU per event, the bench driver's "
+        f"{results[0].other_cpu_ms['bench driver']:.2f} ms included."
+    )
 
 
 def main() -> None:
@@ -369,13 +454,15 @@ def main() -> None:
         file=sys.stderr,
     )
     try:
-        baseline = run_target("bare", "-", "", api_url, events, args.concurrency)
+        baseline = run_target("bare", "-", "", api_url, events, args.concurrency, fake.pid)
         results = [baseline]
         for database in args.databases.split(","):
             with tempfile.TemporaryDirectory() as workdir:
                 url = fresh_database(database, Path(workdir), args.pg_url)
                 results.append(
-                    run_target("deskbot", database, url, api_url, events, args.concurrency)
+                    run_target(
+                        "deskbot", database, url, api_url, events, args.concurrency, fake.pid
+                    )
                 )
     finally:
         parent.send("stop")

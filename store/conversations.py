@@ -130,7 +130,7 @@ _OPENING = (
     .order_by(col(Message.sent_at))
     .limit(bindparam("limit"))
 )
-_RECENT_OPEN = (
+RECENT_OPEN = (
     select(Ticket.id, Message.text)
     .join(
         Message,
@@ -206,7 +206,7 @@ def recent_open_questions(
         "exclude_id": exclude_id,
         "limit": limit,
     }
-    rows = session.execute(_RECENT_OPEN, parameters)
+    rows = session.execute(RECENT_OPEN, parameters)
     return [(int(ticket_id), message_text) for ticket_id, message_text in rows]
 
 

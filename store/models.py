@@ -98,7 +98,9 @@ class Message(SQLModel, table=True):
     __tablename__ = "message"
     __table_args__ = (
         UniqueConstraint("channel_id", "ts", name="uq_message_ts"),
-        Index("ix_message_thread", "channel_id", "thread_ts"),
+        # thread_ts first: a lookup by channel and ts must find uq_message_ts the only
+        # index that fits, or a plan made while the table was young scans the channel
+        Index("ix_message_thread", "thread_ts", "channel_id"),
         # KPIs: messages in/out per range, answered from the index alone
         Index("ix_message_sent_role", "sent_at", "role", "ticket_id", "deleted_at"),
     )

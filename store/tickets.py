@@ -149,10 +149,14 @@ def find_ticket_by_number(session: Session, *, workspace_id: str, number: int) -
     return session.exec(statement).first()
 
 
+MESSAGE_AT = select(Message).where(
+    col(Message.channel_id) == bindparam("channel_id"), col(Message.ts) == bindparam("ts")
+)
+
+
 def find_message(session: Session, *, channel_id: str, ts: str) -> Message | None:
     """The stored message with this channel+ts, if any."""
-    statement = select(Message).where(Message.channel_id == channel_id, Message.ts == ts)
-    return session.exec(statement).first()
+    return session.exec(MESSAGE_AT, params={"channel_id": channel_id, "ts": ts}).first()
 
 
 def add_message(session: Session, *, message: Message) -> Message:

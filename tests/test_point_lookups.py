@@ -1,0 +1,90 @@
+"""A message looked up by channel and ts is found through its unique index, whatever the
+database's statistics say.
+
+On PostgreSQL a prepared statement runs on a generic plan once it has run a few times,
+and a plan made while the tables are young (no statistics yet) stays until the next
+ANALYZE. If a second index also fits such a lookup, that plan may scan the channel's
+every message on each reply, edit and new ticket. The plans are checked as PostgreSQL
+makes them with empty statistics and generic plans forced; on SQLite as it plans them.
+"""
+
+import re
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql import Executable
+
+from store.conversations import RECENT_OPEN
+from store.tickets import MESSAGE_AT
+
+LOOKUPS: dict[str, tuple[Executable, dict[str, Any]]] = {
+    "message by channel and ts": (MESSAGE_AT, {"channel_id": "C1", "ts": "1.000100"}),
+    "likely-duplicate candidates": (
+        RECENT_OPEN,
+        {
+            "workspace_id": "T1",
+            "since": "2026-01-01",
+            "before": "2026-01-08",
+            "exclude_id": 1,
+            "limit": 500,
+        },
+    ),
+}
+
+
+def plan(connection: Connection, statement: Executable, params: dict[str, Any]) -> str:
+    """The plan the database uses for `statement`, as text."""
+    compiled = statement.compile(dialect=connection.dialect)  # type: ignore[attr-defined]
+    expanded = compiled.construct_expanded_state(params)  # IN (...) as one value each
+    sql, values = expanded.statement, expanded.parameters
+    names = list(expanded.positiontup or values)
+    if connection.dialect.name == "sqlite":
+        arguments = tuple(values[name] for name in names)
+        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", arguments)
+        return "\n".join(str(row[-1]) for row in rows)
+    order = re.findall(r"%\((\w+)\)s", sql)
+    numbered = re.sub(r"%\((\w+)\)s", lambda m: f"${order.index(m.group(1)) + 1}", sql)
+    connection.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+    connection.exec_driver_sql(f"PREPARE lookup AS {numbered}")
+    arguments = ", ".join(_literal(values[name]) for name in order)
+    rows = connection.exec_driver_sql(f"EXPLAIN EXECUTE lookup({arguments})")
+    connection.exec_driver_sql("DEALLOCATE lookup")
+    return "\n".join(row[0] for row in rows)
+
+
+def forget_statistics(connection: Connection, tables: list[str]) -> None:
+    """Make PostgreSQL plan as on a new install: no statistics (until rolled back)."""
+    for table in tables:
+        oid = {"table": table}
+        connection.execute(
+            text("DELETE FROM pg_statistic WHERE starelid = CAST(:table AS regclass)"), oid
+        )
+        connection.execute(
+            text(
+                "UPDATE pg_class SET reltuples = -1, relpages = 0 "
+                "WHERE oid = CAST(:table AS regclass)"
+            ),
+            oid,
+        )
+
+
+def _literal(value: Any) -> str:
+    return str(value) if isinstance(value, int) else "'" + str(value).replace("'", "''") + "'"
+
+
+@pytest.mark.parametrize("lookup", LOOKUPS)
+def test_message_lookups_use_the_unique_index(db: Engine, lookup: str) -> None:
+    statement, params = LOOKUPS[lookup]
+    with db.connect() as connection:
+        transaction = connection.begin()
+        if connection.dialect.name == "postgresql":
+            forget_statistics(connection, ["message", "ticket"])
+        chosen = plan(connection, statement, params)
+        transaction.rollback()  # the statistics come back with it
+    if db.dialect.name == "postgresql":
+        assert "uq_message_ts" in chosen, chosen
+        assert "Filter: ((ts)" not in chosen and "= (ts)::text" not in chosen, chosen
+    else:
+        assert re.search(r"INDEX \w+ \(channel_id=\? AND ts=\?\)", chosen), chosen
