@@ -184,8 +184,9 @@ def build_web_client(
         base_url=base_url,
         timeout=15,
         retry_handlers=[
-            # As before pooling; but a call on a reused connection that may have reached
-            # Slack and is not safe to repeat raises ResponseLost, which this never retries.
+            # Connection errors before a request reached Slack, and lost answers to reads;
+            # a call that may have reached Slack and is not safe to repeat raises
+            # ResponseLost instead, which this never retries.
             ConnectionErrorRetryHandler(max_retry_count=2),
             RateLimitedRetry(sleep=sleep),
             ServerErrorRetry(sleep=sleep),

@@ -16,8 +16,11 @@ Failures on a connection taken from the pool (see `PooledHandler._send`):
   failed: the two cannot be told apart. Calls that are safe to repeat (reads) are sent
   again once on a fresh connection; any other call (chat.postMessage...) raises
   `ResponseLost`, which deskbot's retry handlers do not retry, so it is never sent twice.
-Failures on a fresh connection, timeouts and failures after an answer began are raised as
-urllib raises them, and slack_sdk's retry handlers decide as they always did.
+  The same holds on a fresh connection: there, a read's lost answer is left to
+  slack_sdk's connection-error retry, and any other call raises `ResponseLost` too.
+Failures to connect or to send on a fresh connection, timeouts and failures after an answer
+began are raised as urllib raises them, and slack_sdk's retry handlers decide as they
+always did.
 """
 
 from __future__ import annotations
@@ -197,15 +200,13 @@ class PooledHandler(urllib.request.AbstractHTTPHandler):
                 raise
             except (http.client.RemoteDisconnected, ConnectionResetError) as error:
                 conn.close()
-                if not reused:
-                    raise
                 if not repeatable(req.full_url):
                     raise ResponseLost(  # the method only: a URL may carry arguments
                         f"{_method(req.full_url)}: connection closed before an answer; not "
                         "sent again because the server may have acted on it"
                     ) from error
-                if last_try:
-                    raise
+                if last_try or not reused:
+                    raise  # a fresh connection's read is retried by slack_sdk's handler
                 continue  # a read: asking again on a fresh connection is harmless
             except BaseException:
                 conn.close()  # as urllib does: a half-read answer leaves the connection unusable

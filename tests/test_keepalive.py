@@ -71,6 +71,20 @@ def test_lost_answer_on_a_reused_connection_is_asked_again_only_for_reads(
     assert client.chat_postMessage(channel=TRIAGE, text="next one")["ok"]  # pool still works
 
 
+def test_lost_answer_on_a_fresh_connection_is_never_posted_twice(fake: FakeSlack) -> None:
+    client = build_web_client("xoxb-test", base_url=fake.api_url, sleep=lambda _: None)
+
+    fake.fail_next("chat.postMessage", status=DROP)  # the very first call: a new connection
+    with pytest.raises(ResponseLost):
+        client.chat_postMessage(channel=TRIAGE, text="may have been posted")
+    assert statuses(fake, "chat.postMessage") == [DROP]  # not repeated by the retry handler
+
+    fake.fail_next("conversations.info", status=DROP)
+    client.pool.close()  # the next call opens a new connection again
+    assert client.conversations_info(channel=HELP)["channel"]["id"] == HELP
+    assert statuses(fake, "conversations.info") == [DROP, 200]  # a read is asked again
+
+
 def test_rate_limits_and_server_errors_retry_over_kept_connections(
     deskbot: RunningBot, fake: FakeSlack
 ) -> None:
