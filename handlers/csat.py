@@ -47,7 +47,7 @@ def post_survey(guard: LeakGuard, survey: CsatSurvey, ticket: Ticket) -> str | N
             text=survey_text(language_of(ticket)),
             blocks=survey_blocks(ticket.number, language_of(ticket)),
         )
-    except SlackApiError:
+    except (SlackApiError, OSError):  # OSError: the connection failed, or lost the answer
         logger.exception("CSAT survey for #%s not posted; the sweep tries again", ticket.number)
         return None
     return str(posted["ts"]) if posted is not None else None

@@ -24,7 +24,7 @@ def send_daily_digest(guard: LeakGuard, channel: str, report: DigestReport) -> D
             blocks=digest_blocks(report),
             unfurl_links=False,
         )
-    except SlackApiError:
+    except (SlackApiError, OSError):  # OSError: the connection failed, or lost the answer
         logger.exception("daily digest to %s failed; it will be retried", channel)
         return Delivery.FAILED
     return Delivery.SENT if posted is not None else Delivery.REFUSED

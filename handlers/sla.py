@@ -18,7 +18,7 @@ def send_digest(guard: LeakGuard, recipient: str, text: str) -> Delivery:
         posted = guard.post(
             audience=Audience.INTERNAL, channel=recipient, text=text, unfurl_links=False
         )
-    except SlackApiError:
+    except (SlackApiError, OSError):  # OSError: the connection failed, or lost the answer
         logger.exception("SLA digest to %s failed; it will be retried", recipient)
         return Delivery.FAILED
     return Delivery.SENT if posted is not None else Delivery.REFUSED

@@ -8,6 +8,7 @@ from sqlmodel import Session
 from bot import sla_sweeper
 from bot.app import deps_of
 from bot.clock import datetime_to_ts
+from fakeslack.faults import DROP
 from store import sla as sla_store
 from tests.conftest import ACME, AGENT, CUSTOMER, HELP, LEADS, SHARED_TRIAGE, TRIAGE
 from tests.support import MutableClock, RunningBot
@@ -107,6 +108,19 @@ def test_failed_send_is_retried_later_and_sent_once(bot, fake, clock):
     clock.advance(minutes=5)
     assert sweep(bot).sent == 1
     assert len(posts_to(fake, LEADS)) == 1
+
+
+def test_digest_whose_answer_was_lost_is_retried_later(bot, fake, clock):
+    ask_now(bot, clock, "Down again")
+    bot.driver.command("/ticket", "claim #1", user=AGENT, channel=TRIAGE)
+    bot.drain()
+    clock.advance(minutes=46)  # a warning for the assignee is due
+    fake.fail_next("chat.postMessage", status=DROP)  # closed unanswered: may have been posted
+    report = sweep(bot)
+    assert (report.sent, report.failed) == (0, 1)  # not sent twice at once, not lost
+    clock.advance(minutes=5)
+    assert sweep(bot).sent == 1
+    assert len(posts_to(fake, AGENT)) == 1
 
 
 def test_pending_tickets_are_not_nagged(bot, fake, clock):
