@@ -16,7 +16,6 @@ import argparse
 import json
 import multiprocessing
 import os
-import re
 import socket
 import ssl
 import statistics
@@ -26,7 +25,6 @@ import tempfile
 import threading
 import time
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, make_url, text
@@ -34,30 +32,19 @@ from sqlalchemy import create_engine, make_url, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.intake_report import (  # noqa: E402
+    Result,
+    cpu_seconds,
+    database_server_cpu_seconds,
+    percentile,
+    print_table,
+)
 from fakeslack import FakeSlack, SlackDriver  # noqa: E402
 from fakeslack.tls import self_signed_certificate  # noqa: E402
 
 SECRET = "bench-signing-secret"
-RAISED = re.compile(r"^[\w.]+(Error|Exception|Lost): ")  # a traceback's last line
 PG_BENCH_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/deskbot_bench"
 HELP, TRIAGE, AGENT, CUSTOMER = "C0HELP", "C0TRIAGE", "UAGENT1", "UCUST1"
-
-
-@dataclass
-class Result:
-    """One row of the table."""
-
-    target: str
-    database: str
-    events: int
-    acked_per_s: float
-    processed_per_s: float | None
-    p50_ms: float
-    p99_ms: float
-    cpu_ms_per_event: float
-    # CPU per event spent elsewhere on the machine: "bench driver", "fake Slack", "database"
-    other_cpu_ms: dict[str, float]
-    server_log: str  # what the server printed (WARNING and above)
 
 
 def serve_fake(ready: "multiprocessing.connection.Connection", cert: str, key: str) -> None:
@@ -250,44 +237,6 @@ def wait_stored(database_url: str, expected: int, started: float) -> float:
     raise RuntimeError(f"only {stored} of {expected} events stored after 10 minutes")
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) a process has used so far, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def database_server_cpu_seconds() -> float:
-    """CPU time of the PostgreSQL server so far, its exited backends' included."""
-    ticks = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            content = stat.read_text()
-        except OSError:  # exited while we looked
-            continue
-        name, fields = content.split(" (", 1)[1].rsplit(")", 1)[0], content.rsplit(")", 1)[1]
-        if name != "postgres":
-            continue
-        values = fields.split()
-        ticks += int(values[11]) + int(values[12])
-        if values[1] == "1" or _process_name(int(values[1])) != "postgres":
-            # the postmaster: it also holds the time of the backends it has reaped
-            ticks += int(values[13]) + int(values[14])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def _process_name(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return ""
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """The value below which `fraction` of the sorted values fall."""
-    ordered = sorted(values)
-    return ordered[min(int(len(ordered) * fraction), len(ordered) - 1)]
-
-
 def run_target(
     kind: str,
     database: str,
@@ -357,65 +306,6 @@ def fresh_database(database: str, workdir: Path, pg_url: str) -> str:
         connection.execute(text(f'CREATE DATABASE "{url.database}"'))
     admin.dispose()
     return url.render_as_string(hide_password=False)
-
-
-def print_table(results: list[Result], baseline: Result) -> None:
-    """The benchmark table, with each row against the bare app."""
-    print()
-    columns = ["target", "database", "events", "acked/s", "stored/s (sustained)", "vs bare"]
-    print("| " + " | ".join([*columns, "ack p50 ms", "ack p99 ms", "server CPU ms/event"]) + " |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
-    for row in results:
-        sustained = row.processed_per_s or row.acked_per_s
-        print(
-            f"| {row.target} | {row.database} | {row.events} | {row.acked_per_s:.0f} | "
-            f"{'' if row.processed_per_s is None else f'{row.processed_per_s:.0f}'} | "
-            f"{sustained / baseline.acked_per_s:.0%} | {row.p50_ms:.1f} | {row.p99_ms:.1f} | "
-            f"{row.cpu_ms_per_event:.2f} |"
-        )
-    print_cpu_budget(results, baseline)
-    for row in results:
-        problems = [line for line in row.server_log.splitlines() if " ERROR " in line]
-        if problems:
-            print(f"\n{row.target} on {row.database} logged {len(problems)} errors, first:")
-            print(f"  {problems[0][:300]}")
-            raised = [line for line in row.server_log.splitlines() if RAISED.match(line)]
-            if raised:
-                print(f"  {raised[0][:300]}")
-    print()
-    for row in results[1:]:
-        sustained = row.processed_per_s or 0
-        print(
-            f"{row.database}: ack p99 {row.p99_ms:.1f} ms (target < 100: "
-            f"{'met' if row.p99_ms < 100 else 'MISSED'}); throughput "
-            f"{sustained / baseline.acked_per_s:.0%} of bare (target >= 50%: "
-            f"{'met' if sustained >= baseline.acked_per_s / 2 else 'MISSED'})"
-        )
-
-
-def print_cpu_budget(results: list[Result], baseline: Result) -> None:
-    """Where the machine's CPU went per event, and the rate that CPU allows at most."""
-    cores = os.cpu_count() or 1
-    parts = ["bench driver", "fake Slack", "database"]
-    print()
-    print(f"CPU per event across the whole machine ({cores} CPUs), ms:")
-    print()
-    print("| target | database | server | " + " | ".join(parts) + " | total | at most /s |")
-    print("|---|---|---:|" + "---:|" * len(parts) + "---:|---:|")
-    for row in results:
-        total = row.cpu_ms_per_event + sum(row.other_cpu_ms.values())
-        print(
-            f"| {row.target} | {row.database} | {row.cpu_ms_per_event:.2f} | "
-            + " | ".join(f"{row.other_cpu_ms[name]:.2f}" for name in parts)
-            + f" | {total:.2f} | {cores * 1000 / total:.0f} |"
-        )
-    budget = cores * 1000 / (baseline.acked_per_s / 2)
-    print()
-    print(
-        f"Half the bare app's rate ({baseline.acked_per_s / 2:.0f}/s) leaves {budget:.2f} ms "
-        f"of the machine's CPU per event, the bench driver's "
-        f"{results[0].other_cpu_ms['bench driver']:.2f} ms included."
-    )
 
 
 def main() -> None:
