@@ -42,7 +42,8 @@ class Ticket(SQLModel, table=True):
     __tablename__ = "ticket"
     __table_args__ = (
         UniqueConstraint("channel_id", "root_ts", name="uq_ticket_thread"),
-        UniqueConstraint("workspace_id", "number", name="uq_ticket_number"),
+        # number first (on PostgreSQL since 0018): see ix_message_thread on Message
+        UniqueConstraint("number", "workspace_id", name="uq_ticket_number"),
         Index("ix_ticket_status", "workspace_id", "status"),
         # The duplicate scan reads a workspace's newest tickets in order, without a sort.
         Index("ix_ticket_recent", "workspace_id", "created_at"),

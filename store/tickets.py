@@ -143,10 +143,15 @@ def follow_merges(session: Session, *, ticket: Ticket | None) -> Ticket | None:
     return get_ticket(session, ticket_id=ticket.merged_into_id) or ticket
 
 
+TICKET_NUMBERED = select(Ticket).where(
+    col(Ticket.workspace_id) == bindparam("workspace_id"), col(Ticket.number) == bindparam("number")
+)
+
+
 def find_ticket_by_number(session: Session, *, workspace_id: str, number: int) -> Ticket | None:
     """The ticket shown as `#number` in a workspace, if any."""
-    statement = select(Ticket).where(Ticket.workspace_id == workspace_id, Ticket.number == number)
-    return session.exec(statement).first()
+    parameters = {"workspace_id": workspace_id, "number": number}
+    return session.exec(TICKET_NUMBERED, params=parameters).first()
 
 
 MESSAGE_AT = select(Message).where(

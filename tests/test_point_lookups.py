@@ -1,5 +1,5 @@
-"""A message looked up by channel and ts is found through its unique index, whatever the
-database's statistics say.
+"""A message looked up by channel and ts, and a ticket by number, are found through their
+unique index, whatever the database's statistics say.
 
 On PostgreSQL a prepared statement runs on a generic plan once it has run a few times,
 and a plan made while the tables are young (no statistics yet) stays until the next
@@ -17,10 +17,22 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql import Executable
 
 from store.conversations import RECENT_OPEN
-from store.tickets import MESSAGE_AT
+from store.tickets import MESSAGE_AT, TICKET_NUMBERED
 
-LOOKUPS: dict[str, tuple[Executable, dict[str, Any]]] = {
-    "message by channel and ts": (MESSAGE_AT, {"channel_id": "C1", "ts": "1.000100"}),
+# lookup: (statement, its parameters, the unique index, its columns in SQLite's plan)
+LOOKUPS: dict[str, tuple[Executable, dict[str, Any], str, str]] = {
+    "message by channel and ts": (
+        MESSAGE_AT,
+        {"channel_id": "C1", "ts": "1.000100"},
+        "uq_message_ts",
+        "channel_id=? AND ts=?",
+    ),
+    "ticket by number": (
+        TICKET_NUMBERED,
+        {"workspace_id": "T1", "number": 42},
+        "uq_ticket_number",
+        "workspace_id=? AND number=?",
+    ),
     "likely-duplicate candidates": (
         RECENT_OPEN,
         {
@@ -30,6 +42,8 @@ LOOKUPS: dict[str, tuple[Executable, dict[str, Any]]] = {
             "exclude_id": 1,
             "limit": 500,
         },
+        "uq_message_ts",
+        "channel_id=? AND ts=?",
     ),
 }
 
@@ -75,8 +89,8 @@ def _literal(value: Any) -> str:
 
 
 @pytest.mark.parametrize("lookup", LOOKUPS)
-def test_message_lookups_use_the_unique_index(db: Engine, lookup: str) -> None:
-    statement, params = LOOKUPS[lookup]
+def test_point_lookups_use_their_unique_index(db: Engine, lookup: str) -> None:
+    statement, params, index, columns = LOOKUPS[lookup]
     with db.connect() as connection:
         transaction = connection.begin()
         if connection.dialect.name == "postgresql":
@@ -84,7 +98,6 @@ def test_message_lookups_use_the_unique_index(db: Engine, lookup: str) -> None:
         chosen = plan(connection, statement, params)
         transaction.rollback()  # the statistics come back with it
     if db.dialect.name == "postgresql":
-        assert "uq_message_ts" in chosen, chosen
-        assert "Filter: ((ts)" not in chosen and "= (ts)::text" not in chosen, chosen
+        assert f"using {index} on" in chosen, chosen
     else:
-        assert re.search(r"INDEX \w+ \(channel_id=\? AND ts=\?\)", chosen), chosen
+        assert re.search(rf"INDEX \w+ \({re.escape(columns)}\)", chosen), chosen
