@@ -25,6 +25,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import create_engine, make_url, text
@@ -261,23 +262,20 @@ def run_target(
                 wait_stored(database_url, 50, time.perf_counter())
             measured = events[50:]
             cpu_before = cpu_seconds(process.pid)
-            others_before = (time.process_time(), cpu_seconds(fake_pid))
-            database_before = database_server_cpu_seconds() if database == "postgresql" else 0
+            meters: dict[str, Callable[[], float]] = {
+                "bench driver": time.process_time,
+                "fake Slack": lambda: cpu_seconds(fake_pid),
+                # SQLite works inside the server process
+                "database": database_server_cpu_seconds if database == "postgresql" else float,
+            }
+            others_before = {name: meter() for name, meter in meters.items()}
             started = time.perf_counter()
             latencies, ack_wall = fire(driver, measured, concurrency, f"{kind}/{database}")
             processed = None
             if kind != "bare":
                 processed = len(measured) / wait_stored(database_url, len(events), started)
             cpu_used = cpu_seconds(process.pid) - cpu_before
-            others = {
-                "bench driver": time.process_time() - others_before[0],
-                "fake Slack": cpu_seconds(fake_pid) - others_before[1],
-                "database": (
-                    database_server_cpu_seconds() - database_before
-                    if database == "postgresql"
-                    else 0.0  # SQLite works inside the server process
-                ),
-            }
+            others = {name: meter() - others_before[name] for name, meter in meters.items()}
         finally:
             process.terminate()
             server_log = process.communicate(timeout=30)[0]

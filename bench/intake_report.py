@@ -25,29 +25,34 @@ class Result:
     server_log: str  # what the server printed (WARNING and above)
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) a process has used so far, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def cpu_seconds(pid: int, *, reaped: bool = False) -> float:
+    """CPU time (user + system) a process has used so far, from /proc; with `reaped`, that
+    of its exited children too."""
+    fields = _stat_fields(pid)
+    ticks = int(fields[11]) + int(fields[12])
+    if reaped:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def database_server_cpu_seconds() -> float:
     """CPU time of the PostgreSQL server so far, its exited backends' included."""
-    ticks = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    total = 0.0
+    for pid in (int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()):
         try:
-            content = stat.read_text()
+            if _process_name(pid) != "postgres":
+                continue
+            # the postmaster (a parent that is not postgres) holds its reaped backends' time
+            postmaster = _process_name(int(_stat_fields(pid)[1])) != "postgres"
+            total += cpu_seconds(pid, reaped=postmaster)
         except OSError:  # exited while we looked
             continue
-        name, fields = content.split(" (", 1)[1].rsplit(")", 1)[0], content.rsplit(")", 1)[1]
-        if name != "postgres":
-            continue
-        values = fields.split()
-        ticks += int(values[11]) + int(values[12])
-        if values[1] == "1" or _process_name(int(values[1])) != "postgres":
-            # the postmaster: it also holds the time of the backends it has reaped
-            ticks += int(values[13]) + int(values[14])
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _stat_fields(pid: int) -> list[str]:
+    """/proc/PID/stat after the command name: state, ppid, ... utime (11), stime (12)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
 
 def _process_name(pid: int) -> str:
@@ -79,13 +84,7 @@ def print_table(results: list[Result], baseline: Result) -> None:
         )
     print_cpu_budget(results, baseline)
     for row in results:
-        problems = [line for line in row.server_log.splitlines() if " ERROR " in line]
-        if problems:
-            print(f"\n{row.target} on {row.database} logged {len(problems)} errors, first:")
-            print(f"  {problems[0][:300]}")
-            raised = [line for line in row.server_log.splitlines() if RAISED.match(line)]
-            if raised:
-                print(f"  {raised[0][:300]}")
+        print_server_errors(row)
     print()
     for row in results[1:]:
         sustained = row.processed_per_s or 0
@@ -95,6 +94,19 @@ def print_table(results: list[Result], baseline: Result) -> None:
             f"{sustained / baseline.acked_per_s:.0%} of bare (target >= 50%: "
             f"{'met' if sustained >= baseline.acked_per_s / 2 else 'MISSED'})"
         )
+
+
+def print_server_errors(row: Result) -> None:
+    """How many errors the server logged, the first of them and the exception it raised."""
+    lines = row.server_log.splitlines()
+    problems = [line for line in lines if " ERROR " in line]
+    if not problems:
+        return
+    print(f"\n{row.target} on {row.database} logged {len(problems)} errors, first:")
+    print(f"  {problems[0][:300]}")
+    raised = next((line for line in lines if RAISED.match(line)), None)
+    if raised:
+        print(f"  {raised[:300]}")
 
 
 def print_cpu_budget(results: list[Result], baseline: Result) -> None:
