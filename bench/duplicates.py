@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert, text  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
 
-from bot import duplicates  # noqa: E402
-from bot.duplicates import DuplicateFinder  # noqa: E402
+from bot.tickets import duplicates  # noqa: E402
+from bot.tickets.duplicates import DuplicateFinder  # noqa: E402
 from store.db import make_engine, migrate  # noqa: E402
 from store.models import Message, Ticket  # noqa: E402
 

@@ -134,7 +134,7 @@ def start_server(
         command = [
             sys.executable,
             "-m",
-            "bot.cli",
+            "bot.cli.main",
             "--log-level",
             "WARNING",
             "run",

@@ -32,8 +32,8 @@ import kpi_data  # noqa: E402
 
 import store.models  # noqa: E402, F401
 from bot.config import parse_config  # noqa: E402
-from bot.kpi import METRIC_NAMES, KpiService  # noqa: E402
-from bot.kpi_chart import CHARTS, chart_png  # noqa: E402
+from bot.kpi.chart import CHARTS, chart_png  # noqa: E402
+from bot.kpi.service import METRIC_NAMES, KpiService  # noqa: E402
 from store.db import make_engine, migrate  # noqa: E402
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test_kpi"

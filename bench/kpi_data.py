@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
-from store.kpi import fact_triggers, facts
+from store.kpi.triggers import fact_triggers, facts
 
 SPAN_DAYS = 730
 END = datetime(2026, 11, 20, tzinfo=UTC)

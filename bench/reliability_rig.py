@@ -194,7 +194,7 @@ class Replica:
     def start(self) -> None:
         """Start the process and wait for /healthz."""
         log = (self.workdir / f"replica{self.index}.log").open("a")
-        command = [sys.executable, "-m", "bot.cli", "--log-level", self.log_level, "run"]
+        command = [sys.executable, "-m", "bot.cli.main", "--log-level", self.log_level, "run"]
         self.process = subprocess.Popen(
             [*command, "--host", "127.0.0.1", "--port", str(self.port)],
             env=self.env,

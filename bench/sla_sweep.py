@@ -39,8 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.config import parse_config  # noqa: E402
-from bot.sla_planner import SlaPlanner  # noqa: E402
-from bot.sla_sweeper import PLAN_BATCH, Delivery, SlaSweeper  # noqa: E402
+from bot.sla.planner import SlaPlanner  # noqa: E402
+from bot.sla.sweeper import PLAN_BATCH, Delivery, SlaSweeper  # noqa: E402
 from store import sla as sla_store  # noqa: E402
 from store.db import make_engine, migrate  # noqa: E402
 from store.models import SlaNotification, SlaSchedule, Ticket, TicketPause  # noqa: E402

@@ -20,7 +20,7 @@ from slack_sdk import WebClient
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.slack_client import build_web_client  # noqa: E402
+from bot.transport.client import build_web_client  # noqa: E402
 from fakeslack.tls import self_signed_certificate  # noqa: E402
 
 SERVE = """

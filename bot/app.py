@@ -15,26 +15,26 @@ from bot.clock import Clock, utc_now
 from bot.csat import CsatService
 from bot.daily_digest import DailyDigestService
 from bot.deps import Deps
-from bot.duplicates import DuplicateFinder
-from bot.inbox import Inbox
-from bot.intake import IntakeService
-from bot.merge import TicketMerger
+from bot.intake.inbox import Inbox
+from bot.intake.service import IntakeService
 from bot.orgs import OrgNames
 from bot.people import Directory, Identity
-from bot.routing import RoutingService
+from bot.routing.service import RoutingService
 from bot.settings import Settings
-from bot.sla_planner import SlaPlanner
-from bot.sla_sweeper import SlaSweeper
-from bot.slack_client import PooledWebClient, build_web_client, pooled_listener_clients
+from bot.sla.planner import SlaPlanner
+from bot.sla.sweeper import SlaSweeper
 from bot.suggestions import SuggestionService
-from bot.workflow import TicketWorkflow
+from bot.tickets.duplicates import DuplicateFinder
+from bot.tickets.merge import TicketMerger
+from bot.tickets.workflow import TicketWorkflow
+from bot.transport.client import PooledWebClient, build_web_client, pooled_listener_clients
 from handlers import register_all
 from handlers.csat import post_survey
 from handlers.digest import send_daily_digest
-from handlers.guard import LeakGuard
-from handlers.inputs import DeskApp
 from handlers.routing import announce_routing
 from handlers.sla import send_digest
+from handlers.slack.guard import LeakGuard
+from handlers.slack.inputs import DeskApp
 from knowledge.library import KnowledgeBase
 from store.db import is_unique_violation, make_engine, session_scope
 from store.tickets import record_event

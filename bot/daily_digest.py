@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
 from bot.config import DeskConfig
-from bot.sla_sweeper import Delivery
+from bot.sla.sweeper import Delivery
 from store import digest as store
 from store import sla_targets as targets
 from store.db import session_scope

@@ -9,20 +9,20 @@ from bot.clock import Clock
 from bot.config import DeskConfig
 from bot.csat import CsatService
 from bot.daily_digest import DailyDigestService
-from bot.duplicates import DuplicateFinder
-from bot.inbox import Inbox
-from bot.intake import IntakeService
-from bot.merge import TicketMerger
+from bot.intake.inbox import Inbox
+from bot.intake.service import IntakeService
 from bot.orgs import OrgNames
 from bot.people import Directory
-from bot.routing import RoutingService
+from bot.routing.service import RoutingService
 from bot.settings import Settings
-from bot.sla_sweeper import SlaSweeper
+from bot.sla.sweeper import SlaSweeper
 from bot.suggestions import SuggestionService
-from bot.workflow import TicketWorkflow
+from bot.tickets.duplicates import DuplicateFinder
+from bot.tickets.merge import TicketMerger
+from bot.tickets.workflow import TicketWorkflow
 
 if TYPE_CHECKING:  # the guard is Slack I/O; only its type is named here
-    from handlers.guard import LeakGuard
+    from handlers.slack.guard import LeakGuard
 
 
 @dataclass(frozen=True)

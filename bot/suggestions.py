@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
 from bot.config import Suggestions
-from bot.workflow import WorkflowError
+from bot.tickets.workflow import WorkflowError
 from knowledge.library import KnowledgeBase
 from knowledge.matcher import Match, detect_language, is_small_talk, suggest
 from store import suggestions as store

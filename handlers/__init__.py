@@ -11,19 +11,17 @@ from handlers import (
     conversations,
     csat,
     digest,
-    errors,
-    guard,
     home,
     kb,
-    kpi,
     messages,
-    mirror,
     reactions,
     routing,
     sla,
     threads,
-    tickets,
 )
+from handlers.kpi import listeners as kpi
+from handlers.slack import errors, guard, mirror
+from handlers.tickets import listeners as tickets
 
 FEATURES = (
     messages,

@@ -13,14 +13,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
-from bot.intake_types import IntakeResult
-from bot.merge import MergeResult
-from bot.workflow import WorkflowError
-from handlers.conversation_blocks import MERGE_ACTION_PREFIX, merged_notice, ticket_ref
-from handlers.guard import Audience
+from bot.intake.types import IntakeResult
+from bot.tickets.merge import MergeResult
+from bot.tickets.workflow import WorkflowError
+from handlers.blocks.conversations import MERGE_ACTION_PREFIX, merged_notice, ticket_ref
 from handlers.kb import post_offer
-from handlers.mirror import post_to_triage_thread, refresh_mirror
-from handlers.ticket_commands import TicketCommand
+from handlers.slack.guard import Audience
+from handlers.slack.mirror import post_to_triage_thread, refresh_mirror
+from handlers.tickets.commands import TicketCommand
 from store.models import Ticket
 
 logger = logging.getLogger(__name__)

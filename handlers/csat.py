@@ -14,8 +14,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.csat import COMMENT_LIMIT, Answer, CsatError
 from bot.deps import Deps
-from handlers.blocks import escape
-from handlers.csat_blocks import (
+from handlers.blocks.cards import escape
+from handlers.blocks.csat import (
     COMMENT_ACTION,
     COMMENT_BLOCK,
     COMMENT_INPUT,
@@ -26,8 +26,8 @@ from handlers.csat_blocks import (
     thanks_blocks,
     thanks_text,
 )
-from handlers.guard import Audience, LeakGuard
-from handlers.mirror import post_to_triage_thread
+from handlers.slack.guard import Audience, LeakGuard
+from handlers.slack.mirror import post_to_triage_thread
 from knowledge.matcher import detect_language
 from store.models import CsatSurvey, Ticket
 

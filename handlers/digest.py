@@ -5,9 +5,9 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from bot.daily_digest import DigestReport
-from bot.sla_sweeper import Delivery
-from handlers.digest_blocks import digest_blocks, digest_text
-from handlers.guard import Audience, LeakGuard
+from bot.sla.sweeper import Delivery
+from handlers.blocks.digest import digest_blocks, digest_text
+from handlers.slack.guard import Audience, LeakGuard
 
 logger = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.kpi import KpiService
-from handlers.blocks import Block
-from handlers.home_blocks import PER_SECTION, agent_home, visitor_home
-from handlers.kpi_blocks import lead_home_blocks
+from bot.kpi.service import KpiService
+from handlers.blocks.cards import Block
+from handlers.blocks.home import PER_SECTION, agent_home, visitor_home
+from handlers.blocks.kpi import lead_home_blocks
 
 LEAD_PER_SECTION = 10  # leaves room for the KPI card within the 100-block view limit
 

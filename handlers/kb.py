@@ -8,16 +8,16 @@ from slack_bolt import Ack, App
 from bot.deps import Deps
 from bot.ranges import RANGE_HELP, parse_range
 from bot.suggestions import Offer
-from bot.workflow import WorkflowError
-from handlers.guard import Audience
-from handlers.kb_blocks import (
+from bot.tickets.workflow import WorkflowError
+from handlers.blocks.kb import (
     article_list_text,
     gaps_blocks,
     search_results_blocks,
     suggestion_answered_blocks,
     suggestion_blocks,
 )
-from handlers.mirror import post_to_triage_thread, refresh_mirror
+from handlers.slack.guard import Audience
+from handlers.slack.mirror import post_to_triage_thread, refresh_mirror
 from knowledge.matcher import detect_language
 from store.models import Ticket
 

@@ -4,7 +4,7 @@ Keeping happens before Slack gets its answer: a middleware writes the message ev
 edit, or delete) to the inbox on the request thread, one small insert, and only then lets
 Bolt acknowledge. If the database cannot take it, Slack gets a 503 and redelivers the
 event later, so an acknowledged event is a kept one. The listener that runs after the
-acknowledgement hands it to the intake pipeline (handlers/intake_pipeline.py), which stores
+acknowledgement hands it to the intake pipeline (handlers/slack/pipeline.py), which stores
 it as tickets and messages, removes it from the inbox and does the Slack side (reaction,
 triage card, routing, suggestions). What a crash or an outage leaves in the inbox is taken
 up again by `pull_inbox`, and a welcome cut short is finished by
@@ -22,11 +22,11 @@ from slack_sdk.errors import SlackApiError
 
 from bot.clock import ts_to_datetime
 from bot.deps import Deps
-from bot.intake import Also, IncomingMessage, IntakeResult, Outcome
+from bot.intake.service import Also, IncomingMessage, IntakeResult, Outcome
 from handlers.conversations import after_created, after_grouped
-from handlers.intake_pipeline import KEPT, IntakePipeline
 from handlers.kb import offer_suggestions
-from handlers.mirror import post_mirror, refresh_mirror
+from handlers.slack.mirror import post_mirror, refresh_mirror
+from handlers.slack.pipeline import KEPT, IntakePipeline
 from store.models import Ticket
 
 logger = logging.getLogger(__name__)

@@ -12,10 +12,10 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.workflow import Change, WorkflowError
+from bot.tickets.workflow import Change, WorkflowError
 from handlers.csat import ask_after_resolve
-from handlers.intake_pipeline import KEPT, pipeline_of
-from handlers.mirror import refresh_mirror
+from handlers.slack.mirror import refresh_mirror
+from handlers.slack.pipeline import KEPT, pipeline_of
 from handlers.threads import ticket_from_thread
 from store.models import Ticket
 

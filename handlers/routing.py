@@ -8,13 +8,13 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
-from bot.away import UntilError
 from bot.deps import Deps
-from bot.routing import Availability, RoutingNotice
-from bot.workflow import WorkflowError
-from handlers.blocks import escape, slack_date
-from handlers.guard import Audience
-from handlers.mirror import post_to_triage_thread, refresh_mirror
+from bot.routing.away import UntilError
+from bot.routing.service import Availability, RoutingNotice
+from bot.tickets.workflow import WorkflowError
+from handlers.blocks.cards import escape, slack_date
+from handlers.slack.guard import Audience
+from handlers.slack.mirror import post_to_triage_thread, refresh_mirror
 
 logger = logging.getLogger(__name__)
 

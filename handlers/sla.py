@@ -1,11 +1,11 @@
-"""Delivering SLA digests through the leak guard (the sweep itself is `bot.sla_sweeper`)."""
+"""Delivering SLA digests through the leak guard (the sweep itself is `bot.sla.sweeper`)."""
 
 import logging
 
 from slack_sdk.errors import SlackApiError
 
-from bot.sla_sweeper import Delivery
-from handlers.guard import Audience, LeakGuard
+from bot.sla.sweeper import Delivery
+from handlers.slack.guard import Audience, LeakGuard
 
 logger = logging.getLogger(__name__)
 

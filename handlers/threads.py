@@ -11,10 +11,10 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.intake import IncomingMessage, Outcome
-from bot.workflow import WorkflowError
+from bot.intake.service import IncomingMessage, Outcome
+from bot.tickets.workflow import WorkflowError
 from handlers.messages import HUMAN_SUBTYPES, parse_message
-from handlers.mirror import post_mirror
+from handlers.slack.mirror import post_mirror
 from store.models import Ticket
 
 API_METHODS = ("conversations.replies",)

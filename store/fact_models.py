@@ -1,7 +1,7 @@
 """Tables designed for reading KPIs: one narrow row per ticket, and counts per UTC hour.
 
 Both are derived data, kept current by database triggers in the same transaction as any
-write to the tables they summarise (store/kpi/facts.py), so no write path can forget them.
+write to the tables they summarise (store/kpi/triggers/facts.py), so no write path can forget them.
 """
 
 from datetime import datetime
@@ -21,7 +21,7 @@ class TicketFact(SQLModel, table=True):
     __table_args__ = (
         Index("ix_ticket_fact_created", "created_at", "frt_seconds"),
         Index("ix_ticket_fact_resolved", "resolved_at", "resolution_seconds"),
-        # A percentile reads one histogram bucket's values in order (store/kpi/rollup.py).
+        # A percentile reads one histogram bucket's values in order (store/kpi/triggers/rollup.py).
         Index("ix_ticket_fact_frt", "frt_seconds", "created_at"),
         Index("ix_ticket_fact_frt_business", "frt_business_seconds", "created_at"),
         Index("ix_ticket_fact_resolution", "resolution_seconds", "resolved_at"),
@@ -62,7 +62,7 @@ class KpiHour(SQLModel, table=True):
 
 
 class KpiDay(SQLModel, table=True):
-    """Per UTC day: counts and duration histograms of ticket_fact (store/kpi/rollup.py)."""
+    """Per UTC day: counts and duration histograms of ticket_fact (store/kpi/triggers/rollup.py)."""
 
     __tablename__ = "kpi_day"
 
@@ -75,7 +75,7 @@ class KpiDay(SQLModel, table=True):
 
 
 class KpiTagDay(SQLModel, table=True):
-    """Tickets created per UTC day and type tag (store/kpi/rollup.py)."""
+    """Tickets created per UTC day and type tag (store/kpi/triggers/rollup.py)."""
 
     __tablename__ = "kpi_tag_day"
 
@@ -140,7 +140,7 @@ class KpiOpenDay(SQLModel, table=True):
 
 class KpiFrtVersion(SQLModel, table=True):
     """Per UTC hour of creation: how many times an answered ticket's first response
-    changed (store/kpi/frt_days.py): a cached day is current while its hours' sum is."""
+    changed (store/kpi/queries/frt_days.py): a cached day is current while its hours' sum is."""
 
     __tablename__ = "kpi_frt_version"
 

@@ -17,12 +17,12 @@ import store.models  # noqa: F401  (table metadata for the reset)
 from bot.app import create_app
 from bot.config import DeskConfig, parse_config
 from bot.settings import Settings
-from bot.slack_client import build_web_client
+from bot.transport.client import build_web_client
 from bot.web import HttpServer, make_wsgi_app
 from fakeslack import FakeSlack, SlackDriver
 from store.db import make_engine, migrate
-from store.kpi import facts
-from tests.support import SIGNING_SECRET, DrainableExecutor, MutableClock, RunningBot
+from store.kpi.triggers import facts
+from tests.support.harness import SIGNING_SECRET, DrainableExecutor, MutableClock, RunningBot
 
 HOME = "T0HOME"
 ACME = "T0ACME"
@@ -49,7 +49,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "agents_usergroup": SUPPORT_GROUP,
     "leads": [LEAD],
     # Most tests open several tickets from one customer microseconds apart; grouping
-    # them into one conversation is tested on its own (tests/test_grouping.py).
+    # them into one conversation is tested on its own (tests/scenarios/test_grouping.py).
     "intake": {"group_window": None},
 }
 
@@ -185,7 +185,7 @@ def start_deskbot(
             api_app_id="A0DESK",
         )
         bot = RunningBot(app, server, driver, db, executor, sleeps)
-        logging.getLogger("handlers.errors").addHandler(bot.errors)
+        logging.getLogger("handlers.slack.errors").addHandler(bot.errors)
         started.append(bot)
         return bot
 
@@ -194,7 +194,7 @@ def start_deskbot(
         bot.drain()
         bot.server.stop()
         bot.executor.shutdown(wait=True)
-        logging.getLogger("handlers.errors").removeHandler(bot.errors)
+        logging.getLogger("handlers.slack.errors").removeHandler(bot.errors)
     for bot in started:
         failures = [record.getMessage() for record in bot.errors.records]
         assert bot.allow_listener_errors or not failures, f"listener errors: {failures}"

@@ -4,7 +4,7 @@ Creates both tables (and kpi_open_day, the team's opening hours that business-ho
 first response times are counted with: filled by the KPI service from the config, which
 then recomputes that column), fills them from the existing history (one INSERT ... SELECT each,
 so an existing database is migrated in place) and installs the triggers that keep them
-current on every later write (store/kpi/fact_triggers.py).
+current on every later write (store/kpi/triggers/fact_triggers.py).
 
 Revision ID: 0016
 Revises: 0015
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from store.fact_models import PENDING, TABLES_SINCE_0017
-from store.kpi import fact_triggers, facts
+from store.kpi.triggers import fact_triggers, facts
 from store.types import UTCDateTime
 
 revision: str = "0016"

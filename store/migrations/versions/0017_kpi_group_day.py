@@ -3,7 +3,7 @@
 Creates the table and its pending twin (unless 0016 already did, on a database created
 with this release), recomputes the KPI facts and rollups from the existing history (the
 group totals with them, each one INSERT ... SELECT), and reinstalls the KPI triggers,
-which now keep the totals current too (store/kpi/group_rollup.py).
+which now keep the totals current too (store/kpi/triggers/group_rollup.py).
 
 Revision ID: 0017
 Revises: 0016
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from alembic import op
 
 from store.fact_models import TABLES_SINCE_0017
-from store.kpi import fact_triggers, facts
+from store.kpi.triggers import fact_triggers, facts
 
 revision: str = "0017"
 down_revision: str | None = "0016"

@@ -1,0 +1,3 @@
+"""The `deskbot` command line: one module per subcommand group; heavy libraries load in the
+command that uses them.
+"""

@@ -1,0 +1,3 @@
+"""`deskbot demo`: the whole product offline against the fake Slack (the only production user
+of fakeslack).
+"""

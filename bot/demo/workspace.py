@@ -1,0 +1,306 @@
+"""`deskbot demo`: the whole product on a laptop, offline, with no Slack workspace.
+
+A local Slack-compatible workspace (fakeslack: Web API, signed requests, a browser
+client) hosts the real deskbot app, which connects to it exactly as to Slack: events,
+commands and button presses arrive signed over HTTP at /slack/events, and the app calls
+the Web API over HTTP at the workspace's base URL. Data lives in a SQLite file; time runs
+on an accelerated clock so SLA warnings show up within minutes.
+"""
+
+import logging
+import secrets
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from slack_bolt import App
+from sqlalchemy.engine import Engine
+
+from bot.app import create_app, deps_of
+from bot.config import DeskConfig, parse_config
+from bot.settings import Settings
+from bot.web import HttpServer, make_wsgi_app
+from fakeslack import FakeSlack, SlackDriver
+from fakeslack.humans import Humans
+from fakeslack.webui import Directory, WebUI
+from handlers.slack.pipeline import pull_inbox
+from store.db import make_engine, migrate
+
+logger = logging.getLogger(__name__)
+
+HOME, ACME = "T0NORTHWND", "T0ACME"
+HELP, TRIAGE, LEADS = "C0HELPACME", "C0TRIAGE", "C0LEADS"
+CARLA, DIETER, YUKI = "UCARLA", "UDIETER", "UYUKI"  # customers at Acme (Slack Connect)
+ANA, BEN, LEE = "UANA", "UBEN", "ULEE"  # agents; Lee leads the team
+BOT_TOKEN = "xoxb-demo-workspace"
+TEAM_NAMES = {HOME: "Northwind", ACME: "Acme Corp"}
+PEOPLE = [
+    (CARLA, "carla", "Carla Jones", ACME, "customer"),
+    (DIETER, "dieter", "Dieter Weber", ACME, "customer"),
+    (YUKI, "yuki", "Yuki Tanaka", ACME, "customer"),
+    (ANA, "ana", "Ana Silva", HOME, "agent"),
+    (BEN, "ben", "Ben Okafor", HOME, "agent"),
+    (LEE, "lee", "Lee Park", HOME, "lead"),
+]
+CHANNELS = [
+    (HELP, "help-acme", True, "Support for Acme Corp (shared channel)"),
+    (TRIAGE, "support-triage", False, "Every new ticket lands here"),
+    (LEADS, "support-leads", False, "SLA alerts and KPIs"),
+]
+# Short calendar-time targets: the demo's SLA warnings and breaches come within minutes.
+DEMO_CONFIG: dict[str, Any] = {
+    "support_channels": [HELP],
+    "triage_channel": TRIAGE,
+    "leads_channel": LEADS,
+    "agents": [ANA, BEN],
+    "leads": [LEE],
+    "sla_policies": [
+        {
+            "name": "acme-standard",
+            "first_response": "15m",
+            "next_response": "30m",
+            "resolution": "2h",
+        }
+    ],
+    "nudges": {"warn_at": 0.75, "escalate_after": ["30m"]},
+    "costs": {"monthly_spend": 12000, "currency": "EUR"},
+}
+
+
+class AcceleratedClock:
+    """Demo time: starts at `start`, runs `speed` times faster than real time, and can jump."""
+
+    def __init__(
+        self,
+        start: datetime,
+        speed: float = 1.0,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._start = start
+        self._speed = speed
+        self._monotonic = monotonic
+        self._origin = monotonic()
+        self._jumped = timedelta()
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            elapsed = (self._monotonic() - self._origin) * self._speed
+            return self._start + self._jumped + timedelta(seconds=elapsed)
+
+    def advance(self, delta: timedelta) -> None:
+        """Jump forward (a scenario skipping to the next moment of its day)."""
+        with self._lock:
+            self._jumped += delta
+
+    def set_speed(self, speed: float) -> None:
+        """Change how fast time runs from now on, without a jump."""
+        now = self()
+        with self._lock:
+            self._start, self._jumped, self._origin, self._speed = (
+                now,
+                timedelta(),
+                self._monotonic(),
+                speed,
+            )
+
+    @property
+    def speed(self) -> float:
+        """How many demo seconds pass per real second."""
+        return self._speed
+
+    def epoch(self) -> float:
+        """Now as Unix seconds (the workspace issues message timestamps from it)."""
+        return self().timestamp()
+
+
+class ListenerPool(ThreadPoolExecutor):
+    """The app's listener threads, remembering work so a scenario can wait for quiet."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=8, thread_name_prefix="demo-listener")
+        self._futures: list[Future[Any]] = []
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future = super().submit(fn, *args, **kwargs)
+        with self._lock:
+            self._futures = [f for f in self._futures if not f.done()]
+            self._futures.append(future)
+        return future
+
+    def drain(self, timeout: float = 30) -> None:
+        """Block until every listener submitted so far (and any they started) finished."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                pending = [f for f in self._futures if not f.done()]
+            if not pending:
+                return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"{len(pending)} listeners still running after {timeout}s")
+            wait(pending, timeout=remaining)
+
+
+def demo_config() -> DeskConfig:
+    """The demo's deskbot.yaml: one shared help channel, triage, leads, short SLAs."""
+    return parse_config(DEMO_CONFIG, source="demo config")
+
+
+def populate(fake: FakeSlack) -> None:
+    """The demo's directory: Northwind's support team and its customer, Acme Corp."""
+    for channel_id, name, shared, topic in CHANNELS:
+        fake.add_channel(
+            channel_id,
+            name,
+            is_ext_shared=shared,
+            topic={"value": topic, "creator": "", "last_set": 0},
+        )
+    for user_id, name, real_name, team, _role in PEOPLE:
+        fake.add_user(user_id, name, team_id=team, real_name=real_name)
+
+
+@dataclass
+class Demo:
+    """A running demo: the workspace, the bot served over HTTP, and the SLA sweep."""
+
+    fake: FakeSlack
+    app: App
+    engine: Engine
+    clock: AcceleratedClock
+    server: HttpServer
+    humans: Humans
+    pool: ListenerPool
+    database_url: str
+    sweep_every: float
+    _stop: threading.Event
+    _sweeper: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """Where the browser client is served."""
+        return self.fake.base_url + "/"
+
+    def drain(self) -> None:
+        """Wait until the bot has finished handling everything sent so far."""
+        self.pool.drain()
+        pull_inbox(self.app)  # what a burst left in the inbox
+        deps_of(self.app).inbox.in_hand.wait_idle(timeout=30)  # messages being stored
+        self.pool.drain()
+
+    def sweep(self) -> Any:
+        """Run one SLA sweep now (at the demo clock's time)."""
+        return deps_of(self.app).sweeper.sweep()
+
+    def start_sweeping(self) -> None:
+        """Sweep SLAs in the background, once a demo minute (at most once a real second)."""
+
+        def loop() -> None:
+            while not self._stop.wait(self.sweep_every):
+                try:
+                    self.sweep()
+                    pull_inbox(self.app)
+                except Exception:  # the next sweep tries again; the loop must survive
+                    logger.exception("SLA sweep failed")
+
+        self._sweeper = threading.Thread(target=loop, name="demo-sla-sweep", daemon=True)
+        self._sweeper.start()
+
+    def stop(self) -> None:
+        """Stop sweeping and serving; the database stays."""
+        self._stop.set()
+        if self._sweeper is not None:
+            self._sweeper.join(timeout=5)
+        if self.fake.ui is not None:
+            self.fake.ui.closed = True
+        self.server.stop()
+        self.pool.shutdown(wait=True)
+        deps_of(self.app).inbox.in_hand.wait_idle(timeout=10)  # let storing finish first
+        self.fake.stop()
+        self.engine.dispose()
+
+
+def start_demo(
+    *,
+    port: int = 0,
+    speed: float = 30.0,
+    start: datetime | None = None,
+    database_url: str | None = None,
+) -> Demo:
+    """Start the workspace, migrate a fresh database and connect the bot to it.
+
+    The database is a new SQLite file in a temporary folder unless `database_url` names
+    an (empty) one, as the tests do to run the demo on PostgreSQL too.
+    """
+    from handlers import declared_commands, declared_events
+
+    clock = AcceleratedClock(start or datetime.now(UTC), speed)
+    if database_url is None:
+        folder = Path(tempfile.mkdtemp(prefix="deskbot-demo-"))
+        database_url = f"sqlite:///{folder / 'demo.db'}"
+    engine = make_engine(database_url)
+    migrate(engine)
+    signing_secret = secrets.token_hex(16)
+    fake = FakeSlack(
+        team_id=HOME,
+        bot_token=BOT_TOKEN,
+        team_domain="northwind",
+        team_name=TEAM_NAMES[HOME],
+        now=clock.epoch,
+    )
+    populate(fake)
+    fake.start(port=port)
+    settings = Settings(
+        slack_bot_token=BOT_TOKEN,  # type: ignore[arg-type]
+        slack_signing_secret=signing_secret,  # type: ignore[arg-type]
+        slack_api_url=fake.api_url,
+        database_url=database_url,
+        desk=demo_config(),
+    )
+    pool = ListenerPool()
+    app = create_app(settings, engine=engine, clock=clock, listener_executor=pool)
+    server = HttpServer(make_wsgi_app(app, engine), host="127.0.0.1", port=0).start()
+    driver = SlackDriver(
+        app_url=f"{server.url}/slack/events",
+        signing_secret=signing_secret,
+        team_id=HOME,
+        api_app_id=fake.app_id,
+        bot_user_id=fake.bot_user_id,
+        team_domain="northwind",
+        response_url_base=fake.response_url_base,
+        ts_factory=fake.next_ts,
+    )
+    humans = Humans(fake, driver, commands=declared_commands(), events=declared_events())
+    roles = {user_id: role for user_id, _n, _r, _t, role in PEOPLE}
+    fake.ui = WebUI(
+        fake,
+        humans,
+        Directory(
+            team_names=TEAM_NAMES,
+            roles=roles,
+            default_user=CARLA,
+            title="deskbot demo · Northwind",
+            now=clock.epoch,
+            speed=lambda: clock.speed,
+        ),
+    )
+    return Demo(
+        fake=fake,
+        app=app,
+        engine=engine,
+        clock=clock,
+        server=server,
+        humans=humans,
+        pool=pool,
+        database_url=database_url,
+        sweep_every=max(1.0, 60.0 / speed) if speed > 0 else 60.0,
+        _stop=threading.Event(),
+    )

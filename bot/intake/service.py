@@ -1,0 +1,390 @@
+"""Ticket intake: turning Slack messages, edits and deletes into tickets and their history.
+
+Pure database work (no Slack I/O): handlers parse events into these inputs, call the
+service, and do the Slack side (acknowledge, mirror) with what it returns. Every call is
+one transaction; a unique-key clash means Slack redelivered something already stored.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from bot.clock import Clock, ts_to_datetime
+from bot.intake.changes import Also, EditsAndDeletes
+from bot.intake.grouping import Group, Grouper
+from bot.intake.types import IncomingMessage, IntakeResult, Outcome
+from bot.sla.planner import SlaPlanner
+from bot.text import storable, subject_from
+from store import tickets as store
+from store.db import is_unique_violation, outlast_outage, session_scope
+from store.models import AuthorRole, Message, Ticket, TicketStatus
+
+__all__ = ["Also", "IncomingMessage", "IntakeResult", "IntakeService", "Outcome"]
+
+logger = logging.getLogger(__name__)
+# Messages stay unique by channel+ts forever; event ids only need to outlive Slack's retries.
+EVENT_KEY_RETENTION = timedelta(days=2)
+FOLLOWUP_LEASE = timedelta(minutes=2)
+
+
+class IntakeService(EditsAndDeletes):
+    """Records messages, edits and deletes exactly once, on SQLite or PostgreSQL."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        planner: SlaPlanner,
+        *,
+        group_window: timedelta | None = None,
+    ) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._planner = planner
+        self._grouper = Grouper(group_window, planner, clock)
+        self.pause: Callable[[float], None] = time.sleep  # between retries; tests record it
+
+    def receive_message(
+        self, incoming: IncomingMessage, *, hold_orphans: bool, also: Also | None = None
+    ) -> IntakeResult:
+        """Open a ticket for a thread root, or add a reply to its ticket.
+
+        `hold_orphans` keeps replies whose thread has no ticket yet (out-of-order
+        delivery in a support channel) so the ticket adopts them when it appears.
+        `also` runs last in the same transaction (see `_transaction`).
+        """
+
+        def work(session: Session) -> IntakeResult:
+            self._record_event(session, incoming.event_id, "message")
+            if incoming.is_reply:
+                return self._add_reply(session, incoming, hold_orphans=hold_orphans)
+            if incoming.author_is_agent:
+                return IntakeResult(Outcome.IGNORED)  # announcements
+            group = self._grouper.find(session, incoming)
+            if group is not None:
+                return self._join_group(session, incoming, group)
+            if incoming.is_small_talk:
+                return IntakeResult(Outcome.IGNORED)  # "hi", "thanks!" open nothing
+            return self._open_ticket(session, incoming)
+
+        def work_then_held_changes(session: Session) -> IntakeResult:
+            result = work(session)
+            if result.outcome is not Outcome.DUPLICATE:
+                # An edit or delete Slack delivered before this message is applied now.
+                self._apply_held(session, channel_id=incoming.channel_id, ts=incoming.ts)
+            return result
+
+        return self._transaction(work_then_held_changes, also=also)
+
+    def open_ticket_from_thread(
+        self, root: IncomingMessage, replies: list[IncomingMessage], *, opened_by: str
+    ) -> IntakeResult:
+        """Make a ticket of an existing message (an agent's :ticket:), pulling in its replies.
+
+        Works for any author, agents included (internal requests); a message that already
+        is a ticket is returned as it is.
+        """
+
+        def work(session: Session) -> IntakeResult:
+            self._record_event(session, root.event_id, "reaction_added")
+            existing = store.find_ticket_by_thread(
+                session, channel_id=root.channel_id, root_ts=root.ts
+            )
+            if existing is not None:
+                return IntakeResult(Outcome.DUPLICATE, existing)
+            for reply in replies:
+                if store.find_message(session, channel_id=reply.channel_id, ts=reply.ts) is None:
+                    store.add_message(
+                        session, message=self._message(reply, None, text=storable(reply.text))
+                    )
+            result = self._open_ticket(session, root)
+            assert result.ticket is not None
+            store.add_activity(
+                session,
+                ticket_id=_id(result.ticket),
+                action="opened_by_reaction",
+                at=self._clock(),
+                actor_id=opened_by,
+            )
+            return result
+
+        return self._transaction(work, replayable=False)  # a reaction is not kept
+
+    def prune_event_keys(self, *, keep: timedelta = EVENT_KEY_RETENTION) -> int:
+        """Drop redelivery keys older than `keep` (Slack retries for minutes, not days)."""
+        with session_scope(self._engine) as session:
+            store.prune_held_changes(session, held_before=self._clock() - keep)
+            return store.prune_events(session, received_before=self._clock() - keep)
+
+    def claim_unfinished(
+        self,
+        *,
+        workspace_id: str,
+        created_after: datetime,
+        created_before: datetime,
+        lease_until: datetime,
+    ) -> list[Ticket]:
+        """Live tickets still without a triage card, leased to this replica to finish."""
+        with session_scope(self._engine) as session:
+            return store.claim_unfinished_tickets(
+                session,
+                workspace_id=workspace_id,
+                created_after=created_after,
+                created_before=created_before,
+                now=self._clock(),
+                lease_until=lease_until,
+            )
+
+    def release_unfinished(self, *, ticket_id: int) -> None:
+        """Let the next sweep (on any replica) try a welcome that failed again at once."""
+        with session_scope(self._engine) as session:
+            store.renew_followup_leases(session, ticket_ids=[ticket_id], lease_until=self._clock())
+
+    def attach_mirror(
+        self, *, ticket_id: int, channel_id: str, ts: str, permalink: str | None
+    ) -> None:
+        """Remember the triage mirror message posted for a ticket (outlasting a short outage)."""
+
+        def record() -> None:
+            with session_scope(self._engine) as session:
+                store.set_triage_mirror(
+                    session, ticket_id=ticket_id, channel_id=channel_id, ts=ts, permalink=permalink
+                )
+
+        outlast_outage(record, pause=self.pause)
+
+    # -- steps ---------------------------------------------------------------------------
+
+    def _open_ticket(self, session: Session, incoming: IncomingMessage) -> IntakeResult:
+        created_at = ts_to_datetime(incoming.ts)
+        text = storable(incoming.text)
+        number = store.next_ticket_number(session, workspace_id=incoming.workspace_id)
+        ticket = store.add_ticket(
+            session,
+            ticket=Ticket(
+                workspace_id=incoming.workspace_id,
+                number=number,
+                channel_id=incoming.channel_id,
+                root_ts=incoming.ts,
+                customer_id=incoming.user_id,
+                customer_team_id=incoming.user_team_id,
+                is_external=incoming.user_team_id != incoming.workspace_id,
+                subject=subject_from(text, incoming.files),
+                status=TicketStatus.NEW,
+                created_at=created_at,
+                last_customer_message_at=created_at,
+                updated_at=self._clock(),
+                # The replica storing it posts its card; the finisher steps in only after
+                # this lease, however late (a replayed inbox event) the ticket was stored.
+                followup_lease_until=self._clock() + FOLLOWUP_LEASE,
+            ),
+        )
+        store.add_message(session, message=self._message(incoming, _id(ticket), text=text))
+        store.add_activity(
+            session,
+            ticket_id=_id(ticket),
+            action="created",
+            at=created_at,
+            actor_id=incoming.user_id,
+            detail={"number": number},
+        )
+        adopted = store.adopt_thread_replies(
+            session, ticket_id=_id(ticket), channel_id=incoming.channel_id, thread_ts=incoming.ts
+        )
+        if adopted:
+            self._recompute_from_messages(session, ticket)
+        self._planner.refresh(session, ticket, new=True)
+        return IntakeResult(Outcome.CREATED, ticket)
+
+    def _join_group(
+        self, session: Session, incoming: IncomingMessage, group: Group
+    ) -> IntakeResult:
+        ticket = group.survivor
+        message = store.add_message(
+            session, message=self._message(incoming, _id(ticket), text=storable(incoming.text))
+        )
+        self._grouper.join(session, group, message)
+        store.adopt_thread_replies(
+            session, ticket_id=_id(ticket), channel_id=incoming.channel_id, thread_ts=incoming.ts
+        )
+        if incoming.is_small_talk:
+            self._touch(session, ticket)
+        else:
+            self._note_customer_reply(session, ticket, message)
+        return IntakeResult(Outcome.GROUPED, ticket, merged=tuple(group.absorbed))
+
+    def _add_reply(
+        self, session: Session, incoming: IncomingMessage, *, hold_orphans: bool
+    ) -> IntakeResult:
+        assert incoming.thread_ts is not None
+        ticket = store.thread_ticket(
+            session, channel_id=incoming.channel_id, thread_ts=incoming.thread_ts
+        )
+        if ticket is None and not hold_orphans:
+            return IntakeResult(Outcome.IGNORED)
+        message = store.add_message(
+            session,
+            message=self._message(
+                incoming, ticket.id if ticket else None, text=storable(incoming.text)
+            ),
+        )
+        if ticket is None:
+            return IntakeResult(Outcome.HELD)
+        if incoming.author_is_agent:
+            first = self._note_agent_reply(session, ticket, message)
+            return IntakeResult(Outcome.REPLY, ticket, first_response=first)
+        if incoming.is_small_talk:
+            # "thanks!" after a fix is kept, but neither reopens the ticket nor asks for
+            # another response.
+            return IntakeResult(Outcome.REPLY, ticket)
+        reopened = self._note_customer_reply(session, ticket, message)
+        return IntakeResult(Outcome.REOPENED if reopened else Outcome.REPLY, ticket)
+
+    def _note_agent_reply(self, session: Session, ticket: Ticket, message: Message) -> bool:
+        """Record an agent reply; True when it is (now) the ticket's first response."""
+        ticket.last_agent_message_at = max(
+            filter(None, [ticket.last_agent_message_at, message.sent_at])
+        )
+        is_first = message.sent_at >= ticket.created_at and (
+            ticket.first_response_at is None or message.sent_at < ticket.first_response_at
+        )
+        if is_first:
+            ticket.first_response_at = message.sent_at
+            ticket.first_responder_id = message.user_id
+            store.add_activity(
+                session,
+                ticket_id=_id(ticket),
+                action="first_response",
+                at=message.sent_at,
+                actor_id=message.user_id,
+            )
+        self._touch(session, ticket)
+        return is_first
+
+    def _note_customer_reply(self, session: Session, ticket: Ticket, message: Message) -> bool:
+        """Record a customer reply; True when it reopened the ticket."""
+        ticket.last_customer_message_at = max(
+            filter(None, [ticket.last_customer_message_at, message.sent_at])
+        )
+        reopened = False
+        closed_at = ticket.resolved_at or ticket.closed_at
+        if ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED) and (
+            closed_at is None or message.sent_at > closed_at
+        ):
+            previous = ticket.status
+            ticket.status = TicketStatus.OPEN if ticket.assignee_id else TicketStatus.NEW
+            ticket.resolved_at = ticket.closed_at = None
+            ticket.reopen_count += 1
+            reopened = True
+            store.add_activity(
+                session,
+                ticket_id=_id(ticket),
+                action="reopened",
+                at=message.sent_at,
+                actor_id=message.user_id,
+                detail={"from": str(previous)},
+            )
+        elif ticket.status == TicketStatus.PENDING:
+            ticket.status = TicketStatus.OPEN
+            store.add_activity(
+                session,
+                ticket_id=_id(ticket),
+                action="customer_replied",
+                at=message.sent_at,
+                actor_id=message.user_id,
+                detail={"from": "pending"},
+            )
+        self._touch(session, ticket)
+        return reopened
+
+    def _recompute_from_messages(self, session: Session, ticket: Ticket) -> None:
+        first = store.first_agent_reply(session, ticket_id=_id(ticket))
+        if first is not None and first.sent_at >= ticket.created_at:
+            ticket.first_response_at = first.sent_at
+            ticket.first_responder_id = first.user_id
+        ticket.last_agent_message_at = store.latest_agent_message_at(session, ticket_id=_id(ticket))
+        latest = store.latest_customer_message_at(session, ticket_id=_id(ticket))
+        if latest is not None:
+            ticket.last_customer_message_at = latest
+        session.add(ticket)
+        session.flush()
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _message(self, incoming: IncomingMessage, ticket_id: int | None, *, text: str) -> Message:
+        return Message(
+            ticket_id=ticket_id,
+            channel_id=incoming.channel_id,
+            ts=incoming.ts,
+            thread_ts=incoming.thread_ts,
+            user_id=incoming.user_id,
+            user_team_id=incoming.user_team_id,
+            role=AuthorRole.AGENT if incoming.author_is_agent else AuthorRole.CUSTOMER,
+            subtype=incoming.subtype,
+            text=text,
+            files=incoming.files,
+            sent_at=ts_to_datetime(incoming.ts),
+            event_id=incoming.event_id,
+        )
+
+    def _record_event(self, session: Session, event_id: str | None, event_type: str) -> None:
+        if event_id:
+            store.record_event(
+                session, event_id=event_id, event_type=event_type, received_at=self._clock()
+            )
+
+    def _note_root_change(
+        self, session: Session, message: Message, *, action: str, at: datetime
+    ) -> Ticket | None:
+        """When the message is a ticket's root, log the change and return the ticket."""
+        if message.ticket_id is None or message.thread_ts not in (None, message.ts):
+            return None
+        ticket = store.get_ticket(session, ticket_id=message.ticket_id)
+        if ticket is not None:
+            if ticket.root_ts != message.ts:  # a grouped message, not the thread's root
+                action = action.replace("root_", "message_") if "root_" in action else action
+            self._touch(session, ticket)
+            store.add_activity(
+                session, ticket_id=_id(ticket), action=action, at=at, actor_id=message.user_id
+            )
+        return ticket
+
+    def _touch(self, session: Session, ticket: Ticket) -> None:
+        ticket.updated_at = self._clock()
+        self._planner.refresh(session, ticket)  # adds and flushes the ticket
+
+    def _transaction(
+        self,
+        work: Callable[[Session], IntakeResult],
+        *,
+        replayable: bool = True,
+        also: Also | None = None,
+    ) -> IntakeResult:
+        """Run `work`, then `also`, in one transaction.
+
+        A redelivery rolls back both (`also` then never happened) and comes back as
+        DUPLICATE, so a caller whose `also` must happen does it on its own then.
+        """
+        try:
+            # Messages, edits and deletes come from the inbox, which replays what a
+            # database crash undoes, so their commits need not wait for a flush.
+            with session_scope(self._engine, replayable=replayable) as session:
+                result = work(session)
+                if also is not None:
+                    also(session)
+                return result
+        except IntegrityError as error:
+            if not is_unique_violation(error):
+                raise
+            logger.info("redelivered event ignored: %s", error.orig)
+            return IntakeResult(Outcome.DUPLICATE)
+
+
+def _id(ticket: Ticket) -> int:
+    assert ticket.id is not None
+    return ticket.id

@@ -1,0 +1,129 @@
+"""Business-hours durations for many tickets at once: cumulative open seconds and bisection.
+
+`BusinessCalendar.elapsed` walks day windows per call; for tens of thousands of tickets a
+table of the windows once, then two binary searches per ticket, gives the same seconds.
+"""
+
+import hashlib
+from bisect import bisect_right
+from collections.abc import Iterable
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from bot.business_time import BusinessCalendar, Calendar
+from store.kpi.sqlfn import OpenHours
+from store.kpi.triggers import calendar as stored
+
+AHEAD = timedelta(days=400)  # days stored past today, so new tickets are covered
+MARGIN = timedelta(days=30)  # re-store the days when fewer than this remain ahead
+
+
+class OpenSeconds:
+    """Counted (open) seconds between epoch instants, for one calendar over a span."""
+
+    def __init__(self, calendar: Calendar, first: int, last: int) -> None:
+        self._calendar = calendar
+        self._opens: list[float] = []
+        self._lengths: list[float] = []
+        self._before: list[float] = []  # open seconds before each window
+        if isinstance(calendar, BusinessCalendar):
+            total = 0.0
+            start, end = _instant(first), _instant(last + 1)
+            for opens, closes in calendar.windows(start, end):
+                length = (closes - opens).total_seconds()
+                self._opens.append(opens.timestamp())
+                self._lengths.append(length)
+                self._before.append(total)
+                total += length
+
+    def _counted(self, moment: float) -> float:
+        index = bisect_right(self._opens, moment) - 1
+        if index < 0:
+            return 0.0
+        return self._before[index] + min(
+            max(moment - self._opens[index], 0.0), self._lengths[index]
+        )
+
+    def elapsed(self, start: int, end: int) -> float:
+        """Open seconds in [start, end] (zero when end <= start)."""
+        if end <= start:
+            return 0.0
+        if not isinstance(self._calendar, BusinessCalendar):
+            return float(end - start)
+        return self._counted(end) - self._counted(start)
+
+
+def open_seconds(calendar: Calendar, pairs: Iterable[tuple[int, int]]) -> list[float]:
+    """Open seconds of each (start, end) epoch pair."""
+    pairs = list(pairs)
+    if not pairs:
+        return []
+    clock = OpenSeconds(calendar, min(a for a, _ in pairs), max(b for _, b in pairs))
+    return [clock.elapsed(start, end) for start, end in pairs]
+
+
+def _instant(epoch: int) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+def open_hours(calendar: BusinessCalendar, start: datetime, end: datetime) -> OpenHours:
+    """The calendar's opening hours per local day over [start, end], as SQL-ready arrays."""
+    zone = ZoneInfo(calendar.timezone)
+    first = start.astimezone(zone).date() - timedelta(days=1)
+    last = end.astimezone(zone).date() + timedelta(days=1)
+    days = (last - first).days + 1
+    opens = [0] * days
+    lengths = [0] * days
+    for window_open, window_close in calendar.windows(
+        datetime.combine(first, time(0), zone), datetime.combine(last, time(23, 59), zone)
+    ):
+        index = (window_open.astimezone(zone).date() - first).days
+        if 0 <= index < days:
+            opens[index] = int(window_open.timestamp())
+            lengths[index] = int((window_close - window_open).total_seconds())
+    before, total = [], 0
+    for length in lengths:
+        before.append(total)
+        total += length
+    return OpenHours(str(zone), first, opens, lengths, before)
+
+
+def fingerprint(calendar: BusinessCalendar) -> str:
+    """A stable digest of what the calendar counts as open."""
+    holidays = sorted(str(day) for day in calendar.holidays)
+    text = f"{calendar.timezone}|{calendar.days}|{calendar.start}|{calendar.end}|{holidays}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def open_days(calendar: BusinessCalendar, start: datetime, end: datetime) -> list[stored.OpenDay]:
+    """(local midnight as UTC, opens, open seconds, open seconds before) for each local day."""
+    hours = open_hours(calendar, start, end)
+    zone = ZoneInfo(hours.timezone)
+    return [
+        (
+            datetime.combine(hours.first_day + timedelta(days=index), time(0), zone).astimezone(
+                UTC
+            ),
+            opens,
+            length,
+            before,
+        )
+        for index, (opens, length, before) in enumerate(
+            zip(hours.opens, hours.lengths, hours.before, strict=True)
+        )
+    ]
+
+
+def ensure_open_days(session: Session, calendar: BusinessCalendar, now: datetime) -> int:
+    """Store the calendar's days for SQL if they are not the stored ones (facts recomputed)."""
+    first = min(stored.earliest_created(session) or now, now) - timedelta(days=2)
+    last = now + MARGIN
+    print_ = fingerprint(calendar)
+    if stored.is_current(
+        stored.calendar_state(session), fingerprint=print_, first=first, last=last
+    ):
+        return 0
+    days = open_days(calendar, first, now + AHEAD)
+    return stored.replace_open_days(session, fingerprint=print_, days=days, first=first, last=last)

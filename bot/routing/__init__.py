@@ -1,0 +1,1 @@
+"""Routing: agent availability, auto-assignment of new tickets, and claim timeouts."""

@@ -1,0 +1,3 @@
+"""Working tickets: the workflow (claim, assign, resolve ...), annotations, merges and likely
+duplicates.
+"""

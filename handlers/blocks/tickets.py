@@ -1,0 +1,86 @@
+"""Pure Block Kit builders for `/ticket show`, `/ticket list`, the triage card's buttons."""
+
+from datetime import datetime
+
+from bot.tickets.workflow import TicketDetails
+from handlers.blocks.cards import STATUS_LABELS, Block, escape, mrkdwn, slack_date
+from store.models import Activity, Ticket
+
+SHOWN_ACTIVITY = 15
+
+
+def _when(moment: datetime | None) -> str:
+    return slack_date(moment) if moment else "—"
+
+
+def describe_activity(entry: Activity) -> str:
+    """One line of the audit trail."""
+    who = f"<@{entry.actor_id}>" if entry.actor_id else "deskbot"
+    detail = entry.detail or {}
+    extra = {
+        "assigned": f" to <@{detail.get('to')}>",
+        "priority": f" {detail.get('from')} → {detail.get('to')}",
+        "typed": f" `{detail.get('tag')}`",
+        "linked": f" {escape(str(detail.get('ref', '')))}",
+        "note": f": {escape(str(detail.get('text', '')))[:300]}",
+        "resolved": f": {escape(str(detail.get('note', '')))[:300]}" if detail.get("note") else "",
+        "merged": f" #{detail.get('from')} ({detail.get('reason')})",
+        "merged_into": f" #{detail.get('into')} ({detail.get('reason')})",
+        "grouped": f" a message {detail.get('gap_seconds')}s from its neighbour",
+        "auto_assigned": f" to <@{detail.get('to')}>: {detail.get('reason')}",
+        "claim_released": f" from <@{detail.get('from')}> after {detail.get('after')}",
+        "csat_rated": f" {detail.get('rating')}/5",
+    }.get(entry.action, "")
+    return f"{slack_date(entry.at)} {who} {entry.action.replace('_', ' ')}{extra}"
+
+
+def ticket_details_blocks(details: TicketDetails) -> list[Block]:
+    """`/ticket show`: state, assignee, times, tags, links, recent activity."""
+    ticket = details.ticket
+    title = escape(ticket.subject)
+    if ticket.permalink:
+        title = f"<{ticket.permalink}|{title}>"
+    assignee = f"<@{ticket.assignee_id}>" if ticket.assignee_id else "_unassigned_"
+    fields = [
+        mrkdwn(f"*Status*\n{STATUS_LABELS.get(str(ticket.status), str(ticket.status))}"),
+        mrkdwn(f"*Assignee*\n{assignee}"),
+        mrkdwn(f"*Priority*\n{ticket.priority}"),
+        mrkdwn(f"*Customer*\n<@{ticket.customer_id}> in <#{ticket.channel_id}>"),
+        mrkdwn(f"*Opened*\n{_when(ticket.created_at)}"),
+        mrkdwn(f"*First response*\n{_when(ticket.first_response_at)}"),
+        mrkdwn(f"*Resolved*\n{_when(ticket.resolved_at)}"),
+        mrkdwn(f"*SLA*\n{chr(10).join(details.sla) or '_no targets running_'}"),
+        mrkdwn(f"*Types*\n{', '.join(f'`{t}`' for t in details.tags) or '—'}"),
+        mrkdwn(f"*Links*\n{escape(', '.join(details.links))[:1900] or '—'}"),
+    ]
+    recent = details.activity[-SHOWN_ACTIVITY:]
+    history = "\n".join(describe_activity(entry) for entry in recent)
+    if len(details.activity) > SHOWN_ACTIVITY:
+        history = f"_{len(details.activity) - SHOWN_ACTIVITY} earlier entries not shown_\n{history}"
+    return [
+        {"type": "section", "block_id": "title", "text": mrkdwn(f"*#{ticket.number}* {title}")},
+        {"type": "section", "block_id": "facts", "fields": fields},
+        {
+            "type": "section",
+            "block_id": "activity",
+            "text": mrkdwn(f"*Activity*\n{history}"[:3000]),
+        },
+    ]
+
+
+def ticket_line(ticket: Ticket) -> str:
+    """One ticket in a list."""
+    who = f"<@{ticket.assignee_id}>" if ticket.assignee_id else "unassigned"
+    subject = escape(ticket.subject[:80])
+    return f"*#{ticket.number}* {subject} · {ticket.status} · {ticket.priority} · {who}"
+
+
+def ticket_list_blocks(name: str, tickets: list[Ticket]) -> list[Block]:
+    """`/ticket list`: one line per ticket, oldest first."""
+    if not tickets:
+        return [{"type": "section", "text": mrkdwn(f"No tickets in *{name}*.")}]
+    lines = [ticket_line(ticket) for ticket in tickets]
+    body = "\n".join(lines)
+    if len(body) > 2900:
+        body = body[:2900].rsplit("\n", 1)[0] + "\n…"
+    return [{"type": "section", "text": mrkdwn(f"*{name}* ({len(tickets)})\n{body}")}]

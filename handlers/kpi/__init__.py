@@ -1,0 +1,1 @@
+"""`/kpi` in Slack: the listeners, the command parser and file delivery."""

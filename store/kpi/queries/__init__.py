@@ -1,0 +1,1 @@
+"""KPI read side: SQL aggregates over the facts and rollups for each metric."""

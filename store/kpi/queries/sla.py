@@ -1,0 +1,185 @@
+"""SLA: targets due in a range, met in time or breached, and breaches per local day.
+
+A target is breached when it was met after its due time, or is still unmet and its due
+time has passed. A breach counts on the local day its due time falls in.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, literal, literal_column, or_
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col, select
+
+from store.fact_models import KpiSlaHour, TicketFact
+from store.kpi.queries.scope import TEAM, Scope
+from store.kpi.queries.volume import hour_aligned
+from store.kpi.sqlfn import ALL, in_range, local_day
+from store.kpi.triggers.rollup import edges_outside, live
+from store.models import SlaTarget, Ticket
+
+TARGETS = ("first_response", "next_response", "resolution")
+
+
+@dataclass(frozen=True)
+class TargetCounts:
+    """How one kind of target did over a range."""
+
+    due: int = 0
+    met_in_time: int = 0
+    breached: int = 0
+
+    @property
+    def within(self) -> float | None:
+        """Share met in time of the targets due (None when nothing was due)."""
+        return self.met_in_time / self.due if self.due else None
+
+
+def breached(now: datetime) -> ColumnElement[bool]:
+    """The breach condition, as of `now`."""
+    met_at, due_at = col(SlaTarget.met_at), col(SlaTarget.due_at)
+    return or_(met_at > due_at, and_(met_at.is_(None), due_at < now))
+
+
+def _met_in_time() -> ColumnElement[bool]:
+    return and_(col(SlaTarget.met_at).is_not(None), col(SlaTarget.met_at) <= col(SlaTarget.due_at))
+
+
+def _hours(start: datetime, end: datetime, now: datetime) -> tuple[datetime, datetime] | None:
+    """[first, cut): the whole UTC hours in the range that ended by `now` (None: none)."""
+    floor = start.replace(minute=0, second=0, microsecond=0)
+    first = floor if floor == start else floor + timedelta(hours=1)
+    cut = min(end, now).replace(minute=0, second=0, microsecond=0)
+    return (first, cut) if first < cut else None
+
+
+def _rolled(session: Session, hours: tuple[datetime, datetime], day: Any = None) -> list[Any]:
+    """(day or None, target, kind, n) from kpi_sla_hour over whole past hours."""
+    rows = live(session, KpiSlaHour).c
+    key = day(rows.hour) if day else literal(None)
+    statement = select(key, rows.target, rows.kind, func.sum(rows.n))
+    statement = statement.where(rows.hour >= hours[0], rows.hour < hours[1])
+    return list(session.execute(statement.group_by(key, rows.target, rows.kind)))
+
+
+def targets(
+    session: Session, *, start: datetime, end: datetime, now: datetime, scope: Scope = TEAM
+) -> dict[tuple[Any, str], TargetCounts]:
+    """(group, target) -> due, met in time and breached, for targets due in the range."""
+    hours = _hours(start, end, now) if scope == TEAM else None
+    if hours is None:
+        return _targets(session, start=start, end=end, now=now, scope=scope)
+    found: dict[str, list[int]] = {}
+    for _, target, kind, n in _rolled(session, hours):
+        entry = found.setdefault(target, [0, 0, 0])
+        entry[0 if kind == "due" else 1 if kind == "ok" else 2] += int(n or 0)
+    for low, high in edges_outside(start, end, hours):
+        for (_, target), counts in _targets(session, start=low, end=high, now=now).items():
+            entry = found.setdefault(target, [0, 0, 0])
+            entry[0] += counts.due
+            entry[1] += counts.met_in_time
+            entry[2] += counts.breached
+    return {(ALL, target): TargetCounts(*values) for target, values in found.items() if values[0]}
+
+
+def _targets(
+    session: Session, *, start: datetime, end: datetime, now: datetime, scope: Scope = TEAM
+) -> dict[tuple[Any, str], TargetCounts]:
+    statement = select(
+        scope.group().label("g"),
+        col(SlaTarget.target),
+        func.count(),
+        func.sum(case((_met_in_time(), 1), else_=0)),
+        func.sum(case((breached(now), 1), else_=0)),
+    ).where(in_range(col(SlaTarget.due_at), start, end))
+    if scope.probes(start, end):
+        group, filters = scope.lookup(col(SlaTarget.ticket_id))
+        statement = statement.with_only_columns(group.label("g"), *statement.selected_columns[1:])
+        keys = [literal_column("1")] if scope.dimension is not None else []
+        statement = statement.where(*filters).group_by(*keys, literal_column("2"))
+    else:
+        if scope != TEAM:  # the whole team needs no ticket columns
+            joined = statement.join(
+                TicketFact, col(TicketFact.ticket_id) == col(SlaTarget.ticket_id)
+            )
+            statement = scope.apply(joined)
+        statement = scope.group_by(statement, col(SlaTarget.target))
+    return {
+        (group, target): TargetCounts(int(due), int(met or 0), int(late or 0))
+        for group, target, due, met, late in session.execute(statement)
+    }
+
+
+def breaches_by_day(
+    session: Session,
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    timezone: str,
+    scope: Scope = TEAM,
+) -> dict[tuple[str, str], int]:
+    """(local day, target) -> breaches due that day."""
+
+    def local(column: Any) -> Any:
+        return local_day(session, column, timezone=timezone, start=start, end=end)
+
+    hours = _hours(start, end, now)
+    team = scope.agent_id is None and scope.dimension is None
+    if team and hours is not None and hour_aligned(timezone, start, end):
+        found: dict[tuple[str, str], int] = {}
+        for day, target, kind, n in _rolled(session, hours, local):
+            if kind in ("late", "open"):
+                found[(str(day), target)] = found.get((str(day), target), 0) + int(n or 0)
+        for low, high in edges_outside(start, end, hours):
+            raw = _breaches_by_day(
+                session, start=low, end=high, now=now, timezone=timezone, day=local
+            )
+            for key, n in raw.items():
+                found[key] = found.get(key, 0) + n
+        return {key: n for key, n in found.items() if n}
+    return _breaches_by_day(
+        session, start=start, end=end, now=now, timezone=timezone, scope=scope, day=local
+    )
+
+
+def _breaches_by_day(
+    session: Session,
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    timezone: str,
+    day: Any,
+    scope: Scope = TEAM,
+) -> dict[tuple[str, str], int]:
+    day = day(col(SlaTarget.due_at))
+    statement = select(day, col(SlaTarget.target), func.count()).where(
+        in_range(col(SlaTarget.due_at), start, end), breached(now)
+    )
+    if scope.agent_id is not None or scope.dimension is not None:
+        statement = scope.apply(
+            statement.join(TicketFact, col(TicketFact.ticket_id) == col(SlaTarget.ticket_id))
+        )
+    statement = statement.group_by(day, col(SlaTarget.target))
+    return {(str(d), target): int(n) for d, target, n in session.execute(statement)}
+
+
+def breaching_tickets(
+    session: Session, *, now: datetime, since: datetime, limit: int = 25
+) -> list[tuple[Ticket, str, datetime]]:
+    """Live (unresolved) tickets with a target past due and unmet: (ticket, target, due)."""
+    statement = (
+        select(Ticket, col(SlaTarget.target), col(SlaTarget.due_at))
+        .join(SlaTarget, col(SlaTarget.ticket_id) == col(Ticket.id))
+        .where(
+            col(SlaTarget.met_at).is_(None),
+            col(SlaTarget.due_at) < now,
+            col(SlaTarget.due_at) >= since,
+            col(Ticket.status).in_(["new", "open", "pending"]),
+        )
+        .order_by(col(SlaTarget.due_at))
+        .limit(limit)
+    )
+    return [(ticket, target, due) for ticket, target, due in session.execute(statement)]

@@ -1,0 +1,1 @@
+"""Scenario tests: the real app over signed HTTP against the fake Slack."""

@@ -1,0 +1,106 @@
+"""deskbot.yaml: every key optional, wrong keys and values named at start."""
+
+from datetime import time, timedelta
+
+import pytest
+
+from bot.cli.main import main
+from bot.config import ConfigError, load_config, parse_config, parse_duration
+from bot.settings import load_settings
+
+
+def test_empty_config_gives_defaults():
+    desk = parse_config(None)
+    assert desk.support_channels == [] and desk.sla_sweep_seconds == 60
+    assert desk.business_hours.start == time(9) and desk.intake.reaction == "ticket"
+    assert desk.is_support_channel("C0ANY")
+
+
+def test_full_config_parses(tmp_path):
+    path = tmp_path / "deskbot.yaml"
+    path.write_text(
+        """
+support_channels: [C0HELP]
+triage_channel: C0TRIAGE
+leads_channel: C0LEADS
+agents: [UAGENT1]
+agents_usergroup: S0SUPPORT
+leads: [ULEAD1]
+business_hours: {timezone: Europe/Berlin, days: [mon, tue, wed, thu, fri], start: "08:30",
+                 end: "17:00", holidays: [2026-12-24, 2026-12-25]}
+sla_policies:
+  - {name: urgent, priorities: [urgent], first_response: 30m, resolution: 4h}
+  - {name: default, first_response: 4h, next_response: 8h, resolution: 3d, business_hours: true}
+sla_sweep_seconds: 30
+suggestions: {max: 3, min_score: 70}
+knowledge_dir: ./kb
+costs: {monthly_spend: 12000, currency: EUR}
+intake: {reaction: eyes}
+""",
+        encoding="utf-8",
+    )
+    desk = load_config(path)
+    assert desk.business_hours.start == time(8, 30)
+    assert desk.sla_policies[1].resolution == timedelta(days=3)
+    assert not desk.is_support_channel("C0TRIAGE") and desk.is_support_channel("C0HELP")
+
+
+@pytest.mark.parametrize(
+    ("data", "named"),
+    [
+        ({"suport_channels": ["C0HELP"]}, "unknown key 'suport_channels'"),
+        ({"business_hours": {"timezone": "Mars/Olympus"}}, "business_hours.timezone"),
+        ({"business_hours": {"start": "25:00"}}, "business_hours.start"),
+        (
+            {"sla_policies": [{"name": "x", "first_response": "soon"}]},
+            "sla_policies.0.first_response",
+        ),
+        ({"sla_policies": [{"name": "x", "bogus": 1}]}, "unknown key 'sla_policies.0.bogus'"),
+        ({"triage_channel": "#triage"}, "triage_channel"),
+        ({"agents": ["alice"]}, "agents.0"),
+        ({"sla_sweep_seconds": 0}, "sla_sweep_seconds"),
+        ({"suggestions": {"min_score": 150}}, "suggestions.min_score"),
+    ],
+)
+def test_wrong_key_or_value_is_named(data, named):
+    with pytest.raises(ConfigError) as raised:
+        parse_config(data)
+    assert named in str(raised.value)
+
+
+def test_durations():
+    assert parse_duration("30m") == timedelta(minutes=30)
+    assert parse_duration("1h30m") == timedelta(minutes=90)
+    assert parse_duration("3d") == timedelta(days=3)
+    for bad in ("", "abc", "5", "0m", "3x", 5):
+        with pytest.raises(ValueError):
+            parse_duration(bad)
+
+
+def test_run_refuses_to_start_with_a_bad_config(workdir, capsys):
+    (workdir / "deskbot.yaml").write_text("triage_chanel: C0TRIAGE\n")
+    assert main(["run", "--port", "0"]) == 2
+    assert "unknown key 'triage_chanel'" in capsys.readouterr().err
+
+
+def test_explicit_config_path_must_exist(workdir, monkeypatch, capsys):
+    monkeypatch.setenv("DESKBOT_CONFIG", str(workdir / "missing.yaml"))
+    assert main(["check-config"]) == 2
+    assert "missing.yaml: config file not found" in capsys.readouterr().err
+
+
+def test_settings_read_environment(workdir, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@db/deskbot")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
+    (workdir / "deskbot.yaml").write_text("triage_channel: C0TRIAGE\n")
+    settings = load_settings()
+    assert settings.socket_mode and settings.desk.triage_channel == "C0TRIAGE"
+    assert settings.database_url == "postgresql://postgres@db/deskbot"
+    assert "xapp-1" not in repr(settings)
+
+
+def test_run_without_slack_credentials_says_what_to_set(workdir, capsys):
+    assert main(["run", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "SLACK_BOT_TOKEN is not set" in err and "README" in err
+    assert not (workdir / "deskbot.db").exists()  # nothing created before the check

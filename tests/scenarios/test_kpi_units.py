@@ -1,0 +1,100 @@
+"""Pure pieces of the KPIs: `/kpi` parsing, formatting, business seconds, local days over DST."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlmodel import Session
+
+from bot.business_time import BusinessCalendar
+from bot.config import BusinessHours
+from bot.kpi.business import open_seconds
+from bot.kpi.report import format_duration, slug
+from handlers.kpi.commands import KpiRequest, KpiUsageError, parse_kpi_command
+from store.kpi.queries import volume
+from store.kpi.sqlfn import interpolate, offset_segments
+from store.models import Ticket
+
+BERLIN = BusinessCalendar.from_config(
+    BusinessHours(timezone="Europe/Berlin", holidays=["2026-10-26"])  # type: ignore[list-item]
+)
+BASE = int(datetime(2026, 10, 20, tzinfo=UTC).timestamp())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", KpiRequest("report")),
+        ("frt", KpiRequest("report", "frt")),
+        ("frt 7d by agent", KpiRequest("report", "frt", "7d", "agent")),
+        ("SLA Last Month", KpiRequest("report", "sla", "last month")),
+        ("this week", KpiRequest("report", "summary", "this week")),
+        ("orgs by type", KpiRequest("report", "orgs", "30d", "type")),
+        ("chart volume 30d", KpiRequest("chart", "volume", "30d")),
+        ("chart csat", KpiRequest("chart", "csat", "30d")),
+        ("export last week", KpiRequest("export", "export", "last week")),
+        ("help", KpiRequest("help")),
+    ],
+)
+def test_parse_kpi_command(text, expected):
+    assert parse_kpi_command(text) == expected
+
+
+@pytest.mark.parametrize("text", ["chart", "chart pie", "frt by agent 7d", "by"])
+def test_parse_kpi_command_rejects(text):
+    with pytest.raises(KpiUsageError):
+        parse_kpi_command(text)
+
+
+def test_formatting():
+    assert [format_duration(s) for s in (0, 45, 750, 29700, 212400)] == [
+        "0s", "45s", "12m 30s", "8h 15m", "2d 11h",
+    ]  # fmt: skip
+    assert slug("2026-11-02..2026-11-06") == "2026-11-02-2026-11-06"
+    assert slug("last 30 days") == "last-30-days"
+    assert interpolate([1200, 1800, 57600, 212400], 0.5) == 29700
+    assert interpolate([], 0.5) is None and interpolate([7], 0.9) == 7
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30 * 86400), st.integers(0, 10 * 86400)), max_size=20))
+def test_open_seconds_match_the_business_calendar(pairs):
+    # Across the October DST change in Berlin and a holiday.
+    epochs = [(BASE + start, BASE + start + length) for start, length in pairs]
+    expected = [
+        BERLIN.elapsed(
+            datetime.fromtimestamp(a, UTC), datetime.fromtimestamp(b, UTC)
+        ).total_seconds()
+        for a, b in epochs
+    ]
+    assert open_seconds(BERLIN, epochs) == expected
+
+
+def test_offset_segments_find_the_dst_change():
+    from zoneinfo import ZoneInfo
+
+    start = datetime(2026, 10, 20, tzinfo=UTC)
+    segments = offset_segments(ZoneInfo("Europe/Berlin"), start, start + timedelta(days=10))
+    assert segments == [(start, 7200), (datetime(2026, 10, 25, 1, 0, tzinfo=UTC), 3600)]
+
+
+def test_days_are_local_across_dst(db):
+    times = [
+        datetime(2026, 10, 24, 21, 30, tzinfo=UTC),  # 23:30 CEST, Oct 24
+        datetime(2026, 10, 24, 22, 30, tzinfo=UTC),  # 00:30 CEST, Oct 25
+        datetime(2026, 10, 25, 22, 30, tzinfo=UTC),  # 23:30 CET, Oct 25
+        datetime(2026, 10, 25, 23, 30, tzinfo=UTC),  # 00:30 CET, Oct 26
+    ]
+    with Session(db) as session:
+        for number, created in enumerate(times, 1):
+            ticket = Ticket(workspace_id="T", number=number, channel_id="C1", root_ts=str(number),
+                            customer_id="U1", customer_team_id="T1", subject="s",
+                            created_at=created, updated_at=created)  # fmt: skip
+            session.add(ticket)
+        session.flush()
+        start, end = datetime(2026, 10, 20, tzinfo=UTC), datetime(2026, 10, 30, tzinfo=UTC)
+        days = volume.by_day(session, start=start, end=end, timezone="Europe/Berlin")
+    assert {day: counts.created for day, counts in days.items()} == {
+        "2026-10-24": 1, "2026-10-25": 2, "2026-10-26": 1,
+    }  # fmt: skip

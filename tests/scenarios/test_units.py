@@ -1,0 +1,64 @@
+"""Pure helpers: Slack timestamps, text hygiene, token redaction, the people directory."""
+
+import logging
+from datetime import UTC, datetime
+
+from bot.clock import datetime_to_ts, ts_to_datetime
+from bot.config import parse_config
+from bot.logs import RedactTokens, redact
+from bot.people import Directory, Identity
+from bot.text import storable, subject_from
+from tests.support.harness import MutableClock
+
+
+def test_slack_timestamps_keep_microseconds():
+    moment = ts_to_datetime("1763900000.000100")
+    assert moment == datetime(2025, 11, 23, 12, 13, 20, 100, tzinfo=UTC)
+    assert datetime_to_ts(moment) == "1763900000.000100"
+
+
+def test_storable_replaces_only_what_postgres_rejects():
+    assert storable("a\x00b\ud800c") == "a\ufffdb\ufffdc"
+    assert storable("👩‍👩‍👧 עברית") == "👩‍👩‍👧 עברית"
+
+
+def test_subject():
+    assert subject_from("\n\n  Hello there \nsecond") == "Hello there"
+    assert subject_from("", [{"name": "a.png"}]) == "(file: a.png)"
+    assert subject_from("") == "(no text)"
+    assert len(subject_from("x" * 500)) == 200
+
+
+def test_tokens_are_redacted_from_logs():
+    assert (
+        redact("token xoxb-123-abc and xapp-1-A-2") == "token [redacted-token] and [redacted-token]"
+    )
+    record = logging.LogRecord("x", logging.INFO, "", 0, "auth %s", ("xoxb-secret-1",), None)
+    RedactTokens().filter(record)
+    assert record.getMessage() == "auth [redacted-token]"
+
+
+def test_directory_caches_usergroup_and_survives_slack_failures():
+    answers: list[list[str] | None] = [["U0GRP"], None]
+    calls: list[str] = []
+
+    def members(group: str) -> list[str] | None:
+        calls.append(group)
+        return answers.pop(0)
+
+    clock = MutableClock()
+    people = Directory(
+        parse_config({"agents": ["U0LIST"], "agents_usergroup": "S0SUP", "leads": ["U0LEAD"]}),
+        Identity(workspace_id="T0HOME", bot_user_id="UBOT"),
+        clock=clock,
+        fetch_user_team=lambda user: None,
+        fetch_group_members=members,
+    )
+    assert people.is_agent("U0GRP") and people.is_agent("U0LIST") and people.is_agent("U0LEAD")
+    assert not people.is_agent("U0OTHER")
+    assert calls == ["S0SUP"]  # cached
+    clock.advance(minutes=6)
+    assert people.is_agent("U0GRP")  # refresh failed: the last known members still count
+    assert calls == ["S0SUP", "S0SUP"]
+    assert not people.is_agent("U0LIST", team_id="T0ACME")  # other organizations never are
+    assert people.team_of("U0X") == "T0HOME" and people.team_of("U0X", hint="T0ACME") == "T0ACME"

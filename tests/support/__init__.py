@@ -1,0 +1,1 @@
+"""Test support: the running bot harness and shared datasets."""
