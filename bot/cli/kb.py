@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from knowledge.articles import (
     ArticleError,
@@ -22,7 +22,9 @@ from knowledge.articles import (
     read_markdown_dir,
     write_markdown,
 )
-from knowledge.matcher import Match, Matcher, suggest
+
+if TYPE_CHECKING:
+    from knowledge.matcher import Match
 
 
 def add_kb_parser(subparsers: Any) -> None:
@@ -128,6 +130,9 @@ def _search(
         from knowledge.library import DEFAULT_ARTICLES
 
         articles = load_markdown_dir(knowledge_dir or DEFAULT_ARTICLES)
+    # Imported here, not at the top: the matcher loads SciPy, which `deskbot --help` skips.
+    from knowledge.matcher import Matcher, suggest
+
     matcher = Matcher.build(articles)
     limit = args.limit if args.limit is not None else max_results
     threshold = args.min_score if args.min_score is not None else min_score
@@ -143,7 +148,7 @@ def _search(
     return 0
 
 
-def _print_text(qid: Any, matches: list[Match], threshold: float, out: TextIO) -> None:
+def _print_text(qid: Any, matches: "list[Match]", threshold: float, out: TextIO) -> None:
     if qid is not None:
         print(f"{qid}:", file=out)
     if not matches:

@@ -3,13 +3,13 @@
 import argparse
 import sys
 from datetime import date
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock, utc_now
-from bot.kpi.report import to_csv, to_json, to_text
-from bot.kpi.service import BY_HELP, DEFAULT_RANGE, METRIC_NAMES, KpiError, KpiService
-from bot.settings import Settings
+from bot.kpi.names import BY_HELP, DEFAULT_RANGE, FORMATS, METRIC_NAMES
 
-FORMATS = {"text": to_text, "json": to_json, "csv": to_csv}
+if TYPE_CHECKING:
+    from bot.settings import Settings
 EPILOG = """\
 metrics: summary, volume, frt, sla, resolution, handle, types, csat, cost,
          selfservice, known, agents, orgs, channels (README.md, "KPIs", defines each)
@@ -36,7 +36,7 @@ def add_kpi_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser
     kpi.add_argument("--until", type=_day, help="last day, YYYY-MM-DD (included)")
     kpi.add_argument("--range", dest="range_text", help="range words, e.g. 7d or 'last month'")
     kpi.add_argument("--by", help=f"break down by {BY_HELP.replace('`', '')}")
-    kpi.add_argument("--format", choices=sorted(FORMATS), default="text", help="default: text")
+    kpi.add_argument("--format", choices=FORMATS, default="text", help="default: text")
 
 
 def _day(text: str) -> date:
@@ -50,6 +50,8 @@ def range_words(args: argparse.Namespace, today: date) -> str:
     """The range as /kpi words: --range as is, else since..until (defaults: last 30 days)."""
     if args.range_text:
         if args.since or args.until:
+            from bot.kpi.service import KpiError
+
             raise KpiError("Give either --range or --since/--until, not both.")
         return str(args.range_text)
     if not args.since and not args.until:
@@ -59,8 +61,11 @@ def range_words(args: argparse.Namespace, today: date) -> str:
     return f"{since}..{until}"
 
 
-def run_kpi(settings: Settings, args: argparse.Namespace, *, clock: Clock = utc_now) -> int:
+def run_kpi(settings: "Settings", args: argparse.Namespace, *, clock: Clock = utc_now) -> int:
     """Compute and print the report; 2 with a message on stderr for a bad question."""
+    # Imported here, not at the top: `deskbot --help` must not pay for them.
+    from bot.kpi.report import to_csv, to_json, to_text
+    from bot.kpi.service import KpiError, KpiService
     from store.db import make_engine, migrate
 
     engine = make_engine(settings.database_url)
@@ -77,5 +82,6 @@ def run_kpi(settings: Settings, args: argparse.Namespace, *, clock: Clock = utc_
         return 2
     finally:
         engine.dispose()
-    print(FORMATS[args.format](report))
+    render = {"text": to_text, "json": to_json, "csv": to_csv}[args.format]
+    print(render(report))
     return 0

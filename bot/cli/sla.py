@@ -6,12 +6,14 @@ import json
 import sys
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, utc_now
 from bot.config import ConfigError, DeskConfig
-from bot.sla.whatif import TARGETS, Comparison, Policies, compare, load_proposal, print_progress
+
+if TYPE_CHECKING:
+    from bot.sla.whatif import Comparison
 
 DEFAULT_DAYS = 30
 
@@ -52,6 +54,8 @@ def run_sla(
 ) -> int:
     """Run `deskbot sla whatif`; 2 on bad input, with the reason on stderr."""
     out, err = out or sys.stdout, err or sys.stderr
+    # Imported here, not at the top: `deskbot --help` must not load the replay and SQLAlchemy.
+    from bot.sla.whatif import Policies, compare, load_proposal, print_progress
     from store.db import make_engine
 
     timezone = desk.business_hours.timezone
@@ -111,7 +115,7 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}%"
 
 
-def _rows(result: Comparison) -> list[dict[str, Any]]:
+def _rows(result: "Comparison") -> list[dict[str, Any]]:
     """Flat rows: per side, policy and target; per side, day and target; totals."""
     rows: list[dict[str, Any]] = []
     for side in ("current", "proposed"):
@@ -137,7 +141,7 @@ def _row(side: str, by: str, key: str, target: str, tally: Any) -> dict[str, Any
     }
 
 
-def _json(result: Comparison, header: dict[str, Any], out: TextIO) -> None:
+def _json(result: "Comparison", header: dict[str, Any], out: TextIO) -> None:
     document = {
         "since": header["since"].isoformat(),
         "until": header["until"].isoformat(),
@@ -150,7 +154,7 @@ def _json(result: Comparison, header: dict[str, Any], out: TextIO) -> None:
     out.write("\n")
 
 
-def _csv(result: Comparison, header: dict[str, Any], out: TextIO) -> None:
+def _csv(result: "Comparison", header: dict[str, Any], out: TextIO) -> None:
     rows = _rows(result)
     fields = ["side", "by", "key", "target", "clocks", "breached", "within_pct"]
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
@@ -158,7 +162,9 @@ def _csv(result: Comparison, header: dict[str, Any], out: TextIO) -> None:
     writer.writerows(rows)
 
 
-def _text(result: Comparison, header: dict[str, Any], out: TextIO) -> None:
+def _text(result: "Comparison", header: dict[str, Any], out: TextIO) -> None:
+    from bot.sla.whatif import TARGETS
+
     print(
         f"SLA what-if: {result.tickets} tickets created {header['since']}..{header['until']} "
         f"({header['timezone']}), evaluated at {header['now']:%Y-%m-%d %H:%M} UTC",

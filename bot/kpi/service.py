@@ -28,6 +28,7 @@ from bot.kpi.metrics import (
     types_report,
     volume_report,
 )
+from bot.kpi.names import BY_HELP, DEFAULT_RANGE, GROUPED, METRIC_NAMES
 from bot.kpi.report import Report
 from bot.ranges import RANGE_HELP, DateRange, parse_range
 from store.db import session_scope
@@ -50,13 +51,8 @@ METRICS: dict[str, Builder] = {
     "selfservice": selfservice_report,
     "known": known_report,
 }
-# Shorthands for the breakdowns people ask for by name.
-GROUPED = {"agents": "agent", "orgs": "org", "channels": "channel"}
-METRIC_NAMES = (*METRICS, *GROUPED)
 METRIC_HELP = ", ".join(f"`{name}`" for name in METRIC_NAMES)
-DEFAULT_RANGE = "30d"
 KPI_WORK_MEM = "64MB"
-BY_HELP = ", ".join(f"`{name}`" for name in DIMENSIONS)
 
 
 class KpiError(ValueError):
