@@ -1,11 +1,14 @@
-"""`create_app`: builds the Bolt app with its database, Slack client, clock and listeners."""
+"""`create_app`: builds the Bolt app with its database, Slack client, clock and listeners.
+
+The only module of bot/ that imports handlers/: it wires the Slack side into the services
+and hands the CLI, the demo and the job table what they need as `app.runtime`.
+"""
 
 import hashlib
 import logging
 from concurrent.futures import Executor
-from weakref import WeakKeyDictionary
+from datetime import datetime
 
-from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
@@ -17,9 +20,11 @@ from bot.daily_digest import DailyDigestService
 from bot.deps import Deps
 from bot.intake.inbox import Inbox
 from bot.intake.service import IntakeService
+from bot.kpi.service import KpiService
 from bot.orgs import OrgNames
 from bot.people import Directory, Identity
 from bot.routing.service import RoutingService
+from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.sla.planner import SlaPlanner
 from bot.sla.sweeper import SlaSweeper
@@ -28,26 +33,20 @@ from bot.tickets.duplicates import DuplicateFinder
 from bot.tickets.merge import TicketMerger
 from bot.tickets.workflow import TicketWorkflow
 from bot.transport.client import PooledWebClient, build_web_client, pooled_listener_clients
-from handlers import register_all
+from handlers import declared_commands, declared_events, register_all
 from handlers.csat import post_survey
 from handlers.digest import send_daily_digest
+from handlers.messages import finish_unfinished_tickets
 from handlers.routing import announce_routing
 from handlers.sla import send_digest
 from handlers.slack.guard import LeakGuard
 from handlers.slack.inputs import DeskApp
+from handlers.slack.pipeline import IntakePipeline
 from knowledge.library import KnowledgeBase
 from store.db import is_unique_violation, make_engine, session_scope
 from store.tickets import record_event
 
 logger = logging.getLogger(__name__)
-
-
-_DEPS: "WeakKeyDictionary[App, Deps]" = WeakKeyDictionary()
-
-
-def deps_of(app: App) -> Deps:
-    """The services an app was built with (the CLI schedules the SLA sweep from them)."""
-    return _DEPS[app]
 
 
 class SetupError(Exception):
@@ -73,7 +72,7 @@ def create_app(
     engine: Engine | None = None,
     clock: Clock = utc_now,
     listener_executor: Executor | None = None,
-) -> App:
+) -> DeskApp:
     """Build the deskbot Bolt app; nothing is served until a transport runs it."""
     if client is None:
         check_credentials(settings)
@@ -83,18 +82,6 @@ def create_app(
         )
     engine = engine or make_engine(settings.database_url)
     identity = _identify(client)
-    app = DeskApp(
-        client=client,
-        signing_secret=(
-            settings.slack_signing_secret.get_secret_value()
-            if settings.slack_signing_secret
-            else "socket-mode-does-not-sign"
-        ),
-        seen_before=lambda signature: _seen_before(engine, clock, signature),
-        process_before_response=False,
-        listener_executor=listener_executor,
-        logger=logging.getLogger("deskbot.bolt"),
-    )
     people = Directory(
         settings.desk,
         identity,
@@ -103,6 +90,9 @@ def create_app(
         fetch_group_members=lambda group_id: _group_members(client, group_id),
     )
     planner = SlaPlanner(settings.desk, clock)
+    inbox = Inbox(engine, clock)
+    # SQLite writes one transaction at a time; PostgreSQL overlaps a few.
+    pipeline = IntakePipeline(inbox, workers=1 if engine.dialect.name == "sqlite" else 4)
     guard = LeakGuard(client, clock, is_agent=people.is_agent)
     csat = CsatService(
         engine,
@@ -124,7 +114,6 @@ def create_app(
     deps = Deps(
         settings=settings,
         desk=settings.desk,
-        engine=engine,
         clock=clock,
         people=people,
         intake=IntakeService(
@@ -158,15 +147,43 @@ def create_app(
             clock,
             send=lambda channel, report: send_daily_digest(guard, channel, report),
         ),
-        inbox=Inbox(engine, clock),
+        inbox=inbox,
+        kpi=KpiService(engine, settings.desk, clock),
+        pipeline=pipeline,
     )
-    _DEPS[app] = deps
     deps.suggestions.load_examples()
+    runtime = Runtime(
+        deps=deps,
+        engine=engine,
+        pipeline=pipeline,
+        pull_inbox=lambda: pipeline.pull(client),
+        finish_unfinished_tickets=lambda now: _finish_unfinished(deps, client, now),
+        slack_commands=frozenset(declared_commands()),
+        slack_events=frozenset(declared_events()),
+    )
+    app = DeskApp(
+        client=client,
+        signing_secret=(
+            settings.slack_signing_secret.get_secret_value()
+            if settings.slack_signing_secret
+            else "socket-mode-does-not-sign"
+        ),
+        runtime=runtime,
+        seen_before=lambda signature: _seen_before(engine, clock, signature),
+        process_before_response=False,
+        listener_executor=listener_executor,
+        logger=logging.getLogger("deskbot.bolt"),
+    )
     if isinstance(client, PooledWebClient):
         # Before any listener: Bolt gives each request a fresh, unpooled client otherwise.
         app.use(pooled_listener_clients(client.pool))
+    pipeline.attach(app)  # keeps events before any listener runs, whatever the order below
     register_all(app, deps)
     return app
+
+
+def _finish_unfinished(deps: Deps, client: WebClient, now: datetime) -> int:
+    return finish_unfinished_tickets(deps, client, now=now)
 
 
 def _identify(client: WebClient) -> Identity:

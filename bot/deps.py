@@ -1,9 +1,6 @@
 """The services handlers share, built once by `create_app`."""
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
 from bot.config import DeskConfig
@@ -11,8 +8,10 @@ from bot.csat import CsatService
 from bot.daily_digest import DailyDigestService
 from bot.intake.inbox import Inbox
 from bot.intake.service import IntakeService
+from bot.kpi.service import KpiService
 from bot.orgs import OrgNames
 from bot.people import Directory
+from bot.ports import KeptEvents, Poster
 from bot.routing.service import RoutingService
 from bot.settings import Settings
 from bot.sla.sweeper import SlaSweeper
@@ -21,23 +20,22 @@ from bot.tickets.duplicates import DuplicateFinder
 from bot.tickets.merge import TicketMerger
 from bot.tickets.workflow import TicketWorkflow
 
-if TYPE_CHECKING:  # the guard is Slack I/O; only its type is named here
-    from handlers.slack.guard import LeakGuard
-
 
 @dataclass(frozen=True)
 class Deps:
-    """Everything a handler module needs; passed to each `register(app, deps)`."""
+    """Everything a handler module needs; passed to each `register(app, deps)`.
+
+    No engine: listeners reach the database only through the services here.
+    """
 
     settings: Settings
     desk: DeskConfig
-    engine: Engine
     clock: Clock
     people: Directory
     intake: IntakeService
     workflow: TicketWorkflow
     suggestions: SuggestionService
-    guard: "LeakGuard"
+    guard: Poster
     sweeper: SlaSweeper
     csat: CsatService
     routing: RoutingService
@@ -46,3 +44,5 @@ class Deps:
     orgs: OrgNames
     digest: DailyDigestService
     inbox: Inbox
+    kpi: KpiService
+    pipeline: KeptEvents

@@ -6,7 +6,6 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.kpi.service import KpiService
 from handlers.blocks.cards import Block
 from handlers.blocks.home import PER_SECTION, agent_home, visitor_home
 from handlers.blocks.kpi import lead_home_blocks
@@ -49,6 +48,5 @@ def publish_home(deps: Deps, client: WebClient, user_id: str) -> None:
 
 def lead_card(deps: Deps, user_id: str) -> list[Block]:
     """A lead's summary card for the last 7 days and the tickets breaching now."""
-    service = KpiService(deps.engine, deps.desk, deps.clock)
-    summary = service.report(service.query("summary", "7d"))
-    return lead_home_blocks(summary, service.breaching(), deps.clock())
+    summary = deps.kpi.report(deps.kpi.query("summary", "7d"))
+    return lead_home_blocks(summary, deps.kpi.breaching(), deps.clock())

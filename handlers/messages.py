@@ -7,8 +7,8 @@ event later, so an acknowledged event is a kept one. The listener that runs afte
 acknowledgement hands it to the intake pipeline (handlers/slack/pipeline.py), which stores
 it as tickets and messages, removes it from the inbox and does the Slack side (reaction,
 triage card, routing, suggestions). What a crash or an outage leaves in the inbox is taken
-up again by `pull_inbox`, and a welcome cut short is finished by
-`finish_unfinished_tickets`; `deskbot run` runs both periodically.
+up again by the pipeline's pull, and a welcome cut short is finished by
+`finish_unfinished_tickets`; both are jobs in bot/jobs.py.
 """
 
 import logging
@@ -26,7 +26,7 @@ from bot.intake.service import Also, IncomingMessage, IntakeResult, Outcome
 from handlers.conversations import after_created, after_grouped
 from handlers.kb import offer_suggestions
 from handlers.slack.mirror import post_mirror, refresh_mirror
-from handlers.slack.pipeline import KEPT, IntakePipeline
+from handlers.slack.pipeline import KEPT
 from store.models import Ticket
 
 logger = logging.getLogger(__name__)
@@ -58,19 +58,15 @@ class Stored:
 
 def register(app: App, deps: Deps) -> None:
     """Keep every message event worth storing before it is acknowledged; store it after."""
-    pipeline = IntakePipeline(
-        deps.inbox,
-        workers=1 if deps.engine.dialect.name == "sqlite" else 4,
-        follow_up=lambda client, stored: follow_up(deps, client, stored),  # type: ignore[arg-type]
-    )
+    pipeline = deps.pipeline
     pipeline.keep_kind(
         "message",
         worth_keeping=lambda event: worth_keeping(deps, event),
         store=lambda _client, row_id, body: take_in(
             deps, row_id, body["event"], body.get("event_id")
         ),
+        follow_up=lambda client, stored: follow_up(deps, client, stored),
     )
-    pipeline.attach(app)
 
     @app.event("message")
     def on_message(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:

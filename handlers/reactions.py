@@ -15,7 +15,7 @@ from bot.deps import Deps
 from bot.tickets.workflow import Change, WorkflowError
 from handlers.csat import ask_after_resolve
 from handlers.slack.mirror import refresh_mirror
-from handlers.slack.pipeline import KEPT, pipeline_of
+from handlers.slack.pipeline import KEPT
 from handlers.threads import ticket_from_thread
 from store.models import Ticket
 
@@ -34,7 +34,7 @@ def register(app: App, deps: Deps) -> None:
         handle_reaction(deps, client, body["event"], body.get("event_id"))
         deps.inbox.done(row_id)
 
-    pipeline_of(app).keep_kind(
+    deps.pipeline.keep_kind(
         "reaction_added", worth_keeping=worth_keeping, store=take_in, queued=False
     )
 

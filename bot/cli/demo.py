@@ -101,7 +101,7 @@ def _run(args: argparse.Namespace) -> int:
                 print(f"\n(skipped, not in this build: {', '.join(day.skipped)})")
             demo.clock.set_speed(args.speed)
             print(f"\nThe day is over; explore it at {demo.url} (Ctrl-C stops)", flush=True)
-        demo.start_sweeping()
+        demo.start_jobs()
         serve_until_interrupted()
     except KeyboardInterrupt:
         print("\nstopping")

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
 
-from bot.app import deps_of
 from bot.demo.workspace import HELP, TRIAGE, Demo
 from fakeslack.humans import Target
 from fakeslack.payloads import iter_elements
@@ -144,7 +143,7 @@ class Day:
 
     def ticket(self, label: str) -> Ticket | None:
         """The ticket a question became (fresh from the database)."""
-        workflow = deps_of(self.demo.app).workflow
+        workflow = self.demo.runtime.deps.workflow
         return workflow.ticket_of_message(channel_id=HELP, ts=self.roots[label])
 
     def number(self, label: str) -> int:

@@ -4,7 +4,8 @@ A local Slack-compatible workspace (fakeslack: Web API, signed requests, a brows
 client) hosts the real deskbot app, which connects to it exactly as to Slack: events,
 commands and button presses arrive signed over HTTP at /slack/events, and the app calls
 the Web API over HTTP at the workspace's base URL. Data lives in a SQLite file; time runs
-on an accelerated clock so SLA warnings show up within minutes.
+on an accelerated clock so SLA warnings show up within minutes, and the background jobs
+are production's job table (bot/jobs.py), run as often as that clock makes them due.
 """
 
 import logging
@@ -17,20 +18,24 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from sqlalchemy.engine import Engine
 
-from bot.app import create_app, deps_of
+from bot import jobs
+from bot.app import create_app
 from bot.config import DeskConfig, parse_config
+from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.web import HttpServer, make_wsgi_app
 from fakeslack import FakeSlack, SlackDriver
 from fakeslack.humans import Humans
 from fakeslack.webui import Directory, WebUI
-from handlers.slack.pipeline import pull_inbox
 from store.db import make_engine, migrate
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
 
 logger = logging.getLogger(__name__)
 
@@ -170,19 +175,18 @@ def populate(fake: FakeSlack) -> None:
 
 @dataclass
 class Demo:
-    """A running demo: the workspace, the bot served over HTTP, and the SLA sweep."""
+    """A running demo: the workspace, the bot served over HTTP, and its background jobs."""
 
     fake: FakeSlack
     app: App
+    runtime: Runtime
     engine: Engine
     clock: AcceleratedClock
     server: HttpServer
     humans: Humans
     pool: ListenerPool
     database_url: str
-    sweep_every: float
-    _stop: threading.Event
-    _sweeper: threading.Thread | None = None
+    scheduler: "BackgroundScheduler | None" = None
 
     @property
     def url(self) -> str:
@@ -192,38 +196,28 @@ class Demo:
     def drain(self) -> None:
         """Wait until the bot has finished handling everything sent so far."""
         self.pool.drain()
-        pull_inbox(self.app)  # what a burst left in the inbox
-        deps_of(self.app).inbox.in_hand.wait_idle(timeout=30)  # messages being stored
+        self.runtime.pull_inbox()  # what a burst left in the inbox
+        self.runtime.deps.inbox.in_hand.wait_idle(timeout=30)  # messages being stored
         self.pool.drain()
 
     def sweep(self) -> Any:
-        """Run one SLA sweep now (at the demo clock's time)."""
-        return deps_of(self.app).sweeper.sweep()
+        """Run one SLA sweep now (at the demo clock's time); a scenario shows its report."""
+        return self.runtime.deps.sweeper.sweep()
 
-    def start_sweeping(self) -> None:
-        """Sweep SLAs in the background, once a demo minute (at most once a real second)."""
-
-        def loop() -> None:
-            while not self._stop.wait(self.sweep_every):
-                try:
-                    self.sweep()
-                    pull_inbox(self.app)
-                except Exception:  # the next sweep tries again; the loop must survive
-                    logger.exception("SLA sweep failed")
-
-        self._sweeper = threading.Thread(target=loop, name="demo-sla-sweep", daemon=True)
-        self._sweeper.start()
+    def start_jobs(self) -> None:
+        """Run production's job table in the background, as often as the demo clock's
+        speed makes each job due (at most once a real second)."""
+        self.scheduler = jobs.start_jobs(self.runtime, speed=self.clock.speed)
 
     def stop(self) -> None:
-        """Stop sweeping and serving; the database stays."""
-        self._stop.set()
-        if self._sweeper is not None:
-            self._sweeper.join(timeout=5)
+        """Stop the jobs and serving; the database stays."""
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)
         if self.fake.ui is not None:
             self.fake.ui.closed = True
         self.server.stop()
         self.pool.shutdown(wait=True)
-        deps_of(self.app).inbox.in_hand.wait_idle(timeout=10)  # let storing finish first
+        self.runtime.deps.inbox.in_hand.wait_idle(timeout=10)  # let storing finish first
         self.fake.stop()
         self.engine.dispose()
 
@@ -240,8 +234,6 @@ def start_demo(
     The database is a new SQLite file in a temporary folder unless `database_url` names
     an (empty) one, as the tests do to run the demo on PostgreSQL too.
     """
-    from handlers import declared_commands, declared_events
-
     clock = AcceleratedClock(start or datetime.now(UTC), speed)
     if database_url is None:
         folder = Path(tempfile.mkdtemp(prefix="deskbot-demo-"))
@@ -278,7 +270,8 @@ def start_demo(
         response_url_base=fake.response_url_base,
         ts_factory=fake.next_ts,
     )
-    humans = Humans(fake, driver, commands=declared_commands(), events=declared_events())
+    runtime = app.runtime
+    humans = Humans(fake, driver, commands=runtime.slack_commands, events=runtime.slack_events)
     roles = {user_id: role for user_id, _n, _r, _t, role in PEOPLE}
     fake.ui = WebUI(
         fake,
@@ -295,12 +288,11 @@ def start_demo(
     return Demo(
         fake=fake,
         app=app,
+        runtime=runtime,
         engine=engine,
         clock=clock,
         server=server,
         humans=humans,
         pool=pool,
         database_url=database_url,
-        sweep_every=max(1.0, 60.0 / speed) if speed > 0 else 60.0,
-        _stop=threading.Event(),
     )

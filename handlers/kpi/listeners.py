@@ -22,7 +22,7 @@ AGENT_NOTE = "Only leads see team-wide numbers; these are yours."
 
 def register(app: App, deps: Deps) -> None:
     """The `/kpi` command."""
-    service = KpiService(deps.engine, deps.desk, deps.clock)
+    service = deps.kpi
 
     @app.command("/kpi")
     def on_kpi(ack: Ack, command: dict[str, Any], respond: Respond) -> None:

@@ -11,25 +11,18 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock
+from bot.ports import Audience  # defined with the port; imported from here too
 
 logger = logging.getLogger(__name__)
 
 API_METHODS = ("conversations.info", "chat.postMessage", "chat.update", "chat.postEphemeral")
 SHARED_CACHE_TTL = timedelta(minutes=10)
-
-
-class Audience(StrEnum):
-    """Who may read a message."""
-
-    CUSTOMER = "customer"  # fine anywhere: acknowledgements, suggestions, surveys
-    INTERNAL = "internal"  # only where every reader belongs to the installing organization
 
 
 class LeakGuard:

@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
+from bot.runtime import Runtime
+
 logger = logging.getLogger(__name__)
 
 # Slack timestamps are "seconds.micros"; ids are upper-case alphanumerics (U123, C0HELP).
@@ -183,16 +185,21 @@ def shape_problem(body: dict[str, Any]) -> str | None:
 
 
 class DeskApp(App):
-    """A Bolt app that cleans every payload and drops malformed or replayed ones."""
+    """A Bolt app that cleans every payload and drops malformed or replayed ones.
+
+    `runtime` is what `create_app` built it with, for the CLI, the demo and tests.
+    """
 
     def __init__(
         self,
         *,
         signing_secret: str,
+        runtime: Runtime,
         seen_before: Callable[[str], bool] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(signing_secret=signing_secret, **kwargs)
+        self.runtime = runtime
         self._verifier = SignatureVerifier(signing_secret)
         self._seen_before = seen_before
 

@@ -8,7 +8,7 @@ transactions' round trips. The Slack side runs on a separate pool, as Slack's la
 the database, bounds it.
 
 Each replica holds at most `capacity` events waiting to be stored. An event kept while the
-replica is full stays in the inbox unleased, and `pull` (run every second by `deskbot run`)
+replica is full stays in the inbox unleased, and `pull` (the job table's inbox pull, every second)
 takes up unleased and expired events whenever a replica has room: overflow, a dead
 replica's work, and events whose storing failed. A replica that left events there also
 tops its queue up itself as soon as it runs half empty. So a burst is shared by every
@@ -21,7 +21,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
-from weakref import WeakKeyDictionary
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
@@ -47,9 +46,7 @@ class Storable(Protocol):
 
 
 StoreKept = Callable[[WebClient, int, dict[str, Any]], Storable | None]  # (.., row id, body)
-FollowUp = Callable[[WebClient, Storable], None]
-
-_PIPELINES: "WeakKeyDictionary[App, IntakePipeline]" = WeakKeyDictionary()
+FollowUp = Callable[[WebClient, Any], None]  # (.., what `store` returned)
 
 
 @dataclass(frozen=True)
@@ -58,15 +55,15 @@ class KeptKind:
 
     worth_keeping: Callable[[dict[str, Any]], bool]  # decided without the database
     store: StoreKept
+    follow_up: FollowUp | None  # the Slack side of what `store` returned
     queued: bool  # stored on the pipeline's threads; else by its own listener at once
 
 
 class IntakePipeline:
     """Stores kept events on a few threads of its own, then does their Slack side."""
 
-    def __init__(self, inbox: Inbox, *, workers: int, follow_up: FollowUp) -> None:
+    def __init__(self, inbox: Inbox, *, workers: int) -> None:
         self._inbox = inbox
-        self._follow = follow_up
         self._kinds: dict[str, KeptKind] = {}
         self._pulling = threading.Lock()
         self._more_waiting = False  # events were left in the inbox for whoever has room
@@ -82,14 +79,14 @@ class IntakePipeline:
         *,
         worth_keeping: Callable[[dict[str, Any]], bool],
         store: StoreKept,
+        follow_up: FollowUp | None = None,
         queued: bool = True,
     ) -> None:
         """Keep events of this type before they are acknowledged; `store` handles one."""
-        self._kinds[event_type] = KeptKind(worth_keeping, store, queued)
+        self._kinds[event_type] = KeptKind(worth_keeping, store, follow_up, queued)
 
     def attach(self, app: App) -> None:
-        """Keep events in the inbox before `app` acknowledges them; feed `pull_inbox(app)`."""
-        _PIPELINES[app] = self
+        """Keep events in the inbox before `app` acknowledges them (before any listener)."""
         app.middleware(self._keep_before_ack)
 
     def _keep_before_ack(
@@ -154,22 +151,23 @@ class IntakePipeline:
 
     def _store(self, client: WebClient, row_id: int, body: dict[str, Any], attempts: int) -> None:
         in_hand = self._inbox.in_hand
+        kind = self._kinds[body["event"]["type"]]
         try:
-            stored = self._kinds[body["event"]["type"]].store(client, row_id, body)
+            stored = kind.store(client, row_id, body)
         except Exception as error:  # kept in the inbox: taken up again once its lease runs out
             _report(body, error)
             self._give_up_after(row_id, attempts)
             in_hand.done(row_id=row_id)
             return
         self._refill(client)  # before this event counts as done, so a drain waits for it
-        if stored is None:
+        if stored is None or kind.follow_up is None:
             in_hand.done(row_id=row_id)
             return
         welcome_for = stored.welcome_for
         in_hand.stored(row_id, welcome_for=welcome_for)
         # When Slack is slow, storing waits too: the backlog stays in the inbox, not here.
         self._slack_room.acquire()
-        self._slack_side.submit(self._follow_up, client, stored, body, welcome_for)
+        self._slack_side.submit(self._follow_up, kind.follow_up, client, stored, body, welcome_for)
 
     def _give_up_after(self, row_id: int, attempts: int) -> None:
         """Set an event aside (never delete it) once it has failed `max_attempts` times."""
@@ -182,25 +180,20 @@ class IntakePipeline:
             logger.exception("could not set kept event %s aside", row_id)
 
     def _follow_up(
-        self, client: WebClient, stored: Storable, body: dict[str, Any], welcome_for: int | None
+        self,
+        follow: FollowUp,
+        client: WebClient,
+        stored: Storable,
+        body: dict[str, Any],
+        welcome_for: int | None,
     ) -> None:
         try:
-            self._follow(client, stored)
+            follow(client, stored)
         except Exception as error:  # stored; finish_unfinished_tickets completes a welcome
             _report(body, error)
         finally:
             self._slack_room.release()
             self._inbox.in_hand.done(ticket_id=welcome_for)
-
-
-def pipeline_of(app: App) -> IntakePipeline:
-    """The pipeline an app's message listener feeds."""
-    return _PIPELINES[app]
-
-
-def pull_inbox(app: App) -> int:
-    """Take up kept events nobody holds while this replica has room; returns how many."""
-    return pipeline_of(app).pull(app.client)
 
 
 def _report(body: dict[str, Any], error: Exception) -> None:

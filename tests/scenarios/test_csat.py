@@ -5,7 +5,6 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.app import deps_of
 from bot.csat import is_sampled
 from store.models import Activity, CsatSurvey, Ticket
 from tests.conftest import ACME, AGENT, AGENT2, CUSTOMER, CUSTOMER2, HELP, HOME, TRIAGE
@@ -278,7 +277,7 @@ def test_a_survey_slack_refused_is_posted_by_the_sweep_once(bot, fake, clock: Mu
     bot.driver.block_action("ticket_resolve", "1", user=AGENT, channel=TRIAGE)
     bot.drain()
     assert surveys_in(fake, root) == [] and survey_rows(bot)[0].message_ts is None
-    csat = deps_of(bot.app).csat
+    csat = bot.app.runtime.deps.csat
     assert csat.retry_undelivered() == 0  # the resolving request may still be posting
     clock.advance(minutes=2)
     assert csat.retry_undelivered() == 1
@@ -290,7 +289,7 @@ def test_a_survey_slack_refused_is_posted_by_the_sweep_once(bot, fake, clock: Mu
 @pytest.mark.parametrize("action", ["self_served", "auto_closed", "closed", "reopened"])
 def test_only_an_agents_resolve_plans_a_survey(bot, fake, action):
     open_ticket(bot)
-    csat = deps_of(bot.app).csat
+    csat = bot.app.runtime.deps.csat
     with bot.session() as session:
         ticket = session.exec(select(Ticket)).one()
         csat.observe(session, ticket, action, AGENT, {})

@@ -5,7 +5,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.app import deps_of
 from bot.clock import datetime_to_ts
 from bot.daily_digest import DayBreaches, DigestReport
 from handlers.blocks.digest import bar, digest_blocks
@@ -52,7 +51,7 @@ def monday(bot: RunningBot, clock: MutableClock) -> None:
 
 
 def run(bot: RunningBot):
-    return deps_of(bot.app).digest.run()
+    return bot.app.runtime.deps.digest.run()
 
 
 def digests_in(fake, channel: str) -> list[dict]:
@@ -138,7 +137,7 @@ def test_off_without_a_time_or_a_leads_channel(start_deskbot, fake, clock):
     clock.now = TUESDAY_0859.replace(hour=12)
     no_time = start_deskbot({**CONFIG, "daily_digest": {}})
     no_leads = start_deskbot({**CONFIG, "leads_channel": None})
-    assert not deps_of(no_time.app).digest.enabled
+    assert not no_time.app.runtime.deps.digest.enabled
     assert run(no_time).sent == run(no_leads).sent == 0
     assert fake.calls_to("chat.postMessage") == []
 
@@ -153,11 +152,11 @@ def test_blocks_show_a_bar_per_day():
 
 
 def test_deskbot_run_schedules_the_digest_only_when_configured(start_deskbot):
-    from bot.cli.main import _schedule_sla_sweep
+    from bot.jobs import start_jobs
 
     for config, expected in ((CONFIG, True), ({**CONFIG, "daily_digest": {}}, False)):
         bot = start_deskbot(config)
-        scheduler = _schedule_sla_sweep(bot.app, deps_of(bot.app).settings)
+        scheduler = start_jobs(bot.app.runtime, paused=True)
         try:
             assert (scheduler.get_job("daily-digest") is not None) is expected
             assert scheduler.get_job("sla-sweep") is not None

@@ -16,7 +16,6 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
-from bot.app import deps_of
 from bot.demo.workspace import (
     ANA,
     BEN,
@@ -92,7 +91,7 @@ def shot(page: Any, name: str) -> None:
 
 
 def ticket(demo: Demo, number: int) -> Any:
-    deps = deps_of(demo.app)
+    deps = demo.app.runtime.deps
     return deps.workflow.find(workspace_id=deps.people.identity.workspace_id, number=number)
 
 

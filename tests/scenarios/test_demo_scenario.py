@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.app import deps_of
 from bot.demo.day import STEPS
 from bot.demo.scenario import Day, play_day
 from bot.demo.workspace import ANA, BEN, HELP, LEADS, TRIAGE, Demo, start_demo
@@ -45,8 +44,8 @@ def day(demo: Demo) -> Day:
 
 
 def tickets(demo: Demo) -> dict[int, Ticket]:
-    workflow = deps_of(demo.app).workflow
-    workspace = deps_of(demo.app).people.identity.workspace_id
+    workflow = demo.app.runtime.deps.workflow
+    workspace = demo.app.runtime.deps.people.identity.workspace_id
     return {n: workflow.find(workspace_id=workspace, number=n) for n in range(1, 6)}
 
 

@@ -16,9 +16,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 import bot.intake.service as bot_intake
-from bot.app import deps_of
 from handlers.messages import finish_unfinished_tickets
-from handlers.slack.pipeline import pull_inbox
 from store.models import HeldChange, InboxEvent, MessageRevision
 from tests.conftest import AGENT, HELP, TRIAGE
 from tests.scenarios.test_redelivery import message_event
@@ -37,7 +35,7 @@ def down(*_args, **_kwargs):
 
 def database_down_once(bot, monkeypatch) -> list[str]:
     """Make the inbox's next insert fail as an unreachable server does."""
-    inbox = deps_of(bot.app).inbox
+    inbox = bot.app.runtime.deps.inbox
     real = inbox.keep
     failures: list[str] = []
 
@@ -98,7 +96,7 @@ def test_an_event_kept_but_not_stored_is_taken_up_once_its_lease_runs_out(
 ):
     bot = start_deskbot()
     bot.allow_listener_errors = True
-    deps = deps_of(bot.app)
+    deps = bot.app.runtime.deps
     monkeypatch.setattr(deps.intake, "receive_message", down)  # the outage begins after the ack
     event = message_event(bot, "Exports fail since the upgrade")
     assert bot.driver.event(event, event_id="Ev0LATE").status == 200
@@ -108,10 +106,10 @@ def test_an_event_kept_but_not_stored_is_taken_up_once_its_lease_runs_out(
 
     monkeypatch.undo()  # the database is back
     clock.advance(seconds=30)
-    assert pull_inbox(bot.app) == 0  # still leased to the listener that failed
+    assert bot.app.runtime.pull_inbox() == 0  # still leased to the listener that failed
     clock.advance(minutes=2)
     with ThreadPoolExecutor(max_workers=2) as pool:  # two pulls at once: one takes it
-        taken = sorted(pool.map(lambda _: pull_inbox(bot.app), range(2)))
+        taken = sorted(pool.map(lambda _: bot.app.runtime.pull_inbox(), range(2)))
     bot.drain()
 
     assert taken == [0, 1] and kept(bot) == []
@@ -123,19 +121,19 @@ def test_an_event_kept_but_not_stored_is_taken_up_once_its_lease_runs_out(
 def test_an_event_that_keeps_failing_is_set_aside_not_lost(start_deskbot, clock, monkeypatch):
     bot = start_deskbot()
     bot.allow_listener_errors = True
-    deps = deps_of(bot.app)
+    deps = bot.app.runtime.deps
     monkeypatch.setattr(deps.intake, "receive_message", down)
     bot.driver.event(message_event(bot, "Poisoned question"), event_id="Ev0BAD")
     bot.drain()
     for _ in range(deps.inbox.max_attempts):
         clock.advance(minutes=6)
-        assert pull_inbox(bot.app) == 1
+        assert bot.app.runtime.pull_inbox() == 1
         bot.drain()
     [row] = kept(bot)
     assert row.failed_at is not None and row.attempts == deps.inbox.max_attempts
     assert row.payload["event"]["text"] == "Poisoned question"
     clock.advance(minutes=6)
-    assert pull_inbox(bot.app) == 0 and kept(bot)[0].attempts == row.attempts
+    assert bot.app.runtime.pull_inbox() == 0 and kept(bot)[0].attempts == row.attempts
     assert deps.inbox.waiting() == 0  # set aside: not counted as waiting
 
 
@@ -158,7 +156,7 @@ def test_a_ticket_whose_card_never_posted_is_finished_once(start_deskbot, fake, 
     bot.drain()
     assert bot.ticket(1).triage_ts is None and fake.messages(TRIAGE) == []
 
-    deps, client = deps_of(bot.app), bot.app.client
+    deps, client = bot.app.runtime.deps, bot.app.client
     clock.now = bot.ticket(1).created_at + timedelta(seconds=30)
     assert finish_unfinished_tickets(deps, client, now=clock()) == 0  # too soon: in flight
     clock.advance(minutes=3)
@@ -184,7 +182,7 @@ def test_too_old_or_resolved_tickets_are_left_alone(start_deskbot, fake, clock):
     bot.driver.event(message_event(bot, "first question"))
     bot.driver.event(message_event(bot, "second question"))
     bot.drain()
-    deps, client = deps_of(bot.app), bot.app.client
+    deps, client = bot.app.runtime.deps, bot.app.client
     deps.workflow.resolve(workspace_id="T0HOME", number=2, actor_id="UAGENT1")
 
     clock.now = bot.ticket(1).created_at + timedelta(days=2)  # too old to announce now
@@ -243,7 +241,7 @@ def test_a_card_posted_but_never_recorded_is_adopted_not_posted_again(
 ):
     bot = start_deskbot()
     bot.allow_listener_errors = True  # the crash: the card is posted, recording it fails
-    deps, client = deps_of(bot.app), bot.app.client
+    deps, client = bot.app.runtime.deps, bot.app.client
     real_attach = deps.intake.attach_mirror
 
     def crash(**kwargs):
@@ -265,7 +263,7 @@ def test_a_card_posted_but_never_recorded_is_adopted_not_posted_again(
 def test_a_card_posted_while_the_database_restarts_is_recorded_when_it_is_back(
     deskbot, fake, monkeypatch
 ):
-    deps = deps_of(deskbot.app)
+    deps = deskbot.app.runtime.deps
     pauses: list[float] = []
     monkeypatch.setattr(deps.intake, "pause", pauses.append)
     real = bot_intake.store.set_triage_mirror
@@ -305,14 +303,14 @@ def test_a_ticket_stored_late_gets_its_card_from_the_replica_that_stored_it(
 ):
     bot = start_deskbot()
     bot.allow_listener_errors = True
-    deps, client = deps_of(bot.app), bot.app.client
+    deps, client = bot.app.runtime.deps, bot.app.client
     monkeypatch.setattr(deps.intake, "receive_message", down)
     bot.driver.event(message_event(bot, "Exports fail since the upgrade"))
     bot.drain()
     monkeypatch.undo()
     clock.advance(minutes=3)  # the event is replayed long after the customer wrote it
     fake.fail_next("chat.postMessage", status=500, times=4)  # and its card is slow to post
-    assert pull_inbox(bot.app) == 1
+    assert bot.app.runtime.pull_inbox() == 1
     bot.drain()
     assert bot.ticket(1).triage_ts is None
 
@@ -325,7 +323,7 @@ def test_a_ticket_stored_late_gets_its_card_from_the_replica_that_stored_it(
 
 
 def test_commands_answer_at_once_while_a_burst_of_messages_is_being_stored(deskbot, monkeypatch):
-    deps = deps_of(deskbot.app)
+    deps = deskbot.app.runtime.deps
     real = deps.intake.receive_message
     release = threading.Event()
 
@@ -349,7 +347,7 @@ def test_a_welcome_the_finisher_could_not_post_is_tried_again_next_sweep(
 ):
     bot = start_deskbot()
     bot.allow_listener_errors = True
-    deps, client = deps_of(bot.app), bot.app.client
+    deps, client = bot.app.runtime.deps, bot.app.client
     fake.fail_next("chat.postMessage", status=500, times=4)  # the welcome's card fails
     bot.driver.event(message_event(bot, "Exports fail since the upgrade"))
     bot.drain()
@@ -369,7 +367,7 @@ def test_a_card_never_recorded_is_found_behind_thousands_of_later_messages(
 ):
     bot = start_deskbot()
     bot.allow_listener_errors = True
-    deps, client = deps_of(bot.app), bot.app.client
+    deps, client = bot.app.runtime.deps, bot.app.client
     monkeypatch.setattr(deps.intake, "attach_mirror", down)  # crashed before recording it
     bot.driver.event(message_event(bot, "Webhooks arrive late"))
     bot.drain()

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from bot.app import deps_of
 from bot.sla.planner import SlaPlanner
 from store.models import InboxEvent, SlaSchedule, SlaTarget, Ticket
 from tests.scenarios.test_redelivery import message_event
@@ -29,7 +28,7 @@ def kept(bot) -> list[InboxEvent]:
 
 
 def test_a_stored_event_leaves_the_inbox_without_a_transaction_of_its_own(deskbot, monkeypatch):
-    inbox = deps_of(deskbot.app).inbox
+    inbox = deskbot.app.runtime.deps.inbox
     separate: list[int] = []
     monkeypatch.setattr(inbox, "done", separate.append)
 
@@ -41,7 +40,7 @@ def test_a_stored_event_leaves_the_inbox_without_a_transaction_of_its_own(deskbo
 
 def test_a_removal_that_fails_takes_the_stored_event_back_with_it(deskbot):
     deskbot.allow_listener_errors = True
-    inbox = deps_of(deskbot.app).inbox
+    inbox = deskbot.app.runtime.deps.inbox
     real = inbox.removal
 
     def failing(row_id):
@@ -92,7 +91,7 @@ def test_a_new_tickets_sla_plan_is_the_one_a_full_refresh_makes(start_deskbot, c
     with Session(bot.engine, expire_on_commit=False) as session:
         planned = plan(session)
         # What any later change to the ticket runs: every read done.
-        SlaPlanner(deps_of(bot.app).desk, clock).refresh(
+        SlaPlanner(bot.app.runtime.deps.desk, clock).refresh(
             session, session.exec(select(Ticket)).one()
         )
         assert plan(session) == planned

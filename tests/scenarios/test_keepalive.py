@@ -8,7 +8,6 @@ from urllib.error import URLError
 
 import pytest
 
-from bot.app import deps_of
 from bot.transport.client import PooledWebClient, build_web_client
 from bot.transport.pool import ResponseLost, repeatable
 from fakeslack import FakeSlack
@@ -121,7 +120,7 @@ def test_a_card_posted_before_its_answer_was_lost_is_adopted(
     deskbot: RunningBot, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ask(deskbot, "The export to CSV fails with a 500")
-    guard = deps_of(deskbot.app).guard
+    guard = deskbot.app.runtime.deps.guard
     real_post = guard.post
 
     lost: list[object] = []

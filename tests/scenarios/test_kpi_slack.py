@@ -187,10 +187,9 @@ def test_agent_home_has_no_team_numbers(bot, fake):
 
 
 def test_the_guard_never_uploads_team_numbers_where_customers_read(bot, fake):
-    from bot.app import deps_of
     from handlers.slack.guard import Audience
 
-    guard = deps_of(bot.app).guard
+    guard = bot.app.runtime.deps.guard
     for target in (HELP, CUSTOMER):  # a Slack Connect channel; a customer's DM
         sent = guard.upload(audience=Audience.INTERNAL, channel=target, content="x", filename="x")
         assert sent is None

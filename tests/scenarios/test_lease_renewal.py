@@ -11,11 +11,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import handlers.messages
-from bot.app import deps_of
 from bot.intake.inbox import InHand
 from bot.intake.service import FOLLOWUP_LEASE
 from handlers.messages import finish_unfinished_tickets
-from handlers.slack.pipeline import pipeline_of, pull_inbox
 from tests.conftest import AGENT, CUSTOMER, HELP, TRIAGE
 from tests.scenarios.test_durable_intake import down, kept
 from tests.scenarios.test_redelivery import message_event
@@ -47,7 +45,7 @@ class Gate:
 
 def stuck_storing(bot, monkeypatch) -> Gate:
     """Make the first message this bot stores wait until the test releases it."""
-    intake = deps_of(bot.app).intake
+    intake = bot.app.runtime.deps.intake
     gate = Gate(intake.receive_message)
     monkeypatch.setattr(intake, "receive_message", gate)
     return gate
@@ -55,7 +53,7 @@ def stuck_storing(bot, monkeypatch) -> Gate:
 
 def renew(bot) -> tuple[int, int]:
     """One beat of the lease heartbeat `deskbot run` schedules."""
-    return deps_of(bot.app).inbox.renew_leases(followup_lease=FOLLOWUP_LEASE)
+    return bot.app.runtime.deps.inbox.renew_leases(followup_lease=FOLLOWUP_LEASE)
 
 
 def test_a_replica_keeps_the_events_it_is_still_storing(start_deskbot, fake, clock, monkeypatch):
@@ -67,7 +65,7 @@ def test_a_replica_keeps_the_events_it_is_still_storing(start_deskbot, fake, clo
     for _ in range(6):  # three minutes: past the lease the keep gave it
         clock.advance(seconds=30)
         assert renew(bot) == (1, 0)
-        assert pull_inbox(bot.app) == 0  # another replica's sweep leaves it alone
+        assert bot.app.runtime.pull_inbox() == 0  # another replica's sweep leaves it alone
     gate.release.set()
     bot.drain()
 
@@ -84,7 +82,7 @@ def test_work_held_too_long_is_let_go_for_other_replicas(start_deskbot, fake, cl
 
     clock.advance(minutes=16)  # the storing thread is stuck for good
     assert renew(bot) == (0, 0)
-    assert pull_inbox(bot.app) == 1  # a sweep stores it instead
+    assert bot.app.runtime.pull_inbox() == 1  # a sweep stores it instead
     gate.release.set()
     bot.drain()
 
@@ -96,7 +94,7 @@ def test_a_welcome_still_being_posted_is_left_to_its_replica(
     start_deskbot, fake, clock, monkeypatch
 ):
     bot = start_deskbot()
-    deps, client = deps_of(bot.app), bot.app.client
+    deps, client = bot.app.runtime.deps, bot.app.client
     gate = Gate(handlers.messages.finish_new_ticket)
     monkeypatch.setattr(handlers.messages, "finish_new_ticket", gate)
     bot.driver.event(message_event(bot, "Exports fail"))
@@ -138,7 +136,7 @@ def test_a_full_replica_leaves_events_to_a_replica_with_room(
     start_deskbot, fake, clock, monkeypatch
 ):
     busy, idle = start_deskbot(), start_deskbot()
-    monkeypatch.setattr(pipeline_of(busy.app), "capacity", 1)
+    monkeypatch.setattr(busy.app.runtime.pipeline, "capacity", 1)
     gate = stuck_storing(busy, monkeypatch)
     busy.driver.event(message_event(busy, "First question"))
     assert gate.entered.wait(timeout=10)
@@ -146,8 +144,8 @@ def test_a_full_replica_leaves_events_to_a_replica_with_room(
         assert busy.driver.event(message_event(busy, text)).status == 200
     assert [row.lease_until <= clock() for row in kept(busy)] == [False, True, True]
 
-    assert pull_inbox(busy.app) == 0  # no room here
-    assert pull_inbox(idle.app) == 2
+    assert busy.app.runtime.pull_inbox() == 0  # no room here
+    assert idle.app.runtime.pull_inbox() == 2
     idle.drain()
     assert sorted(t.subject for t in idle.tickets()) == ["Second question", "Third question"]
     gate.release.set()
@@ -161,7 +159,7 @@ def test_an_emoji_command_cut_short_is_taken_up_not_lost(start_deskbot, fake, cl
     bot = start_deskbot()
     bot.allow_listener_errors = True
     root = open_ticket(bot)
-    workflow = deps_of(bot.app).workflow
+    workflow = bot.app.runtime.deps.workflow
     monkeypatch.setattr(workflow, "claim", down)  # the database goes away mid-claim
     reaction(bot, "eyes", AGENT, HELP, root)
     reaction(bot, "tada", AGENT, HELP, root)  # never a command: not kept
@@ -170,7 +168,7 @@ def test_an_emoji_command_cut_short_is_taken_up_not_lost(start_deskbot, fake, cl
 
     monkeypatch.undo()
     clock.advance(minutes=3)
-    assert pull_inbox(bot.app) == 1
+    assert bot.app.runtime.pull_inbox() == 1
     bot.drain()
     assert bot.ticket(1).assignee_id == AGENT and kept(bot) == []
 
@@ -183,7 +181,7 @@ def test_a_handled_emoji_command_is_forgotten(deskbot):
 
 
 def test_a_replica_that_overflowed_tops_itself_up_without_waiting(deskbot, fake, monkeypatch):
-    monkeypatch.setattr(pipeline_of(deskbot.app), "capacity", 2)
+    monkeypatch.setattr(deskbot.app.runtime.pipeline, "capacity", 2)
     gate = stuck_storing(deskbot, monkeypatch)
     for n in range(7):  # two wait in memory, five in the inbox
         assert deskbot.driver.event(message_event(deskbot, f"question {n}")).status == 200
@@ -198,7 +196,7 @@ def test_a_replica_that_overflowed_tops_itself_up_without_waiting(deskbot, fake,
 def test_storing_waits_while_slack_is_slow_so_the_backlog_stays_in_the_inbox(
     deskbot, fake, monkeypatch
 ):
-    pipeline = pipeline_of(deskbot.app)
+    pipeline = deskbot.app.runtime.pipeline
     monkeypatch.setattr(pipeline, "_slack_room", threading.BoundedSemaphore(1))
     gate = Gate(handlers.messages.finish_new_ticket)
     monkeypatch.setattr(handlers.messages, "finish_new_ticket", gate)

@@ -3,7 +3,6 @@
 import pytest
 from sqlmodel import select
 
-from bot.app import deps_of
 from store import conversations as conv
 from store.db import session_scope
 from store.models import Activity, Message, TicketClaim, TicketLink, TicketStatus, TicketTag
@@ -227,7 +226,7 @@ def test_only_agents_merge(bot):
     bot.drain()
     assert "Only support agents" in response.body
     assert bot.ticket(2).merged_into_id is None
-    assert deps_of(bot.app).merger is not None
+    assert bot.app.runtime.deps.merger is not None
 
 
 def test_a_handed_over_survivor_starts_its_claim_timer(start_deskbot, fake):

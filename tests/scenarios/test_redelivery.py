@@ -120,7 +120,6 @@ def test_rate_limited_calls_wait_for_retry_after_then_succeed(deskbot, fake):
 
 
 def test_old_event_ids_are_pruned_but_recent_ones_still_deduplicate(deskbot, clock):
-    from bot.app import deps_of
 
     old = message_event(deskbot, "old question")
     deskbot.driver.event(old, event_id="Ev0OLD1")
@@ -129,7 +128,7 @@ def test_old_event_ids_are_pruned_but_recent_ones_still_deduplicate(deskbot, clo
     recent = message_event(deskbot, "recent question")
     deskbot.driver.event(recent, event_id="Ev0NEW1")
     deskbot.drain()
-    assert deps_of(deskbot.app).intake.prune_event_keys() == 1
+    assert deskbot.app.runtime.deps.intake.prune_event_keys() == 1
     deskbot.driver.event(recent, event_id="Ev0NEW1", retry_num=1)
     deskbot.driver.event(old, event_id="Ev0OLD1", retry_num=9)  # channel+ts still unique
     deskbot.drain()

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.app import deps_of
 from bot.clock import datetime_to_ts
 from store.models import Activity, AgentAway, TicketStatus
 from tests.conftest import (
@@ -43,7 +42,7 @@ def ask(bot: RunningBot, clock: MutableClock, text: str = "Export fails", channe
 
 
 def sweep(bot: RunningBot):
-    report = deps_of(bot.app).routing.sweep()
+    report = bot.app.runtime.deps.routing.sweep()
     bot.drain()
     return report
 

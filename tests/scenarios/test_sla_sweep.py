@@ -5,7 +5,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlmodel import Session
 
-from bot.app import deps_of
 from bot.clock import datetime_to_ts
 from bot.sla import sweeper as sla_sweeper
 from fakeslack.faults import DROP
@@ -36,7 +35,7 @@ def ask_now(bot: RunningBot, clock: MutableClock, text: str) -> str:
 
 
 def sweep(bot: RunningBot):
-    return deps_of(bot.app).sweeper.sweep()
+    return bot.app.runtime.deps.sweeper.sweep()
 
 
 def posts_to(fake, channel: str) -> list[str]:

@@ -13,7 +13,6 @@ from slack_bolt import App
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.app import deps_of
 from bot.web import HttpServer
 from fakeslack import SlackDriver
 from store.models import Message, Ticket
@@ -88,7 +87,7 @@ class RunningBot:
     def drain(self) -> None:
         """Wait until the app has finished everything it was sent."""
         self.executor.drain()
-        if not deps_of(self.app).inbox.in_hand.wait_idle(timeout=15):
+        if not self.app.runtime.deps.inbox.in_hand.wait_idle(timeout=15):
             raise TimeoutError("kept events still being stored after 15s")
 
     @contextmanager
