@@ -7,7 +7,6 @@ and hands the CLI, the demo and the job table what they need as `app.runtime`.
 import hashlib
 import logging
 from concurrent.futures import Executor
-from datetime import datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -157,7 +156,7 @@ def create_app(
         engine=engine,
         pipeline=pipeline,
         pull_inbox=lambda: pipeline.pull(client),
-        finish_unfinished_tickets=lambda now: _finish_unfinished(deps, client, now),
+        finish_unfinished_tickets=lambda now: finish_unfinished_tickets(deps, client, now=now),
         slack_commands=frozenset(declared_commands()),
         slack_events=frozenset(declared_events()),
     )
@@ -180,10 +179,6 @@ def create_app(
     pipeline.attach(app)  # keeps events before any listener runs, whatever the order below
     register_all(app, deps)
     return app
-
-
-def _finish_unfinished(deps: Deps, client: WebClient, now: datetime) -> int:
-    return finish_unfinished_tickets(deps, client, now=now)
 
 
 def _identify(client: WebClient) -> Identity:

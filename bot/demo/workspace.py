@@ -8,7 +8,6 @@ on an accelerated clock so SLA warnings show up within minutes, and the backgrou
 are production's job table (bot/jobs.py), run as often as that clock makes them due.
 """
 
-import logging
 import secrets
 import tempfile
 import threading
@@ -36,8 +35,6 @@ from store.db import make_engine, migrate
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
-
-logger = logging.getLogger(__name__)
 
 HOME, ACME = "T0NORTHWND", "T0ACME"
 HELP, TRIAGE, LEADS = "C0HELPACME", "C0TRIAGE", "C0LEADS"
