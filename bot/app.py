@@ -15,6 +15,7 @@ from bot.clock import Clock, utc_now
 from bot.csat import CsatService
 from bot.daily_digest import DailyDigestService
 from bot.deps import Deps
+from bot.events import Dispatcher
 from bot.intake.inbox import Inbox
 from bot.intake.service import IntakeService
 from bot.orgs import OrgNames
@@ -121,6 +122,7 @@ def create_app(
         # `deps` is bound below, before anything can route a ticket.
         announce=lambda notice: announce_routing(deps, notice),
     )
+    events = Dispatcher()
     deps = Deps(
         settings=settings,
         desk=settings.desk,
@@ -130,7 +132,9 @@ def create_app(
         intake=IntakeService(
             engine, clock, planner, group_window=settings.desk.intake.group_window
         ),
-        workflow=TicketWorkflow(engine, clock, planner, observers=[csat.observe, routing.observe]),
+        workflow=TicketWorkflow(
+            engine, clock, planner, observers=[csat.observe, routing.observe], events=events
+        ),
         suggestions=SuggestionService(
             engine,
             KnowledgeBase(settings.desk.knowledge_dir, clock=clock),
@@ -147,7 +151,7 @@ def create_app(
         ),
         csat=csat,
         routing=routing,
-        merger=TicketMerger(engine, clock, planner, observers=[routing.observe]),
+        merger=TicketMerger(engine, clock, planner, observers=[routing.observe], events=events),
         duplicates=DuplicateFinder(engine, clock),
         orgs=OrgNames(
             identity.workspace_id, clock=clock, fetch=lambda team: _team_name(client, team)
@@ -159,6 +163,7 @@ def create_app(
             send=lambda channel, report: send_daily_digest(guard, channel, report),
         ),
         inbox=Inbox(engine, clock),
+        events=events,
     )
     _DEPS[app] = deps
     deps.suggestions.load_examples()

@@ -9,6 +9,7 @@ from bot.clock import Clock
 from bot.config import DeskConfig
 from bot.csat import CsatService
 from bot.daily_digest import DailyDigestService
+from bot.events import Dispatcher
 from bot.intake.inbox import Inbox
 from bot.intake.service import IntakeService
 from bot.orgs import OrgNames
@@ -46,3 +47,4 @@ class Deps:
     orgs: OrgNames
     digest: DailyDigestService
     inbox: Inbox
+    events: Dispatcher  # `TicketChanged` after commit; the Slack effects subscribe to it
