@@ -91,7 +91,7 @@ def on_rate(deps: Deps, ack: Ack, body: dict[str, Any], action: dict[str, Any]) 
 def on_comment(
     deps: Deps, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
 ) -> None:
-    """ "Add a comment": the modal opens, with the comment so far."""
+    """Pressed "Add a comment": the modal opens, with the comment so far."""
     ack()
     user_id = body["user"]["id"]
     try:

@@ -67,13 +67,14 @@ def register(app: App, deps: Deps) -> None:
 
 
 def on_solved(deps: Deps, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-    """ "This solved it": the ticket is resolved as self-served."""
+    """Pressed "This solved it": the ticket is resolved as self-served."""
     ack()
-    _answer(deps, body, action.get("value"), solved=True)
+    with deps.events.held():  # the customer's message is answered before the team's card
+        _answer(deps, body, action.get("value"), solved=True)
 
 
 def on_need_help(deps: Deps, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-    """ "I still need help": the ticket stays with the team, who are told."""
+    """Pressed "I still need help": the ticket stays with the team, who are told."""
     ack()
     _answer(deps, body, action.get("value"), solved=False)
 

@@ -85,25 +85,27 @@ def on_claim_shortcut(deps: Deps, ack: Ack, shortcut: dict[str, Any], client: We
     user_id = shortcut["user"]["id"]
     channel_id = shortcut["channel"]["id"]
     message = shortcut.get("message") or {}
-    try:
-        ticket = ticket_from_thread(
-            deps,
-            client,
-            channel_id=channel_id,
-            ts=message.get("thread_ts") or shortcut["message_ts"],
-            user_id=user_id,
-            event_id=None,
-            route=False,  # the agent claims it right away
-        )
-        change = deps.workflow.claim(
-            workspace_id=deps.people.identity.workspace_id,
-            number=ticket.number,
-            agent_id=user_id,
-        )
-    except WorkflowError as error:
-        deps.guard.ephemeral(channel=channel_id, user=user_id, text=str(error))
-        return
-    deps.guard.ephemeral(channel=channel_id, user=user_id, text=change.summary)
+    ts = message.get("thread_ts") or shortcut["message_ts"]
+    with deps.events.held():  # the agent is answered first, then the card follows
+        try:
+            ticket = ticket_from_thread(
+                deps,
+                client,
+                channel_id=channel_id,
+                ts=ts,
+                user_id=user_id,
+                event_id=None,
+                route=False,  # the agent claims it right away
+            )
+            change = deps.workflow.claim(
+                workspace_id=deps.people.identity.workspace_id,
+                number=ticket.number,
+                agent_id=user_id,
+            )
+        except WorkflowError as error:
+            deps.guard.ephemeral(channel=channel_id, user=user_id, text=str(error))
+            return
+        deps.guard.ephemeral(channel=channel_id, user=user_id, text=change.summary)
 
 
 def _thread_number(deps: Deps, command: dict[str, Any]) -> int | None:
