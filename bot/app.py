@@ -17,6 +17,7 @@ from bot.clock import Clock, utc_now
 from bot.csat import CsatService
 from bot.daily_digest import DailyDigestService
 from bot.deps import Deps
+from bot.events import Dispatcher
 from bot.intake.inbox import Inbox
 from bot.intake.service import IntakeService
 from bot.kpi.service import KpiService
@@ -110,6 +111,7 @@ def create_app(
         # `deps` is bound below, before anything can route a ticket.
         announce=lambda notice: announce_routing(deps, notice),
     )
+    events = Dispatcher()
     deps = Deps(
         settings=settings,
         desk=settings.desk,
@@ -118,7 +120,9 @@ def create_app(
         intake=IntakeService(
             engine, clock, planner, group_window=settings.desk.intake.group_window
         ),
-        workflow=TicketWorkflow(engine, clock, planner, observers=[csat.observe, routing.observe]),
+        workflow=TicketWorkflow(
+            engine, clock, planner, observers=[csat.observe, routing.observe], events=events
+        ),
         suggestions=SuggestionService(
             engine,
             KnowledgeBase(settings.desk.knowledge_dir, clock=clock),
@@ -135,7 +139,7 @@ def create_app(
         ),
         csat=csat,
         routing=routing,
-        merger=TicketMerger(engine, clock, planner, observers=[routing.observe]),
+        merger=TicketMerger(engine, clock, planner, observers=[routing.observe], events=events),
         duplicates=DuplicateFinder(engine, clock),
         orgs=OrgNames(
             identity.workspace_id, clock=clock, fetch=lambda team: _team_name(client, team)
@@ -149,6 +153,7 @@ def create_app(
         inbox=inbox,
         kpi=KpiService(engine, settings.desk, clock),
         pipeline=pipeline,
+        events=events,
     )
     deps.suggestions.load_examples()
     runtime = Runtime(

@@ -6,6 +6,7 @@ from bot.clock import Clock
 from bot.config import DeskConfig
 from bot.csat import CsatService
 from bot.daily_digest import DailyDigestService
+from bot.events import Dispatcher
 from bot.intake.inbox import Inbox
 from bot.intake.service import IntakeService
 from bot.kpi.service import KpiService
@@ -46,3 +47,4 @@ class Deps:
     inbox: Inbox
     kpi: KpiService
     pipeline: KeptEvents
+    events: Dispatcher  # `TicketChanged` after commit; the Slack effects subscribe to it

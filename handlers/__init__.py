@@ -20,7 +20,7 @@ from handlers import (
     threads,
 )
 from handlers.kpi import listeners as kpi
-from handlers.slack import errors, guard, mirror
+from handlers.slack import effects, errors, guard, mirror
 from handlers.tickets import listeners as tickets
 
 FEATURES = (
@@ -39,6 +39,7 @@ FEATURES = (
     errors,
     conversations,
     threads,
+    effects,
 )
 
 

@@ -1,7 +1,8 @@
-"""Conversations in Slack: grouped messages, `/ticket merge`, the Merge buttons, duplicates.
+"""Conversations in Slack: grouped messages, the Merge buttons, duplicates.
 
 Nothing about grouping or duplicates is ever said in the customer's channel; a merge
-done by an agent tells the merged thread where the conversation went, and nothing more.
+done by an agent (here or by `/ticket merge`) tells the merged thread where the
+conversation went, and nothing more (handlers/slack/effects.py, after the merge's event).
 """
 
 import logging
@@ -14,13 +15,12 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.intake.types import IntakeResult
-from bot.tickets.merge import MergeResult
 from bot.tickets.workflow import WorkflowError
-from handlers.blocks.conversations import MERGE_ACTION_PREFIX, merged_notice, ticket_ref
+from handlers.blocks import values
+from handlers.blocks.conversations import MERGE_ACTION_PREFIX
 from handlers.kb import post_offer
-from handlers.slack.guard import Audience
-from handlers.slack.mirror import post_to_triage_thread, refresh_mirror
-from handlers.tickets.commands import TicketCommand
+from handlers.slack.gates import agents_only, bind
+from handlers.slack.mirror import refresh_mirror
 from store.models import Ticket
 
 logger = logging.getLogger(__name__)
@@ -31,68 +31,33 @@ QUESTION_MESSAGES = 5  # how many grouped messages are read as the question
 
 
 def register(app: App, deps: Deps) -> None:
-    """The Merge buttons of the likely-duplicates line on triage cards."""
+    """The Merge buttons of the likely-duplicates line on triage cards, agents only."""
+    app.action(
+        re.compile(f"^{MERGE_ACTION_PREFIX}\\d+$"),
+        middleware=[agents_only(deps, NOT_AN_AGENT)],
+    )(bind(on_merge_button, deps))
 
-    @app.action(re.compile(f"^{MERGE_ACTION_PREFIX}\\d+$"))
-    def on_merge_button(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        ack()
-        user_id = body["user"]["id"]
-        channel_id = (body.get("channel") or {}).get("id")
-        source_text, _, into_text = (action.get("value") or "").partition(":")
+
+def on_merge_button(deps: Deps, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    """Merge: fold this card's ticket into the likely duplicate the button names."""
+    ack()
+    user_id = body["user"]["id"]
+    channel_id = (body.get("channel") or {}).get("id")
+    try:
         try:
-            if not deps.people.is_agent(user_id):
-                raise WorkflowError(NOT_AN_AGENT)
-            if not (source_text.isdigit() and into_text.isdigit()):
-                raise WorkflowError("That button no longer points at two tickets.")
-            result = deps.merger.merge(
-                workspace_id=deps.people.identity.workspace_id,
-                into=int(into_text),
-                source=int(source_text),
-                actor_id=user_id,
-            )
-        except WorkflowError as error:
-            if channel_id:
-                deps.guard.ephemeral(channel=channel_id, user=user_id, text=str(error))
-            return
-        announce_merge(deps, result, user_id)
-
-
-def merge_from_command(deps: Deps, request: TicketCommand, user_id: str) -> MergeResult:
-    """`/ticket merge #A #B`: fold B into A (WorkflowError when it cannot be done)."""
-    assert request.number is not None
-    return deps.merger.merge(
-        workspace_id=deps.people.identity.workspace_id,
-        into=request.number,
-        source=int(request.argument),
-        actor_id=user_id,
-    )
-
-
-def merge_summary(deps: Deps, result: MergeResult) -> str:
-    """The agent's answer to a merge."""
-    source, target = result.source, result.target
-    return (
-        f"Merged {ticket_ref(source, deps.orgs.name)} into {ticket_ref(target, deps.orgs.name)}"
-        f" ({result.moved} messages moved)."
-    )
-
-
-def announce_merge(deps: Deps, result: MergeResult, user_id: str) -> None:
-    """Cards, the triage threads, and a customer-safe line in the merged ticket's thread."""
-    target, source = result.target, result.source
-    refresh_mirror(deps, target)
-    refresh_mirror(deps, source)
-    line = f"<@{user_id}>: {merge_summary(deps, result)}"
-    post_to_triage_thread(deps, target, line)
-    post_to_triage_thread(deps, source, line)
-    deps.guard.post(
-        audience=Audience.CUSTOMER,
-        channel=source.channel_id,
-        thread_ts=source.root_ts,
-        text=merged_notice(
-            target, same_channel=source.channel_id == target.channel_id, permalink=target.permalink
-        ),
-    )
+            value = values.decode(action.get("value"))
+            into = value.extra_number()
+        except values.BadValue:
+            raise WorkflowError("That button no longer points at two tickets.") from None
+        deps.merger.merge(
+            workspace_id=deps.people.identity.workspace_id,
+            into=into,
+            source=value.number,
+            actor_id=user_id,
+        )
+    except WorkflowError as error:
+        if channel_id:
+            deps.guard.ephemeral(channel=channel_id, user=user_id, text=str(error))
 
 
 def after_created(deps: Deps, ticket: Ticket, text: str) -> None:

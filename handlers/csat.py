@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.csat import COMMENT_LIMIT, Answer, CsatError
 from bot.deps import Deps
+from handlers.blocks import values
 from handlers.blocks.cards import escape
 from handlers.blocks.csat import (
     COMMENT_ACTION,
@@ -26,6 +27,7 @@ from handlers.blocks.csat import (
     thanks_blocks,
     thanks_text,
 )
+from handlers.slack.gates import bind
 from handlers.slack.guard import Audience, LeakGuard
 from handlers.slack.mirror import post_to_triage_thread
 from knowledge.matcher import detect_language
@@ -35,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 API_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral", "views.open")
 RATE_PATTERN = re.compile(r"^csat_rate_[1-5]$")
+GONE = "This survey is no longer available."
 
 
 def post_survey(guard: LeakGuard, survey: CsatSurvey, ticket: Ticket) -> str | None:
@@ -58,91 +61,98 @@ def language_of(ticket: Ticket) -> str:
     return detect_language(ticket.subject)
 
 
-def ask_after_resolve(deps: Deps, ticket: Ticket) -> None:
-    """After an agent resolved a ticket: post its survey, if one was planned."""
-    if ticket.id is not None:
-        deps.csat.deliver(ticket_id=ticket.id)
-
-
 def register(app: App, deps: Deps) -> None:
-    """The star buttons, the comment button and the comment modal."""
+    """The star buttons, the comment button and the comment modal (for the customer)."""
+    app.action(RATE_PATTERN)(bind(on_rate, deps))
+    app.action(COMMENT_ACTION)(bind(on_comment, deps))
+    app.view(COMMENT_VIEW)(bind(on_comment_sent, deps))
 
-    @app.action(RATE_PATTERN)
-    def on_rate(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        ack()
-        number_text, _, rating_text = (action.get("value") or "").partition(":")
-        user_id = body["user"]["id"]
-        try:
-            if not (number_text.isdigit() and rating_text.isdigit()):
-                raise CsatError("This survey is no longer available.")
-            answer = deps.csat.rate(
-                workspace_id=deps.people.identity.workspace_id,
-                number=int(number_text),
-                user_id=user_id,
-                rating=int(rating_text),
-            )
-        except CsatError as error:
-            _tell(deps, body, user_id, str(error))
-            return
-        _show_thanks(deps, answer)
-        if answer.changed:
-            post_to_triage_thread(deps, answer.ticket, _rating_note(answer))
 
-    @app.action(COMMENT_ACTION)
-    def on_comment(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
-    ) -> None:
-        ack()
-        user_id = body["user"]["id"]
-        number_text = action.get("value") or ""
-        try:
-            if not number_text.isdigit():
-                raise CsatError("This survey is no longer available.")
-            answer = deps.csat.survey_for(
-                workspace_id=deps.people.identity.workspace_id,
-                number=int(number_text),
-                user_id=user_id,
-            )
-        except CsatError as error:
-            _tell(deps, body, user_id, str(error))
-            return
-        view = comment_modal(
-            answer.ticket.number, answer.survey.comment, COMMENT_LIMIT, language_of(answer.ticket)
+def on_rate(deps: Deps, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    """A star pressed: the rating is saved (or changed) and the survey says thanks."""
+    ack()
+    user_id = body["user"]["id"]
+    try:
+        value = _survey_value(action.get("value"))
+        answer = deps.csat.rate(
+            workspace_id=deps.people.identity.workspace_id,
+            number=value.number,
+            user_id=user_id,
+            rating=_rating(value),
         )
-        try:
-            client.views_open(trigger_id=body["trigger_id"], view=view)
-        except SlackApiError as error:
-            # Slack allows three seconds between the press and the form; on a slow day
-            # the customer can simply press again.
-            logger.warning("comment form for #%s not opened: %s", number_text, error)
-            _tell(deps, body, user_id, "Sorry, that took too long. Please press again.")
+    except CsatError as error:
+        _tell(deps, body, user_id, str(error))
+        return
+    _show_thanks(deps, answer)
+    if answer.changed:
+        post_to_triage_thread(deps, answer.ticket, _rating_note(answer))
 
-    @app.view(COMMENT_VIEW)
-    def on_comment_sent(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        number_text = view.get("private_metadata") or ""
-        state = (view.get("state") or {}).get("values") or {}
-        text = ((state.get(COMMENT_BLOCK) or {}).get(COMMENT_INPUT) or {}).get("value") or ""
-        try:
-            if not number_text.isdigit():
-                raise CsatError("This survey is no longer available.")
-            answer = deps.csat.comment(
-                workspace_id=deps.people.identity.workspace_id,
-                number=int(number_text),
-                user_id=body["user"]["id"],
-                text=text,
-            )
-        except CsatError as error:
-            ack(response_action="errors", errors={COMMENT_BLOCK: str(error)})
-            return
-        ack()
-        if answer.changed:
-            _show_thanks(deps, answer)
-            post_to_triage_thread(
-                deps,
-                answer.ticket,
-                f":speech_balloon: CSAT comment on #{answer.ticket.number} from "
-                f"<@{answer.survey.customer_id}>: {escape(answer.survey.comment or '')[:2500]}",
-            )
+
+def on_comment(
+    deps: Deps, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+) -> None:
+    """Pressed "Add a comment": the modal opens, with the comment so far."""
+    ack()
+    user_id = body["user"]["id"]
+    try:
+        number = _survey_value(action.get("value")).number
+        answer = deps.csat.survey_for(
+            workspace_id=deps.people.identity.workspace_id, number=number, user_id=user_id
+        )
+    except CsatError as error:
+        _tell(deps, body, user_id, str(error))
+        return
+    view = comment_modal(
+        answer.ticket.number, answer.survey.comment, COMMENT_LIMIT, language_of(answer.ticket)
+    )
+    try:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+    except SlackApiError as error:
+        # Slack allows three seconds between the press and the form; on a slow day
+        # the customer can simply press again.
+        logger.warning("comment form for #%s not opened: %s", number, error)
+        _tell(deps, body, user_id, "Sorry, that took too long. Please press again.")
+
+
+def on_comment_sent(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    """The modal sent: the comment is saved, or the modal shows why not."""
+    state = (view.get("state") or {}).get("values") or {}
+    text = ((state.get(COMMENT_BLOCK) or {}).get(COMMENT_INPUT) or {}).get("value") or ""
+    try:
+        number = _survey_value(view.get("private_metadata")).number
+        answer = deps.csat.comment(
+            workspace_id=deps.people.identity.workspace_id,
+            number=number,
+            user_id=body["user"]["id"],
+            text=text,
+        )
+    except CsatError as error:
+        ack(response_action="errors", errors={COMMENT_BLOCK: str(error)})
+        return
+    ack()
+    if answer.changed:
+        _show_thanks(deps, answer)
+        post_to_triage_thread(
+            deps,
+            answer.ticket,
+            f":speech_balloon: CSAT comment on #{answer.ticket.number} from "
+            f"<@{answer.survey.customer_id}>: {escape(answer.survey.comment or '')[:2500]}",
+        )
+
+
+def _survey_value(raw: object) -> values.ButtonValue:
+    """A survey button's value; a stale or forged one is an error the customer is told."""
+    try:
+        return values.decode(raw)
+    except values.BadValue:
+        raise CsatError(GONE) from None
+
+
+def _rating(value: values.ButtonValue) -> int:
+    try:
+        return value.extra_number()
+    except values.BadValue:
+        raise CsatError(GONE) from None
 
 
 def _show_thanks(deps: Deps, answer: Answer) -> None:

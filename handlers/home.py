@@ -2,13 +2,14 @@
 
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App, BoltResponse
 from slack_sdk import WebClient
 
 from bot.deps import Deps
 from handlers.blocks.cards import Block
 from handlers.blocks.home import PER_SECTION, agent_home, visitor_home
 from handlers.blocks.kpi import lead_home_blocks
+from handlers.slack.gates import bind, gate
 
 LEAD_PER_SECTION = 10  # leaves room for the KPI card within the 100-block view limit
 
@@ -17,19 +18,35 @@ API_METHODS = ("views.publish",)
 
 
 def register(app: App, deps: Deps) -> None:
-    """Publish the home tab whenever someone opens it."""
+    """Publish the home tab whenever someone opens it: agents see their queue."""
+    app.event(
+        "app_home_opened",
+        matchers=[_home_tab],
+        middleware=[gate(deps.people.is_agent, _visitor_home)],
+    )(bind(on_home_opened, deps))
 
-    @app.event("app_home_opened")
-    def on_home_opened(event: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab", "home") == "home":
-            publish_home(deps, client, event["user"])
+
+def on_home_opened(deps: Deps, event: dict[str, Any], client: WebClient) -> None:
+    """An agent opened the home tab."""
+    publish_home(deps, client, event["user"])
+
+
+def _home_tab(event: dict[str, Any]) -> bool:
+    return event.get("tab", "home") == "home"  # not the Messages tab
+
+
+def _visitor_home(
+    ack: Ack, _body: dict[str, Any], user_id: str | None, client: WebClient
+) -> BoltResponse:
+    """Anyone who is not an agent sees what the bot is for, not a queue."""
+    acked = ack()
+    if user_id is not None:
+        client.views_publish(user_id=user_id, view=visitor_home())
+    return acked
 
 
 def publish_home(deps: Deps, client: WebClient, user_id: str) -> None:
-    """Render and publish a user's home tab."""
-    if not deps.people.is_agent(user_id):
-        client.views_publish(user_id=user_id, view=visitor_home())
-        return
+    """Render and publish an agent's home tab (listeners are gated: agents only)."""
     workspace = deps.people.identity.workspace_id
     queues = {
         name: deps.workflow.list_queue(workspace_id=workspace, name=name, agent_id=user_id)

@@ -9,6 +9,7 @@ from bot.deps import Deps
 from bot.ranges import RANGE_HELP, parse_range
 from bot.suggestions import Offer
 from bot.tickets.workflow import WorkflowError
+from handlers.blocks import values
 from handlers.blocks.kb import (
     article_list_text,
     gaps_blocks,
@@ -16,8 +17,9 @@ from handlers.blocks.kb import (
     suggestion_answered_blocks,
     suggestion_blocks,
 )
+from handlers.slack.gates import agents_only, bind
 from handlers.slack.guard import Audience
-from handlers.slack.mirror import post_to_triage_thread, refresh_mirror
+from handlers.slack.mirror import post_to_triage_thread
 from knowledge.matcher import detect_language
 from store.models import Ticket
 
@@ -25,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 COMMANDS = ("/kb",)
 API_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral")
+NOT_AN_AGENT = "Only support agents can use `/kb`."
 KB_USAGE = (
     "*`/kb` commands*:\n• `/kb search <text>` rank knowledge-base articles for a question\n"
     f"• `/kb gaps [range]` unanswered questions grouped by topic (range: {RANGE_HELP}; "
@@ -57,76 +60,76 @@ def post_offer(deps: Deps, ticket: Ticket, offer: Offer | None, question: str) -
 
 
 def register(app: App, deps: Deps) -> None:
-    """The suggestion buttons and the `/kb` command."""
+    """The suggestion buttons (for the customer or an agent) and `/kb` (agents only)."""
+    app.action("kb_solved")(bind(on_solved, deps))
+    app.action("kb_need_help")(bind(on_need_help, deps))
+    app.command("/kb", middleware=[agents_only(deps, NOT_AN_AGENT)])(bind(on_kb, deps))
 
-    @app.action("kb_solved")
-    def on_solved(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        ack()
-        number_text, _, article_id = (action.get("value") or "").partition("|")
-        _answer(deps, body, number_text, article_id, solved=True)
 
-    @app.action("kb_need_help")
-    def on_need_help(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        ack()
-        _answer(deps, body, action.get("value") or "", None, solved=False)
+def on_solved(deps: Deps, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    """Pressed "This solved it": the ticket is resolved as self-served."""
+    ack()
+    with deps.events.held():  # the customer's message is answered before the team's card
+        _answer(deps, body, action.get("value"), solved=True)
 
-    @app.command("/kb")
-    def on_kb(ack: Ack, command: dict[str, Any]) -> None:
-        user_id = command["user_id"]
-        if not deps.people.is_agent(user_id):
-            ack(text="Only support agents can use `/kb`.")
+
+def on_need_help(deps: Deps, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    """Pressed "I still need help": the ticket stays with the team, who are told."""
+    ack()
+    _answer(deps, body, action.get("value"), solved=False)
+
+
+def on_kb(deps: Deps, ack: Ack, command: dict[str, Any]) -> None:
+    """`/kb search <text>` and `/kb gaps [range]`, answered in the acknowledgement."""
+    verb, _, rest = (command.get("text") or "").strip().partition(" ")
+    verb = verb.lower()
+    if verb == "search" and rest.strip():
+        matches = deps.suggestions.search(rest.strip())
+        ack(text=f"{len(matches)} articles", blocks=search_results_blocks(rest, matches))
+    elif verb == "gaps":
+        try:
+            period = parse_range(
+                rest or "30d", now=deps.clock(), timezone=deps.desk.business_hours.timezone
+            )
+        except ValueError as error:
+            ack(text=f"{error}\n\n{KB_USAGE}")
             return
-        verb, _, rest = (command.get("text") or "").strip().partition(" ")
-        verb = verb.lower()
-        if verb == "search" and rest.strip():
-            matches = deps.suggestions.search(rest.strip())
-            ack(text=f"{len(matches)} articles", blocks=search_results_blocks(rest, matches))
-        elif verb == "gaps":
-            try:
-                period = parse_range(
-                    rest or "30d", now=deps.clock(), timezone=deps.desk.business_hours.timezone
-                )
-            except ValueError as error:
-                ack(text=f"{error}\n\n{KB_USAGE}")
-                return
-            groups = deps.suggestions.gaps(
-                workspace_id=deps.people.identity.workspace_id,
-                since=period.start,
-                until=period.end,
-            )
-            ack(text=f"{len(groups)} gaps", blocks=gaps_blocks(period.label, groups))
-        else:
-            ack(
-                text=KB_USAGE
-                if verb in ("", "help")
-                else f"Unknown `/kb {verb[:40]}`.\n\n{KB_USAGE}"
-            )
+        groups = deps.suggestions.gaps(
+            workspace_id=deps.people.identity.workspace_id,
+            since=period.start,
+            until=period.end,
+        )
+        ack(text=f"{len(groups)} gaps", blocks=gaps_blocks(period.label, groups))
+    else:
+        ack(text=KB_USAGE if verb in ("", "help") else f"Unknown `/kb {verb[:40]}`.\n\n{KB_USAGE}")
 
 
-def _answer(
-    deps: Deps, body: dict[str, Any], number_text: str, article_id: str | None, *, solved: bool
-) -> None:
+def _answer(deps: Deps, body: dict[str, Any], raw: object, *, solved: bool) -> None:
     """A press on "This solved it" / "I still need help": only its customer or an agent."""
     user_id = body["user"]["id"]
     channel_id = (body.get("channel") or {}).get("id")
     workspace = deps.people.identity.workspace_id
     try:
-        if not number_text.isdigit():
-            raise WorkflowError("That button no longer points at a ticket.")
-        ticket = deps.workflow.find(workspace_id=workspace, number=int(number_text))
+        try:
+            value = values.decode(raw, sep="|")
+        except values.BadValue:
+            raise WorkflowError("That button no longer points at a ticket.") from None
+        article_id = (value.extra or None) if solved else None
+        ticket = deps.workflow.find(workspace_id=workspace, number=value.number)
+        # Not a gate: who may answer depends on the ticket the button is about.
         if user_id != ticket.customer_id and not deps.people.is_agent(user_id):
             raise WorkflowError("Only the person who asked can answer this. Thanks!")
         suggestion = deps.suggestions.decide(
             ticket=ticket, solved=solved, article_id=article_id, decided_by=user_id
         )
         if solved and article_id:
-            change = deps.workflow.resolve_self_served(
+            # Resolved as self-served; the card and the triage thread follow its event.
+            deps.workflow.resolve_self_served(
                 workspace_id=workspace,
                 number=ticket.number,
                 actor_id=user_id,
                 article_id=article_id,
             )
-            ticket = change.ticket
     except WorkflowError as error:
         if channel_id:
             deps.guard.ephemeral(channel=channel_id, user=user_id, text=str(error))
@@ -144,6 +147,6 @@ def _answer(
             text=matches_text or "Suggested articles",
             blocks=suggestion_answered_blocks(matches_text, suggestion.lang, solved=solved),
         )
-    refresh_mirror(deps, ticket)
-    note = f"self-served with `{article_id}`" if solved else "still needs help after suggestions"
-    post_to_triage_thread(deps, ticket, f"<@{user_id}>: {note}")
+    if not solved:
+        # Not a change of the ticket (no event): the team hears it here.
+        post_to_triage_thread(deps, ticket, f"<@{user_id}>: still needs help after suggestions")

@@ -13,8 +13,6 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.tickets.workflow import Change, WorkflowError
-from handlers.csat import ask_after_resolve
-from handlers.slack.mirror import refresh_mirror
 from handlers.slack.pipeline import KEPT
 from handlers.threads import ticket_from_thread
 from store.models import Ticket
@@ -71,6 +69,8 @@ def handle_reaction(
     deps: Deps, client: WebClient, event: dict[str, Any], event_id: str | None
 ) -> None:
     """Claim, resolve or make a ticket as an agent's emoji says; anyone else's is ignored."""
+    # The agents-only gate is here, not listener middleware: a kept reaction taken up
+    # again after a crash comes through `take_in`, with no listener in between.
     if not worth_keeping(event) or not deps.people.is_agent(event["user"]):
         return
     user_id, name, item = event["user"], event["reaction"], event["item"]
@@ -79,22 +79,12 @@ def handle_reaction(
         if name == MAKE_TICKET:
             _make_ticket(deps, client, channel_id, ts, user_id, event_id)
             return
-        ticket = _ticket_of(deps, channel_id, ts)
+        ticket = deps.workflow.ticket_of_message(channel_id=channel_id, ts=ts)
         if ticket is None:
             return  # an emoji on a message that is not a ticket: just an emoji
-        change = _act(deps, name, ticket, user_id)
+        _act(deps, name, ticket, user_id)  # the card and survey follow its event
     except WorkflowError as error:
         deps.guard.ephemeral(channel=channel_id, user=user_id, text=str(error))
-        return
-    if change.changed:
-        refresh_mirror(deps, change.ticket)
-        if name == RESOLVE:
-            ask_after_resolve(deps, change.ticket)
-
-
-def _ticket_of(deps: Deps, channel_id: str, ts: str) -> Ticket | None:
-    """The ticket a message belongs to: as its root, or as a message in its thread."""
-    return deps.workflow.ticket_of_message(channel_id=channel_id, ts=ts)
 
 
 def _act(deps: Deps, name: str, ticket: Ticket, user_id: str) -> Change:

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.clock import Clock
+from bot.events import Dispatcher, TicketChanged
 from bot.sla.planner import SlaPlanner
 from bot.tickets.duplicates import SHOWN
 from bot.tickets.workflow import PRIORITIES, ChangeObserver, WorkflowError
@@ -130,11 +131,13 @@ class TicketMerger:
         planner: SlaPlanner,
         *,
         observers: Sequence[ChangeObserver] = (),
+        events: Dispatcher | None = None,
     ) -> None:
         self._engine = engine
         self._clock = clock
         self._planner = planner
         self._observers = tuple(observers)
+        self._events = events or Dispatcher()
 
     def merge(self, *, workspace_id: str, into: int, source: int, actor_id: str) -> MergeResult:
         """Fold ticket `#source` into `#into`; WorkflowError (nothing changed) when it cannot."""
@@ -168,7 +171,12 @@ class TicketMerger:
                 # any assignment.
                 for observe in self._observers:
                     observe(session, target, "assigned", actor_id, {"to": target.assignee_id})
-            return MergeResult(target, folded, moved)
+            result = MergeResult(target, folded, moved)
+        # Committed: the team and the merged thread may hear of it now.
+        self._events.emit(
+            TicketChanged(target, "merged", actor_id, detail={"moved": moved}, other=folded)
+        )
+        return result
 
     def _check(self, session: Session, target: Ticket, source: Ticket) -> None:
         for ticket in (source, target):

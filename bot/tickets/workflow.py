@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.clock import Clock
+from bot.events import Dispatcher, TicketChanged
 from bot.sla.planner import SlaPlanner
 from bot.tickets.annotations import NOTE_LIMIT, TicketAnnotations, limited
 from bot.tickets.results import Change, WorkflowError
@@ -29,7 +30,9 @@ LIVE_STATES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
 
 # Told of every change inside its transaction: (session, ticket, action, actor, detail).
 # The ticket may not be refreshed yet; rely on its id, number, channel and customer.
+# (`events` hears of it after the commit, as a `TicketChanged`.)
 ChangeObserver = Callable[[Session, Ticket, str, str | None, dict[str, Any]], None]
+_LOGGED = "deskbot.logged"  # session.info key: this transaction's (action, actor, detail)
 
 
 @dataclass(frozen=True)
@@ -53,33 +56,27 @@ class TicketWorkflow(TicketAnnotations):
         planner: SlaPlanner,
         *,
         observers: Sequence[ChangeObserver] = (),
+        events: Dispatcher | None = None,
     ) -> None:
         self._engine = engine
         self._clock = clock
         self._planner = planner
         self._observers = tuple(observers)
+        self._events = events or Dispatcher()
 
     def find(self, *, workspace_id: str, number: int) -> Ticket:
         """The ticket `#number`, or a WorkflowError saying there is none."""
         with session_scope(self._engine) as session:
             return self._load(session, workspace_id, number)
 
-    def find_by_thread(self, *, channel_id: str, thread_ts: str) -> Ticket | None:
-        """The ticket whose thread this is, if any."""
-        with session_scope(self._engine) as session:
-            ticket = store.find_ticket_by_thread(session, channel_id=channel_id, root_ts=thread_ts)
-            return store.follow_merges(session, ticket=ticket)
-
     def ticket_of_message(self, *, channel_id: str, ts: str) -> Ticket | None:
-        """The ticket a message is the root of, or belongs to as a reply."""
+        """The live ticket of a thread or message: the one it roots or belongs to as a reply,
+        followed to the survivor of a merge (its thread lives on there). The one lookup
+        every listener uses, read as intake reads it: under the rows' locks, so a merge
+        committing meanwhile is not half seen.
+        """
         with session_scope(self._engine) as session:
-            ticket = store.find_ticket_by_thread(session, channel_id=channel_id, root_ts=ts)
-            if ticket is None:
-                message = store.find_message(session, channel_id=channel_id, ts=ts)
-                if message is None or message.ticket_id is None:
-                    return None
-                ticket = store.get_ticket(session, ticket_id=message.ticket_id)
-            return store.follow_merges(session, ticket=ticket)  # its thread lives on there
+            return store.thread_ticket(session, channel_id=channel_id, thread_ts=ts)
 
     def claim(self, *, workspace_id: str, number: int, agent_id: str) -> Change:
         """Take a ticket; exactly one of two simultaneous claims wins."""
@@ -301,7 +298,14 @@ class TicketWorkflow(TicketAnnotations):
             survivor = store.follow_merges(session, ticket=ticket)
             if survivor is not None and survivor is not ticket:
                 raise WorkflowError(f"#{number} was merged into #{survivor.number}: work on that.")
-            return do(session, ticket)
+            change = do(session, ticket)
+            logged: list[tuple[str, str | None, dict[str, Any]]] = session.info.pop(_LOGGED, [])
+        # Committed: only now may anyone hear of it (a rolled-back change was never made).
+        for action, actor_id, detail in logged:
+            self._events.emit(
+                TicketChanged(change.ticket, action, actor_id, change.summary, detail)
+            )
+        return change
 
     def _load(self, session: Session, workspace_id: str, number: int) -> Ticket:
         ticket = store.find_ticket_by_number(session, workspace_id=workspace_id, number=number)
@@ -338,6 +342,7 @@ class TicketWorkflow(TicketAnnotations):
         )
         for observe in self._observers:
             observe(session, ticket, action, actor_id, detail or {})
+        session.info.setdefault(_LOGGED, []).append((action, actor_id, detail or {}))
 
 
 def _id(ticket: Ticket) -> int:

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.tickets.workflow import PRIORITIES
+from handlers.blocks import values
 from store.models import Ticket, TicketStatus
 
 Block = dict[str, Any]
@@ -90,7 +91,7 @@ def triage_mirror_text(ticket: Ticket) -> str:
 
 def ticket_actions(ticket: Ticket, *, block_id: str = "actions") -> Block:
     """Claim / Resolve / priority for a live ticket; Reopen for a resolved one."""
-    value = str(ticket.number)
+    value = values.encode(ticket.number)
     if ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
         return {
             "type": "actions",
@@ -106,8 +107,10 @@ def ticket_actions(ticket: Ticket, *, block_id: str = "actions") -> Block:
             "type": "static_select",
             "action_id": "ticket_priority",
             "placeholder": {"type": "plain_text", "text": "Priority"},
-            "options": [_option(p, f"{ticket.number}:{p}") for p in PRIORITIES],
-            "initial_option": _option(ticket.priority, f"{ticket.number}:{ticket.priority}"),
+            "options": [_option(p, values.encode(ticket.number, p)) for p in PRIORITIES],
+            "initial_option": _option(
+                ticket.priority, values.encode(ticket.number, ticket.priority)
+            ),
         }
     )
     return {"type": "actions", "block_id": block_id, "elements": elements}

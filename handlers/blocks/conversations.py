@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from bot.tickets.merge import MergeFacts
+from handlers.blocks import values
 from handlers.blocks.cards import Block, escape, mrkdwn
 from handlers.blocks.tickets import describe_activity
 from store.models import Message, Ticket
@@ -74,7 +75,7 @@ def duplicate_blocks(ticket: Ticket, duplicates: list[Ticket], org_name: OrgName
             "type": "button",
             "text": {"type": "plain_text", "text": f"Merge into #{other.number}"},
             "action_id": merge_action_id(position),
-            "value": f"{ticket.number}:{other.number}",
+            "value": values.encode(ticket.number, other.number),
         }
         for position, other in enumerate(duplicates)
     ]

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from handlers.blocks import values
 from handlers.blocks.cards import Block, mrkdwn
 
 RATE_ACTION = "csat_rate"  # action ids are csat_rate_1 .. csat_rate_5
@@ -105,7 +106,7 @@ def _star_buttons(number: int, chosen: int | None, words: Phrases) -> Block:
             "type": "button",
             "action_id": f"{RATE_ACTION}_{rating}",
             "text": {"type": "plain_text", "text": STAR * rating, "emoji": True},
-            "value": f"{number}:{rating}",
+            "value": values.encode(number, rating),
             "accessibility_label": f"{rating}/5: {words.labels[rating - 1]}",
         }
         if rating == chosen:
@@ -152,7 +153,7 @@ def thanks_blocks(number: int, rating: int, lang: str = "en", *, commented: bool
                     "type": "button",
                     "action_id": COMMENT_ACTION,
                     "text": {"type": "plain_text", "text": label},
-                    "value": str(number),
+                    "value": values.encode(number),
                 }
             ],
         },
@@ -174,7 +175,7 @@ def comment_modal(number: int, current: str | None, limit: int, lang: str = "en"
     return {
         "type": "modal",
         "callback_id": COMMENT_VIEW,
-        "private_metadata": str(number),
+        "private_metadata": values.encode(number),
         "title": {"type": "plain_text", "text": words.title},
         "submit": {"type": "plain_text", "text": words.send},
         "close": {"type": "plain_text", "text": words.cancel},

@@ -1,6 +1,7 @@
 """Pure Block Kit builders for self-service suggestions, `/kb search` and `/kb gaps`."""
 
 from bot.suggestions import GapGroup
+from handlers.blocks import values
 from handlers.blocks.cards import Block, escape, mrkdwn
 from knowledge.matcher import Match
 
@@ -77,7 +78,7 @@ def suggestion_blocks(number: int, matches: list[Match], lang: str) -> list[Bloc
                         "action_id": "kb_solved",
                         "style": "primary",
                         "text": {"type": "plain_text", "text": solved},
-                        "value": f"{number}|{match.article.id}"[:2000],
+                        "value": values.encode(number, match.article.id, sep="|"),
                     }
                 ],
             }
@@ -91,7 +92,7 @@ def suggestion_blocks(number: int, matches: list[Match], lang: str) -> list[Bloc
                     "type": "button",
                     "action_id": "kb_need_help",
                     "text": {"type": "plain_text", "text": need_help},
-                    "value": str(number),
+                    "value": values.encode(number),
                 }
             ],
         }

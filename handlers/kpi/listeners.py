@@ -10,6 +10,7 @@ from bot.kpi.service import KpiError, KpiQuery, KpiService
 from handlers.blocks.kpi import report_blocks, report_text
 from handlers.kpi.commands import USAGE, KpiRequest, KpiUsageError, parse_kpi_command
 from handlers.kpi.files import deliver_chart, deliver_export
+from handlers.slack.gates import staff_only
 
 logger = logging.getLogger(__name__)
 
@@ -24,13 +25,10 @@ def register(app: App, deps: Deps) -> None:
     """The `/kpi` command."""
     service = deps.kpi
 
-    @app.command("/kpi")
+    @app.command("/kpi", middleware=[staff_only(deps, NOT_STAFF)])
     def on_kpi(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         user_id = command["user_id"]
         is_lead = deps.people.is_lead(user_id)
-        if not is_lead and not deps.people.is_agent(user_id):
-            ack(text=NOT_STAFF)
-            return
         try:
             request = parse_kpi_command(command.get("text") or "")
             if request.kind == "help":

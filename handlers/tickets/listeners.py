@@ -9,13 +9,13 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.tickets.workflow import Change, WorkflowError
+from handlers.blocks import values
 from handlers.blocks.conversations import merge_details_blocks
 from handlers.blocks.tickets import ticket_details_blocks, ticket_list_blocks
-from handlers.conversations import announce_merge, merge_from_command, merge_summary
-from handlers.csat import ask_after_resolve
 from handlers.home import publish_home
 from handlers.routing import availability_answer, away_note
-from handlers.slack.mirror import post_to_triage_thread, refresh_mirror
+from handlers.slack.effects import merge_summary
+from handlers.slack.gates import agents_only, bind
 from handlers.threads import ticket_from_thread
 from handlers.tickets.commands import USAGE, TicketCommand, UsageError, parse_ticket_command
 
@@ -30,27 +30,27 @@ NOT_AN_AGENT = (
 CLAIM_SHORTCUT = "claim_ticket"
 SHORTCUTS = (CLAIM_SHORTCUT,)
 BUTTON_ACTIONS = ("ticket_claim", "ticket_resolve", "ticket_reopen", "ticket_priority")
+STALE_BUTTON = "That button no longer points at a ticket."
 
 
 def register(app: App, deps: Deps) -> None:
-    """The `/ticket` command and the ticket buttons."""
+    """The `/ticket` command, the ticket buttons and the claim shortcut, agents only."""
+    agents = [agents_only(deps, NOT_AN_AGENT)]
+    app.command("/ticket", middleware=agents)(bind(on_ticket, deps))
+    for action_id in BUTTON_ACTIONS:
+        app.action(action_id, middleware=agents)(bind(on_button, deps))
+    app.shortcut(CLAIM_SHORTCUT, middleware=agents)(bind(on_claim_shortcut, deps))
 
-    @app.command("/ticket")
-    def on_ticket(ack: Ack, command: dict[str, Any]) -> None:
-        user_id = command["user_id"]
-        if not deps.people.is_agent(user_id):
-            ack(text=NOT_AN_AGENT)
-            return
-        merged = None
+
+def on_ticket(deps: Deps, ack: Ack, command: dict[str, Any]) -> None:
+    """`/ticket ...`: answered in the acknowledgement; the team hears of changes after."""
+    user_id = command["user_id"]
+    with deps.events.held(by_command=True):  # the card, thread and survey follow the answer
         try:
             request = parse_ticket_command(
                 command.get("text") or "", thread_number=_thread_number(deps, command)
             )
-            if request.name == "merge":
-                merged = merge_from_command(deps, request, user_id)
-                answer, change = {"text": merge_summary(deps, merged)}, None
-            else:
-                answer, change = _execute(deps, request, user_id)
+            answer = _execute(deps, request, user_id)
         except UsageError as error:
             ack(text=f"{error}\n\n{USAGE}")
             return
@@ -58,31 +58,41 @@ def register(app: App, deps: Deps) -> None:
             ack(text=str(error))
             return
         ack(**answer)
-        if change is not None and change.changed:
-            _announce(deps, request, change, user_id)
-        if merged is not None:
-            announce_merge(deps, merged, user_id)
 
-    for action_id in BUTTON_ACTIONS:
-        app.action(action_id)(_button_listener(deps, action_id))
 
-    @app.shortcut(CLAIM_SHORTCUT)
-    def on_claim_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
-        # Slash commands cannot be used in threads; this message shortcut can, on any
-        # message of a ticket's thread.
-        ack()
-        user_id = shortcut["user"]["id"]
-        channel_id = shortcut["channel"]["id"]
-        message = shortcut.get("message") or {}
+def on_button(
+    deps: Deps, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+) -> None:
+    """Claim, Resolve, Reopen or a priority, on a triage card or the home tab."""
+    ack()
+    user_id = body["user"]["id"]
+    channel_id = (body.get("channel") or {}).get("id")
+    try:
+        _press(deps, action, user_id)
+    except WorkflowError as error:
+        if channel_id:
+            deps.guard.ephemeral(channel=channel_id, user=user_id, text=str(error))
+        return
+    if (body.get("view") or {}).get("type") == "home":
+        publish_home(deps, client, user_id)
+
+
+def on_claim_shortcut(deps: Deps, ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
+    """The "Claim ticket" message shortcut: a message with no ticket yet becomes one."""
+    # Slash commands cannot be used in threads; this message shortcut can, on any
+    # message of a ticket's thread.
+    ack()
+    user_id = shortcut["user"]["id"]
+    channel_id = shortcut["channel"]["id"]
+    message = shortcut.get("message") or {}
+    ts = message.get("thread_ts") or shortcut["message_ts"]
+    with deps.events.held():  # the agent is answered first, then the card follows
         try:
-            if not deps.people.is_agent(user_id):
-                raise WorkflowError(NOT_AN_AGENT)
-            # A message with no ticket yet becomes one, with the replies under it.
             ticket = ticket_from_thread(
                 deps,
                 client,
                 channel_id=channel_id,
-                ts=message.get("thread_ts") or shortcut["message_ts"],
+                ts=ts,
                 user_id=user_id,
                 event_id=None,
                 route=False,  # the agent claims it right away
@@ -96,8 +106,6 @@ def register(app: App, deps: Deps) -> None:
             deps.guard.ephemeral(channel=channel_id, user=user_id, text=str(error))
             return
         deps.guard.ephemeral(channel=channel_id, user=user_id, text=change.summary)
-        if change.changed:
-            refresh_mirror(deps, change.ticket)
 
 
 def _thread_number(deps: Deps, command: dict[str, Any]) -> int | None:
@@ -105,24 +113,22 @@ def _thread_number(deps: Deps, command: dict[str, Any]) -> int | None:
     thread_ts = command.get("thread_ts")
     if not thread_ts:
         return None
-    ticket = deps.workflow.find_by_thread(channel_id=command["channel_id"], thread_ts=thread_ts)
+    ticket = deps.workflow.ticket_of_message(channel_id=command["channel_id"], ts=thread_ts)
     return ticket.number if ticket else None
 
 
-def _execute(
-    deps: Deps, request: TicketCommand, user_id: str
-) -> tuple[dict[str, Any], Change | None]:
-    """Run a parsed command; return the ephemeral answer and the change, if any."""
+def _execute(deps: Deps, request: TicketCommand, user_id: str) -> dict[str, Any]:
+    """Run a parsed command; return the ephemeral answer (changes emit their own events)."""
     workspace = deps.people.identity.workspace_id
     flow = deps.workflow
     if request.name == "help":
-        return {"text": USAGE}, None
+        return {"text": USAGE}
     if request.name == "list":
         tickets = flow.list_queue(workspace_id=workspace, name=request.argument, agent_id=user_id)
         blocks = ticket_list_blocks(request.argument, tickets)
-        return {"text": f"{len(tickets)} tickets", "blocks": blocks}, None
+        return {"text": f"{len(tickets)} tickets", "blocks": blocks}
     if request.name in ("away", "back"):
-        return availability_answer(deps, request.name, request.argument, user_id), None
+        return availability_answer(deps, request.name, request.argument, user_id)
     assert request.number is not None
     number = request.number
     if request.name == "show":
@@ -131,19 +137,23 @@ def _execute(
             deps.merger.facts(details.ticket, history=True), deps.orgs.name
         )
         blocks = ticket_details_blocks(details) + merges
-        return {"text": f"Ticket #{number}", "blocks": blocks}, None
+        return {"text": f"Ticket #{number}", "blocks": blocks}
+    if request.name == "merge":
+        result = deps.merger.merge(
+            workspace_id=workspace, into=number, source=int(request.argument), actor_id=user_id
+        )
+        return {"text": merge_summary(deps, result.target, result.source, result.moved)}
     if request.name == "answer":
         ticket = flow.find(workspace_id=workspace, number=number)
         added = deps.suggestions.learn(ticket=ticket, article_id=request.argument)
-        change = flow.add_note(
+        flow.add_note(
             workspace_id=workspace,
             number=number,
             actor_id=user_id,
             text=f"answered by article {request.argument}",
         )
         verb = "learned" if added else "already knew"
-        summary = f"Thanks: suggestions {verb} that `{request.argument}` answers #{number}."
-        return {"text": summary}, Change(change.ticket, summary, changed=False)
+        return {"text": f"Thanks: suggestions {verb} that `{request.argument}` answers #{number}."}
     if request.name == "assign" and not deps.people.is_agent(request.argument):
         raise WorkflowError(f"<@{request.argument}> is not an agent, so cannot hold tickets.")
     operations: dict[str, Callable[[], Change]] = {
@@ -172,56 +182,20 @@ def _execute(
     }
     change = operations[request.name]()
     if request.name == "assign" and change.changed:
-        return {"text": change.summary + away_note(deps, request.argument)}, change
-    return {"text": change.summary}, change
+        return {"text": change.summary + away_note(deps, request.argument)}
+    return {"text": change.summary}
 
 
-def _announce(deps: Deps, request: TicketCommand, change: Change, user_id: str) -> None:
-    """Make the change visible to the team: the card, and chatter in its thread."""
-    refresh_mirror(deps, change.ticket)
-    if request.name == "note":
-        post_to_triage_thread(
-            deps, change.ticket, f":memo: Note by <@{user_id}>: {request.argument}"
-        )
-    elif request.name in ("assign", "unassign", "resolve", "reopen", "pending"):
-        post_to_triage_thread(deps, change.ticket, f"<@{user_id}>: {change.summary}")
-    if request.name == "resolve":
-        ask_after_resolve(deps, change.ticket)
-
-
-def _button_listener(deps: Deps, action_id: str) -> Callable[..., None]:
-    def on_button(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
-    ) -> None:
-        ack()
-        user_id = body["user"]["id"]
-        channel_id = (body.get("channel") or {}).get("id")
-        try:
-            if not deps.people.is_agent(user_id):
-                raise WorkflowError(NOT_AN_AGENT)
-            change = _press(deps, action_id, action, user_id)
-        except WorkflowError as error:
-            if channel_id:
-                deps.guard.ephemeral(channel=channel_id, user=user_id, text=str(error))
-            return
-        if change.changed:
-            refresh_mirror(deps, change.ticket)
-            if action_id == "ticket_resolve":
-                ask_after_resolve(deps, change.ticket)
-        if (body.get("view") or {}).get("type") == "home":
-            publish_home(deps, client, user_id)
-
-    return on_button
-
-
-def _press(deps: Deps, action_id: str, action: dict[str, Any], user_id: str) -> Change:
+def _press(deps: Deps, action: dict[str, Any], user_id: str) -> Change:
     """Carry out a button press or priority choice; values carry the ticket number."""
     workspace = deps.people.identity.workspace_id
-    raw = (action.get("selected_option") or {}).get("value") or action.get("value") or ""
-    number_text, _, priority = raw.partition(":")
-    if not number_text.isdigit():
-        raise WorkflowError("That button no longer points at a ticket.")
-    number = int(number_text)
+    action_id = action.get("action_id")
+    raw = (action.get("selected_option") or {}).get("value") or action.get("value")
+    try:
+        value = values.decode(raw)
+    except values.BadValue:
+        raise WorkflowError(STALE_BUTTON) from None
+    number, priority = value.number, value.extra
     if action_id == "ticket_claim":
         return deps.workflow.claim(workspace_id=workspace, number=number, agent_id=user_id)
     if action_id == "ticket_resolve":
