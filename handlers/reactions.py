@@ -6,6 +6,7 @@ handled, so one cut short by a crash or an outage is taken up again, not lost.
 """
 
 import logging
+from functools import partial
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -13,6 +14,7 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.tickets.workflow import Change, WorkflowError
+from handlers.slack.gates import bind
 from handlers.slack.pipeline import KEPT
 from handlers.threads import ticket_from_thread
 from store.models import Ticket
@@ -26,31 +28,37 @@ CLAIM, RESOLVE, MAKE_TICKET = "eyes", "white_check_mark", "ticket"
 
 def register(app: App, deps: Deps) -> None:
     """Listen to reactions on messages."""
-
-    def take_in(client: WebClient, row_id: int, body: dict[str, Any]) -> None:
-        """A kept reaction taken up again (its first handling was cut short)."""
-        handle_reaction(deps, client, body["event"], body.get("event_id"))
-        deps.inbox.done(row_id)
-
     deps.pipeline.keep_kind(
-        "reaction_added", worth_keeping=worth_keeping, store=take_in, queued=False
+        "reaction_added", worth_keeping=worth_keeping, store=partial(take_in, deps), queued=False
     )
+    app.event("reaction_added")(bind(on_reaction, deps))
 
-    @app.event("reaction_added")
-    def on_reaction(
-        event: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient
-    ) -> None:
-        row_id = context.get(KEPT)
-        if row_id is None:
-            handle_reaction(deps, client, event, body.get("event_id"))
-            return
-        # Kept before the acknowledgement: forgotten only once handled, else taken up again.
-        deps.inbox.in_hand.add(row_id)
-        try:
-            handle_reaction(deps, client, event, body.get("event_id"))
-            deps.inbox.done(row_id)
-        finally:
-            deps.inbox.in_hand.done(row_id=row_id)
+
+def take_in(deps: Deps, client: WebClient, row_id: int, body: dict[str, Any]) -> None:
+    """A kept reaction taken up again (its first handling was cut short)."""
+    handle_reaction(deps, client, body["event"], body.get("event_id"))
+    deps.inbox.done(row_id)
+
+
+def on_reaction(
+    deps: Deps,
+    event: dict[str, Any],
+    body: dict[str, Any],
+    context: BoltContext,
+    client: WebClient,
+) -> None:
+    """A reaction on a message: handled now, and forgotten from the inbox once handled."""
+    row_id = context.get(KEPT)
+    if row_id is None:
+        handle_reaction(deps, client, event, body.get("event_id"))
+        return
+    # Kept before the acknowledgement: forgotten only once handled, else taken up again.
+    deps.inbox.in_hand.add(row_id)
+    try:
+        handle_reaction(deps, client, event, body.get("event_id"))
+        deps.inbox.done(row_id)
+    finally:
+        deps.inbox.in_hand.done(row_id=row_id)
 
 
 def worth_keeping(event: dict[str, Any]) -> bool:

@@ -10,7 +10,7 @@ from bot.kpi.service import KpiError, KpiQuery, KpiService
 from handlers.blocks.kpi import report_blocks, report_text
 from handlers.kpi.commands import USAGE, KpiRequest, KpiUsageError, parse_kpi_command
 from handlers.kpi.files import deliver_chart, deliver_export
-from handlers.slack.gates import staff_only
+from handlers.slack.gates import bind, staff_only
 
 logger = logging.getLogger(__name__)
 
@@ -23,30 +23,32 @@ AGENT_NOTE = "Only leads see team-wide numbers; these are yours."
 
 def register(app: App, deps: Deps) -> None:
     """The `/kpi` command."""
-    service = deps.kpi
+    app.command("/kpi", middleware=[staff_only(deps, NOT_STAFF)])(bind(on_kpi, deps))
 
-    @app.command("/kpi", middleware=[staff_only(deps, NOT_STAFF)])
-    def on_kpi(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
-        user_id = command["user_id"]
-        is_lead = deps.people.is_lead(user_id)
-        try:
-            request = parse_kpi_command(command.get("text") or "")
-            if request.kind == "help":
-                ack(text=USAGE)
-                return
-            query = service.query(
-                "summary" if request.kind != "report" else request.metric,
-                request.range_text,
-                request.by,
-            )
-        except (KpiUsageError, KpiError) as error:
-            ack(text=f"{error}\n\n{USAGE}")
+
+def on_kpi(deps: Deps, ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+    """`/kpi [metric] [range] [by dim]`, `chart ...`, `export ...` (staff only, by the gate)."""
+    service = deps.kpi
+    user_id = command["user_id"]
+    is_lead = deps.people.is_lead(user_id)
+    try:
+        request = parse_kpi_command(command.get("text") or "")
+        if request.kind == "help":
+            ack(text=USAGE)
             return
-        if request.kind != "report" and not is_lead:
-            ack(text=LEADS_ONLY)
-            return
-        ack()  # the numbers come right after, so a large database never misses Slack's 3 s
-        _answer(service, deps, request, query, user_id, is_lead, respond)
+        query = service.query(
+            "summary" if request.kind != "report" else request.metric,
+            request.range_text,
+            request.by,
+        )
+    except (KpiUsageError, KpiError) as error:
+        ack(text=f"{error}\n\n{USAGE}")
+        return
+    if request.kind != "report" and not is_lead:
+        ack(text=LEADS_ONLY)
+        return
+    ack()  # the numbers come right after, so a large database never misses Slack's 3 s
+    _answer(service, deps, request, query, user_id, is_lead, respond)
 
 
 def _answer(
