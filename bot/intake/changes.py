@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from bot.intake.types import IntakeResult, Outcome
 from bot.text import storable, subject_from
-from store import tickets as store
+from store import messages
 from store.models import Message, Ticket
 
 # More work for the transaction that stores an event, e.g. dropping it from the inbox.
@@ -43,10 +43,10 @@ class EditsAndDeletes:
 
         def work(session: Session) -> IntakeResult:
             self._record_event(session, event_id, "message_changed")
-            store.lock_message(session, channel_id=channel_id, ts=ts)
-            message = store.find_message(session, channel_id=channel_id, ts=ts)
+            messages.lock_message(session, channel_id=channel_id, ts=ts)
+            message = messages.find_message(session, channel_id=channel_id, ts=ts)
             if message is None:
-                store.hold_change(
+                messages.hold_change(
                     session,
                     channel_id=channel_id,
                     ts=ts,
@@ -73,10 +73,10 @@ class EditsAndDeletes:
 
         def work(session: Session) -> IntakeResult:
             self._record_event(session, event_id, "message_deleted")
-            store.lock_message(session, channel_id=channel_id, ts=ts)
-            message = store.find_message(session, channel_id=channel_id, ts=ts)
+            messages.lock_message(session, channel_id=channel_id, ts=ts)
+            message = messages.find_message(session, channel_id=channel_id, ts=ts)
             if message is None:
-                store.hold_change(
+                messages.hold_change(
                     session, channel_id=channel_id, ts=ts, kind="delete", at=deleted_at
                 )
                 return IntakeResult(Outcome.IGNORED)
@@ -86,15 +86,15 @@ class EditsAndDeletes:
 
     def _apply_held(self, session: Session, *, channel_id: str, ts: str) -> None:
         """Apply the changes that arrived before the message, oldest first."""
-        store.lock_message(session, channel_id=channel_id, ts=ts)
+        messages.lock_message(session, channel_id=channel_id, ts=ts)
         # Held changes are rare: the message is only looked up when there are some.
-        changes = store.held_changes(session, channel_id=channel_id, ts=ts)
+        changes = messages.held_changes(session, channel_id=channel_id, ts=ts)
         if not changes:
             return
-        message = store.find_message(session, channel_id=channel_id, ts=ts)
+        message = messages.find_message(session, channel_id=channel_id, ts=ts)
         if message is None:
             return
-        store.drop_held_changes(session, changes=changes)
+        messages.drop_held_changes(session, changes=changes)
         for change in changes:
             if change.kind == "edit":
                 self._apply_edit(session, message, change.text, change.files or [], change.at)
@@ -113,7 +113,7 @@ class EditsAndDeletes:
             return IntakeResult(Outcome.IGNORED)  # thread metadata churn, not an edit
         if message.edited_at is not None and edited_at <= message.edited_at:
             return IntakeResult(Outcome.IGNORED)  # an older edit arriving late
-        store.add_revision(session, message=message, kind="edit", replaced_at=edited_at)
+        messages.add_revision(session, message=message, kind="edit", replaced_at=edited_at)
         message.text, message.files, message.edited_at = text, files, edited_at
         session.add(message)
         ticket = self._note_root_change(session, message, action="edited", at=edited_at)
@@ -127,7 +127,7 @@ class EditsAndDeletes:
     ) -> IntakeResult:
         if message.deleted_at is not None:
             return IntakeResult(Outcome.IGNORED)
-        store.add_revision(session, message=message, kind="delete", replaced_at=deleted_at)
+        messages.add_revision(session, message=message, kind="delete", replaced_at=deleted_at)
         message.deleted_at = deleted_at
         session.add(message)
         ticket = self._note_root_change(session, message, action="root_deleted", at=deleted_at)

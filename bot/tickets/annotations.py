@@ -6,7 +6,7 @@ from collections.abc import Callable
 from sqlmodel import Session
 
 from bot.tickets.results import Change, WorkflowError
-from store import workflow as work
+from store import workflow
 from store.models import Ticket
 
 TAG_LIMIT = 64
@@ -43,7 +43,7 @@ class TicketAnnotations:
         tag = normalise_tag(raw_tag)
 
         def do(session: Session, ticket: Ticket) -> Change:
-            if not work.add_tag(session, ticket_id=ticket_id(ticket), tag=tag):
+            if not workflow.add_tag(session, ticket_id=ticket_id(ticket), tag=tag):
                 return Change(ticket, f"#{ticket.number} is already `{tag}`.", changed=False)
             self._log(session, ticket, actor_id, "typed", {"tag": tag})
             return Change(self._reload(session, ticket), f"#{ticket.number} is tagged `{tag}`.")
@@ -55,7 +55,7 @@ class TicketAnnotations:
         ref = limited(ref.strip().strip("<>").split("|")[0], LINK_LIMIT, "link")
 
         def do(session: Session, ticket: Ticket) -> Change:
-            if not work.add_link(session, ticket_id=ticket_id(ticket), ref=ref):
+            if not workflow.add_link(session, ticket_id=ticket_id(ticket), ref=ref):
                 return Change(ticket, f"#{ticket.number} already links {ref}.", changed=False)
             self._log(session, ticket, actor_id, "linked", {"ref": ref})
             return Change(self._reload(session, ticket), f"#{ticket.number} links {ref}.")

@@ -16,15 +16,13 @@ from bot.clock import Clock
 from bot.sla.planner import SlaPlanner
 from bot.tickets.annotations import NOTE_LIMIT, TicketAnnotations, limited
 from bot.tickets.results import Change, WorkflowError
-from store import tickets as store
-from store import workflow as work
+from store import events, messages, statuses, tickets, workflow
 from store.db import session_scope
 from store.models import Activity, Ticket, TicketStatus
 
 T = TypeVar("T")
 PRIORITIES = ("urgent", "high", "normal", "low")
 QUEUES = ("mine", "unassigned", "open", "pending", "breaching")
-LIVE_STATES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
 
 
 # Told of every change inside its transaction: (session, ticket, action, actor, detail).
@@ -67,34 +65,36 @@ class TicketWorkflow(TicketAnnotations):
     def find_by_thread(self, *, channel_id: str, thread_ts: str) -> Ticket | None:
         """The ticket whose thread this is, if any."""
         with session_scope(self._engine) as session:
-            ticket = store.find_ticket_by_thread(session, channel_id=channel_id, root_ts=thread_ts)
-            return store.follow_merges(session, ticket=ticket)
+            ticket = tickets.find_ticket_by_thread(
+                session, channel_id=channel_id, root_ts=thread_ts
+            )
+            return tickets.follow_merges(session, ticket=ticket)
 
     def ticket_of_message(self, *, channel_id: str, ts: str) -> Ticket | None:
         """The ticket a message is the root of, or belongs to as a reply."""
         with session_scope(self._engine) as session:
-            ticket = store.find_ticket_by_thread(session, channel_id=channel_id, root_ts=ts)
+            ticket = tickets.find_ticket_by_thread(session, channel_id=channel_id, root_ts=ts)
             if ticket is None:
-                message = store.find_message(session, channel_id=channel_id, ts=ts)
+                message = messages.find_message(session, channel_id=channel_id, ts=ts)
                 if message is None or message.ticket_id is None:
                     return None
-                ticket = store.get_ticket(session, ticket_id=message.ticket_id)
-            return store.follow_merges(session, ticket=ticket)  # its thread lives on there
+                ticket = tickets.get_ticket(session, ticket_id=message.ticket_id)
+            return tickets.follow_merges(session, ticket=ticket)  # its thread lives on there
 
     def claim(self, *, workspace_id: str, number: int, agent_id: str) -> Change:
         """Take a ticket; exactly one of two simultaneous claims wins."""
 
         def do(session: Session, ticket: Ticket) -> Change:
-            if ticket.status in work.CLOSED_STATES:
+            if ticket.status in statuses.DONE:
                 raise WorkflowError(
                     f"#{ticket.number} is {ticket.status}; `/ticket reopen {ticket.number}` first."
                 )
             if ticket.assignee_id == agent_id:
                 return Change(ticket, f"You already hold #{ticket.number}.", changed=False)
-            if not work.claim_ticket(
+            if not workflow.claim_ticket(
                 session, ticket_id=_id(ticket), agent_id=agent_id, at=self._clock()
             ):
-                holder = store.get_ticket(session, ticket_id=_id(ticket))
+                holder = tickets.get_ticket(session, ticket_id=_id(ticket))
                 session.refresh(holder)  # type: ignore[arg-type]
                 who = holder.assignee_id if holder else None
                 raise WorkflowError(f"#{ticket.number} is already claimed by <@{who}>.")
@@ -109,7 +109,7 @@ class TicketWorkflow(TicketAnnotations):
         def do(session: Session, ticket: Ticket) -> Change:
             self._require_live(ticket)
             status = TicketStatus.OPEN if ticket.status == TicketStatus.NEW else ticket.status
-            work.update_ticket(
+            workflow.update_ticket(
                 session,
                 ticket_id=_id(ticket),
                 at=self._clock(),
@@ -136,7 +136,7 @@ class TicketWorkflow(TicketAnnotations):
             if ticket.assignee_id is None:
                 return Change(ticket, f"#{ticket.number} is not assigned.", changed=False)
             status = TicketStatus.NEW if ticket.status == TicketStatus.OPEN else ticket.status
-            work.update_ticket(
+            workflow.update_ticket(
                 session,
                 ticket_id=_id(ticket),
                 at=self._clock(),
@@ -155,7 +155,7 @@ class TicketWorkflow(TicketAnnotations):
             self._require_live(ticket)
             if ticket.status == TicketStatus.PENDING:
                 return Change(ticket, f"#{ticket.number} is already pending.", changed=False)
-            work.update_ticket(
+            workflow.update_ticket(
                 session, ticket_id=_id(ticket), at=self._clock(), status=str(TicketStatus.PENDING)
             )
             self._log(session, ticket, actor_id, "pending")
@@ -198,12 +198,12 @@ class TicketWorkflow(TicketAnnotations):
         done: str,
     ) -> Change:
         def do(session: Session, ticket: Ticket) -> Change:
-            if ticket.status in work.CLOSED_STATES:
+            if ticket.status in statuses.DONE:
                 return Change(
                     ticket, f"#{ticket.number} is already {ticket.status}.", changed=False
                 )
             now = self._clock()
-            work.update_ticket(
+            workflow.update_ticket(
                 session,
                 ticket_id=_id(ticket),
                 at=now,
@@ -219,10 +219,10 @@ class TicketWorkflow(TicketAnnotations):
         """Reopen a resolved or closed ticket."""
 
         def do(session: Session, ticket: Ticket) -> Change:
-            if ticket.status not in work.CLOSED_STATES:
+            if ticket.status not in statuses.DONE:
                 return Change(ticket, f"#{ticket.number} is already open.", changed=False)
             status = TicketStatus.OPEN if ticket.assignee_id else TicketStatus.NEW
-            work.update_ticket(
+            workflow.update_ticket(
                 session,
                 ticket_id=_id(ticket),
                 at=self._clock(),
@@ -246,7 +246,9 @@ class TicketWorkflow(TicketAnnotations):
         def do(session: Session, ticket: Ticket) -> Change:
             if ticket.priority == priority:
                 return Change(ticket, f"#{ticket.number} is already {priority}.", changed=False)
-            work.update_ticket(session, ticket_id=_id(ticket), at=self._clock(), priority=priority)
+            workflow.update_ticket(
+                session, ticket_id=_id(ticket), at=self._clock(), priority=priority
+            )
             self._log(
                 session, ticket, actor_id, "priority", {"from": ticket.priority, "to": priority}
             )
@@ -260,9 +262,9 @@ class TicketWorkflow(TicketAnnotations):
             ticket = self._load(session, workspace_id, number)
             return TicketDetails(
                 ticket=ticket,
-                tags=work.tags_of(session, ticket_id=_id(ticket)),
-                links=work.links_of(session, ticket_id=_id(ticket)),
-                activity=store.ticket_activity(session, ticket_id=_id(ticket)),
+                tags=workflow.tags_of(session, ticket_id=_id(ticket)),
+                links=workflow.links_of(session, ticket_id=_id(ticket)),
+                activity=events.ticket_activity(session, ticket_id=_id(ticket)),
                 sla=self._planner.describe(ticket),
             )
 
@@ -272,22 +274,22 @@ class TicketWorkflow(TicketAnnotations):
             raise WorkflowError(f"List one of: {', '.join(QUEUES)}.")
         with session_scope(self._engine) as session:
             if name == "mine":
-                return work.queue(
-                    session, workspace_id=workspace_id, states=LIVE_STATES, assignee_id=agent_id
+                return workflow.queue(
+                    session, workspace_id=workspace_id, states=statuses.LIVE, assignee_id=agent_id
                 )
             if name == "unassigned":
-                return work.queue(
-                    session, workspace_id=workspace_id, states=LIVE_STATES, unassigned=True
+                return workflow.queue(
+                    session, workspace_id=workspace_id, states=statuses.LIVE, unassigned=True
                 )
             if name == "pending":
-                return work.queue(
+                return workflow.queue(
                     session, workspace_id=workspace_id, states=(TicketStatus.PENDING,)
                 )
             if name == "breaching":
-                return work.breaching(
+                return workflow.breaching(
                     session, workspace_id=workspace_id, before=self._planner.breaching_before()
                 )
-            return work.queue(
+            return workflow.queue(
                 session, workspace_id=workspace_id, states=(TicketStatus.NEW, TicketStatus.OPEN)
             )
 
@@ -298,13 +300,13 @@ class TicketWorkflow(TicketAnnotations):
     ) -> Change:
         with session_scope(self._engine) as session:
             ticket = self._load(session, workspace_id, number)
-            survivor = store.follow_merges(session, ticket=ticket)
+            survivor = tickets.follow_merges(session, ticket=ticket)
             if survivor is not None and survivor is not ticket:
                 raise WorkflowError(f"#{number} was merged into #{survivor.number}: work on that.")
             return do(session, ticket)
 
     def _load(self, session: Session, workspace_id: str, number: int) -> Ticket:
-        ticket = store.find_ticket_by_number(session, workspace_id=workspace_id, number=number)
+        ticket = tickets.find_ticket_by_number(session, workspace_id=workspace_id, number=number)
         if ticket is None:
             raise WorkflowError(f"There is no ticket #{number}.")
         return ticket
@@ -315,7 +317,7 @@ class TicketWorkflow(TicketAnnotations):
         return ticket
 
     def _require_live(self, ticket: Ticket) -> None:
-        if ticket.status in work.CLOSED_STATES:
+        if ticket.status in statuses.DONE:
             raise WorkflowError(
                 f"#{ticket.number} is {ticket.status}; `/ticket reopen {ticket.number}` first."
             )
@@ -328,7 +330,7 @@ class TicketWorkflow(TicketAnnotations):
         action: str,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        store.add_activity(
+        events.add_activity(
             session,
             ticket_id=_id(ticket),
             action=action,
