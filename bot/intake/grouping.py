@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.clock import Clock, ts_to_datetime
-from bot.intake.types import IncomingMessage
+from bot.intake.values import IncomingMessage
 from bot.sla.planner import SlaPlanner
 from bot.text import subject_from
 from bot.tickets.duplicates import is_substantial

@@ -9,20 +9,21 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.clock import Clock, ts_to_datetime
-from bot.intake.changes import Also, EditsAndDeletes
+from bot.intake.changes import MessageChanges
 from bot.intake.grouping import Group, Grouper
-from bot.intake.types import IncomingMessage, IntakeResult, Outcome
+from bot.intake.values import Also, IncomingMessage, IntakeResult, Outcome
 from bot.sla.planner import SlaPlanner
 from bot.text import storable, subject_from
 from store import events, messages, statuses, tickets
 from store.db import is_unique_violation, outlast_outage, session_scope
-from store.models import AuthorRole, Message, Ticket, TicketStatus
+from store.models import Message, Ticket, TicketStatus
 
 __all__ = ["Also", "IncomingMessage", "IntakeResult", "IntakeService", "Outcome"]
 
@@ -32,7 +33,7 @@ EVENT_KEY_RETENTION = timedelta(days=2)
 FOLLOWUP_LEASE = timedelta(minutes=2)
 
 
-class IntakeService(EditsAndDeletes):
+class IntakeService:
     """Records messages, edits and deletes exactly once, on SQLite or PostgreSQL."""
 
     def __init__(
@@ -47,6 +48,7 @@ class IntakeService(EditsAndDeletes):
         self._clock = clock
         self._planner = planner
         self._grouper = Grouper(group_window, planner, clock)
+        self._changes = MessageChanges(clock, planner)
         self.pause: Callable[[float], None] = time.sleep  # between retries; tests record it
 
     def receive_message(
@@ -76,7 +78,7 @@ class IntakeService(EditsAndDeletes):
             result = work(session)
             if result.outcome is not Outcome.DUPLICATE:
                 # An edit or delete Slack delivered before this message is applied now.
-                self._apply_held(session, channel_id=incoming.channel_id, ts=incoming.ts)
+                self._changes.apply_held(session, channel_id=incoming.channel_id, ts=incoming.ts)
             return result
 
         return self._transaction(work_then_held_changes, also=also)
@@ -100,7 +102,7 @@ class IntakeService(EditsAndDeletes):
             for reply in replies:
                 if messages.find_message(session, channel_id=reply.channel_id, ts=reply.ts) is None:
                     messages.add_message(
-                        session, message=self._message(reply, None, text=storable(reply.text))
+                        session, message=reply.as_message(None, text=storable(reply.text))
                     )
             result = self._open_ticket(session, root)
             assert result.ticket is not None
@@ -114,6 +116,42 @@ class IntakeService(EditsAndDeletes):
             return result
 
         return self._transaction(work, replayable=False)  # a reaction is not kept
+
+    def receive_edit(
+        self,
+        *,
+        event_id: str | None,
+        channel_id: str,
+        ts: str,
+        text: str,
+        files: list[dict[str, Any]],
+        edited_at: datetime,
+        also: Also | None = None,
+    ) -> IntakeResult:
+        """Apply an edit to a stored message, keeping the previous text as a revision."""
+
+        def work(session: Session) -> IntakeResult:
+            self._record_event(session, event_id, "message_changed")
+            return self._changes.edit(session, channel_id, ts, storable(text), files, edited_at)
+
+        return self._transaction(work, also=also)
+
+    def receive_delete(
+        self,
+        *,
+        event_id: str | None,
+        channel_id: str,
+        ts: str,
+        deleted_at: datetime,
+        also: Also | None = None,
+    ) -> IntakeResult:
+        """Mark a stored message deleted; its text stays in the history."""
+
+        def work(session: Session) -> IntakeResult:
+            self._record_event(session, event_id, "message_deleted")
+            return self._changes.delete(session, channel_id, ts, deleted_at)
+
+        return self._transaction(work, also=also)
 
     def prune_event_keys(self, *, keep: timedelta = EVENT_KEY_RETENTION) -> int:
         """Drop redelivery keys older than `keep` (Slack retries for minutes, not days)."""
@@ -186,7 +224,7 @@ class IntakeService(EditsAndDeletes):
                 followup_lease_until=self._clock() + FOLLOWUP_LEASE,
             ),
         )
-        messages.add_message(session, message=self._message(incoming, _id(ticket), text=text))
+        messages.add_message(session, message=incoming.as_message(_id(ticket), text=text))
         events.add_activity(
             session,
             ticket_id=_id(ticket),
@@ -208,7 +246,7 @@ class IntakeService(EditsAndDeletes):
     ) -> IntakeResult:
         ticket = group.survivor
         message = messages.add_message(
-            session, message=self._message(incoming, _id(ticket), text=storable(incoming.text))
+            session, message=incoming.as_message(_id(ticket), text=storable(incoming.text))
         )
         self._grouper.join(session, group, message)
         messages.adopt_thread_replies(
@@ -231,8 +269,8 @@ class IntakeService(EditsAndDeletes):
             return IntakeResult(Outcome.IGNORED)
         message = messages.add_message(
             session,
-            message=self._message(
-                incoming, ticket.id if ticket else None, text=storable(incoming.text)
+            message=incoming.as_message(
+                ticket.id if ticket else None, text=storable(incoming.text)
             ),
         )
         if ticket is None:
@@ -318,43 +356,11 @@ class IntakeService(EditsAndDeletes):
 
     # -- helpers -------------------------------------------------------------------------
 
-    def _message(self, incoming: IncomingMessage, ticket_id: int | None, *, text: str) -> Message:
-        return Message(
-            ticket_id=ticket_id,
-            channel_id=incoming.channel_id,
-            ts=incoming.ts,
-            thread_ts=incoming.thread_ts,
-            user_id=incoming.user_id,
-            user_team_id=incoming.user_team_id,
-            role=AuthorRole.AGENT if incoming.author_is_agent else AuthorRole.CUSTOMER,
-            subtype=incoming.subtype,
-            text=text,
-            files=incoming.files,
-            sent_at=ts_to_datetime(incoming.ts),
-            event_id=incoming.event_id,
-        )
-
     def _record_event(self, session: Session, event_id: str | None, event_type: str) -> None:
         if event_id:
             events.record_event(
                 session, event_id=event_id, event_type=event_type, received_at=self._clock()
             )
-
-    def _note_root_change(
-        self, session: Session, message: Message, *, action: str, at: datetime
-    ) -> Ticket | None:
-        """When the message is a ticket's root, log the change and return the ticket."""
-        if message.ticket_id is None or message.thread_ts not in (None, message.ts):
-            return None
-        ticket = tickets.get_ticket(session, ticket_id=message.ticket_id)
-        if ticket is not None:
-            if ticket.root_ts != message.ts:  # a grouped message, not the thread's root
-                action = action.replace("root_", "message_") if "root_" in action else action
-            self._touch(session, ticket)
-            events.add_activity(
-                session, ticket_id=_id(ticket), action=action, at=at, actor_id=message.user_id
-            )
-        return ticket
 
     def _touch(self, session: Session, ticket: Ticket) -> None:
         ticket.updated_at = self._clock()

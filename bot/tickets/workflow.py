@@ -14,7 +14,8 @@ from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.sla.planner import SlaPlanner
-from bot.tickets.annotations import NOTE_LIMIT, TicketAnnotations, limited
+from bot.tickets import annotations
+from bot.tickets.annotations import Annotation
 from bot.tickets.results import Change, WorkflowError
 from store import events, messages, statuses, tickets, workflow
 from store.db import session_scope
@@ -41,7 +42,7 @@ class TicketDetails:
     sla: list[str]
 
 
-class TicketWorkflow(TicketAnnotations):
+class TicketWorkflow:
     """The agent-facing operations on tickets."""
 
     def __init__(
@@ -169,7 +170,7 @@ class TicketWorkflow(TicketAnnotations):
         self, *, workspace_id: str, number: int, actor_id: str, note: str | None = None
     ) -> Change:
         """Resolve a ticket, with an optional internal note."""
-        detail = {"note": limited(note, NOTE_LIMIT, "note")} if note else {}
+        detail = {"note": annotations.limited(note, annotations.NOTE_LIMIT, "note")} if note else {}
         return self._resolve(
             workspace_id, number, actor_id, action="resolved", detail=detail, done="is resolved"
         )
@@ -253,6 +254,29 @@ class TicketWorkflow(TicketAnnotations):
                 session, ticket, actor_id, "priority", {"from": ticket.priority, "to": priority}
             )
             return Change(self._reload(session, ticket), f"#{ticket.number} is now {priority}.")
+
+        return self._change(workspace_id, number, do)
+
+    def add_type(self, *, workspace_id: str, number: int, actor_id: str, raw_tag: str) -> Change:
+        """Tag a ticket with a (normalised) type."""
+        return self._annotate(workspace_id, number, actor_id, annotations.type_tag(raw_tag))
+
+    def add_link(self, *, workspace_id: str, number: int, actor_id: str, ref: str) -> Change:
+        """Link a ticket to a bug or feature request elsewhere."""
+        return self._annotate(workspace_id, number, actor_id, annotations.link(ref))
+
+    def add_note(self, *, workspace_id: str, number: int, actor_id: str, text: str) -> Change:
+        """Add an internal note (never shown to the customer)."""
+        return self._annotate(workspace_id, number, actor_id, annotations.note(text))
+
+    def _annotate(
+        self, workspace_id: str, number: int, actor_id: str, annotation: Annotation
+    ) -> Change:
+        def do(session: Session, ticket: Ticket) -> Change:
+            if not annotation.add(session, _id(ticket)):
+                return Change(ticket, annotation.already(ticket.number), changed=False)
+            self._log(session, ticket, actor_id, annotation.action, annotation.detail)
+            return Change(self._reload(session, ticket), annotation.done(ticket.number))
 
         return self._change(workspace_id, number, do)
 
