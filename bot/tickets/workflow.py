@@ -269,17 +269,6 @@ class TicketWorkflow:
         """Add an internal note (never shown to the customer)."""
         return self._annotate(workspace_id, number, actor_id, annotations.note(text))
 
-    def _annotate(
-        self, workspace_id: str, number: int, actor_id: str, annotation: Annotation
-    ) -> Change:
-        def do(session: Session, ticket: Ticket) -> Change:
-            if not annotation.add(session, _id(ticket)):
-                return Change(ticket, annotation.already(ticket.number), changed=False)
-            self._log(session, ticket, actor_id, annotation.action, annotation.detail)
-            return Change(self._reload(session, ticket), annotation.done(ticket.number))
-
-        return self._change(workspace_id, number, do)
-
     def details(self, *, workspace_id: str, number: int) -> TicketDetails:
         """A ticket with its tags, links and activity."""
         with session_scope(self._engine) as session:
@@ -328,6 +317,17 @@ class TicketWorkflow:
             if survivor is not None and survivor is not ticket:
                 raise WorkflowError(f"#{number} was merged into #{survivor.number}: work on that.")
             return do(session, ticket)
+
+    def _annotate(
+        self, workspace_id: str, number: int, actor_id: str, annotation: Annotation
+    ) -> Change:
+        def do(session: Session, ticket: Ticket) -> Change:
+            if not annotation.add(session, _id(ticket)):
+                return Change(ticket, annotation.already(ticket.number), changed=False)
+            self._log(session, ticket, actor_id, annotation.action, annotation.detail)
+            return Change(self._reload(session, ticket), annotation.done(ticket.number))
+
+        return self._change(workspace_id, number, do)
 
     def _load(self, session: Session, workspace_id: str, number: int) -> Ticket:
         ticket = tickets.find_ticket_by_number(session, workspace_id=workspace_id, number=number)
