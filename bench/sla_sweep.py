@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from bot.config import parse_config  # noqa: E402
 from bot.sla.planner import SlaPlanner  # noqa: E402
 from bot.sla.sweeper import PLAN_BATCH, Delivery, SlaSweeper  # noqa: E402
-from store import sla as sla_store  # noqa: E402
+from store import sla  # noqa: E402
 from store.db import make_engine, migrate  # noqa: E402
 from store.models import SlaNotification, SlaSchedule, Ticket, TicketPause  # noqa: E402
 
@@ -150,7 +150,7 @@ def naive(engine: Engine, planner: SlaPlanner) -> int:
         tickets = session.exec(
             select(Ticket).where(col(Ticket.status).in_(["new", "open", "pending"]))
         ).all()
-        pauses = sla_store.pauses_by_ticket(session, ticket_ids=[t.id for t in tickets if t.id])
+        pauses = sla.pauses_by_ticket(session, ticket_ids=[t.id for t in tickets if t.id])
         return sum(
             1
             for ticket in tickets
@@ -161,7 +161,7 @@ def naive(engine: Engine, planner: SlaPlanner) -> int:
 def query_plan(engine: Engine) -> list[str]:
     """EXPLAIN (QUERY PLAN) of the sweep's own ticket query, as the sweep sends it."""
     postgres = engine.dialect.name == "postgresql"
-    statement = sla_store.owing_alerts_statement(now=NOW, limit=PLAN_BATCH, postgres=postgres)
+    statement = sla.owing_alerts_statement(now=NOW, limit=PLAN_BATCH, postgres=postgres)
     compiled = statement.compile(engine)
     params = {
         key: value.astimezone(UTC).replace(tzinfo=None) if isinstance(value, datetime) else value

@@ -44,7 +44,7 @@ from handlers.slack.inputs import DeskApp
 from handlers.slack.pipeline import IntakePipeline
 from knowledge.library import KnowledgeBase
 from store.db import is_unique_violation, make_engine, session_scope
-from store.tickets import record_event
+from store.events import record_event
 
 logger = logging.getLogger(__name__)
 

@@ -18,8 +18,7 @@ from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.config import Csat
-from store import csat as store
-from store import tickets
+from store import csat, events, tickets
 from store.db import session_scope
 from store.models import CsatSurvey, Ticket
 
@@ -97,8 +96,8 @@ class CsatService:
         if not is_sampled(
             workspace_id=ticket.workspace_id, number=ticket.number, rate=self._config.sample_rate
         ):
-            if store.survey_of(session, ticket_id=ticket.id) is None:
-                tickets.add_activity(
+            if csat.survey_of(session, ticket_id=ticket.id) is None:
+                events.add_activity(
                     session,
                     ticket_id=ticket.id,
                     action="csat_skipped",
@@ -106,7 +105,7 @@ class CsatService:
                     detail={"sample_rate": self._config.sample_rate},
                 )
             return
-        store.add_survey(
+        csat.add_survey(
             session,
             ticket_id=ticket.id,
             customer_id=ticket.customer_id,
@@ -117,15 +116,15 @@ class CsatService:
     def deliver(self, *, ticket_id: int) -> bool:
         """Post the ticket's survey if it is planned and not posted yet; True if posted."""
         with session_scope(self._engine) as session:
-            survey = store.lock_undelivered(session, ticket_id=ticket_id)
+            survey = csat.lock_undelivered(session, ticket_id=ticket_id)
             ticket = tickets.get_ticket(session, ticket_id=ticket_id) if survey else None
             if survey is None or survey.id is None or ticket is None:
                 return False
             ts = self._send(survey, ticket)
             if ts is None:
                 return False  # the sweep tries again
-            store.set_survey_message(session, survey_id=survey.id, ts=ts)
-            tickets.add_activity(
+            csat.set_survey_message(session, survey_id=survey.id, ts=ts)
+            events.add_activity(
                 session,
                 ticket_id=ticket_id,
                 action="csat_asked",
@@ -139,7 +138,7 @@ class CsatService:
         """Post surveys whose first attempt failed (called by the sweep); how many went out."""
         now = self._clock()
         with session_scope(self._engine) as session:
-            waiting = store.undelivered(
+            waiting = csat.undelivered(
                 session, asked_after=now - RETRY_WINDOW, asked_before=now - RETRY_GRACE
             )
         return sum(self.deliver(ticket_id=ticket_id) for ticket_id in waiting)
@@ -159,8 +158,8 @@ class CsatService:
             assert survey.id is not None and ticket.id is not None
             previous = survey.rating
             if previous != rating:
-                store.record_answer(session, survey_id=survey.id, at=self._clock(), rating=rating)
-                tickets.add_activity(
+                csat.record_answer(session, survey_id=survey.id, at=self._clock(), rating=rating)
+                events.add_activity(
                     session,
                     ticket_id=ticket.id,
                     action="csat_rated",
@@ -183,8 +182,8 @@ class CsatService:
                 raise CsatError("Please pick a star rating first.")
             if not text or text == (survey.comment or ""):
                 return Answer(survey, ticket, changed=False, previous=survey.rating)
-            store.record_answer(session, survey_id=survey.id, at=self._clock(), comment=text)
-            tickets.add_activity(
+            csat.record_answer(session, survey_id=survey.id, at=self._clock(), comment=text)
+            events.add_activity(
                 session,
                 ticket_id=ticket.id,
                 action="csat_commented",
@@ -201,7 +200,7 @@ class CsatService:
         ticket = tickets.find_ticket_by_number(session, workspace_id=workspace_id, number=number)
         survey = None
         if ticket is not None and ticket.id is not None:
-            find = store.lock_survey if lock else store.survey_of
+            find = csat.lock_survey if lock else csat.survey_of
             survey = find(session, ticket_id=ticket.id)
         if ticket is None or survey is None:
             raise CsatError("This survey is no longer available.")

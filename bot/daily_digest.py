@@ -18,8 +18,7 @@ from sqlalchemy.engine import Engine
 from bot.clock import Clock
 from bot.config import DeskConfig
 from bot.sla.sweeper import Delivery
-from store import digest as store
-from store import sla_targets as targets
+from store import digest, sla_targets
 from store.db import session_scope
 
 logger = logging.getLogger(__name__)
@@ -92,37 +91,37 @@ class DailyDigestService:
         if local.time() < at:
             return
         with session_scope(self._engine) as session:
-            store.add_digest(session, day=local.date(), channel=self._desk.leads_channel, now=now)
+            digest.add_digest(session, day=local.date(), channel=self._desk.leads_channel, now=now)
 
     def _deliver(self, now: datetime) -> DigestRun:
         with session_scope(self._engine) as session:
-            claimed = store.claim_digests(session, now=now, lease_until=now + LEASE)
+            claimed = digest.claim_digests(session, now=now, lease_until=now + LEASE)
         sent = failed = 0
         for row in claimed:
             outcome = self._send(row.channel, self.report(row.day - timedelta(days=1), now=now))
             with session_scope(self._engine) as session:
                 if outcome is Delivery.SENT:
-                    store.finish_digest(session, digest_id=row.id, status="sent", at=now)
+                    digest.finish_digest(session, digest_id=row.id, status="sent", at=now)
                     sent += 1
                 elif outcome is Delivery.REFUSED:
-                    store.finish_digest(session, digest_id=row.id, status="dropped", at=now)
+                    digest.finish_digest(session, digest_id=row.id, status="dropped", at=now)
                 else:
                     retry_at = now + min(timedelta(minutes=1) * 2**row.attempts, MAX_BACKOFF)
-                    store.retry_digest(session, digest_id=row.id, retry_at=retry_at)
+                    digest.retry_digest(session, digest_id=row.id, retry_at=retry_at)
                     failed += 1
         return DigestRun(sent, failed)
 
     def report(self, day: date, *, now: datetime) -> DigestReport:
         """The numbers for one local day, and the breaches of the week ending with it."""
         timezone = self._desk.business_hours.timezone
-        start, end = targets.day_bounds(day, timezone)
+        start, end = sla_targets.day_bounds(day, timezone)
         first_day = day - timedelta(days=WEEK - 1)
         with session_scope(self._engine) as session:
-            inside, outside = targets.met_in_window(
+            inside, outside = sla_targets.met_in_window(
                 session, target="first_response", start=start, end=end
             )
             per_target = {
-                target: targets.breaches_per_day(
+                target: sla_targets.breaches_per_day(
                     session,
                     target=target,
                     first_day=first_day,
@@ -135,9 +134,9 @@ class DailyDigestService:
             return DigestReport(
                 day=day,
                 timezone=timezone,
-                created=store.tickets_created(session, start=start, end=end),
-                resolved=store.tickets_resolved(session, start=start, end=end),
-                open_now=store.tickets_open(session),
+                created=digest.tickets_created(session, start=start, end=end),
+                resolved=digest.tickets_resolved(session, start=start, end=end),
+                open_now=digest.tickets_open(session),
                 first_inside=inside,
                 first_outside=outside,
                 week=[

@@ -20,8 +20,7 @@ from bot.config import Suggestions
 from bot.tickets.workflow import WorkflowError
 from knowledge.library import KnowledgeBase
 from knowledge.matcher import Match, detect_language, is_small_talk, suggest
-from store import suggestions as store
-from store import tickets as tickets_store
+from store import messages, suggestions
 from store.db import is_unique_violation, session_scope
 from store.models import Suggestion, SuggestionOutcome, Ticket
 
@@ -69,7 +68,7 @@ class SuggestionService:
     def load_examples(self) -> None:
         """Give the matcher every example learned so far (at start and after learning)."""
         with session_scope(self._engine) as session:
-            examples = store.examples_by_article(session)
+            examples = suggestions.examples_by_article(session)
         self._knowledge.set_examples(examples)
 
     def search(self, text: str, *, limit: int | None = None) -> list[Match]:
@@ -110,7 +109,7 @@ class SuggestionService:
         )
         try:
             with session_scope(self._engine) as session:
-                store.add_suggestion(session, suggestion=record)
+                suggestions.add_suggestion(session, suggestion=record)
         except IntegrityError as error:
             if not is_unique_violation(error):
                 raise
@@ -126,7 +125,7 @@ class SuggestionService:
         if self._settings.max == 0 or is_small_talk(question):
             return None
         with session_scope(self._engine) as session:
-            current = store.suggestion_for(session, ticket_id=ticket.id)
+            current = suggestions.suggestion_for(session, ticket_id=ticket.id)
         if current is None or current.outcome not in (
             SuggestionOutcome.NONE,
             SuggestionOutcome.SKIPPED,
@@ -141,7 +140,7 @@ class SuggestionService:
         if not matches:
             return None
         with session_scope(self._engine) as session:
-            changed = store.reoffer_suggestion(
+            changed = suggestions.reoffer_suggestion(
                 session,
                 ticket_id=ticket.id,
                 question=question[:4000],
@@ -155,7 +154,9 @@ class SuggestionService:
     def attach_message(self, *, ticket_id: int, channel_id: str, ts: str) -> None:
         """Remember where the suggestion was posted."""
         with session_scope(self._engine) as session:
-            store.set_suggestion_message(session, ticket_id=ticket_id, channel_id=channel_id, ts=ts)
+            suggestions.set_suggestion_message(
+                session, ticket_id=ticket_id, channel_id=channel_id, ts=ts
+            )
 
     def decide(
         self, *, ticket: Ticket, solved: bool, article_id: str | None, decided_by: str
@@ -165,12 +166,12 @@ class SuggestionService:
         outcome = SuggestionOutcome.SOLVED if solved else SuggestionOutcome.NEED_HELP
         now = self._clock()
         with session_scope(self._engine) as session:
-            suggestion = store.suggestion_for(session, ticket_id=ticket.id)
+            suggestion = suggestions.suggestion_for(session, ticket_id=ticket.id)
             if suggestion is None:
                 raise WorkflowError(f"No articles were suggested for #{ticket.number}.")
             if solved and article_id not in suggestion.article_ids:
                 raise WorkflowError("That article was not one of the suggestions.")
-            changed = store.decide_suggestion(
+            changed = suggestions.decide_suggestion(
                 session,
                 ticket_id=ticket.id,
                 outcome=outcome,
@@ -181,7 +182,7 @@ class SuggestionService:
             if not changed:
                 raise WorkflowError("You already answered this suggestion. Thank you!")
             if solved and article_id:
-                store.add_example(
+                suggestions.add_example(
                     session,
                     article_id=article_id,
                     text=suggestion.question,
@@ -199,11 +200,9 @@ class SuggestionService:
         if self._knowledge.article(article_id) is None:
             raise WorkflowError(f"There is no article `{article_id}`. Try `/kb search`.")
         with session_scope(self._engine) as session:
-            root = tickets_store.find_message(
-                session, channel_id=ticket.channel_id, ts=ticket.root_ts
-            )
+            root = messages.find_message(session, channel_id=ticket.channel_id, ts=ticket.root_ts)
             question = root.text if root is not None and root.text else ticket.subject
-            added = store.add_example(
+            added = suggestions.add_example(
                 session,
                 article_id=article_id,
                 text=question[:4000],
@@ -217,7 +216,7 @@ class SuggestionService:
     def gaps(self, *, workspace_id: str, since: datetime, until: datetime) -> list[GapGroup]:
         """Unanswered questions of a period, grouped by similarity, biggest groups first."""
         with session_scope(self._engine) as session:
-            rows = store.unanswered_questions(
+            rows = suggestions.unanswered_questions(
                 session, workspace_id=workspace_id, since=since, until=until
             )
         return group_questions(rows)

@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
-from bot.intake.types import IntakeResult
+from bot.intake.values import IntakeResult
 from bot.tickets.workflow import WorkflowError
 from handlers.blocks import values
 from handlers.blocks.conversations import MERGE_ACTION_PREFIX

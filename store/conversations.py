@@ -13,10 +13,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Executable
 from sqlmodel import Session, col, select
 
+from store import statuses
 from store.db import lock_until_commit
-from store.models import Message, Ticket, TicketDuplicate, TicketLink, TicketStatus, TicketTag
-
-LIVE = [str(TicketStatus.NEW), str(TicketStatus.OPEN), str(TicketStatus.PENDING)]
+from store.models import Message, Ticket, TicketDuplicate, TicketLink, TicketTag
 
 
 def lock_conversation(session: Session, *, channel_id: str, user_id: str) -> None:
@@ -41,7 +40,7 @@ def group_neighbours(
             _top_level(),
             col(Message.sent_at) >= start,
             col(Message.sent_at) <= end,
-            col(Ticket.status).in_(LIVE),
+            col(Ticket.status).in_(statuses.LIVE),
             col(Ticket.merged_into_id).is_(None),
         )
         .order_by(col(Message.sent_at))
@@ -141,7 +140,7 @@ RECENT_OPEN = (
     )
     .where(
         col(Ticket.workspace_id) == bindparam("workspace_id"),
-        col(Ticket.status).in_(LIVE),
+        col(Ticket.status).in_(statuses.LIVE),
         col(Ticket.merged_into_id).is_(None),
         col(Ticket.created_at) >= bindparam("since"),
         col(Ticket.created_at) <= bindparam("before"),
@@ -155,7 +154,7 @@ _LIVE_DUPLICATES = (
     .join(TicketDuplicate, col(TicketDuplicate.duplicate_of_id) == col(Ticket.id))
     .where(
         col(TicketDuplicate.ticket_id) == bindparam("ticket_id"),
-        col(Ticket.status).in_(LIVE),
+        col(Ticket.status).in_(statuses.LIVE),
         col(Ticket.merged_into_id).is_(None),
     )
     .order_by(col(TicketDuplicate.score).desc(), col(Ticket.id))

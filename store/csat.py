@@ -25,9 +25,11 @@ def add_survey(
             ticket_id=ticket_id, customer_id=customer_id, channel_id=channel_id, asked_at=asked_at
         )
         .on_conflict_do_nothing(index_elements=["ticket_id"])
+        .returning(col(CsatSurvey.id))
     )
     session.flush()
-    return bool(result.rowcount)
+    # The returned id, not rowcount: through SQLAlchemy, psycopg reports -1 rows here.
+    return result.scalar_one_or_none() is not None
 
 
 def survey_of(session: Session, *, ticket_id: int) -> CsatSurvey | None:

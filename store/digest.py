@@ -10,9 +10,9 @@ from sqlalchemy import distinct, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from store import statuses
 from store.models import Activity, DailyDigest, Ticket
 
-LIVE = ("new", "open", "pending")
 RESOLVING = ("resolved", "self_served")
 
 
@@ -34,7 +34,7 @@ def tickets_resolved(session: Session, *, start: datetime, end: datetime) -> int
 
 def tickets_open(session: Session) -> int:
     """Tickets not resolved or closed right now."""
-    statement = select(func.count()).where(col(Ticket.status).in_(LIVE))
+    statement = select(func.count()).where(col(Ticket.status).in_(statuses.LIVE))
     return int(session.exec(statement).one())
 
 

@@ -12,9 +12,8 @@ from sqlalchemy import and_, delete, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from store import statuses
 from store.models import AgentAway, RoutingCursor, Ticket, TicketClaim, TicketStatus
-
-LIVE = [str(TicketStatus.NEW), str(TicketStatus.OPEN), str(TicketStatus.PENDING)]
 
 
 def _insert(session: Session) -> Callable[..., Any]:
@@ -98,7 +97,7 @@ def live_load(session: Session, *, workspace_id: str, agents: Sequence[str]) -> 
         .where(
             Ticket.workspace_id == workspace_id,
             col(Ticket.assignee_id).in_(list(agents)),
-            col(Ticket.status).in_(LIVE),
+            col(Ticket.status).in_(statuses.LIVE),
         )
         .group_by(col(Ticket.assignee_id))
     )

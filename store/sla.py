@@ -259,20 +259,6 @@ def _chunks(ids: Sequence[int], size: int = 5000) -> list[list[int]]:
     return [list(ids[start : start + size]) for start in range(0, len(ids), size)]
 
 
-def add_notification(session: Session, *, notification: SlaNotification) -> bool:
-    """Write a notification unless its (ticket, target, level, cycle) exists already."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    values = notification.model_dump(exclude={"id"})
-    result = session.execute(
-        insert(SlaNotification)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["ticket_id", "target", "level", "cycle"])
-    )
-    session.flush()
-    return bool(result.rowcount)
-
-
 def claim_notifications(
     session: Session, *, now: datetime, lease_until: datetime, limit: int = 10_000
 ) -> list[Any]:

@@ -1,44 +1,21 @@
-"""Query functions for tickets, their messages and the audit trail.
+"""Query functions for tickets: numbering, lookups, following merges, the follow-up lease.
 
-All take a Session and keyword arguments, flush, and leave the commit to the caller.
+A ticket's messages are in `store.messages`, its audit trail in `store.events`. All take
+a Session and keyword arguments, flush, and leave the commit to the caller.
 """
 
 from datetime import datetime
 from functools import cache
-from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Executable
 from sqlmodel import Session, col, select
 
-from store.db import in_chunks, lock_until_commit
-from store.models import (
-    Activity,
-    AuthorRole,
-    HeldChange,
-    Message,
-    MessageRevision,
-    ProcessedEvent,
-    Ticket,
-    TicketCounter,
-    TicketStatus,
-)
+from store import messages, statuses
+from store.db import in_chunks
+from store.models import Ticket, TicketCounter
 
-LIVE_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
-
-
-# Built once: every stored event runs these, and building an ORM statement costs more
-# than executing it.
-_RECORD_EVENT = insert(ProcessedEvent.__table__)  # type: ignore[attr-defined]
-_ADD_ACTIVITY = insert(Activity.__table__)  # type: ignore[attr-defined]
-_HELD_CHANGES = (
-    select(HeldChange)
-    .where(
-        col(HeldChange.channel_id) == bindparam("channel_id"), col(HeldChange.ts) == bindparam("ts")
-    )
-    .order_by(col(HeldChange.at))
-)
 _THREAD_ROOT = (
     select(Ticket)
     .where(
@@ -47,27 +24,6 @@ _THREAD_ROOT = (
     )
     .with_for_update()
 )
-
-
-def record_event(
-    session: Session, *, event_id: str, event_type: str, received_at: datetime
-) -> None:
-    """Remember an event id; a redelivery then fails the transaction on the primary key."""
-    session.execute(
-        _RECORD_EVENT,
-        {"event_id": event_id, "event_type": event_type, "received_at": received_at},
-    )
-    session.flush()
-
-
-def prune_events(session: Session, *, received_before: datetime) -> int:
-    """Forget event ids older than Slack ever redelivers; return how many went."""
-    result = session.execute(
-        delete(ProcessedEvent).where(col(ProcessedEvent.received_at) < received_before)
-    )
-    session.flush()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
 
 _COUNTER = TicketCounter.__table__  # type: ignore[attr-defined]
 _NEXT_NUMBER = (
@@ -118,7 +74,7 @@ def thread_ticket(session: Session, *, channel_id: str, thread_ts: str) -> Ticke
     """
     ticket = session.scalars(_THREAD_ROOT, {"channel_id": channel_id, "root_ts": thread_ts}).first()
     if ticket is None:
-        message = find_message(session, channel_id=channel_id, ts=thread_ts)
+        message = messages.find_message(session, channel_id=channel_id, ts=thread_ts)
         if message is None or message.ticket_id is None:
             return None
         ticket = _locked(session, message.ticket_id)
@@ -154,128 +110,6 @@ def find_ticket_by_number(session: Session, *, workspace_id: str, number: int) -
     return session.exec(TICKET_NUMBERED, params=parameters).first()
 
 
-MESSAGE_AT = select(Message).where(
-    col(Message.channel_id) == bindparam("channel_id"), col(Message.ts) == bindparam("ts")
-)
-
-
-def find_message(session: Session, *, channel_id: str, ts: str) -> Message | None:
-    """The stored message with this channel+ts, if any."""
-    return session.exec(MESSAGE_AT, params={"channel_id": channel_id, "ts": ts}).first()
-
-
-def add_message(session: Session, *, message: Message) -> Message:
-    """Insert a message; a redelivered channel+ts fails on the unique key."""
-    session.add(message)
-    session.flush()
-    return message
-
-
-def adopt_thread_replies(
-    session: Session, *, ticket_id: int, channel_id: str, thread_ts: str
-) -> int:
-    """Attach replies stored before their thread became a ticket; return how many."""
-    result = session.execute(
-        update(Message)
-        .where(
-            col(Message.channel_id) == channel_id,
-            col(Message.thread_ts) == thread_ts,
-            col(Message.ticket_id).is_(None),
-        )
-        .values(ticket_id=ticket_id)
-        .execution_options(synchronize_session=False)
-    )
-    session.flush()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def first_agent_reply(session: Session, *, ticket_id: int) -> Message | None:
-    """The earliest agent message of a ticket (by Slack timestamp)."""
-    statement = (
-        select(Message)
-        .where(Message.ticket_id == ticket_id, Message.role == AuthorRole.AGENT)
-        .order_by(col(Message.sent_at))
-        .limit(1)
-    )
-    return session.exec(statement).first()
-
-
-def latest_customer_message_at(session: Session, *, ticket_id: int) -> datetime | None:
-    """When the customer last wrote in the ticket."""
-    statement = select(func.max(Message.sent_at)).where(
-        Message.ticket_id == ticket_id, Message.role == AuthorRole.CUSTOMER
-    )
-    return session.exec(statement).one()
-
-
-def latest_agent_message_at(session: Session, *, ticket_id: int) -> datetime | None:
-    """When an agent last wrote in the ticket."""
-    statement = select(func.max(Message.sent_at)).where(
-        Message.ticket_id == ticket_id, Message.role == AuthorRole.AGENT
-    )
-    return session.exec(statement).one()
-
-
-def ticket_messages(session: Session, *, ticket_id: int) -> list[Message]:
-    """A ticket's messages in Slack order."""
-    statement = select(Message).where(Message.ticket_id == ticket_id).order_by(col(Message.sent_at))
-    return list(session.exec(statement))
-
-
-def message_revisions(session: Session, *, message_id: int) -> list[MessageRevision]:
-    """Earlier versions of a message, oldest first."""
-    statement = (
-        select(MessageRevision)
-        .where(MessageRevision.message_id == message_id)
-        .order_by(col(MessageRevision.id))
-    )
-    return list(session.exec(statement))
-
-
-def add_revision(
-    session: Session, *, message: Message, kind: str, replaced_at: datetime
-) -> MessageRevision:
-    """Keep the current text of a message before it is edited or deleted."""
-    assert message.id is not None
-    revision = MessageRevision(
-        message_id=message.id,
-        kind=kind,
-        text=message.text,
-        files=list(message.files or []),
-        replaced_at=replaced_at,
-    )
-    session.add(revision)
-    session.flush()
-    return revision
-
-
-def add_activity(
-    session: Session,
-    *,
-    ticket_id: int,
-    action: str,
-    at: datetime,
-    actor_id: str | None = None,
-    detail: dict[str, Any] | None = None,
-) -> None:
-    """Append an entry to a ticket's audit trail."""
-    values = {
-        "ticket_id": ticket_id,
-        "action": action,
-        "at": at,
-        "actor_id": actor_id,
-        "detail": detail or {},
-    }
-    session.execute(_ADD_ACTIVITY, values)
-    session.flush()
-
-
-def ticket_activity(session: Session, *, ticket_id: int) -> list[Activity]:
-    """A ticket's audit trail, oldest first."""
-    statement = select(Activity).where(Activity.ticket_id == ticket_id).order_by(col(Activity.id))
-    return list(session.exec(statement))
-
-
 _TICKET = Ticket.__table__  # type: ignore[attr-defined]
 # Every new ticket records its card: built once, run with parameters.
 _SET_MIRROR = update(_TICKET).where(_TICKET.c.id == bindparam("b_id"))
@@ -309,7 +143,7 @@ def claim_unfinished_tickets(
         .where(
             Ticket.workspace_id == workspace_id,
             col(Ticket.triage_ts).is_(None),
-            col(Ticket.status).in_(LIVE_STATUSES),
+            col(Ticket.status).in_(statuses.LIVE),
             col(Ticket.created_at) > created_after,
             col(Ticket.created_at) < created_before,
             or_(
@@ -341,48 +175,3 @@ def renew_followup_leases(session: Session, *, ticket_ids: list[int], lease_unti
         renewed += result.rowcount
     session.flush()
     return renewed
-
-
-def lock_message(session: Session, *, channel_id: str, ts: str) -> None:
-    """Serialise storing a message with holding changes to it, until commit.
-
-    Without it, an edit arriving while its message is being stored elsewhere could be
-    held just after that message looked for held changes, and never be applied.
-    """
-    lock_until_commit(session, key=f"message:{channel_id}:{ts}")
-
-
-def hold_change(
-    session: Session,
-    *,
-    channel_id: str,
-    ts: str,
-    kind: str,
-    at: datetime,
-    text: str = "",
-    files: list[dict[str, Any]] | None = None,
-) -> None:
-    """Keep an edit or delete of a message not stored yet, until the message arrives."""
-    session.add(
-        HeldChange(channel_id=channel_id, ts=ts, kind=kind, text=text, files=files or [], at=at)
-    )
-    session.flush()
-
-
-def held_changes(session: Session, *, channel_id: str, ts: str) -> list[HeldChange]:
-    """The held changes of a message, oldest first."""
-    return list(session.scalars(_HELD_CHANGES, {"channel_id": channel_id, "ts": ts}))
-
-
-def drop_held_changes(session: Session, *, changes: list[HeldChange]) -> None:
-    """Remove changes from the holding table (they are being applied)."""
-    for change in changes:
-        session.delete(change)
-    session.flush()
-
-
-def prune_held_changes(session: Session, *, held_before: datetime) -> int:
-    """Forget changes of messages that never arrived (not ours, or older than deskbot)."""
-    result = session.execute(delete(HeldChange).where(col(HeldChange.at) < held_before))
-    session.flush()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]

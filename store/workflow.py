@@ -10,9 +10,8 @@ from typing import Any
 from sqlalchemy import and_, bindparam, case, or_, update
 from sqlmodel import Session, col, select
 
+from store import statuses
 from store.models import Ticket, TicketLink, TicketPause, TicketStatus, TicketTag
-
-CLOSED_STATES = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 
 
 def claim_ticket(session: Session, *, ticket_id: int, agent_id: str, at: datetime) -> bool:
@@ -25,7 +24,7 @@ def claim_ticket(session: Session, *, ticket_id: int, agent_id: str, at: datetim
         .where(
             col(Ticket.id) == ticket_id,
             or_(col(Ticket.assignee_id).is_(None), col(Ticket.assignee_id) == agent_id),
-            col(Ticket.status).not_in([str(state) for state in CLOSED_STATES]),
+            col(Ticket.status).not_in([str(state) for state in statuses.DONE]),
         )
         .values(
             assignee_id=agent_id,

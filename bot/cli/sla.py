@@ -219,10 +219,6 @@ def _text(result: "Comparison", header: dict[str, Any], out: TextIO) -> None:
     _print_table(table, out)
 
 
-def _cells(tally: Any) -> tuple[str, str, str]:
-    return str(tally.clocks), str(tally.breached), _pct(tally.within_pct)
-
-
 def _breached(tally: Any) -> int:
     return tally.breached if tally is not None else 0
 

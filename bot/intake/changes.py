@@ -5,96 +5,75 @@ retried. Such a change is held (keyed by channel and ts) and applied in the tran
 that finally stores the message, so the stored text is the customer's last word.
 """
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
-from bot.intake.types import IntakeResult, Outcome
-from bot.text import storable, subject_from
-from store import tickets as store
+from bot.clock import Clock
+from bot.intake.values import IntakeResult, Outcome
+from bot.sla.planner import SlaPlanner
+from bot.text import subject_from
+from store import events, messages, tickets
 from store.models import Message, Ticket
 
-# More work for the transaction that stores an event, e.g. dropping it from the inbox.
-Also = Callable[[Session], None]
 
+class MessageChanges:
+    """Applies edits and deletes inside intake's transaction; `IntakeService` runs it."""
 
-class EditsAndDeletes:
-    """Mixed into IntakeService: the message_changed and message_deleted events."""
+    def __init__(self, clock: Clock, planner: SlaPlanner) -> None:
+        self._clock = clock
+        self._planner = planner
 
-    _record_event: Callable[[Session, str | None, str], None]
-    _note_root_change: Callable[..., Ticket | None]
-    _touch: Callable[[Session, Ticket], None]
-    _transaction: Callable[..., IntakeResult]
-
-    def receive_edit(
+    def edit(
         self,
-        *,
-        event_id: str | None,
+        session: Session,
         channel_id: str,
         ts: str,
         text: str,
         files: list[dict[str, Any]],
         edited_at: datetime,
-        also: Also | None = None,
     ) -> IntakeResult:
-        """Apply an edit to a stored message, keeping the previous text as a revision."""
+        """Apply an edit (`text` already storable), keeping the previous text as a revision."""
+        messages.lock_message(session, channel_id=channel_id, ts=ts)
+        message = messages.find_message(session, channel_id=channel_id, ts=ts)
+        if message is None:
+            messages.hold_change(
+                session,
+                channel_id=channel_id,
+                ts=ts,
+                kind="edit",
+                text=text,
+                files=files,
+                at=edited_at,
+            )
+            return IntakeResult(Outcome.IGNORED)
+        return self._apply_edit(session, message, text, files, edited_at)
 
-        def work(session: Session) -> IntakeResult:
-            self._record_event(session, event_id, "message_changed")
-            store.lock_message(session, channel_id=channel_id, ts=ts)
-            message = store.find_message(session, channel_id=channel_id, ts=ts)
-            if message is None:
-                store.hold_change(
-                    session,
-                    channel_id=channel_id,
-                    ts=ts,
-                    kind="edit",
-                    text=storable(text),
-                    files=files,
-                    at=edited_at,
-                )
-                return IntakeResult(Outcome.IGNORED)
-            return self._apply_edit(session, message, storable(text), files, edited_at)
-
-        return self._transaction(work, also=also)
-
-    def receive_delete(
-        self,
-        *,
-        event_id: str | None,
-        channel_id: str,
-        ts: str,
-        deleted_at: datetime,
-        also: Also | None = None,
+    def delete(
+        self, session: Session, channel_id: str, ts: str, deleted_at: datetime
     ) -> IntakeResult:
         """Mark a stored message deleted; its text stays in the history."""
+        messages.lock_message(session, channel_id=channel_id, ts=ts)
+        message = messages.find_message(session, channel_id=channel_id, ts=ts)
+        if message is None:
+            messages.hold_change(
+                session, channel_id=channel_id, ts=ts, kind="delete", at=deleted_at
+            )
+            return IntakeResult(Outcome.IGNORED)
+        return self._apply_delete(session, message, deleted_at)
 
-        def work(session: Session) -> IntakeResult:
-            self._record_event(session, event_id, "message_deleted")
-            store.lock_message(session, channel_id=channel_id, ts=ts)
-            message = store.find_message(session, channel_id=channel_id, ts=ts)
-            if message is None:
-                store.hold_change(
-                    session, channel_id=channel_id, ts=ts, kind="delete", at=deleted_at
-                )
-                return IntakeResult(Outcome.IGNORED)
-            return self._apply_delete(session, message, deleted_at)
-
-        return self._transaction(work, also=also)
-
-    def _apply_held(self, session: Session, *, channel_id: str, ts: str) -> None:
+    def apply_held(self, session: Session, *, channel_id: str, ts: str) -> None:
         """Apply the changes that arrived before the message, oldest first."""
-        store.lock_message(session, channel_id=channel_id, ts=ts)
+        messages.lock_message(session, channel_id=channel_id, ts=ts)
         # Held changes are rare: the message is only looked up when there are some.
-        changes = store.held_changes(session, channel_id=channel_id, ts=ts)
+        changes = messages.held_changes(session, channel_id=channel_id, ts=ts)
         if not changes:
             return
-        message = store.find_message(session, channel_id=channel_id, ts=ts)
+        message = messages.find_message(session, channel_id=channel_id, ts=ts)
         if message is None:
             return
-        store.drop_held_changes(session, changes=changes)
+        messages.drop_held_changes(session, changes=changes)
         for change in changes:
             if change.kind == "edit":
                 self._apply_edit(session, message, change.text, change.files or [], change.at)
@@ -113,7 +92,7 @@ class EditsAndDeletes:
             return IntakeResult(Outcome.IGNORED)  # thread metadata churn, not an edit
         if message.edited_at is not None and edited_at <= message.edited_at:
             return IntakeResult(Outcome.IGNORED)  # an older edit arriving late
-        store.add_revision(session, message=message, kind="edit", replaced_at=edited_at)
+        messages.add_revision(session, message=message, kind="edit", replaced_at=edited_at)
         message.text, message.files, message.edited_at = text, files, edited_at
         session.add(message)
         ticket = self._note_root_change(session, message, action="edited", at=edited_at)
@@ -127,8 +106,29 @@ class EditsAndDeletes:
     ) -> IntakeResult:
         if message.deleted_at is not None:
             return IntakeResult(Outcome.IGNORED)
-        store.add_revision(session, message=message, kind="delete", replaced_at=deleted_at)
+        messages.add_revision(session, message=message, kind="delete", replaced_at=deleted_at)
         message.deleted_at = deleted_at
         session.add(message)
         ticket = self._note_root_change(session, message, action="root_deleted", at=deleted_at)
         return IntakeResult(Outcome.DELETED, ticket)
+
+    def _note_root_change(
+        self, session: Session, message: Message, *, action: str, at: datetime
+    ) -> Ticket | None:
+        """When the message is a ticket's root, log the change and return the ticket."""
+        if message.ticket_id is None or message.thread_ts not in (None, message.ts):
+            return None
+        ticket = tickets.get_ticket(session, ticket_id=message.ticket_id)
+        if ticket is not None:
+            if ticket.root_ts != message.ts:  # a grouped message, not the thread's root
+                action = action.replace("root_", "message_") if "root_" in action else action
+            self._touch(session, ticket)
+            assert ticket.id is not None
+            events.add_activity(
+                session, ticket_id=ticket.id, action=action, at=at, actor_id=message.user_id
+            )
+        return ticket
+
+    def _touch(self, session: Session, ticket: Ticket) -> None:
+        ticket.updated_at = self._clock()
+        self._planner.refresh(session, ticket)  # adds and flushes the ticket

@@ -22,18 +22,15 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.clock import Clock, ts_to_datetime
-from bot.intake.types import IncomingMessage
+from bot.intake.values import IncomingMessage
 from bot.sla.planner import SlaPlanner
 from bot.text import subject_from
 from bot.tickets.duplicates import is_substantial
 from bot.tickets.merge import fold
-from store import conversations as conv
-from store import tickets as store
-from store.models import Message, Ticket, TicketStatus
+from store import conversations, events, statuses
+from store.models import Message, Ticket
 
 logger = logging.getLogger(__name__)
-
-LIVE = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
 
 
 @dataclass(frozen=True)
@@ -69,9 +66,11 @@ class Grouper:
         """The group the message joins, or None when it starts a conversation."""
         if self.window is None:
             return None
-        conv.lock_conversation(session, channel_id=incoming.channel_id, user_id=incoming.user_id)
+        conversations.lock_conversation(
+            session, channel_id=incoming.channel_id, user_id=incoming.user_id
+        )
         sent_at = ts_to_datetime(incoming.ts)
-        neighbours = conv.group_neighbours(
+        neighbours = conversations.group_neighbours(
             session,
             channel_id=incoming.channel_id,
             user_id=incoming.user_id,
@@ -83,16 +82,16 @@ class Grouper:
         )
         if not ids or gap is None:
             return None
-        locked = conv.lock_tickets(session, ticket_ids=ids)
+        locked = conversations.lock_tickets(session, ticket_ids=ids)
         # A neighbour merged while we waited for its lock lives on in the survivor.
         survivors = {t.merged_into_id for t in locked if t.merged_into_id is not None}
         if survivors:
             locked = [t for t in locked if t.merged_into_id is None]
-            locked += conv.lock_tickets(session, ticket_ids=[i for i in survivors if i])
+            locked += conversations.lock_tickets(session, ticket_ids=[i for i in survivors if i])
         tickets = [
             ticket
             for ticket in {t.id: t for t in locked}.values()
-            if ticket.status in LIVE and ticket.merged_into_id is None
+            if ticket.status in statuses.LIVE and ticket.merged_into_id is None
         ]
         if not tickets:
             return None
@@ -108,7 +107,7 @@ class Grouper:
         if not is_substantial(survivor.subject) and is_substantial(message.text):
             # "quick question" - "the export fails since 9:00": the list shows the latter
             survivor.subject = subject_from(message.text, message.files)
-        store.add_activity(
+        events.add_activity(
             session,
             ticket_id=survivor.id,
             action="grouped",

@@ -20,8 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.clock import Clock
-from store import inbox as store
-from store import tickets as ticket_store
+from store import inbox, tickets
 from store.db import session_scope
 from store.models import InboxEvent
 
@@ -118,7 +117,7 @@ class Inbox:
         """
         now = self._clock()
         with session_scope(self._engine) as session:
-            return store.add_event(
+            return inbox.add_event(
                 session,
                 event_key=event_key(event, event_id),
                 payload={"event": event, "event_id": event_id},
@@ -130,26 +129,26 @@ class Inbox:
         """Forget an event whose tickets and messages are stored."""
         # Lost in a database crash, the event is replayed; storing it again changes nothing.
         with session_scope(self._engine, replayable=True) as session:
-            store.remove_event(session, event_id=row_id)
+            inbox.remove_event(session, event_id=row_id)
 
     def removal(self, row_id: int) -> Callable[[Session], None]:
         """Forgetting an event as part of the transaction that stores it (see `done`)."""
 
         def remove(session: Session) -> None:
-            store.remove_event(session, event_id=row_id)
+            inbox.remove_event(session, event_id=row_id)
 
         return remove
 
     def renew_leases(self, *, followup_lease: timedelta) -> tuple[int, int]:
         """Extend the leases of held events and pending welcomes; returns how many of each."""
-        rows, tickets = self.in_hand.held()
-        if not rows and not tickets:
+        rows, ticket_ids = self.in_hand.held()
+        if not rows and not ticket_ids:
             return 0, 0
         now = self._clock()
         with session_scope(self._engine) as session:
-            renewed_rows = store.renew_leases(session, event_ids=rows, lease_until=now + LEASE)
-            renewed_tickets = ticket_store.renew_followup_leases(
-                session, ticket_ids=tickets, lease_until=now + followup_lease
+            renewed_rows = inbox.renew_leases(session, event_ids=rows, lease_until=now + LEASE)
+            renewed_tickets = tickets.renew_followup_leases(
+                session, ticket_ids=ticket_ids, lease_until=now + followup_lease
             )
         return renewed_rows, renewed_tickets
 
@@ -157,14 +156,14 @@ class Inbox:
         """Events nobody holds (left unleased, or whose lease ran out), leased to this replica."""
         now = self._clock()
         with session_scope(self._engine) as session:
-            return store.claim_expired(session, now=now, lease_until=now + lease, limit=limit)
+            return inbox.claim_expired(session, now=now, lease_until=now + lease, limit=limit)
 
     def give_up(self, row_id: int) -> None:
         """Stop retrying an event that keeps failing (it stays in the table)."""
         with session_scope(self._engine) as session:
-            store.mark_failed(session, event_id=row_id, failed_at=self._clock())
+            inbox.mark_failed(session, event_id=row_id, failed_at=self._clock())
 
     def waiting(self) -> int:
         """How many kept events are not yet stored as tickets and messages."""
         with session_scope(self._engine) as session:
-            return store.count_waiting(session)
+            return inbox.count_waiting(session)

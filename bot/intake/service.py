@@ -9,20 +9,21 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.clock import Clock, ts_to_datetime
-from bot.intake.changes import Also, EditsAndDeletes
+from bot.intake.changes import MessageChanges
 from bot.intake.grouping import Group, Grouper
-from bot.intake.types import IncomingMessage, IntakeResult, Outcome
+from bot.intake.values import Also, IncomingMessage, IntakeResult, Outcome
 from bot.sla.planner import SlaPlanner
 from bot.text import storable, subject_from
-from store import tickets as store
+from store import events, messages, statuses, tickets
 from store.db import is_unique_violation, outlast_outage, session_scope
-from store.models import AuthorRole, Message, Ticket, TicketStatus
+from store.models import Message, Ticket, TicketStatus
 
 __all__ = ["Also", "IncomingMessage", "IntakeResult", "IntakeService", "Outcome"]
 
@@ -32,7 +33,7 @@ EVENT_KEY_RETENTION = timedelta(days=2)
 FOLLOWUP_LEASE = timedelta(minutes=2)
 
 
-class IntakeService(EditsAndDeletes):
+class IntakeService:
     """Records messages, edits and deletes exactly once, on SQLite or PostgreSQL."""
 
     def __init__(
@@ -47,6 +48,7 @@ class IntakeService(EditsAndDeletes):
         self._clock = clock
         self._planner = planner
         self._grouper = Grouper(group_window, planner, clock)
+        self._changes = MessageChanges(clock, planner)
         self.pause: Callable[[float], None] = time.sleep  # between retries; tests record it
 
     def receive_message(
@@ -76,7 +78,7 @@ class IntakeService(EditsAndDeletes):
             result = work(session)
             if result.outcome is not Outcome.DUPLICATE:
                 # An edit or delete Slack delivered before this message is applied now.
-                self._apply_held(session, channel_id=incoming.channel_id, ts=incoming.ts)
+                self._changes.apply_held(session, channel_id=incoming.channel_id, ts=incoming.ts)
             return result
 
         return self._transaction(work_then_held_changes, also=also)
@@ -92,19 +94,19 @@ class IntakeService(EditsAndDeletes):
 
         def work(session: Session) -> IntakeResult:
             self._record_event(session, root.event_id, "reaction_added")
-            existing = store.find_ticket_by_thread(
+            existing = tickets.find_ticket_by_thread(
                 session, channel_id=root.channel_id, root_ts=root.ts
             )
             if existing is not None:
                 return IntakeResult(Outcome.DUPLICATE, existing)
             for reply in replies:
-                if store.find_message(session, channel_id=reply.channel_id, ts=reply.ts) is None:
-                    store.add_message(
-                        session, message=self._message(reply, None, text=storable(reply.text))
+                if messages.find_message(session, channel_id=reply.channel_id, ts=reply.ts) is None:
+                    messages.add_message(
+                        session, message=reply.as_message(None, text=storable(reply.text))
                     )
             result = self._open_ticket(session, root)
             assert result.ticket is not None
-            store.add_activity(
+            events.add_activity(
                 session,
                 ticket_id=_id(result.ticket),
                 action="opened_by_reaction",
@@ -115,11 +117,47 @@ class IntakeService(EditsAndDeletes):
 
         return self._transaction(work, replayable=False)  # a reaction is not kept
 
+    def receive_edit(
+        self,
+        *,
+        event_id: str | None,
+        channel_id: str,
+        ts: str,
+        text: str,
+        files: list[dict[str, Any]],
+        edited_at: datetime,
+        also: Also | None = None,
+    ) -> IntakeResult:
+        """Apply an edit to a stored message, keeping the previous text as a revision."""
+
+        def work(session: Session) -> IntakeResult:
+            self._record_event(session, event_id, "message_changed")
+            return self._changes.edit(session, channel_id, ts, storable(text), files, edited_at)
+
+        return self._transaction(work, also=also)
+
+    def receive_delete(
+        self,
+        *,
+        event_id: str | None,
+        channel_id: str,
+        ts: str,
+        deleted_at: datetime,
+        also: Also | None = None,
+    ) -> IntakeResult:
+        """Mark a stored message deleted; its text stays in the history."""
+
+        def work(session: Session) -> IntakeResult:
+            self._record_event(session, event_id, "message_deleted")
+            return self._changes.delete(session, channel_id, ts, deleted_at)
+
+        return self._transaction(work, also=also)
+
     def prune_event_keys(self, *, keep: timedelta = EVENT_KEY_RETENTION) -> int:
         """Drop redelivery keys older than `keep` (Slack retries for minutes, not days)."""
         with session_scope(self._engine) as session:
-            store.prune_held_changes(session, held_before=self._clock() - keep)
-            return store.prune_events(session, received_before=self._clock() - keep)
+            messages.prune_held_changes(session, held_before=self._clock() - keep)
+            return events.prune_events(session, received_before=self._clock() - keep)
 
     def claim_unfinished(
         self,
@@ -131,7 +169,7 @@ class IntakeService(EditsAndDeletes):
     ) -> list[Ticket]:
         """Live tickets still without a triage card, leased to this replica to finish."""
         with session_scope(self._engine) as session:
-            return store.claim_unfinished_tickets(
+            return tickets.claim_unfinished_tickets(
                 session,
                 workspace_id=workspace_id,
                 created_after=created_after,
@@ -143,7 +181,9 @@ class IntakeService(EditsAndDeletes):
     def release_unfinished(self, *, ticket_id: int) -> None:
         """Let the next sweep (on any replica) try a welcome that failed again at once."""
         with session_scope(self._engine) as session:
-            store.renew_followup_leases(session, ticket_ids=[ticket_id], lease_until=self._clock())
+            tickets.renew_followup_leases(
+                session, ticket_ids=[ticket_id], lease_until=self._clock()
+            )
 
     def attach_mirror(
         self, *, ticket_id: int, channel_id: str, ts: str, permalink: str | None
@@ -152,7 +192,7 @@ class IntakeService(EditsAndDeletes):
 
         def record() -> None:
             with session_scope(self._engine) as session:
-                store.set_triage_mirror(
+                tickets.set_triage_mirror(
                     session, ticket_id=ticket_id, channel_id=channel_id, ts=ts, permalink=permalink
                 )
 
@@ -163,8 +203,8 @@ class IntakeService(EditsAndDeletes):
     def _open_ticket(self, session: Session, incoming: IncomingMessage) -> IntakeResult:
         created_at = ts_to_datetime(incoming.ts)
         text = storable(incoming.text)
-        number = store.next_ticket_number(session, workspace_id=incoming.workspace_id)
-        ticket = store.add_ticket(
+        number = tickets.next_ticket_number(session, workspace_id=incoming.workspace_id)
+        ticket = tickets.add_ticket(
             session,
             ticket=Ticket(
                 workspace_id=incoming.workspace_id,
@@ -184,8 +224,8 @@ class IntakeService(EditsAndDeletes):
                 followup_lease_until=self._clock() + FOLLOWUP_LEASE,
             ),
         )
-        store.add_message(session, message=self._message(incoming, _id(ticket), text=text))
-        store.add_activity(
+        messages.add_message(session, message=incoming.as_message(_id(ticket), text=text))
+        events.add_activity(
             session,
             ticket_id=_id(ticket),
             action="created",
@@ -193,7 +233,7 @@ class IntakeService(EditsAndDeletes):
             actor_id=incoming.user_id,
             detail={"number": number},
         )
-        adopted = store.adopt_thread_replies(
+        adopted = messages.adopt_thread_replies(
             session, ticket_id=_id(ticket), channel_id=incoming.channel_id, thread_ts=incoming.ts
         )
         if adopted:
@@ -205,11 +245,11 @@ class IntakeService(EditsAndDeletes):
         self, session: Session, incoming: IncomingMessage, group: Group
     ) -> IntakeResult:
         ticket = group.survivor
-        message = store.add_message(
-            session, message=self._message(incoming, _id(ticket), text=storable(incoming.text))
+        message = messages.add_message(
+            session, message=incoming.as_message(_id(ticket), text=storable(incoming.text))
         )
         self._grouper.join(session, group, message)
-        store.adopt_thread_replies(
+        messages.adopt_thread_replies(
             session, ticket_id=_id(ticket), channel_id=incoming.channel_id, thread_ts=incoming.ts
         )
         if incoming.is_small_talk:
@@ -222,15 +262,15 @@ class IntakeService(EditsAndDeletes):
         self, session: Session, incoming: IncomingMessage, *, hold_orphans: bool
     ) -> IntakeResult:
         assert incoming.thread_ts is not None
-        ticket = store.thread_ticket(
+        ticket = tickets.thread_ticket(
             session, channel_id=incoming.channel_id, thread_ts=incoming.thread_ts
         )
         if ticket is None and not hold_orphans:
             return IntakeResult(Outcome.IGNORED)
-        message = store.add_message(
+        message = messages.add_message(
             session,
-            message=self._message(
-                incoming, ticket.id if ticket else None, text=storable(incoming.text)
+            message=incoming.as_message(
+                ticket.id if ticket else None, text=storable(incoming.text)
             ),
         )
         if ticket is None:
@@ -256,7 +296,7 @@ class IntakeService(EditsAndDeletes):
         if is_first:
             ticket.first_response_at = message.sent_at
             ticket.first_responder_id = message.user_id
-            store.add_activity(
+            events.add_activity(
                 session,
                 ticket_id=_id(ticket),
                 action="first_response",
@@ -273,15 +313,13 @@ class IntakeService(EditsAndDeletes):
         )
         reopened = False
         closed_at = ticket.resolved_at or ticket.closed_at
-        if ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED) and (
-            closed_at is None or message.sent_at > closed_at
-        ):
+        if ticket.status in statuses.DONE and (closed_at is None or message.sent_at > closed_at):
             previous = ticket.status
             ticket.status = TicketStatus.OPEN if ticket.assignee_id else TicketStatus.NEW
             ticket.resolved_at = ticket.closed_at = None
             ticket.reopen_count += 1
             reopened = True
-            store.add_activity(
+            events.add_activity(
                 session,
                 ticket_id=_id(ticket),
                 action="reopened",
@@ -291,7 +329,7 @@ class IntakeService(EditsAndDeletes):
             )
         elif ticket.status == TicketStatus.PENDING:
             ticket.status = TicketStatus.OPEN
-            store.add_activity(
+            events.add_activity(
                 session,
                 ticket_id=_id(ticket),
                 action="customer_replied",
@@ -303,12 +341,14 @@ class IntakeService(EditsAndDeletes):
         return reopened
 
     def _recompute_from_messages(self, session: Session, ticket: Ticket) -> None:
-        first = store.first_agent_reply(session, ticket_id=_id(ticket))
+        first = messages.first_agent_reply(session, ticket_id=_id(ticket))
         if first is not None and first.sent_at >= ticket.created_at:
             ticket.first_response_at = first.sent_at
             ticket.first_responder_id = first.user_id
-        ticket.last_agent_message_at = store.latest_agent_message_at(session, ticket_id=_id(ticket))
-        latest = store.latest_customer_message_at(session, ticket_id=_id(ticket))
+        ticket.last_agent_message_at = messages.latest_agent_message_at(
+            session, ticket_id=_id(ticket)
+        )
+        latest = messages.latest_customer_message_at(session, ticket_id=_id(ticket))
         if latest is not None:
             ticket.last_customer_message_at = latest
         session.add(ticket)
@@ -316,43 +356,11 @@ class IntakeService(EditsAndDeletes):
 
     # -- helpers -------------------------------------------------------------------------
 
-    def _message(self, incoming: IncomingMessage, ticket_id: int | None, *, text: str) -> Message:
-        return Message(
-            ticket_id=ticket_id,
-            channel_id=incoming.channel_id,
-            ts=incoming.ts,
-            thread_ts=incoming.thread_ts,
-            user_id=incoming.user_id,
-            user_team_id=incoming.user_team_id,
-            role=AuthorRole.AGENT if incoming.author_is_agent else AuthorRole.CUSTOMER,
-            subtype=incoming.subtype,
-            text=text,
-            files=incoming.files,
-            sent_at=ts_to_datetime(incoming.ts),
-            event_id=incoming.event_id,
-        )
-
     def _record_event(self, session: Session, event_id: str | None, event_type: str) -> None:
         if event_id:
-            store.record_event(
+            events.record_event(
                 session, event_id=event_id, event_type=event_type, received_at=self._clock()
             )
-
-    def _note_root_change(
-        self, session: Session, message: Message, *, action: str, at: datetime
-    ) -> Ticket | None:
-        """When the message is a ticket's root, log the change and return the ticket."""
-        if message.ticket_id is None or message.thread_ts not in (None, message.ts):
-            return None
-        ticket = store.get_ticket(session, ticket_id=message.ticket_id)
-        if ticket is not None:
-            if ticket.root_ts != message.ts:  # a grouped message, not the thread's root
-                action = action.replace("root_", "message_") if "root_" in action else action
-            self._touch(session, ticket)
-            store.add_activity(
-                session, ticket_id=_id(ticket), action=action, at=at, actor_id=message.user_id
-            )
-        return ticket
 
     def _touch(self, session: Session, ticket: Ticket) -> None:
         ticket.updated_at = self._clock()

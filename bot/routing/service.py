@@ -21,16 +21,13 @@ from bot.clock import Clock
 from bot.config import DeskConfig
 from bot.routing.away import parse_until
 from bot.sla.planner import SlaPlanner
-from store import routing as store
-from store import tickets
-from store import workflow as work
+from store import events, routing, statuses, tickets, workflow
 from store.db import session_scope
 from store.models import Ticket, TicketClaim, TicketStatus
 
 logger = logging.getLogger(__name__)
 
 WORKSPACE_SCOPE = "*"
-LIVE_STATES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
 
 
 @dataclass(frozen=True)
@@ -94,7 +91,7 @@ class RoutingService:
         hours = self._desk.business_hours
         until = parse_until(until_text, now=now, timezone=hours.timezone, day_start=hours.start)
         with session_scope(self._engine) as session:
-            store.set_away(
+            routing.set_away(
                 session, workspace_id=self._workspace_id, agent_id=agent_id, since=now, until=until
             )
             return Availability(agent_id, True, until=until, held=self._held(session, agent_id))
@@ -102,7 +99,7 @@ class RoutingService:
     def come_back(self, *, agent_id: str) -> Availability:
         """Mark an agent available again."""
         with session_scope(self._engine) as session:
-            row = store.clear_away(session, workspace_id=self._workspace_id, agent_id=agent_id)
+            row = routing.clear_away(session, workspace_id=self._workspace_id, agent_id=agent_id)
             still_away = row is not None and (row.until is None or row.until > self._clock())
             return Availability(
                 agent_id,
@@ -114,11 +111,11 @@ class RoutingService:
     def away_now(self) -> dict[str, datetime | None]:
         """Agents away right now and when they are back."""
         with session_scope(self._engine) as session:
-            return store.away_agents(session, workspace_id=self._workspace_id, now=self._clock())
+            return routing.away_agents(session, workspace_id=self._workspace_id, now=self._clock())
 
     def _held(self, session: Session, agent_id: str) -> tuple[int, ...]:
-        held = work.queue(
-            session, workspace_id=self._workspace_id, states=LIVE_STATES, assignee_id=agent_id
+        held = workflow.queue(
+            session, workspace_id=self._workspace_id, states=statuses.LIVE, assignee_id=agent_id
         )
         return tuple(ticket.number for ticket in held)
 
@@ -140,13 +137,13 @@ class RoutingService:
         elif action == "assigned" and detail.get("to"):
             self._record_claim(session, ticket, str(detail["to"]), "assigned")
         elif action == "unassigned":
-            store.end_claim(session, ticket_id=ticket.id, released_at=None)
+            routing.end_claim(session, ticket_id=ticket.id, released_at=None)
 
     def _record_claim(self, session: Session, ticket: Ticket, agent_id: str, how: str) -> None:
         assert ticket.id is not None
         now = self._clock()
         timeout = self._routing.claim_timeout_for(ticket.channel_id)
-        store.record_claim(
+        routing.record_claim(
             session,
             ticket_id=ticket.id,
             agent_id=agent_id,
@@ -185,7 +182,7 @@ class RoutingService:
         now = self._clock()
         notices: list[RoutingNotice] = []
         with session_scope(self._engine) as session:
-            due = store.due_claim_tickets(session, now=now)
+            due = routing.due_claim_tickets(session, now=now)
         for ticket_id in due:
             with session_scope(self._engine) as session:
                 notice = self._release(session, ticket_id, now)
@@ -202,7 +199,7 @@ class RoutingService:
 
     def _route_waiting(self, session: Session) -> list[RoutingNotice]:
         # The workspace cursor first: every routing transaction takes it before tickets.
-        store.lock_cursor(
+        routing.lock_cursor(
             session, workspace_id=self._workspace_id, scope=WORKSPACE_SCOPE, at=self._clock()
         )
         overrides = self._routing.channels
@@ -213,11 +210,11 @@ class RoutingService:
             channels = [c for c, o in overrides.items() if o.mode not in (None, "none")]
             excluded = []
         notices = []
-        for ticket in store.waiting_tickets(
+        for ticket in routing.waiting_tickets(
             session, workspace_id=self._workspace_id, channels=channels, excluded=excluded
         ):
             assert ticket.id is not None
-            last = store.claim_of(session, ticket_id=ticket.id)
+            last = routing.claim_of(session, ticket_id=ticket.id)
             routed = self._assign(session, ticket, exclude=[last.agent_id] if last else [])
             if routed is not None:
                 notices.append(RoutingNotice(ticket, routed[1], assignee_id=routed[0]))
@@ -225,21 +222,21 @@ class RoutingService:
 
     def _release(self, session: Session, ticket_id: int, now: datetime) -> RoutingNotice | None:
         """Release one timed-out claim (ticket row first, then claim: the workflow's order)."""
-        ticket = store.lock_ticket(session, ticket_id=ticket_id)
+        ticket = routing.lock_ticket(session, ticket_id=ticket_id)
         if ticket is None:
             return None  # another replica is on it
-        claim = store.claim_of(session, ticket_id=ticket_id, lock=True)
+        claim = routing.claim_of(session, ticket_id=ticket_id, lock=True)
         if claim is None or claim.due_at is None or claim.due_at > now:
             return None
         if not _still_waiting(ticket, claim):
-            store.end_claim(session, ticket_id=ticket_id, released_at=None)
+            routing.end_claim(session, ticket_id=ticket_id, released_at=None)
             return None
         agent = claim.agent_id
         timeout = self._routing.claim_timeout_for(ticket.channel_id) or timedelta(0)
-        work.update_ticket(
+        workflow.update_ticket(
             session, ticket_id=ticket_id, at=now, assignee_id=None, status=str(TicketStatus.NEW)
         )
-        tickets.add_activity(
+        events.add_activity(
             session,
             ticket_id=ticket_id,
             action="claim_released",
@@ -250,7 +247,7 @@ class RoutingService:
                 "claimed_at": claim.claimed_at.isoformat(),
             },
         )
-        store.end_claim(session, ticket_id=ticket_id, released_at=now)
+        routing.end_claim(session, ticket_id=ticket_id, released_at=now)
         session.refresh(ticket)
         self._planner.refresh(session, ticket)
         text = (
@@ -274,24 +271,24 @@ class RoutingService:
         pool = list(dict.fromkeys(self._routing.pool_for(channel) or self._pool()))
         workspace = self._workspace_id
         # Lock before reading who is away or loaded, so two routings never both see a gap.
-        store.lock_cursor(session, workspace_id=workspace, scope=WORKSPACE_SCOPE, at=now)
+        routing.lock_cursor(session, workspace_id=workspace, scope=WORKSPACE_SCOPE, at=now)
         scope = channel if channel in self._routing.channels else WORKSPACE_SCOPE
-        cursor = store.lock_cursor(session, workspace_id=workspace, scope=scope, at=now)
-        away = store.away_agents(session, workspace_id=workspace, now=now)
+        cursor = routing.lock_cursor(session, workspace_id=workspace, scope=scope, at=now)
+        away = routing.away_agents(session, workspace_id=workspace, now=now)
         available = [a for a in pool if a not in away and a not in exclude]
         if not available:
             return None
         order = _rotation(pool, available, after=cursor.last_agent_id)
         if mode == "least_loaded":
-            loads = store.live_load(session, workspace_id=workspace, agents=order)
+            loads = routing.live_load(session, workspace_id=workspace, agents=order)
             fewest = min(loads.values())
             agent = next(a for a in order if loads[a] == fewest)
             reason = f"least loaded, {fewest} open"
         else:
             agent, reason = order[0], "round robin"
-        if not work.claim_ticket(session, ticket_id=ticket.id, agent_id=agent, at=now):
+        if not workflow.claim_ticket(session, ticket_id=ticket.id, agent_id=agent, at=now):
             return None  # someone claimed it meanwhile
-        tickets.add_activity(
+        events.add_activity(
             session,
             ticket_id=ticket.id,
             action="auto_assigned",
@@ -299,7 +296,7 @@ class RoutingService:
             detail={"to": agent, "mode": mode, "reason": reason},
         )
         self._record_claim(session, ticket, agent, "auto")
-        store.move_cursor(session, cursor=cursor, agent_id=agent, at=now)
+        routing.move_cursor(session, cursor=cursor, agent_id=agent, at=now)
         session.refresh(ticket)
         self._planner.refresh(session, ticket)
         return agent, f"Auto-assigned to <@{agent}>: {reason}."

@@ -18,12 +18,9 @@ from bot.sla.policy import (
     describe_due,
 )
 from bot.sla.targets import keep_targets
-from store import sla as sla_store
-from store import workflow as work
+from store import sla, statuses, workflow
 from store.models import Ticket, TicketStatus
 from store.sla_targets import last_reopened_at
-
-CLOSED = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 
 
 class SlaTicket(Protocol):
@@ -58,14 +55,14 @@ class SlaPlanner:
         # The reads below never look at the ticket's own row: its changes are written
         # once, by the flush at the end, not before each read.
         with session.no_autoflush:
-            pauses = [] if new else work.pauses_of(session, ticket_id=ticket.id)
+            pauses = [] if new else workflow.pauses_of(session, ticket_id=ticket.id)
             paused = bool(pauses) and pauses[-1][1] is None
             now = self._clock()
             if ticket.status == TicketStatus.PENDING and not paused:
-                work.start_pause(session, ticket_id=ticket.id, at=now)
+                workflow.start_pause(session, ticket_id=ticket.id, at=now)
                 pauses.append((now, None))
             elif ticket.status != TicketStatus.PENDING and paused:
-                work.end_pause(session, ticket_id=ticket.id, at=now)
+                workflow.end_pause(session, ticket_id=ticket.id, at=now)
                 pauses[-1] = (pauses[-1][0], now)
             previous_wait = ticket.sla_waiting_since
             ticket.sla_cycle_started_at = self._cycle_started_at(session, ticket)
@@ -87,9 +84,9 @@ class SlaPlanner:
         session.flush()
         times = [alert.at for alert in self.alerts(ticket, pauses)]
         # How far the sweep got only matters when there is an alert to compare with it.
-        swept = sla_store.swept_until(session, ticket_id=ticket.id) if times and not new else None
+        swept = sla.swept_until(session, ticket_id=ticket.id) if times and not new else None
         upcoming = [at for at in times if swept is None or at > swept]
-        sla_store.schedule_alert(session, ticket_id=ticket.id, alert_at=min(upcoming, default=None))
+        sla.schedule_alert(session, ticket_id=ticket.id, alert_at=min(upcoming, default=None))
         return dues
 
     def alerts(self, ticket: SlaTicket, pauses: list[Pause]) -> list[Alert]:
@@ -100,17 +97,6 @@ class SlaPlanner:
             self._desk.nudges,
             self._facts(ticket, pauses),
         )
-
-    def next_alert_at(
-        self,
-        ticket: SlaTicket,
-        pauses: list[Pause],
-        *,
-        after: datetime | None,
-    ) -> datetime | None:
-        """When the sweep must next look at the ticket (alerts at or before `after` are done)."""
-        times = [a.at for a in self.alerts(ticket, pauses) if after is None or a.at > after]
-        return min(times) if times else None
 
     def dues(self, ticket: SlaTicket, pauses: list[Pause]) -> Dues:
         """Due times for the ticket as it stands."""
@@ -126,7 +112,7 @@ class SlaPlanner:
             first_response_at=ticket.first_response_at,
             last_customer_message_at=ticket.last_customer_message_at,
             last_agent_message_at=ticket.last_agent_message_at,
-            resolved=ticket.status in CLOSED,
+            resolved=ticket.status in statuses.DONE,
             pauses=pauses,
             reopen_count=ticket.reopen_count,
             waiting_since=ticket.sla_waiting_since,
@@ -135,7 +121,7 @@ class SlaPlanner:
 
     def _cycle_started_at(self, session: Session, ticket: Ticket) -> datetime | None:
         """The start of the current resolution cycle: the last reopening, if any."""
-        if ticket.reopen_count == 0 or ticket.status in CLOSED:
+        if ticket.reopen_count == 0 or ticket.status in statuses.DONE:
             return ticket.sla_cycle_started_at if ticket.reopen_count else None
         assert ticket.id is not None
         return last_reopened_at(session, ticket_id=ticket.id) or self._clock()

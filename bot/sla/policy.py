@@ -67,11 +67,6 @@ class Dues:
     resolution: datetime | None = None
     business_hours: bool = False
 
-    def earliest(self) -> datetime | None:
-        """The next due time of any target."""
-        times = [t for t in (self.first_response, self.next_response, self.resolution) if t]
-        return min(times) if times else None
-
     def items(self) -> list[tuple[str, datetime]]:
         """(target name, due time) for each running target."""
         named = [

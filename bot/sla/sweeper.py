@@ -28,7 +28,7 @@ from bot.clock import Clock
 from bot.config import DeskConfig
 from bot.sla.planner import SlaPlanner
 from bot.sla.policy import Alert
-from store import sla as store
+from store import sla
 from store.db import session_scope
 
 logger = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ class SlaSweeper:
         planned: list[Any] = []
         for _ in range(MAX_BATCHES):
             with session_scope(self._engine) as session:
-                batch = store.tickets_owing_alerts(session, now=now, limit=PLAN_BATCH)
+                batch = sla.tickets_owing_alerts(session, now=now, limit=PLAN_BATCH)
                 planned += self._plan_batch(session, batch, now)
             if len(batch) < PLAN_BATCH:
                 break
@@ -101,7 +101,7 @@ class SlaSweeper:
 
     def _plan_batch(self, session: Session, batch: list[Any], now: datetime) -> list[Any]:
         """Set-based: one query for the pauses, one statement writing rows and marks."""
-        pauses = store.pauses_by_ticket(session, ticket_ids=[t.id for t in batch])
+        pauses = sla.pauses_by_ticket(session, ticket_ids=[t.id for t in batch])
         rows: list[dict[str, Any]] = []
         marks: list[dict[str, Any]] = []
         for ticket in batch:
@@ -114,7 +114,7 @@ class SlaSweeper:
             marks.append(
                 {"b_id": ticket.id, "b_swept": now, "b_alert": min(upcoming, default=None)}
             )
-        return store.record_batch(session, rows=rows, marks=marks, now=now)
+        return sla.record_batch(session, rows=rows, marks=marks, now=now)
 
     def _recipient(self, ticket: Any, alert: Alert) -> str | None:
         """Warnings go to the assignee (or triage); breaches to the leads (or triage)."""
@@ -125,7 +125,7 @@ class SlaSweeper:
     def _deliver(self, now: datetime, planned: list[Any]) -> tuple[int, int]:
         """Send `planned` (leased when written) and every other due pending row."""
         with session_scope(self._engine) as session:
-            claimed = store.claim_notifications(session, now=now, lease_until=now + LEASE)
+            claimed = sla.claim_notifications(session, now=now, lease_until=now + LEASE)
         by_recipient: dict[str, list[Any]] = defaultdict(list)
         for notification in sorted([*planned, *claimed], key=lambda row: row.id):
             by_recipient[notification.recipient].append(notification)
@@ -135,14 +135,14 @@ class SlaSweeper:
             ids = [n.id for n in batch if n.id is not None]
             with session_scope(self._engine) as session:
                 if outcome is Delivery.SENT:
-                    store.mark_sent(session, ids=ids, at=now)
+                    sla.mark_sent(session, ids=ids, at=now)
                     sent += len(ids)
                 elif outcome is Delivery.REFUSED:
-                    store.mark_dropped(session, ids=ids, at=now)
+                    sla.mark_dropped(session, ids=ids, at=now)
                 else:
                     attempts = max(n.attempts for n in batch) + 1
                     retry_at = now + min(timedelta(seconds=30) * 2**attempts, MAX_BACKOFF)
-                    store.mark_failed(session, ids=ids, retry_at=retry_at)
+                    sla.mark_failed(session, ids=ids, retry_at=retry_at)
                     failed += len(ids)
         return sent, failed
 

@@ -19,10 +19,9 @@ from sqlmodel import Session
 from bot.business_time import calendar_for, due_at
 from bot.config import DeskConfig, SlaPolicy
 from bot.sla.policy import Pause, TicketFacts, match_policy, running_clocks
-from store import sla_targets as store
-from store.models import SlaTarget, Ticket, TicketStatus
+from store import sla_targets, statuses
+from store.models import SlaTarget, Ticket
 
-CLOSED = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 Key = tuple[str, str]
 
 
@@ -45,7 +44,7 @@ def keep_targets(
     policy = match_policy(desk.sla_policies, channel_id=facts.channel_id, priority=facts.priority)
     running = _running(desk, policy, facts)
     stopped = _stopped(desk, policy, ticket, facts, previous_wait)
-    for row in [] if new else store.unmet_targets(session, ticket_id=ticket.id):
+    for row in [] if new else sla_targets.unmet_targets(session, ticket_id=ticket.id):
         key = (row.target, row.cycle)
         if key in running or key in stopped:
             continue
@@ -115,7 +114,7 @@ def _stop_row(
     assert row.id is not None
     met_at = _met_at(ticket, row.target, row.cycle)
     if met_at is None:  # paused before its due time, or the policy no longer sets it
-        store.drop_target(session, target_id=row.id)
+        sla_targets.drop_target(session, target_id=row.id)
         return
     policy = next((p for p in desk.sla_policies if p.name == row.policy), None)
     duration: timedelta | None = getattr(policy, row.target, None) if policy else None
@@ -123,7 +122,7 @@ def _stop_row(
     if policy is not None and duration is not None and start is not None:
         stopped[(row.target, row.cycle)] = (start, duration, met_at, policy)
     else:
-        store.meet_target(session, target_id=row.id, met_at=met_at)
+        sla_targets.meet_target(session, target_id=row.id, met_at=met_at)
 
 
 def _start_of(ticket: Ticket, row: SlaTarget) -> datetime | None:
@@ -163,7 +162,7 @@ def _upsert(
     due: datetime,
     met_at: datetime | None,
 ) -> None:
-    store.upsert_target(
+    sla_targets.upsert_target(
         session,
         ticket_id=ticket_id,
         target=target,
@@ -176,7 +175,7 @@ def _upsert(
 
 
 def _closed_at(ticket: Ticket) -> datetime | None:
-    if ticket.status not in CLOSED:
+    if ticket.status not in statuses.DONE:
         return None
     return ticket.resolved_at or ticket.closed_at or ticket.updated_at
 

@@ -18,10 +18,10 @@ import yaml
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+import store.replay
 from bot.config import BusinessHours, ConfigError, DeskConfig, SlaPolicy, parse_config
 from bot.sla.replay import ClockOutcome, TicketHistory, replay
 from knowledge.language import is_small_talk
-from store import replay as store
 from store.models import AuthorRole
 from store.sla import pauses_by_ticket
 
@@ -102,7 +102,7 @@ def compare(
     zone = ZoneInfo(timezone)
     result = Comparison()
     with Session(engine) as session:
-        total = store.count_created(session, start=start, end=end)
+        total = store.replay.count_created(session, start=start, end=end)
         for history in _histories(session, start=start, end=end):
             result.tickets += 1
             for side in sides:
@@ -118,20 +118,22 @@ def _histories(session: Session, *, start: datetime, end: datetime) -> Iterator[
     """Each ticket's history, read a page of tickets at a time."""
     after = 0
     while True:
-        page = store.created_page(session, start=start, end=end, after_id=after, limit=PAGE)
+        page = store.replay.created_page(session, start=start, end=end, after_id=after, limit=PAGE)
         if not page:
             return
         ids = [row.id for row in page]
         customers: dict[int, list[datetime]] = defaultdict(list)
         agents: dict[int, list[datetime]] = defaultdict(list)
-        for message in store.messages_of(session, ticket_ids=ids):
+        for message in store.replay.messages_of(session, ticket_ids=ids):
             if message.role == AuthorRole.AGENT:
                 agents[message.ticket_id].append(message.sent_at)
             elif message.files or not is_small_talk(message.text):
                 customers[message.ticket_id].append(message.sent_at)
         resolutions: dict[int, list[datetime]] = defaultdict(list)
         reopenings: dict[int, list[datetime]] = defaultdict(list)
-        for entry in store.activity_of(session, ticket_ids=ids, actions=[*RESOLVING, "reopened"]):
+        for entry in store.replay.activity_of(
+            session, ticket_ids=ids, actions=[*RESOLVING, "reopened"]
+        ):
             kind = reopenings if entry.action == "reopened" else resolutions
             kind[entry.ticket_id].append(entry.at)
         pauses = pauses_by_ticket(session, ticket_ids=ids)

@@ -1,17 +1,34 @@
-"""Annotating tickets: type tags, links to bugs and feature requests, internal notes."""
+"""Annotating tickets: type tags, links to bugs and feature requests, internal notes.
+
+Each request is checked here and becomes an `Annotation`: what to store, what to log and
+what to tell the agent. `TicketWorkflow` applies it in the ticket's transaction.
+"""
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session
 
-from bot.tickets.results import Change, WorkflowError
-from store import workflow as work
-from store.models import Ticket
+from bot.tickets.results import WorkflowError
+from store import workflow
 
 TAG_LIMIT = 64
 LINK_LIMIT = 500
 NOTE_LIMIT = 3000
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """One tag, link or note to add to a ticket, checked and ready to apply."""
+
+    action: str  # as logged in the activity
+    detail: dict[str, Any]
+    # Stores it on the ticket (by id); False when the ticket had it already.
+    add: Callable[[Session, int], bool]
+    done: Callable[[int], str]  # what the agent is told, given the ticket number
+    already: Callable[[int], str]
 
 
 def normalise_tag(raw: str) -> str:
@@ -31,49 +48,37 @@ def limited(text: str, limit: int, what: str) -> str:
     return text
 
 
-class TicketAnnotations:
-    """Mixed into TicketWorkflow: tags, links and notes, each logged in the activity."""
-
-    _change: Callable[[str, int, Callable[[Session, Ticket], Change]], Change]
-    _log: Callable[..., None]
-    _reload: Callable[[Session, Ticket], Ticket]
-
-    def add_type(self, *, workspace_id: str, number: int, actor_id: str, raw_tag: str) -> Change:
-        """Tag a ticket with a (normalised) type."""
-        tag = normalise_tag(raw_tag)
-
-        def do(session: Session, ticket: Ticket) -> Change:
-            if not work.add_tag(session, ticket_id=ticket_id(ticket), tag=tag):
-                return Change(ticket, f"#{ticket.number} is already `{tag}`.", changed=False)
-            self._log(session, ticket, actor_id, "typed", {"tag": tag})
-            return Change(self._reload(session, ticket), f"#{ticket.number} is tagged `{tag}`.")
-
-        return self._change(workspace_id, number, do)
-
-    def add_link(self, *, workspace_id: str, number: int, actor_id: str, ref: str) -> Change:
-        """Link a ticket to a bug or feature request elsewhere."""
-        ref = limited(ref.strip().strip("<>").split("|")[0], LINK_LIMIT, "link")
-
-        def do(session: Session, ticket: Ticket) -> Change:
-            if not work.add_link(session, ticket_id=ticket_id(ticket), ref=ref):
-                return Change(ticket, f"#{ticket.number} already links {ref}.", changed=False)
-            self._log(session, ticket, actor_id, "linked", {"ref": ref})
-            return Change(self._reload(session, ticket), f"#{ticket.number} links {ref}.")
-
-        return self._change(workspace_id, number, do)
-
-    def add_note(self, *, workspace_id: str, number: int, actor_id: str, text: str) -> Change:
-        """Add an internal note (never shown to the customer)."""
-        text = limited(text.strip(), NOTE_LIMIT, "note")
-
-        def do(session: Session, ticket: Ticket) -> Change:
-            self._log(session, ticket, actor_id, "note", {"text": text})
-            return Change(self._reload(session, ticket), f"Note added to #{ticket.number}.")
-
-        return self._change(workspace_id, number, do)
+def type_tag(raw_tag: str) -> Annotation:
+    """Tag a ticket with a (normalised) type."""
+    tag = normalise_tag(raw_tag)
+    return Annotation(
+        action="typed",
+        detail={"tag": tag},
+        add=lambda session, ticket_id: workflow.add_tag(session, ticket_id=ticket_id, tag=tag),
+        done=lambda number: f"#{number} is tagged `{tag}`.",
+        already=lambda number: f"#{number} is already `{tag}`.",
+    )
 
 
-def ticket_id(ticket: Ticket) -> int:
-    """The id of a stored ticket."""
-    assert ticket.id is not None
-    return ticket.id
+def link(raw_ref: str) -> Annotation:
+    """Link a ticket to a bug or feature request elsewhere (a URL, maybe in Slack's <...>)."""
+    ref = limited(raw_ref.strip().strip("<>").split("|")[0], LINK_LIMIT, "link")
+    return Annotation(
+        action="linked",
+        detail={"ref": ref},
+        add=lambda session, ticket_id: workflow.add_link(session, ticket_id=ticket_id, ref=ref),
+        done=lambda number: f"#{number} links {ref}.",
+        already=lambda number: f"#{number} already links {ref}.",
+    )
+
+
+def note(raw_text: str) -> Annotation:
+    """An internal note (never shown to the customer); the activity entry is the note."""
+    text = limited(raw_text.strip(), NOTE_LIMIT, "note")
+    return Annotation(
+        action="note",
+        detail={"text": text},
+        add=lambda session, ticket_id: True,
+        done=lambda number: f"Note added to #{number}.",
+        already=lambda number: f"Note added to #{number}.",
+    )

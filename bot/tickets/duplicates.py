@@ -16,7 +16,7 @@ from rapidfuzz import fuzz, process, utils
 from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
-from store import conversations as conv
+from store import conversations
 from store.db import session_scope
 from store.models import Ticket
 
@@ -110,7 +110,7 @@ class DuplicateFinder:
         if not is_substantial(text):
             return 0
         with session_scope(self._engine) as session:
-            older = conv.recent_open_questions(
+            older = conversations.recent_open_questions(
                 session,
                 workspace_id=ticket.workspace_id,
                 since=ticket.created_at - DUPLICATE_WINDOW,
@@ -120,7 +120,7 @@ class DuplicateFinder:
             )
             matches = rank_duplicates(text, older)
             for other_id, score in matches:
-                conv.add_duplicate(
+                conversations.add_duplicate(
                     session,
                     ticket_id=ticket.id,
                     duplicate_of_id=other_id,

@@ -19,8 +19,7 @@ from bot.events import Dispatcher, TicketChanged
 from bot.sla.planner import SlaPlanner
 from bot.tickets.duplicates import SHOWN
 from bot.tickets.workflow import PRIORITIES, ChangeObserver, WorkflowError
-from store import conversations as conv
-from store import tickets as store
+from store import conversations, events, messages, statuses, tickets
 from store.db import session_scope
 from store.models import Activity, Message, Ticket, TicketStatus
 
@@ -57,9 +56,9 @@ def fold(
 ) -> int:
     """Fold `source` into `target` (both loaded, ideally locked); return messages moved."""
     assert target.id is not None and source.id is not None
-    moved = conv.move_messages(session, from_ticket_id=source.id, to_ticket_id=target.id)
-    conv.copy_labels(session, from_ticket_id=source.id, to_ticket_id=target.id)
-    conv.repoint_merged(session, from_ticket_id=source.id, to_ticket_id=target.id)
+    moved = conversations.move_messages(session, from_ticket_id=source.id, to_ticket_id=target.id)
+    conversations.copy_labels(session, from_ticket_id=source.id, to_ticket_id=target.id)
+    conversations.repoint_merged(session, from_ticket_id=source.id, to_ticket_id=target.id)
     source.status = TicketStatus.CLOSED
     source.closed_at = source.closed_at or at
     source.merged_into_id = target.id
@@ -73,7 +72,7 @@ def fold(
             target.status = TicketStatus.OPEN
     _recompute_times(session, target)
     target.updated_at = at
-    store.add_activity(
+    events.add_activity(
         session,
         ticket_id=target.id,
         action="merged",
@@ -89,7 +88,7 @@ def fold(
             "reason": reason,
         },
     )
-    store.add_activity(
+    events.add_activity(
         session,
         ticket_id=source.id,
         action="merged_into",
@@ -109,7 +108,7 @@ def _rank(priority: str) -> int:
 def _recompute_times(session: Session, target: Ticket) -> None:
     """The survivor's message times now cover both conversations."""
     assert target.id is not None
-    first = store.first_agent_reply(session, ticket_id=target.id)
+    first = messages.first_agent_reply(session, ticket_id=target.id)
     if (
         first is not None
         and first.sent_at >= target.created_at
@@ -117,8 +116,10 @@ def _recompute_times(session: Session, target: Ticket) -> None:
     ):
         target.first_response_at = first.sent_at
         target.first_responder_id = first.user_id
-    target.last_customer_message_at = store.latest_customer_message_at(session, ticket_id=target.id)
-    target.last_agent_message_at = store.latest_agent_message_at(session, ticket_id=target.id)
+    target.last_customer_message_at = messages.latest_customer_message_at(
+        session, ticket_id=target.id
+    )
+    target.last_agent_message_at = messages.latest_agent_message_at(session, ticket_id=target.id)
 
 
 class TicketMerger:
@@ -146,14 +147,14 @@ class TicketMerger:
         with session_scope(self._engine) as session:
             found = {}
             for number in (into, source):
-                ticket = store.find_ticket_by_number(
+                ticket = tickets.find_ticket_by_number(
                     session, workspace_id=workspace_id, number=number
                 )
                 if ticket is None:
                     raise WorkflowError(f"There is no ticket #{number}.")
                 found[number] = ticket
             # Lock both rows, then check again: a racing merge or intake must not slip in.
-            conv.lock_tickets(session, ticket_ids=[_id(t) for t in found.values()])
+            conversations.lock_tickets(session, ticket_ids=[_id(t) for t in found.values()])
             target, folded = found[into], found[source]
             self._check(session, target, folded)
             holder = target.assignee_id
@@ -181,10 +182,10 @@ class TicketMerger:
     def _check(self, session: Session, target: Ticket, source: Ticket) -> None:
         for ticket in (source, target):
             if ticket.merged_into_id is not None:
-                survivor = store.get_ticket(session, ticket_id=ticket.merged_into_id)
+                survivor = tickets.get_ticket(session, ticket_id=ticket.merged_into_id)
                 where = f"#{survivor.number}" if survivor else "another ticket"
                 raise WorkflowError(f"#{ticket.number} was already merged into {where}.")
-        if target.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+        if target.status in statuses.DONE:
             raise WorkflowError(
                 f"#{target.number} is {target.status}: `/ticket reopen {target.number}` first, "
                 f"or merge the other way (`/ticket merge #{source.number} #{target.number}`)."
@@ -197,20 +198,20 @@ class TicketMerger:
         assert ticket.id is not None
         with session_scope(self._engine) as session:
             if ticket.merged_into_id is not None:
-                into = store.get_ticket(session, ticket_id=ticket.merged_into_id)
+                into = tickets.get_ticket(session, ticket_id=ticket.merged_into_id)
                 return MergeFacts(merged_into=into)
-            merged = conv.merged_into(session, ticket_id=ticket.id)
+            merged = conversations.merged_into(session, ticket_id=ticket.id)
             folded = [
                 (child.number, entry)
                 for child in (merged if history else [])
-                for entry in store.ticket_activity(session, ticket_id=_id(child))
+                for entry in events.ticket_activity(session, ticket_id=_id(child))
             ]
             folded.sort(key=lambda item: (item[1].at, item[1].id or 0))
             return MergeFacts(
                 merged_from=merged,
                 folded_activity=folded,
-                opening=conv.opening_messages(session, ticket=ticket),
-                duplicates=conv.live_duplicates(session, ticket_id=ticket.id, limit=SHOWN),
+                opening=conversations.opening_messages(session, ticket=ticket),
+                duplicates=conversations.live_duplicates(session, ticket_id=ticket.id, limit=SHOWN),
             )
 
     def survivor(self, ticket: Ticket) -> Ticket:
@@ -218,7 +219,7 @@ class TicketMerger:
         if ticket.merged_into_id is None:
             return ticket
         with session_scope(self._engine) as session:
-            return store.get_ticket(session, ticket_id=ticket.merged_into_id) or ticket
+            return tickets.get_ticket(session, ticket_id=ticket.merged_into_id) or ticket
 
 
 def _id(ticket: Ticket) -> int:

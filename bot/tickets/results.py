@@ -1,4 +1,8 @@
-"""What ticket workflow operations answer: a change, or an error to show the agent."""
+"""What the ticket services give back: a `Change`, or a `WorkflowError` to show the agent.
+
+The seam between the ticket services (workflow, annotations, merges, suggestions) and the
+handlers that render their answers; `bot.tickets.workflow` re-exports both.
+"""
 
 from dataclasses import dataclass
 

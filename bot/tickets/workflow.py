@@ -15,17 +15,16 @@ from sqlmodel import Session
 from bot.clock import Clock
 from bot.events import Dispatcher, TicketChanged
 from bot.sla.planner import SlaPlanner
-from bot.tickets.annotations import NOTE_LIMIT, TicketAnnotations, limited
+from bot.tickets import annotations
+from bot.tickets.annotations import Annotation
 from bot.tickets.results import Change, WorkflowError
-from store import tickets as store
-from store import workflow as work
+from store import events, statuses, tickets, workflow
 from store.db import session_scope
 from store.models import Activity, Ticket, TicketStatus
 
 T = TypeVar("T")
 PRIORITIES = ("urgent", "high", "normal", "low")
 QUEUES = ("mine", "unassigned", "open", "pending", "breaching")
-LIVE_STATES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
 
 
 # Told of every change inside its transaction: (session, ticket, action, actor, detail).
@@ -46,7 +45,7 @@ class TicketDetails:
     sla: list[str]
 
 
-class TicketWorkflow(TicketAnnotations):
+class TicketWorkflow:
     """The agent-facing operations on tickets."""
 
     def __init__(
@@ -76,22 +75,22 @@ class TicketWorkflow(TicketAnnotations):
         committing meanwhile is not half seen.
         """
         with session_scope(self._engine) as session:
-            return store.thread_ticket(session, channel_id=channel_id, thread_ts=ts)
+            return tickets.thread_ticket(session, channel_id=channel_id, thread_ts=ts)
 
     def claim(self, *, workspace_id: str, number: int, agent_id: str) -> Change:
         """Take a ticket; exactly one of two simultaneous claims wins."""
 
         def do(session: Session, ticket: Ticket) -> Change:
-            if ticket.status in work.CLOSED_STATES:
+            if ticket.status in statuses.DONE:
                 raise WorkflowError(
                     f"#{ticket.number} is {ticket.status}; `/ticket reopen {ticket.number}` first."
                 )
             if ticket.assignee_id == agent_id:
                 return Change(ticket, f"You already hold #{ticket.number}.", changed=False)
-            if not work.claim_ticket(
+            if not workflow.claim_ticket(
                 session, ticket_id=_id(ticket), agent_id=agent_id, at=self._clock()
             ):
-                holder = store.get_ticket(session, ticket_id=_id(ticket))
+                holder = tickets.get_ticket(session, ticket_id=_id(ticket))
                 session.refresh(holder)  # type: ignore[arg-type]
                 who = holder.assignee_id if holder else None
                 raise WorkflowError(f"#{ticket.number} is already claimed by <@{who}>.")
@@ -106,7 +105,7 @@ class TicketWorkflow(TicketAnnotations):
         def do(session: Session, ticket: Ticket) -> Change:
             self._require_live(ticket)
             status = TicketStatus.OPEN if ticket.status == TicketStatus.NEW else ticket.status
-            work.update_ticket(
+            workflow.update_ticket(
                 session,
                 ticket_id=_id(ticket),
                 at=self._clock(),
@@ -133,7 +132,7 @@ class TicketWorkflow(TicketAnnotations):
             if ticket.assignee_id is None:
                 return Change(ticket, f"#{ticket.number} is not assigned.", changed=False)
             status = TicketStatus.NEW if ticket.status == TicketStatus.OPEN else ticket.status
-            work.update_ticket(
+            workflow.update_ticket(
                 session,
                 ticket_id=_id(ticket),
                 at=self._clock(),
@@ -152,7 +151,7 @@ class TicketWorkflow(TicketAnnotations):
             self._require_live(ticket)
             if ticket.status == TicketStatus.PENDING:
                 return Change(ticket, f"#{ticket.number} is already pending.", changed=False)
-            work.update_ticket(
+            workflow.update_ticket(
                 session, ticket_id=_id(ticket), at=self._clock(), status=str(TicketStatus.PENDING)
             )
             self._log(session, ticket, actor_id, "pending")
@@ -166,7 +165,7 @@ class TicketWorkflow(TicketAnnotations):
         self, *, workspace_id: str, number: int, actor_id: str, note: str | None = None
     ) -> Change:
         """Resolve a ticket, with an optional internal note."""
-        detail = {"note": limited(note, NOTE_LIMIT, "note")} if note else {}
+        detail = {"note": annotations.limited(note, annotations.NOTE_LIMIT, "note")} if note else {}
         return self._resolve(
             workspace_id, number, actor_id, action="resolved", detail=detail, done="is resolved"
         )
@@ -195,12 +194,12 @@ class TicketWorkflow(TicketAnnotations):
         done: str,
     ) -> Change:
         def do(session: Session, ticket: Ticket) -> Change:
-            if ticket.status in work.CLOSED_STATES:
+            if ticket.status in statuses.DONE:
                 return Change(
                     ticket, f"#{ticket.number} is already {ticket.status}.", changed=False
                 )
             now = self._clock()
-            work.update_ticket(
+            workflow.update_ticket(
                 session,
                 ticket_id=_id(ticket),
                 at=now,
@@ -216,10 +215,10 @@ class TicketWorkflow(TicketAnnotations):
         """Reopen a resolved or closed ticket."""
 
         def do(session: Session, ticket: Ticket) -> Change:
-            if ticket.status not in work.CLOSED_STATES:
+            if ticket.status not in statuses.DONE:
                 return Change(ticket, f"#{ticket.number} is already open.", changed=False)
             status = TicketStatus.OPEN if ticket.assignee_id else TicketStatus.NEW
-            work.update_ticket(
+            workflow.update_ticket(
                 session,
                 ticket_id=_id(ticket),
                 at=self._clock(),
@@ -243,7 +242,9 @@ class TicketWorkflow(TicketAnnotations):
         def do(session: Session, ticket: Ticket) -> Change:
             if ticket.priority == priority:
                 return Change(ticket, f"#{ticket.number} is already {priority}.", changed=False)
-            work.update_ticket(session, ticket_id=_id(ticket), at=self._clock(), priority=priority)
+            workflow.update_ticket(
+                session, ticket_id=_id(ticket), at=self._clock(), priority=priority
+            )
             self._log(
                 session, ticket, actor_id, "priority", {"from": ticket.priority, "to": priority}
             )
@@ -251,15 +252,27 @@ class TicketWorkflow(TicketAnnotations):
 
         return self._change(workspace_id, number, do)
 
+    def add_type(self, *, workspace_id: str, number: int, actor_id: str, raw_tag: str) -> Change:
+        """Tag a ticket with a (normalised) type."""
+        return self._annotate(workspace_id, number, actor_id, annotations.type_tag(raw_tag))
+
+    def add_link(self, *, workspace_id: str, number: int, actor_id: str, ref: str) -> Change:
+        """Link a ticket to a bug or feature request elsewhere."""
+        return self._annotate(workspace_id, number, actor_id, annotations.link(ref))
+
+    def add_note(self, *, workspace_id: str, number: int, actor_id: str, text: str) -> Change:
+        """Add an internal note (never shown to the customer)."""
+        return self._annotate(workspace_id, number, actor_id, annotations.note(text))
+
     def details(self, *, workspace_id: str, number: int) -> TicketDetails:
         """A ticket with its tags, links and activity."""
         with session_scope(self._engine) as session:
             ticket = self._load(session, workspace_id, number)
             return TicketDetails(
                 ticket=ticket,
-                tags=work.tags_of(session, ticket_id=_id(ticket)),
-                links=work.links_of(session, ticket_id=_id(ticket)),
-                activity=store.ticket_activity(session, ticket_id=_id(ticket)),
+                tags=workflow.tags_of(session, ticket_id=_id(ticket)),
+                links=workflow.links_of(session, ticket_id=_id(ticket)),
+                activity=events.ticket_activity(session, ticket_id=_id(ticket)),
                 sla=self._planner.describe(ticket),
             )
 
@@ -269,22 +282,22 @@ class TicketWorkflow(TicketAnnotations):
             raise WorkflowError(f"List one of: {', '.join(QUEUES)}.")
         with session_scope(self._engine) as session:
             if name == "mine":
-                return work.queue(
-                    session, workspace_id=workspace_id, states=LIVE_STATES, assignee_id=agent_id
+                return workflow.queue(
+                    session, workspace_id=workspace_id, states=statuses.LIVE, assignee_id=agent_id
                 )
             if name == "unassigned":
-                return work.queue(
-                    session, workspace_id=workspace_id, states=LIVE_STATES, unassigned=True
+                return workflow.queue(
+                    session, workspace_id=workspace_id, states=statuses.LIVE, unassigned=True
                 )
             if name == "pending":
-                return work.queue(
+                return workflow.queue(
                     session, workspace_id=workspace_id, states=(TicketStatus.PENDING,)
                 )
             if name == "breaching":
-                return work.breaching(
+                return workflow.breaching(
                     session, workspace_id=workspace_id, before=self._planner.breaching_before()
                 )
-            return work.queue(
+            return workflow.queue(
                 session, workspace_id=workspace_id, states=(TicketStatus.NEW, TicketStatus.OPEN)
             )
 
@@ -295,7 +308,7 @@ class TicketWorkflow(TicketAnnotations):
     ) -> Change:
         with session_scope(self._engine) as session:
             ticket = self._load(session, workspace_id, number)
-            survivor = store.follow_merges(session, ticket=ticket)
+            survivor = tickets.follow_merges(session, ticket=ticket)
             if survivor is not None and survivor is not ticket:
                 raise WorkflowError(f"#{number} was merged into #{survivor.number}: work on that.")
             change = do(session, ticket)
@@ -307,8 +320,19 @@ class TicketWorkflow(TicketAnnotations):
             )
         return change
 
+    def _annotate(
+        self, workspace_id: str, number: int, actor_id: str, annotation: Annotation
+    ) -> Change:
+        def do(session: Session, ticket: Ticket) -> Change:
+            if not annotation.add(session, _id(ticket)):
+                return Change(ticket, annotation.already(ticket.number), changed=False)
+            self._log(session, ticket, actor_id, annotation.action, annotation.detail)
+            return Change(self._reload(session, ticket), annotation.done(ticket.number))
+
+        return self._change(workspace_id, number, do)
+
     def _load(self, session: Session, workspace_id: str, number: int) -> Ticket:
-        ticket = store.find_ticket_by_number(session, workspace_id=workspace_id, number=number)
+        ticket = tickets.find_ticket_by_number(session, workspace_id=workspace_id, number=number)
         if ticket is None:
             raise WorkflowError(f"There is no ticket #{number}.")
         return ticket
@@ -319,7 +343,7 @@ class TicketWorkflow(TicketAnnotations):
         return ticket
 
     def _require_live(self, ticket: Ticket) -> None:
-        if ticket.status in work.CLOSED_STATES:
+        if ticket.status in statuses.DONE:
             raise WorkflowError(
                 f"#{ticket.number} is {ticket.status}; `/ticket reopen {ticket.number}` first."
             )
@@ -332,7 +356,7 @@ class TicketWorkflow(TicketAnnotations):
         action: str,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        store.add_activity(
+        events.add_activity(
             session,
             ticket_id=_id(ticket),
             action=action,

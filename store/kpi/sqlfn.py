@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -223,11 +223,6 @@ def all_group() -> ColumnElement[str]:
 def in_range(column: Any, start: datetime, end: datetime) -> ColumnElement[bool]:
     """`start <= column < end`."""
     return and_(column >= start, column < end)
-
-
-def as_utc(value: datetime) -> datetime:
-    """Aware UTC, whatever the driver returned."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import pytest
 from bot.clock import datetime_to_ts
 from bot.daily_digest import DayBreaches, DigestReport
 from handlers.blocks.digest import bar, digest_blocks
-from store import digest as digest_store
+from store import digest
 from tests.conftest import ACME, AGENT, CUSTOMER, HELP, LEADS, SHARED_TRIAGE, TRIAGE
 from tests.support.harness import MutableClock, RunningBot
 
@@ -109,7 +109,7 @@ def test_failed_send_is_retried_later_and_posted_once(bot, fake, clock, status):
     assert run(bot).sent == 1
     assert len(digests_in(fake, LEADS)) == 1
     with bot.session() as session:
-        [row] = digest_store.digests(session)
+        [row] = digest.digests(session)
     assert (row.status, row.attempts, row.day) == ("sent", 1, date(2026, 11, 24))
 
 
@@ -130,7 +130,7 @@ def test_never_posted_into_a_shared_channel(start_deskbot, fake, clock):
     run(bot)
     assert digests_in(fake, SHARED_TRIAGE) == []
     with bot.session() as session:
-        assert [r.status for r in digest_store.digests(session)] == ["dropped"]
+        assert [r.status for r in digest.digests(session)] == ["dropped"]
 
 
 def test_off_without_a_time_or_a_leads_channel(start_deskbot, fake, clock):

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
-import bot.intake.service as bot_intake
 from handlers.messages import finish_unfinished_tickets
+from store import tickets
 from store.models import HeldChange, InboxEvent, MessageRevision
 from tests.conftest import AGENT, HELP, TRIAGE
 from tests.scenarios.test_redelivery import message_event
@@ -266,7 +266,7 @@ def test_a_card_posted_while_the_database_restarts_is_recorded_when_it_is_back(
     deps = deskbot.app.runtime.deps
     pauses: list[float] = []
     monkeypatch.setattr(deps.intake, "pause", pauses.append)
-    real = bot_intake.store.set_triage_mirror
+    real = tickets.set_triage_mirror
     refused: list[int] = []
 
     def restarting(session, **kwargs):
@@ -275,7 +275,7 @@ def test_a_card_posted_while_the_database_restarts_is_recorded_when_it_is_back(
             down()
         return real(session, **kwargs)
 
-    monkeypatch.setattr(bot_intake.store, "set_triage_mirror", restarting)
+    monkeypatch.setattr(tickets, "set_triage_mirror", restarting)
     deskbot.driver.event(message_event(deskbot, "Webhooks arrive late"))
     deskbot.drain()
 

@@ -3,7 +3,7 @@
 import pytest
 from sqlmodel import select
 
-from store import conversations as conv
+from store import conversations
 from store.db import session_scope
 from store.models import Activity, Message, TicketClaim, TicketLink, TicketStatus, TicketTag
 from tests.conftest import ACME, AGENT, AGENT2, CUSTOMER, CUSTOMER2, HELP, INTERNAL_HELP, TRIAGE
@@ -125,7 +125,9 @@ def test_merge_folds_b_into_a(bot, fake):
 
     # One known issue, two customer organizations.
     with session_scope(bot.engine) as session:
-        assert conv.known_issue_organizations(session, workspace_id="T0HOME") == [(first.id, 2)]
+        assert conversations.known_issue_organizations(session, workspace_id="T0HOME") == [
+            (first.id, 2)
+        ]
 
 
 def test_linked_reports_count_their_organizations(bot):
@@ -135,7 +137,9 @@ def test_linked_reports_count_their_organizations(bot):
     ask(bot, "Webhook retries missing", user=CUSTOMER2)  # #4 (acme), merged into #2
     ticket_cmd(bot, "merge #2 #4")
     with session_scope(bot.engine) as session:
-        assert conv.linked_issue_organizations(session, workspace_id="T0HOME") == [("BUG-77", 2)]
+        assert conversations.linked_issue_organizations(session, workspace_id="T0HOME") == [
+            ("BUG-77", 2)
+        ]
 
 
 def test_merge_recomputes_sla_due_times(bot):
@@ -217,7 +221,9 @@ def test_merges_are_flattened_to_the_survivor(bot):
     assert bot.ticket(2).merged_into_id == first.id and bot.ticket(3).merged_into_id == first.id
     assert {m.ticket_id for m in bot.messages()} == {first.id}
     with session_scope(bot.engine) as session:
-        assert conv.known_issue_organizations(session, workspace_id="T0HOME") == [(first.id, 2)]
+        assert conversations.known_issue_organizations(session, workspace_id="T0HOME") == [
+            (first.id, 2)
+        ]
 
 
 def test_only_agents_merge(bot):

@@ -17,7 +17,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql import Executable
 
 from store.conversations import RECENT_OPEN
-from store.tickets import MESSAGE_AT, TICKET_NUMBERED
+from store.messages import MESSAGE_AT
+from store.tickets import TICKET_NUMBERED
 
 # lookup: (statement, its parameters, the unique index, its columns in SQLite's plan)
 LOOKUPS: dict[str, tuple[Executable, dict[str, Any], str, str]] = {

@@ -6,9 +6,9 @@ import pytest
 from sqlmodel import Session
 
 from bot.clock import datetime_to_ts
-from bot.sla import sweeper as sla_sweeper
+from bot.sla import sweeper
 from fakeslack.faults import DROP
-from store import sla as sla_store
+from store import sla
 from tests.conftest import ACME, AGENT, CUSTOMER, HELP, LEADS, SHARED_TRIAGE, TRIAGE
 from tests.support.harness import MutableClock, RunningBot
 
@@ -138,7 +138,7 @@ def test_sla_alerts_never_reach_a_shared_channel(start_deskbot, fake, clock):
     sweep(bot)
     assert posts_to(fake, SHARED_TRIAGE) == []
     with Session(bot.engine) as session:
-        assert {n.status for n in sla_store.notifications(session)} == {"dropped"}
+        assert {n.status for n in sla.notifications(session)} == {"dropped"}
 
 
 def test_two_app_instances_sweeping_together_alert_once(start_deskbot, fake, clock):
@@ -155,8 +155,8 @@ def test_two_app_instances_sweeping_together_alert_once(start_deskbot, fake, clo
 
 
 def test_one_sweep_plans_every_batch_and_cuts_long_digests(bot, fake, clock, monkeypatch):
-    monkeypatch.setattr(sla_sweeper, "PLAN_BATCH", 5)  # 12 due tickets: three batches
-    monkeypatch.setattr(sla_sweeper, "DIGEST_LINES", 4)
+    monkeypatch.setattr(sweeper, "PLAN_BATCH", 5)  # 12 due tickets: three batches
+    monkeypatch.setattr(sweeper, "DIGEST_LINES", 4)
     for n in range(12):
         ask_now(bot, clock, f"Outage {n}")
     clock.advance(hours=2)

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.clock import datetime_to_ts
-from store import sla_targets as targets
+from store import sla_targets
 from tests.conftest import ACME, AGENT, CUSTOMER, HELP, TRIAGE
 from tests.support.harness import MutableClock, RunningBot
 
@@ -50,7 +50,7 @@ def command(bot: RunningBot, text: str) -> None:
 def rows(bot: RunningBot, number: int = 1) -> dict[tuple[str, str], tuple]:
     ticket = bot.ticket(number)
     with bot.session() as session:
-        found = targets.targets_of(session, ticket_id=ticket.id)
+        found = sla_targets.targets_of(session, ticket_id=ticket.id)
     return {(r.target, r.cycle): (r.policy, r.due_at, r.met_at) for r in found}
 
 
@@ -126,7 +126,7 @@ def test_breach_counts_per_local_day(bot, clock):
     agent(bot, clock, "On it", bot.ticket(1).root_ts)
     clock.advance(days=1)  # tomorrow: the open resolution clocks breached yesterday's +1d
     with bot.session() as session:
-        first = targets.breaches_per_day(
+        first = sla_targets.breaches_per_day(
             session,
             target="first_response",
             first_day=date(2026, 11, 22),
@@ -134,7 +134,7 @@ def test_breach_counts_per_local_day(bot, clock):
             timezone="Europe/Berlin",
             now=clock.now,
         )
-        resolution = targets.breaches_per_day(
+        resolution = sla_targets.breaches_per_day(
             session,
             target="resolution",
             first_day=date(2026, 11, 23),
@@ -142,7 +142,7 @@ def test_breach_counts_per_local_day(bot, clock):
             timezone="Europe/Berlin",
             now=clock.now,
         )
-        inside, outside = targets.met_in_window(
+        inside, outside = sla_targets.met_in_window(
             session, target="first_response", start=T0, end=T0 + timedelta(days=1)
         )
     assert first == {date(2026, 11, 22): 0, date(2026, 11, 23): 1, date(2026, 11, 24): 0}

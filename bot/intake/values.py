@@ -1,11 +1,22 @@
-"""What intake takes in and gives back: parsed messages, outcomes, results."""
+"""The intake service's seam: what it takes in and what it gives back.
 
+Handlers parse Slack events into an `IncomingMessage` (plus an `Also` to run in the same
+transaction) and act on the `IntakeResult`; the grouping and change steps share them.
+"""
+
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from sqlmodel import Session
+
+from bot.clock import ts_to_datetime
 from knowledge.language import is_small_talk
-from store.models import Ticket
+from store.models import AuthorRole, Message, Ticket
+
+# More work for the transaction that stores an event, e.g. dropping it from the inbox.
+Also = Callable[[Session], None]
 
 
 class Outcome(StrEnum):
@@ -47,6 +58,23 @@ class IncomingMessage:
     def is_reply(self) -> bool:
         """Whether the message is a reply inside a thread rather than a thread root."""
         return self.thread_ts is not None and self.thread_ts != self.ts
+
+    def as_message(self, ticket_id: int | None, *, text: str) -> Message:
+        """The row this message is stored as (`text` already made storable)."""
+        return Message(
+            ticket_id=ticket_id,
+            channel_id=self.channel_id,
+            ts=self.ts,
+            thread_ts=self.thread_ts,
+            user_id=self.user_id,
+            user_team_id=self.user_team_id,
+            role=AuthorRole.AGENT if self.author_is_agent else AuthorRole.CUSTOMER,
+            subtype=self.subtype,
+            text=text,
+            files=self.files,
+            sent_at=ts_to_datetime(self.ts),
+            event_id=self.event_id,
+        )
 
 
 @dataclass(frozen=True)
