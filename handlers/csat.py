@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.csat import COMMENT_LIMIT, Answer, CsatError
 from bot.deps import Deps
+from bot.ports import Audience, Poster
 from handlers.blocks import values
 from handlers.blocks.cards import escape
 from handlers.blocks.csat import (
@@ -28,7 +29,6 @@ from handlers.blocks.csat import (
     thanks_text,
 )
 from handlers.slack.gates import bind
-from handlers.slack.guard import Audience, LeakGuard
 from handlers.slack.mirror import post_to_triage_thread
 from knowledge.matcher import detect_language
 from store.models import CsatSurvey, Ticket
@@ -40,7 +40,7 @@ RATE_PATTERN = re.compile(r"^csat_rate_[1-5]$")
 GONE = "This survey is no longer available."
 
 
-def post_survey(guard: LeakGuard, survey: CsatSurvey, ticket: Ticket) -> str | None:
+def post_survey(guard: Poster, survey: CsatSurvey, ticket: Ticket) -> str | None:
     """Post the survey in the ticket's thread; the message ts, or None to try again later."""
     try:
         posted = guard.post(

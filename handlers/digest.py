@@ -5,16 +5,16 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from bot.daily_digest import DigestReport
+from bot.ports import Audience, Poster
 from bot.sla.sweeper import Delivery
 from handlers.blocks.digest import digest_blocks, digest_text
-from handlers.slack.guard import Audience, LeakGuard
 
 logger = logging.getLogger(__name__)
 
 API_METHODS = ("chat.postMessage",)
 
 
-def send_daily_digest(guard: LeakGuard, channel: str, report: DigestReport) -> Delivery:
+def send_daily_digest(guard: Poster, channel: str, report: DigestReport) -> Delivery:
     """Post the digest to the leads channel; never into a channel shared with customers."""
     try:
         posted = guard.post(

@@ -37,6 +37,7 @@ API_METHODS = ("reactions.add", "users.info", "usergroups.users.list")
 # Subtypes written by a person that belong in a ticket; every other subtype is noise
 # (joins, topic changes, channel renames...) and is acknowledged and dropped.
 HUMAN_SUBTYPES = frozenset({None, "file_share", "thread_broadcast", "me_message"})
+EDIT, DELETE, MESSAGE = "edit", "delete", "message"  # what `message_kind` tells apart
 FILE_KEYS = ("id", "name", "title", "mimetype", "filetype", "size")
 
 
@@ -75,17 +76,31 @@ def register(app: App, deps: Deps) -> None:
             pipeline.hand_over(client, row_id, body)
 
 
-def worth_keeping(deps: Deps, event: dict[str, Any]) -> bool:
-    """Whether a message event may change a ticket (decided without the database)."""
+def message_kind(deps: Deps, event: dict[str, Any]) -> str | None:
+    """What a message event is to intake: `edit`, `delete`, `message`, or None (not ours).
+
+    The one triage of message events: what is kept before the acknowledgement and what
+    is stored after it are decided here, so the two can never disagree.
+    """
     subtype = event.get("subtype")
     if subtype == "message_changed":
         message = event.get("message")
-        return isinstance(message, dict) and bool(message.get("ts")) and _is_human(deps, message)
+        human = isinstance(message, dict) and bool(message.get("ts")) and _is_human(deps, message)
+        return EDIT if human else None
     if subtype == "message_deleted":
         previous = event.get("previous_message")
-        return bool(event.get("deleted_ts") or (isinstance(previous, dict) and previous.get("ts")))
-    if subtype not in HUMAN_SUBTYPES or not _is_human(deps, event):
-        return False
+        named = event.get("deleted_ts") or (isinstance(previous, dict) and previous.get("ts"))
+        return DELETE if named else None
+    if subtype in HUMAN_SUBTYPES and _is_human(deps, event):
+        return MESSAGE
+    return None
+
+
+def worth_keeping(deps: Deps, event: dict[str, Any]) -> bool:
+    """Whether a message event may change a ticket (decided without the database)."""
+    kind = message_kind(deps, event)
+    if kind != MESSAGE:
+        return kind is not None
     thread_ts = event.get("thread_ts")
     is_reply = thread_ts is not None and thread_ts != event.get("ts")
     return is_reply or deps.desk.is_support_channel(str(event.get("channel")))
@@ -107,14 +122,10 @@ def store_message_event(
 
     `also` joins that transaction; it never runs when None is returned.
     """
-    subtype = event.get("subtype")
-    if subtype == "message_changed":
-        return _store_edit(deps, event, event_id, also)
-    if subtype == "message_deleted":
-        return _store_delete(deps, event, event_id, also)
-    if subtype in HUMAN_SUBTYPES and _is_human(deps, event):
-        return _store_human_message(deps, event, event_id, also)
-    return None
+    store = {EDIT: _store_edit, DELETE: _store_delete, MESSAGE: _store_human_message}.get(
+        message_kind(deps, event) or ""
+    )
+    return None if store is None else store(deps, event, event_id, also)
 
 
 def follow_up(deps: Deps, client: WebClient, stored: Stored) -> None:

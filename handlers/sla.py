@@ -4,15 +4,15 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
+from bot.ports import Audience, Poster
 from bot.sla.sweeper import Delivery
-from handlers.slack.guard import Audience, LeakGuard
 
 logger = logging.getLogger(__name__)
 
 API_METHODS = ("chat.postMessage",)
 
 
-def send_digest(guard: LeakGuard, recipient: str, text: str) -> Delivery:
+def send_digest(guard: Poster, recipient: str, text: str) -> Delivery:
     """Post one SLA digest: to an agent's DM, or the triage/leads channel; never a shared one."""
     try:
         posted = guard.post(

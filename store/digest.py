@@ -53,9 +53,11 @@ def add_digest(session: Session, *, day: date, channel: str, now: datetime) -> b
             created_at=now,
         )
         .on_conflict_do_nothing(index_elements=["day"])
+        .returning(col(DailyDigest.id))
     )
     session.flush()
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    # The returned id, not rowcount: through SQLAlchemy, psycopg reports -1 rows here.
+    return result.first() is not None
 
 
 def claim_digests(session: Session, *, now: datetime, lease_until: datetime) -> list[Any]:

@@ -135,9 +135,11 @@ def add_example(
             created_at=at,
         )
         .on_conflict_do_nothing(index_elements=["article_id", "text_key"])
+        .returning(col(ArticleExample.id))
     )
     session.flush()
-    return bool(result.rowcount)
+    # The returned id, not rowcount: through SQLAlchemy, psycopg reports -1 rows here.
+    return result.first() is not None
 
 
 def examples_by_article(session: Session) -> dict[str, list[str]]:

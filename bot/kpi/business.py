@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from bot.business_time import BusinessCalendar, Calendar
 from store.kpi.sqlfn import OpenHours
-from store.kpi.triggers import calendar as stored
+from store.kpi.triggers import open_days
 
 AHEAD = timedelta(days=400)  # days stored past today, so new tickets are covered
 MARGIN = timedelta(days=30)  # re-store the days when fewer than this remain ahead
@@ -97,7 +97,9 @@ def fingerprint(calendar: BusinessCalendar) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def open_days(calendar: BusinessCalendar, start: datetime, end: datetime) -> list[stored.OpenDay]:
+def local_days(
+    calendar: BusinessCalendar, start: datetime, end: datetime
+) -> list[open_days.OpenDay]:
     """(local midnight as UTC, opens, open seconds, open seconds before) for each local day."""
     hours = open_hours(calendar, start, end)
     zone = ZoneInfo(hours.timezone)
@@ -118,12 +120,14 @@ def open_days(calendar: BusinessCalendar, start: datetime, end: datetime) -> lis
 
 def ensure_open_days(session: Session, calendar: BusinessCalendar, now: datetime) -> int:
     """Store the calendar's days for SQL if they are not the stored ones (facts recomputed)."""
-    first = min(stored.earliest_created(session) or now, now) - timedelta(days=2)
+    first = min(open_days.earliest_created(session) or now, now) - timedelta(days=2)
     last = now + MARGIN
     print_ = fingerprint(calendar)
-    if stored.is_current(
-        stored.calendar_state(session), fingerprint=print_, first=first, last=last
+    if open_days.is_current(
+        open_days.calendar_state(session), fingerprint=print_, first=first, last=last
     ):
         return 0
-    days = open_days(calendar, first, now + AHEAD)
-    return stored.replace_open_days(session, fingerprint=print_, days=days, first=first, last=last)
+    days = local_days(calendar, first, now + AHEAD)
+    return open_days.replace_open_days(
+        session, fingerprint=print_, days=days, first=first, last=last
+    )

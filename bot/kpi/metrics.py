@@ -11,8 +11,7 @@ from bot.business_time import BusinessCalendar, Calendar
 from bot.config import Costs
 from bot.kpi.business import open_seconds
 from bot.kpi.report import COUNT, MONEY, PERCENT, RATIO, SECONDS, STARS, TEXT, Figure, Report, Table
-from store.kpi.queries import feedback, groups, sla, timing, volume
-from store.kpi.queries import ticket_types as types
+from store.kpi.queries import feedback, groups, sla, ticket_types, timing, volume
 from store.kpi.queries.scope import TEAM, Scope
 from store.kpi.sqlfn import ALL, Dist, local_days, overall, python_dist
 
@@ -212,9 +211,9 @@ def handle_report(session: Session, ctx: Ctx) -> Report:
 def types_report(session: Session, ctx: Ctx) -> Report:
     """Top types, types new in the range, and each type's trend against the previous range."""
     report = ctx.report("types", "Ticket types")
-    current = types.type_counts(session, start=ctx.start, end=ctx.end)
-    before = types.type_counts(session, start=ctx.previous[0], end=ctx.previous[1])
-    new = types.new_types(session, start=ctx.start, end=ctx.end)
+    current = ticket_types.type_counts(session, start=ctx.start, end=ctx.end)
+    before = ticket_types.type_counts(session, start=ctx.previous[0], end=ctx.previous[1])
+    new = ticket_types.new_types(session, start=ctx.start, end=ctx.end)
     ranked = sorted(current.items(), key=lambda item: (-item[1], item[0]))[:TYPE_TOP]
     rows = [
         [tag, count, before.get(tag, 0), trend(count, before.get(tag, 0)), tag in new]

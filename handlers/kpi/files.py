@@ -3,12 +3,12 @@
 from bot.kpi.chart import chart_png
 from bot.kpi.export import export_csv
 from bot.kpi.service import KpiService
+from bot.ports import Audience, Poster
 from bot.ranges import DateRange
-from handlers.slack.guard import Audience, LeakGuard
 
 
 def deliver_chart(
-    service: KpiService, guard: LeakGuard, metric: str, date_range: DateRange, user_id: str
+    service: KpiService, guard: Poster, metric: str, date_range: DateRange, user_id: str
 ) -> bool:
     """Render a chart and upload it to the asker; False when the guard refused."""
     filename, png = chart_png(service, metric, date_range)
@@ -24,7 +24,7 @@ def deliver_chart(
 
 
 def deliver_export(
-    service: KpiService, guard: LeakGuard, date_range: DateRange, user_id: str
+    service: KpiService, guard: Poster, date_range: DateRange, user_id: str
 ) -> bool:
     """Build the CSV export and upload it to the asker; False when the guard refused."""
     filename, data = export_csv(service, date_range)
