@@ -20,7 +20,7 @@ from handlers import (
     threads,
 )
 from handlers.kpi import listeners as kpi
-from handlers.slack import effects, errors, guard, mirror
+from handlers.slack import card, effects, errors, guard
 from handlers.tickets import listeners as tickets
 
 FEATURES = (
@@ -32,7 +32,7 @@ FEATURES = (
     kpi,
     csat,
     routing,
-    mirror,
+    card,
     sla,
     digest,
     guard,

@@ -19,8 +19,8 @@ from bot.tickets.workflow import WorkflowError
 from handlers.blocks import values
 from handlers.blocks.conversations import MERGE_ACTION_PREFIX
 from handlers.kb import post_offer
+from handlers.slack.card import refresh_card
 from handlers.slack.gates import agents_only, bind
-from handlers.slack.mirror import refresh_mirror
 from store.models import Ticket
 
 logger = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def after_grouped(deps: Deps, client: WebClient, result: IntakeResult) -> None:
     ticket = result.ticket
     assert ticket is not None
     for absorbed in result.merged:
-        refresh_mirror(deps, absorbed)
+        refresh_card(deps, absorbed)
         _unacknowledge(deps, client, absorbed)
     opening = deps.merger.facts(ticket).opening
     if len(opening) <= QUESTION_MESSAGES:
@@ -78,7 +78,7 @@ def after_grouped(deps: Deps, client: WebClient, result: IntakeResult) -> None:
         question = "\n".join(message.text for message in opening)
         deps.duplicates.scan(ticket, question)
         post_offer(deps, ticket, deps.suggestions.offer_again(ticket, question), question)
-    refresh_mirror(deps, ticket)
+    refresh_card(deps, ticket)
 
 
 def _unacknowledge(deps: Deps, client: WebClient, ticket: Ticket) -> None:

@@ -28,8 +28,8 @@ from handlers.blocks.csat import (
     thanks_blocks,
     thanks_text,
 )
+from handlers.slack.card import post_to_triage_thread
 from handlers.slack.gates import bind
-from handlers.slack.mirror import post_to_triage_thread
 from knowledge.matcher import detect_language
 from store.models import CsatSurvey, Ticket
 

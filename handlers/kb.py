@@ -17,9 +17,9 @@ from handlers.blocks.kb import (
     suggestion_answered_blocks,
     suggestion_blocks,
 )
+from handlers.slack.card import post_to_triage_thread
 from handlers.slack.gates import agents_only, bind
 from handlers.slack.guard import Audience
-from handlers.slack.mirror import post_to_triage_thread
 from knowledge.matcher import detect_language
 from store.models import Ticket
 

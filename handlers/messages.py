@@ -25,7 +25,7 @@ from bot.deps import Deps
 from bot.intake.service import Also, IncomingMessage, IntakeResult, Outcome
 from handlers.conversations import after_created, after_grouped
 from handlers.kb import offer_suggestions
-from handlers.slack.mirror import post_mirror, refresh_mirror
+from handlers.slack.card import post_card, refresh_card
 from handlers.slack.pipeline import KEPT
 from store.models import Ticket
 
@@ -137,8 +137,8 @@ def follow_up(deps: Deps, client: WebClient, stored: Stored) -> None:
         finish_new_ticket(deps, client, ticket, stored.incoming.text)
     elif stored.result.outcome is Outcome.GROUPED:
         after_grouped(deps, client, stored.result)
-    elif stored.result.mirror_stale:
-        refresh_mirror(deps, ticket)
+    elif stored.result.card_stale:
+        refresh_card(deps, ticket)
 
 
 def finish_new_ticket(
@@ -148,7 +148,7 @@ def finish_new_ticket(
     _acknowledge(deps, client, ticket.channel_id, ticket.root_ts)
     after_created(deps, ticket, question)
     if ticket.triage_ts is None:
-        post_mirror(client, deps, ticket, look_first=again)
+        post_card(client, deps, ticket, look_first=again)
     if ticket.id is not None:
         deps.routing.route_new(ticket_id=ticket.id)
     offer_suggestions(deps, ticket, question)

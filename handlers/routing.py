@@ -13,8 +13,8 @@ from bot.routing.away import UntilError
 from bot.routing.service import Availability, RoutingNotice
 from bot.tickets.workflow import WorkflowError
 from handlers.blocks.cards import escape, slack_date
+from handlers.slack.card import post_to_triage_thread, refresh_card
 from handlers.slack.guard import Audience
-from handlers.slack.mirror import post_to_triage_thread, refresh_mirror
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ def announce_routing(deps: Deps, notice: RoutingNotice) -> None:
     """Tell the team what routing did: the card, its thread, and the new holder's DM."""
     ticket = notice.ticket
     try:
-        refresh_mirror(deps, ticket)
+        refresh_card(deps, ticket)
         if notice.loud and ticket.triage_channel_id and ticket.triage_ts:
             # A released claim needs someone: say it in the channel, under the card.
             deps.guard.post(

@@ -14,7 +14,7 @@ from bot.deps import Deps
 from bot.intake.service import IncomingMessage, Outcome
 from bot.tickets.workflow import WorkflowError
 from handlers.messages import HUMAN_SUBTYPES, parse_message
-from handlers.slack.mirror import post_mirror
+from handlers.slack.card import post_card
 from store.models import Ticket
 
 API_METHODS = ("conversations.replies",)
@@ -76,7 +76,7 @@ def ticket_from_thread(
     replies = [_incoming(deps, channel_id, m, None) for m in humans if m["ts"] != root_ts]
     result = deps.intake.open_ticket_from_thread(root_in, replies, opened_by=user_id)
     if result.outcome is Outcome.CREATED and result.ticket is not None:
-        post_mirror(client, deps, result.ticket)
+        post_card(client, deps, result.ticket)
         if route and result.ticket.id is not None:
             deps.routing.route_new(ticket_id=result.ticket.id)
         return result.ticket

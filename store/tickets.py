@@ -115,10 +115,10 @@ _TICKET = Ticket.__table__  # type: ignore[attr-defined]
 _SET_MIRROR = update(_TICKET).where(_TICKET.c.id == bindparam("b_id"))
 
 
-def set_triage_mirror(
+def set_triage_card(
     session: Session, *, ticket_id: int, channel_id: str, ts: str, permalink: str | None
 ) -> None:
-    """Remember where the ticket's triage-channel mirror lives."""
+    """Remember where the ticket's triage-channel card lives."""
     parameters = {"b_id": ticket_id, "triage_channel_id": channel_id, "triage_ts": ts}
     session.execute(_SET_MIRROR, {**parameters, "permalink": permalink})
     session.flush()

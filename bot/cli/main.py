@@ -91,7 +91,7 @@ def _check_config(settings: Settings, _args: argparse.Namespace) -> int:
     print(f"{settings.deskbot_config}: OK")
     channels = ", ".join(desk.support_channels) or "every channel deskbot is in"
     print(f"  support channels: {channels}")
-    print(f"  triage channel:   {desk.triage_channel or '(none: no triage mirror)'}")
+    print(f"  triage channel:   {desk.triage_channel or '(none: no triage cards)'}")
     print(f"  agents:           {len(desk.agents)} listed, usergroup {desk.agents_usergroup}")
     print(f"  SLA policies:     {len(desk.sla_policies)}")
     routing = desk.routing

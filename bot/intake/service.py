@@ -1,7 +1,7 @@
 """Ticket intake: turning Slack messages, edits and deletes into tickets and their history.
 
 Pure database work (no Slack I/O): handlers parse events into these inputs, call the
-service, and do the Slack side (acknowledge, mirror) with what it returns. Every call is
+service, and do the Slack side (acknowledge, the triage card) with what it returns. Every call is
 one transaction; a unique-key clash means Slack redelivered something already stored.
 """
 
@@ -185,14 +185,14 @@ class IntakeService:
                 session, ticket_ids=[ticket_id], lease_until=self._clock()
             )
 
-    def attach_mirror(
+    def attach_card(
         self, *, ticket_id: int, channel_id: str, ts: str, permalink: str | None
     ) -> None:
-        """Remember the triage mirror message posted for a ticket (outlasting a short outage)."""
+        """Remember the triage card posted for a ticket (outlasting a short outage)."""
 
         def record() -> None:
             with session_scope(self._engine) as session:
-                tickets.set_triage_mirror(
+                tickets.set_triage_card(
                     session, ticket_id=ticket_id, channel_id=channel_id, ts=ts, permalink=permalink
                 )
 

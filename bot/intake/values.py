@@ -87,8 +87,8 @@ class IntakeResult:
     merged: tuple[Ticket, ...] = ()  # tickets folded into this one by a bridging message
 
     @property
-    def mirror_stale(self) -> bool:
-        """Whether the triage mirror no longer shows the truth."""
+    def card_stale(self) -> bool:
+        """Whether the triage card no longer shows the truth."""
         return self.ticket is not None and (
             self.outcome in (Outcome.REOPENED, Outcome.EDITED, Outcome.DELETED, Outcome.GROUPED)
             or self.first_response

@@ -51,7 +51,7 @@ def _first_response(ticket: Ticket) -> str:
     return f"after {minutes} min{who}"
 
 
-def triage_mirror_blocks(ticket: Ticket) -> list[Block]:
+def triage_card_blocks(ticket: Ticket) -> list[Block]:
     """The triage-channel card for a ticket: what, who, where, state."""
     title = escape(ticket.subject)
     if ticket.permalink:
@@ -84,7 +84,7 @@ def triage_mirror_blocks(ticket: Ticket) -> list[Block]:
     ]
 
 
-def triage_mirror_text(ticket: Ticket) -> str:
+def triage_card_text(ticket: Ticket) -> str:
     """Notification fallback text for the triage card."""
     return f"Ticket {ticket_label(ticket)} from <@{ticket.customer_id}> in <#{ticket.channel_id}>"
 

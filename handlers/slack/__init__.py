@@ -1,3 +1,3 @@
 """The Slack plumbing every feature shares: the app subclass and input checks, errors, leak
-guard, intake pipeline, triage mirror.
+guard, intake pipeline, triage card.
 """

@@ -14,9 +14,9 @@ from slack_bolt import App
 from bot.deps import Deps
 from bot.events import TicketChanged
 from handlers.blocks.conversations import merged_notice, ticket_ref
+from handlers.slack.card import post_to_triage_thread, refresh_card
 from handlers.slack.gates import bind
 from handlers.slack.guard import Audience
-from handlers.slack.mirror import post_to_triage_thread, refresh_mirror
 from store.models import Ticket
 
 # Changes told in the triage thread as "<@actor>: <summary>" when made by `/ticket`, which
@@ -28,7 +28,7 @@ TOLD = ("assigned", "unassigned", "resolved", "reopened", "pending")
 def register(_app: App, deps: Deps) -> None:
     """Subscribe the effects to the ticket events (once, at startup)."""
     effects: tuple[Callable[[Deps, TicketChanged], None], ...] = (
-        refresh_card,
+        refresh_cards,
         note_in_triage_thread,
         deliver_survey,
         tell_merged_thread,
@@ -37,11 +37,11 @@ def register(_app: App, deps: Deps) -> None:
         deps.events.subscribe(bind(effect, deps))
 
 
-def refresh_card(deps: Deps, event: TicketChanged) -> None:
+def refresh_cards(deps: Deps, event: TicketChanged) -> None:
     """The triage card shows the ticket as it is now (both cards of a merge)."""
-    refresh_mirror(deps, event.ticket)
+    refresh_card(deps, event.ticket)
     if event.other is not None:
-        refresh_mirror(deps, event.other)
+        refresh_card(deps, event.other)
 
 
 def note_in_triage_thread(deps: Deps, event: TicketChanged) -> None:

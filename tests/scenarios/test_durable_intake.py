@@ -242,17 +242,17 @@ def test_a_card_posted_but_never_recorded_is_adopted_not_posted_again(
     bot = start_deskbot()
     bot.allow_listener_errors = True  # the crash: the card is posted, recording it fails
     deps, client = bot.app.runtime.deps, bot.app.client
-    real_attach = deps.intake.attach_mirror
+    real_attach = deps.intake.attach_card
 
     def crash(**kwargs):
         raise OperationalError("UPDATE ticket", {}, Exception("server closed the connection"))
 
-    monkeypatch.setattr(deps.intake, "attach_mirror", crash)
+    monkeypatch.setattr(deps.intake, "attach_card", crash)
     bot.driver.event(message_event(bot, "Webhooks arrive late"))
     bot.drain()
     assert len(fake.messages(TRIAGE)) == 1 and bot.ticket(1).triage_ts is None
 
-    monkeypatch.setattr(deps.intake, "attach_mirror", real_attach)
+    monkeypatch.setattr(deps.intake, "attach_card", real_attach)
     clock.now = bot.ticket(1).created_at + timedelta(minutes=3)
     assert finish_unfinished_tickets(deps, client, now=clock()) == 1
     bot.drain()
@@ -266,7 +266,7 @@ def test_a_card_posted_while_the_database_restarts_is_recorded_when_it_is_back(
     deps = deskbot.app.runtime.deps
     pauses: list[float] = []
     monkeypatch.setattr(deps.intake, "pause", pauses.append)
-    real = tickets.set_triage_mirror
+    real = tickets.set_triage_card
     refused: list[int] = []
 
     def restarting(session, **kwargs):
@@ -275,7 +275,7 @@ def test_a_card_posted_while_the_database_restarts_is_recorded_when_it_is_back(
             down()
         return real(session, **kwargs)
 
-    monkeypatch.setattr(tickets, "set_triage_mirror", restarting)
+    monkeypatch.setattr(tickets, "set_triage_card", restarting)
     deskbot.driver.event(message_event(deskbot, "Webhooks arrive late"))
     deskbot.drain()
 
@@ -368,7 +368,7 @@ def test_a_card_never_recorded_is_found_behind_thousands_of_later_messages(
     bot = start_deskbot()
     bot.allow_listener_errors = True
     deps, client = bot.app.runtime.deps, bot.app.client
-    monkeypatch.setattr(deps.intake, "attach_mirror", down)  # crashed before recording it
+    monkeypatch.setattr(deps.intake, "attach_card", down)  # crashed before recording it
     bot.driver.event(message_event(bot, "Webhooks arrive late"))
     bot.drain()
     [card] = fake.messages(TRIAGE)

@@ -56,7 +56,7 @@ def mark_resolved(bot: RunningBot, number: int) -> None:
         session.commit()
 
 
-def test_customer_question_becomes_ticket_with_reaction_and_triage_mirror(deskbot, fake):
+def test_customer_question_becomes_ticket_with_reaction_and_triage_card(deskbot, fake):
     ts = ask(deskbot, "Export to CSV fails with a 500 since this morning")
 
     [ticket] = deskbot.tickets()
@@ -68,14 +68,14 @@ def test_customer_question_becomes_ticket_with_reaction_and_triage_mirror(deskbo
     assert ticket.created_at == ts_to_datetime(ts)
 
     assert fake.reactions(HELP, ts) == ["ticket"]
-    [mirror] = fake.messages(TRIAGE)
-    rendered = str(mirror["blocks"])
+    [card] = fake.messages(TRIAGE)
+    rendered = str(card["blocks"])
     assert "#1" in rendered
     assert f"<@{CUSTOMER}>" in rendered and f"<#{HELP}>" in rendered
     permalink = f"https://home.slack.com/archives/{HELP}/p{ts.replace('.', '')}"
     assert permalink in rendered
     assert ticket.permalink == permalink
-    assert ticket.triage_channel_id == TRIAGE and ticket.triage_ts == mirror["ts"]
+    assert ticket.triage_channel_id == TRIAGE and ticket.triage_ts == card["ts"]
 
 
 def test_tickets_are_numbered_per_workspace(deskbot, fake):
@@ -121,7 +121,7 @@ def test_first_agent_reply_sets_first_response_from_slack_timestamp(deskbot, fak
     assert ticket.first_response_at == ts_to_datetime(agent_reply.ts)
     assert ticket.first_responder_id == AGENT
     assert len(deskbot.messages()) == 4
-    assert "after " in str(fake.messages(TRIAGE)[0]["blocks"])  # mirror updated in place
+    assert "after " in str(fake.messages(TRIAGE)[0]["blocks"])  # card updated in place
 
 
 def test_agent_from_usergroup_counts_for_first_response(deskbot):
@@ -169,7 +169,7 @@ def test_every_channel_is_a_support_channel_when_none_are_listed(start_deskbot):
     assert [t.channel_id for t in bot.tickets()] == [RANDOM]
 
 
-def test_no_triage_mirror_without_triage_channel(start_deskbot, fake):
+def test_no_triage_card_without_triage_channel(start_deskbot, fake):
     bot = start_deskbot(triage_channel=None)
     ask(bot)
     assert len(bot.tickets()) == 1

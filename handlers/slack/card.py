@@ -7,7 +7,7 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.transport.pool import ResponseLost
-from handlers.blocks.cards import Block, triage_mirror_blocks, triage_mirror_text
+from handlers.blocks.cards import Block, triage_card_blocks, triage_card_text
 from handlers.blocks.conversations import card_blocks
 from handlers.slack.guard import Audience
 from store.models import Ticket
@@ -29,7 +29,7 @@ RECENT_PAGES = 2  # a card whose answer was just lost is among the channel's new
 CARD_EVENT = "deskbot_ticket_card"  # message metadata that says which ticket a card is
 
 
-def post_mirror(client: WebClient, deps: Deps, ticket: Ticket, *, look_first: bool = False) -> None:
+def post_card(client: WebClient, deps: Deps, ticket: Ticket, *, look_first: bool = False) -> None:
     """Post a new ticket's card to the triage channel and remember where it is.
 
     With `look_first` (finishing a ticket a crash cut short), a card that was posted
@@ -46,16 +46,16 @@ def post_mirror(client: WebClient, deps: Deps, ticket: Ticket, *, look_first: bo
         logger.warning(
             "ticket #%s: adopted its card %s found in the channel", ticket.number, adopted["ts"]
         )
-    posted = adopted or _post_card(client, deps, triage, ticket)
+    posted = adopted or _send_card(client, deps, triage, ticket)
     if posted is not None:
         if adopted is None:
             logger.info("ticket #%s: card %s posted", ticket.number, posted["ts"])
-        deps.intake.attach_mirror(
+        deps.intake.attach_card(
             ticket_id=ticket.id, channel_id=triage, ts=posted["ts"], permalink=ticket.permalink
         )
 
 
-def _post_card(client: WebClient, deps: Deps, triage: str, ticket: Ticket) -> Any | None:
+def _send_card(client: WebClient, deps: Deps, triage: str, ticket: Ticket) -> Any | None:
     """chat.postMessage of the card; when the connection closed before Slack answered,
     the card is sought among the messages posted since the attempt, then posted if absent.
 
@@ -68,8 +68,8 @@ def _post_card(client: WebClient, deps: Deps, triage: str, ticket: Ticket) -> An
         return deps.guard.post(
             audience=Audience.INTERNAL,
             channel=triage,
-            text=triage_mirror_text(ticket),
-            blocks=card(deps, ticket),
+            text=triage_card_text(ticket),
+            blocks=current_card(deps, ticket),
             unfurl_links=False,
             metadata={"event_type": CARD_EVENT, "event_payload": {"ticket_id": ticket.id}},
         )
@@ -111,7 +111,7 @@ def _posted_card(
     return None
 
 
-def refresh_mirror(deps: Deps, ticket: Ticket) -> None:
+def refresh_card(deps: Deps, ticket: Ticket) -> None:
     """Update an existing card in place (a ticket whose card failed to post has none)."""
     if ticket.triage_channel_id is None or ticket.triage_ts is None:
         return
@@ -119,8 +119,8 @@ def refresh_mirror(deps: Deps, ticket: Ticket) -> None:
         audience=Audience.INTERNAL,
         channel=ticket.triage_channel_id,
         ts=ticket.triage_ts,
-        text=triage_mirror_text(ticket),
-        blocks=card(deps, ticket),
+        text=triage_card_text(ticket),
+        blocks=current_card(deps, ticket),
     )
 
 
@@ -136,10 +136,10 @@ def post_to_triage_thread(deps: Deps, ticket: Ticket, text: str) -> None:
     )
 
 
-def card(deps: Deps, ticket: Ticket) -> list[Block]:
+def current_card(deps: Deps, ticket: Ticket) -> list[Block]:
     """The triage card: the ticket, its conversation, merges and likely duplicates."""
     if ticket.id is None:
-        return triage_mirror_blocks(ticket)
+        return triage_card_blocks(ticket)
     return card_blocks(
-        triage_mirror_blocks(ticket), ticket, deps.merger.facts(ticket), deps.orgs.name
+        triage_card_blocks(ticket), ticket, deps.merger.facts(ticket), deps.orgs.name
     )
