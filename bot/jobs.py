@@ -49,7 +49,8 @@ def job_table(runtime: Runtime) -> tuple[Job, ...]:
     sweep_every = timedelta(seconds=deps.desk.sla_sweep_seconds)
     jobs = [
         Job("sla-sweep", sweep_every, lambda: sla_sweep(runtime)),
-        Job("routing-sweep", sweep_every, lambda: desk_sweep(runtime)),
+        Job("routing-sweep", sweep_every, lambda: routing_sweep(runtime)),
+        Job("finish-welcomes", sweep_every, lambda: finish_welcomes(runtime)),
         Job("kpi-fold", sweep_every, lambda: fold_kpi_counters(runtime)),
         Job("inbox-pull", timedelta(seconds=1), lambda: pull_inbox(runtime)),
         Job("lease-heartbeat", LEASE_BEAT, lambda: renew_leases(runtime)),
@@ -95,14 +96,21 @@ def sla_sweep(runtime: Runtime) -> None:
         logger.info("SLA sweep: %s", report)
 
 
-def desk_sweep(runtime: Runtime) -> None:
-    """Claim timeouts and waiting tickets, late CSAT surveys, welcomes a crash cut short."""
+def routing_sweep(runtime: Runtime) -> None:
+    """Claim timeouts and tickets waiting for an agent, then CSAT surveys not yet posted."""
     deps = runtime.deps
     routed = deps.routing.sweep()
     surveys = deps.csat.retry_undelivered()
     if routed.released or routed.assigned or surveys:
         logger.info("routing sweep: %s; %d CSAT surveys posted late", routed, surveys)
-    runtime.finish_unfinished_tickets(deps.clock())
+
+
+def finish_welcomes(runtime: Runtime) -> None:
+    """New tickets whose welcome or card a crash cut short (a job of its own, so a failing
+    routing sweep never holds them back)."""
+    finished = runtime.finish_unfinished_tickets(runtime.deps.clock())
+    if finished:
+        logger.info("finished %d new tickets a crash had cut short", finished)
 
 
 def fold_kpi_counters(runtime: Runtime) -> None:

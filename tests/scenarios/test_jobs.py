@@ -17,6 +17,7 @@ from tests.support.harness import RunningBot
 ALL_JOBS = {
     "sla-sweep",
     "routing-sweep",
+    "finish-welcomes",
     "kpi-fold",
     "inbox-pull",
     "lease-heartbeat",
@@ -52,6 +53,7 @@ def test_the_table_has_every_job_at_its_interval(start_deskbot):
     assert table == {
         "sla-sweep": sweep,
         "routing-sweep": sweep,
+        "finish-welcomes": sweep,
         "kpi-fold": sweep,
         "inbox-pull": timedelta(seconds=1),
         "lease-heartbeat": LEASE_BEAT,
