@@ -1,8 +1,10 @@
 """Pure helpers: Slack timestamps, text hygiene, token redaction, the people directory."""
 
+import io
 import logging
 from datetime import UTC, datetime
 
+from bot import logs
 from bot.clock import datetime_to_ts, ts_to_datetime
 from bot.config import parse_config
 from bot.logs import RedactTokens, redact
@@ -36,6 +38,39 @@ def test_tokens_are_redacted_from_logs():
     record = logging.LogRecord("x", logging.INFO, "", 0, "auth %s", ("xoxb-secret-1",), None)
     RedactTokens().filter(record)
     assert record.getMessage() == "auth [redacted-token]"
+
+
+def logged_traceback(message: str) -> str:
+    """What a handler filtered like the CLI's writes for `logger.exception` of `message`."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    handler.addFilter(RedactTokens())
+    logger = logging.getLogger("test.redaction")
+    logger.addHandler(handler)
+    try:
+        raise RuntimeError(message)
+    except RuntimeError:
+        logger.exception("Slack call failed")
+    finally:
+        logger.removeHandler(handler)
+    return stream.getvalue()
+
+
+def test_tracebacks_are_redacted_too():
+    written = logged_traceback("auth failed for xoxb-1234-5678-abcdef (xapp-1-A0-99, xoxp-9-9)")
+    assert "Traceback" in written and "RuntimeError: auth failed for [redacted-token]" in written
+    for token in ("xoxb-1234", "xapp-1-A0", "xoxp-9"):
+        assert token not in written
+
+
+def test_remembered_secrets_are_redacted_by_value():
+    secret = "8f14e45fceea167a5a36dedd4bea2543"  # a signing secret has no telltale prefix
+    logs.remember_secret(secret)
+    logs.remember_secret("short")  # too short to scrub without blanking ordinary words
+    written = logged_traceback(f"bad signature, secret {secret}, a short word")
+    assert secret not in written and "secret [redacted-token]" in written
+    assert "short word" in written
 
 
 def test_directory_caches_usergroup_and_survives_slack_failures():
