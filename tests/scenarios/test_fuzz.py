@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlmodel import select
 
+from fakeslack.blockkit import validate_blocks
 from handlers.blocks.conversations import merge_action_id
 from handlers.blocks.csat import COMMENT_ACTION, RATE_ACTION
 from handlers.tickets.commands import SUBCOMMANDS as TICKET_SUBCOMMANDS
@@ -361,6 +362,9 @@ def test_any_command_text_gets_an_answer_and_logs_no_traceback(
         assert response.status == 200 or 400 <= response.status < 500, response.status
         answer = answer_text(response) if response.status == 200 else response.body
         assert_answered_cleanly(fuzz_bot, response.status, answer)
+        if "json" in response.headers.get("content-type", ""):
+            # Slack would refuse an answer past its Block Kit limits: the agent sees nothing.
+            assert validate_blocks(response.json().get("blocks") or []) == []
     # /kpi acknowledges at once and answers through the response_url.
     assert answer.strip() or fake.responded[before:], "every command gets an answer"
     assert_no_traceback(caplog)
