@@ -39,7 +39,7 @@ def link(url: str | None, label: str) -> str:
     `label` must already be escaped. A `|` or `>` in the URL would end the link early
     and let the rest pose as its label, so they are percent-encoded.
     """
-    if not url or not re.match(r"https?://[^\s]+$", url, re.IGNORECASE):
+    if not url or not re.fullmatch(r"https?://\S+", url, re.IGNORECASE):
         return label
     safe = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
     return f"<{safe}|{label}>"

@@ -9,7 +9,8 @@ from bot.clock import datetime_to_ts, ts_to_datetime
 from bot.config import parse_config
 from bot.logs import RedactTokens, redact
 from bot.people import Directory, Identity
-from bot.text import storable, subject_from
+from bot.text import escape, link, storable, subject_from
+from handlers.blocks.tickets import FIELD_LIMIT, field
 from tests.support.harness import MutableClock
 
 
@@ -29,6 +30,27 @@ def test_subject():
     assert subject_from("", [{"name": "a.png"}]) == "(file: a.png)"
     assert subject_from("") == "(no text)"
     assert len(subject_from("x" * 500)) == 200
+
+
+def test_markup_is_escaped_and_only_http_urls_are_linked():
+    assert escape("<!channel> <@U1> & <https://x|y>") == (
+        "&lt;!channel&gt; &lt;@U1&gt; &amp; &lt;https://x|y&gt;"
+    )
+    assert link("https://a.example/p?x=1&y=2", "T") == "<https://a.example/p?x=1&amp;y=2|T>"
+    assert link("https://a.example/x|<!here>", "T") == "<https://a.example/x%7C%3C!here%3E|T>"
+    for unsafe in ("javascript:alert(1)", "ftp://a", "https://a b", "https://a\n", "", None):
+        assert link(unsafe, "T") == "T"
+
+
+def test_a_long_list_in_a_field_ends_with_how_many_more():
+    items = [f"`{n:02d}-{'x' * 61}`" for n in range(40)]
+    shown = field("Types", items)["text"]
+    assert len(shown) <= FIELD_LIMIT and shown.startswith("*Types*\n`00-")
+    kept = shown.count("`") // 2
+    assert shown.endswith(f"… and {40 - kept} more")
+    assert field("Types", [])["text"] == "*Types*\n—"
+    assert field("Links", ["y" * 3000])["text"] == "*Links*\n… and 1 more"
+    assert field("SLA", ["a", "b"], sep="\n")["text"] == "*SLA*\na\nb"
 
 
 def test_tokens_are_redacted_from_logs():
