@@ -15,6 +15,8 @@ from sqlmodel import select
 from fakeslack.blockkit import validate_blocks
 from store.models import ArticleExample, InboxEvent, TicketStatus
 from tests.conftest import AGENT, CUSTOMER, HELP, RANDOM, TRIAGE
+from tests.scenarios.test_sla_sweep import CONFIG as SLA_CONFIG
+from tests.scenarios.test_sla_sweep import ask_now, posts_to
 from tests.scenarios.test_suggestions import ARTICLES, ask, press, suggestion_post
 from tests.scenarios.test_tickets import answer_text, open_ticket, reaction, ticket_cmd
 from tests.support.harness import RunningBot
@@ -39,6 +41,15 @@ def test_customer_markup_reaches_the_triage_card_as_text(deskbot, fake):
     assert "claimed" in ticket_cmd(deskbot, "claim #1")
     [card] = fake.messages(TRIAGE)
     assert_inert(card["text"])
+
+
+def test_customer_markup_in_an_sla_digest_is_text(start_deskbot, fake, clock):
+    bot = start_deskbot(SLA_CONFIG)
+    ask_now(bot, clock, HOSTILE)
+    clock.advance(minutes=50)  # past 75% of the first-response target: a warning
+    bot.app.runtime.deps.sweeper.sweep()
+    [digest] = posts_to(fake, TRIAGE)
+    assert "&lt;!channel&gt;" in digest and "&amp;" in digest and "<!channel>" not in digest
 
 
 @pytest.fixture
