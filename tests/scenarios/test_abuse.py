@@ -13,9 +13,13 @@ from urllib.parse import urlencode
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlmodel import select
 
+from bot.tickets import duplicates
+from bot.tickets.duplicates import SCAN_CHARS, rank_duplicates
 from bot.web import MAX_BODY_BYTES
-from tests.conftest import AGENT, TRIAGE
+from store.models import TicketDuplicate
+from tests.conftest import ACME, AGENT, CUSTOMER, CUSTOMER2, HELP, TRIAGE
 from tests.scenarios.test_tickets import open_ticket
 from tests.support.harness import SIGNING_SECRET, RunningBot
 
@@ -222,6 +226,51 @@ def test_idle_half_open_connections_do_not_lock_out_healthz(deskbot):
     finally:
         for sock in idle:
             sock.close()
+
+
+def long_question(seed: int, words: int = 6000) -> str:
+    """A question of about 40,000 characters (Slack's limit), mostly its own words."""
+    head = f"Export number {seed} fails with a timeout when the report has many rows"
+    return head + " " + " ".join(f"w{seed}x{n}" for n in range(words))
+
+
+class ScorerInput:
+    """Records the length of every text handed to the duplicate scorer's preparation."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.lengths: list[int] = []
+        prepare = duplicates.comparable
+        duplicates._cached_candidate.cache_clear()
+
+        def recording(text: str) -> str:
+            self.lengths.append(len(text))
+            return prepare(text)
+
+        monkeypatch.setattr(duplicates, "comparable", recording)
+
+
+def test_a_40k_question_against_500_long_tickets_hands_the_scorer_bounded_text(monkeypatch):
+    seen = ScorerInput(monkeypatch)
+    candidates = [(n, long_question(n)) for n in range(500)]
+    assert rank_duplicates(long_question(7), candidates)[0] == (7, 100.0)
+    assert len(seen.lengths) == 501
+    assert max(seen.lengths) <= SCAN_CHARS
+
+
+def test_a_40k_message_is_scanned_on_a_bounded_prefix_and_still_finds_its_duplicate(
+    deskbot, monkeypatch
+):
+    seen = ScorerInput(monkeypatch)
+    text = long_question(1)
+    assert len(text) >= 40_000
+    for user, ts_text in ((CUSTOMER, text), (CUSTOMER2, text + " again")):
+        deskbot.driver.message(channel=HELP, user=user, team=ACME, text=ts_text)
+        deskbot.drain()
+    assert [t.number for t in deskbot.tickets()] == [1, 2]
+    assert seen.lengths and max(seen.lengths) <= SCAN_CHARS
+    with deskbot.session() as session:
+        [found] = session.exec(select(TicketDuplicate)).all()
+    assert found.duplicate_of_id == deskbot.ticket(1).id
 
 
 JSONISH = st.recursive(
