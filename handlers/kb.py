@@ -3,7 +3,7 @@
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 
 from bot.deps import Deps
 from bot.ranges import RANGE_HELP, parse_range
@@ -71,7 +71,7 @@ def register(app: App, deps: Deps) -> None:
         _answer(deps, body, action.get("value") or "", None, solved=False)
 
     @app.command("/kb")
-    def on_kb(ack: Ack, command: dict[str, Any]) -> None:
+    def on_kb(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         user_id = command["user_id"]
         if not deps.people.is_agent(user_id):
             ack(text="Only support agents can use `/kb`.")
@@ -89,12 +89,17 @@ def register(app: App, deps: Deps) -> None:
             except ValueError as error:
                 ack(text=f"{error}\n\n{KB_USAGE}")
                 return
-            groups = deps.suggestions.gaps(
+            # Grouping can take a second or more: answer Slack now, the groups follow.
+            ack(text=f"Working on it: grouping the unanswered questions of {period.label}…")
+            gaps = deps.suggestions.gaps(
                 workspace_id=deps.people.identity.workspace_id,
                 since=period.start,
                 until=period.end,
             )
-            ack(text=f"{len(groups)} gaps", blocks=gaps_blocks(period.label, groups))
+            blocks = gaps_blocks(
+                period.label, gaps.groups, clustered=gaps.clustered, total=gaps.total
+            )
+            respond(text=f"{len(gaps.groups)} gaps", blocks=blocks, response_type="ephemeral")
         else:
             ack(
                 text=KB_USAGE

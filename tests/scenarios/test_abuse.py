@@ -7,6 +7,7 @@ import http.client
 import json
 import logging
 import socket
+import threading
 import time
 from urllib.parse import urlencode
 
@@ -15,12 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
+from bot import suggestions
+from bot.suggestions import GAP_TEXT_CHARS, MAX_GAP_QUESTIONS
 from bot.tickets import duplicates
 from bot.tickets.duplicates import SCAN_CHARS, rank_duplicates
 from bot.web import MAX_BODY_BYTES
 from store.models import TicketDuplicate
 from tests.conftest import ACME, AGENT, CUSTOMER, CUSTOMER2, HELP, TRIAGE
-from tests.scenarios.test_tickets import open_ticket
+from tests.scenarios.test_tickets import answer_text, open_ticket
 from tests.support.harness import SIGNING_SECRET, RunningBot
 
 MIB = 1024 * 1024
@@ -305,3 +308,33 @@ def test_any_body_signed_or_not_gets_no_500(deskbot, shape, value, raw, signed):
     assert status < 500 and "Traceback" not in answer
     if not signed:
         assert status == 401
+
+
+def test_kb_gaps_answers_at_once_and_clusters_a_bounded_set(deskbot, fake, monkeypatch):
+    deskbot.driver.response_url_base = fake.response_url_base
+    release = threading.Event()
+    rows = [
+        (n, f"U{n % 40}", "T0ACME", f"question {n} " + "about exports " * 400) for n in range(3000)
+    ]
+
+    def unanswered(session, **_: object) -> list[tuple[int, str, str, str]]:
+        assert release.wait(10), "the command's answer waited for the work"
+        return rows
+
+    compared: list[tuple[int, int]] = []
+    cdist = suggestions.process.cdist
+
+    def recording(texts, *args, **kwargs):
+        compared.append((len(texts), max(len(text) for text in texts)))
+        return cdist(texts, *args, **kwargs)
+
+    monkeypatch.setattr(suggestions.store, "unanswered_questions", unanswered)
+    monkeypatch.setattr(suggestions.process, "cdist", recording)
+    response = deskbot.driver.command("/kb", "gaps 7d", user=AGENT, channel=TRIAGE)
+    release.set()
+    deskbot.drain()
+    assert response.status == 200 and "Working on it" in answer_text(response)
+    [follow_up] = [item["body"] for item in fake.responded]
+    assert "newest 1,000 of 3,000 questions" in str(follow_up["blocks"])
+    [(count, longest)] = compared
+    assert count == MAX_GAP_QUESTIONS and longest <= GAP_TEXT_CHARS
