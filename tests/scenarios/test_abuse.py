@@ -22,7 +22,7 @@ from bot.tickets import duplicates
 from bot.tickets.duplicates import SCAN_CHARS, rank_duplicates
 from bot.web import MAX_BODY_BYTES
 from store.models import TicketDuplicate
-from tests.conftest import ACME, AGENT, CUSTOMER, CUSTOMER2, HELP, TRIAGE
+from tests.conftest import ACME, AGENT, CUSTOMER, CUSTOMER2, HELP, LEAD, TRIAGE
 from tests.scenarios.test_tickets import answer_text, open_ticket
 from tests.support.harness import SIGNING_SECRET, RunningBot
 
@@ -338,3 +338,22 @@ def test_kb_gaps_answers_at_once_and_clusters_a_bounded_set(deskbot, fake, monke
     assert "newest 1,000 of 3,000 questions" in str(follow_up["blocks"])
     [(count, longest)] = compared
     assert count == MAX_GAP_QUESTIONS and longest <= GAP_TEXT_CHARS
+
+
+@pytest.mark.parametrize(
+    ("command", "text", "user", "expected"),
+    [
+        ("/ticket", "away 99999999d", AGENT, "not a time deskbot reads"),
+        ("/kpi", "9999-12-31", LEAD, "a date between"),
+        ("/kpi", "sla 0001-01-01..9999-12-31", LEAD, "a date between"),
+        ("/kb", "gaps 9999-12-31", AGENT, "a date between"),
+    ],
+)
+def test_commands_at_the_ends_of_time_get_a_usage_answer(
+    deskbot, fake, caplog, command, text, user, expected
+):
+    deskbot.driver.response_url_base = fake.response_url_base
+    response = deskbot.driver.command(command, text, user=user, channel=TRIAGE)
+    deskbot.drain()
+    assert response.status == 200 and expected in answer_text(response)
+    assert_log_clean(caplog)
