@@ -33,6 +33,9 @@ GAP_SIMILARITY = 60  # token-set similarity (0-100) above which two questions ar
 # characters each keep that to a million short comparisons, about a second, where 8,000
 # unbounded ones took 35-103 s. A topic worth an article shows up among the newest 1,000.
 MAX_GAP_QUESTIONS = 1000
+# Articles are matched on a question's first 2,000 characters: its start says what it is
+# about, and a 40,000-character message then costs the matcher what a short one does.
+MATCHED_CHARS = 2000
 GAP_TEXT_CHARS = 300
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
@@ -96,13 +99,13 @@ class SuggestionService:
         assert ticket.id is not None
         if self._settings.max == 0:
             return None
-        small_talk = is_small_talk(question)
+        small_talk = is_small_talk(question[:MATCHED_CHARS])
         matches = (
             []
             if small_talk
             else suggest(
                 self._knowledge.matcher(),
-                question,
+                question[:MATCHED_CHARS],
                 max_results=self._settings.max,
                 min_score=self._settings.min_score,
             )
@@ -149,7 +152,7 @@ class SuggestionService:
             return None  # already shown (or never asked): nothing more to say
         matches = suggest(
             self._knowledge.matcher(),
-            question,
+            question[:MATCHED_CHARS],
             max_results=self._settings.max,
             min_score=self._settings.min_score,
         )

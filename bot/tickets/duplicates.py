@@ -33,9 +33,10 @@ MIN_CJK_CHARS = 8
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _WORD = re.compile(r"\w{2,}")
 CACHED_CANDIDATES = 2 * MAX_CANDIDATES
-# About 300 words: a few paragraphs of question. Each comparison then costs microseconds,
-# a scan of 500 candidates milliseconds, and the cache at most 1,000 × 2,000 characters.
-SCAN_CHARS = 2000
+# About 80 words: a question's first paragraph. A scan of 500 long candidates then takes
+# about 25 ms (2,000 characters took 160 ms, holding the GIL), and the cache at most
+# 1,000 × 500 characters.
+SCAN_CHARS = 500
 
 
 def comparable(text: str) -> str:

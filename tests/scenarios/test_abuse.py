@@ -260,10 +260,18 @@ def test_a_40k_question_against_500_long_tickets_hands_the_scorer_bounded_text(m
     assert max(seen.lengths) <= SCAN_CHARS
 
 
-def test_a_40k_message_is_scanned_on_a_bounded_prefix_and_still_finds_its_duplicate(
+def test_a_40k_message_is_scanned_and_matched_on_bounded_prefixes_and_finds_its_duplicate(
     deskbot, monkeypatch
 ):
     seen = ScorerInput(monkeypatch)
+    matched: list[int] = []
+    suggest = suggestions.suggest
+
+    def recording_suggest(matcher, text, **kwargs):
+        matched.append(len(text))
+        return suggest(matcher, text, **kwargs)
+
+    monkeypatch.setattr(suggestions, "suggest", recording_suggest)
     text = long_question(1)
     assert len(text) >= 40_000
     for user, ts_text in ((CUSTOMER, text), (CUSTOMER2, text + " again")):
@@ -271,6 +279,7 @@ def test_a_40k_message_is_scanned_on_a_bounded_prefix_and_still_finds_its_duplic
         deskbot.drain()
     assert [t.number for t in deskbot.tickets()] == [1, 2]
     assert seen.lengths and max(seen.lengths) <= SCAN_CHARS
+    assert matched and max(matched) <= suggestions.MATCHED_CHARS  # the article matcher too
     with deskbot.session() as session:
         [found] = session.exec(select(TicketDuplicate)).all()
     assert found.duplicate_of_id == deskbot.ticket(1).id
