@@ -1,6 +1,7 @@
 """The `deskbot.yaml` configuration: every key optional, unknown keys rejected by name."""
 
 import re
+import reprlib
 from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
@@ -26,6 +27,15 @@ Priority = Literal["urgent", "high", "normal", "low"]
 
 _DURATION_PART = re.compile(r"(\d+)\s*([smhdw])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+# Ten years: longer than any target, window or absence means a typo, and far below what
+# timedelta (and a datetime plus it) can hold.
+LONGEST_DURATION = timedelta(days=3650)
+# Error messages show a value, never all of it: an alias bomb is small YAML but a huge repr.
+MAX_CONFIG_BYTES = 1024 * 1024
+MAX_PROBLEMS_SHOWN = 20
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict = 2, 4, 4
+_SHORT.maxstring = _SHORT.maxother = 60
 
 
 class ConfigError(Exception):
@@ -37,15 +47,25 @@ def parse_duration(value: object) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if not isinstance(value, str):
-        raise ValueError(f"expected a duration like 30m, 4h or 3d, got {value!r}")
+        raise ValueError(f"expected a duration like 30m, 4h or 3d, got {shown(value)}")
     text = value.strip().lower()
     parts = _DURATION_PART.findall(text)
     if not parts or _DURATION_PART.sub("", text).strip():
-        raise ValueError(f"expected a duration like 30m, 4h or 3d, got {value!r}")
+        raise ValueError(f"expected a duration like 30m, 4h or 3d, got {shown(value)}")
+    if any(len(amount) > 12 for amount, _ in parts):
+        raise ValueError(f"duration must be at most {LONGEST_DURATION.days}d, got {shown(value)}")
     seconds = sum(int(amount) * _UNIT_SECONDS[unit] for amount, unit in parts)
     if seconds <= 0:
-        raise ValueError(f"duration must be positive, got {value!r}")
+        raise ValueError(f"duration must be positive, got {shown(value)}")
+    if seconds > LONGEST_DURATION.total_seconds():
+        raise ValueError(f"duration must be at most {LONGEST_DURATION.days}d, got {shown(value)}")
     return timedelta(seconds=seconds)
+
+
+def shown(value: object) -> str:
+    """A bounded repr of a value for an error message (at most about 120 characters)."""
+    text = _SHORT.repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _parse_clock_time(value: object) -> time:
@@ -56,7 +76,7 @@ def _parse_clock_time(value: object) -> time:
     if isinstance(value, str) and re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", value.strip()):
         hours, minutes = value.strip().split(":")
         return time(int(hours), int(minutes))
-    raise ValueError(f"expected a time of day like 09:00, got {value!r}")
+    raise ValueError(f"expected a time of day like 09:00, got {shown(value)}")
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
@@ -82,7 +102,7 @@ class BusinessHours(_Section):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown timezone {value!r} (use an IANA name)") from exc
+            raise ValueError(f"unknown timezone {shown(value)} (use an IANA name)") from exc
         return value
 
     @model_validator(mode="after")
@@ -242,15 +262,18 @@ class DeskConfig(_Section):
 def describe_validation_error(error: ValidationError, *, source: str) -> str:
     """Render pydantic errors as one line per problem, each naming the key."""
     lines = [f"{source}: invalid configuration"]
-    for problem in error.errors():
+    problems = error.errors()
+    for problem in problems[:MAX_PROBLEMS_SHOWN]:
         key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
         if problem["type"] == "extra_forbidden":
             lines.append(f"  unknown key '{key}'")
         else:
             message = problem["msg"].removeprefix("Value error, ")
             if problem["type"] != "value_error":
-                message = f"{message} (got {problem.get('input')!r})"
-            lines.append(f"  {key}: {message}")
+                message = f"{message} (got {shown(problem.get('input'))})"
+            lines.append(f"  {key[:120]}: {message[:300]}")
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        lines.append(f"  ...and {len(problems) - MAX_PROBLEMS_SHOWN} more problems")
     return "\n".join(lines)
 
 
@@ -273,7 +296,14 @@ def load_config(path: Path, *, required: bool = False) -> DeskConfig:
             raise ConfigError(f"{path}: config file not found")
         return DeskConfig()
     try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: config file over {MAX_CONFIG_BYTES} bytes")
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc}") from None
-    return parse_config(data, source=str(path))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read config: {str(exc)[:300]}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: cannot read config: nested too deeply") from None
+    try:
+        return parse_config(data, source=str(path))
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid configuration: nested too deeply") from None

@@ -10,6 +10,10 @@ RANGE_HELP = (
     "`2026-10-01..2026-10-31` or one day `2026-10-01`"
 )
 MAX_DAYS = 3660
+# Dates people can mean; outside them (year 1, 9999-12-31) a day's midnight, its morrow or
+# the trend's previous range would overflow.
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -37,9 +41,12 @@ def _midnight(day: date, zone: ZoneInfo) -> datetime:
 
 def _parse_day(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"`{text}` is not a date (use YYYY-MM-DD).") from None
+        raise ValueError(f"`{text[:60]}` is not a date (use YYYY-MM-DD).") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"`{text[:60]}`: a date between {FIRST_DAY} and {LAST_DAY}, please.")
+    return day
 
 
 def parse_range(text: str, *, now: datetime, timezone: str = "UTC") -> DateRange:

@@ -1,8 +1,18 @@
-"""HTTP transport: `POST /slack/events` for all Slack traffic and `GET /healthz`, on waitress."""
+"""HTTP transport: `POST /slack/events` for all Slack traffic and `GET /healthz`, on waitress.
 
+Every Slack request is bounded before anything else looks at it: its body is read only up to
+`MAX_BODY_BYTES` (413 beyond), its signature is checked on the raw bytes (401 otherwise), and
+only then is it decoded and parsed (400 for invalid UTF-8 or JSON nested deeper than Slack
+ever sends). Refusals log a bounded summary of the request, never its body.
+"""
+
+import hashlib
+import hmac
+import io
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -21,6 +31,53 @@ logger = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
+# Slack's payloads are small: an event carrying a message at Slack's 40,000-character limit
+# (text plus its rich-text blocks, multi-byte characters) stays under 400 KB, commands and
+# clicks are a few KB. 1 MiB leaves room for that and keeps an unsigned stranger's request
+# from costing more than 1 MiB of memory.
+MAX_BODY_BYTES = 1024 * 1024
+# Slack's payloads nest a dozen levels (blocks in a view in a payload); deeper is not Slack.
+MAX_JSON_DEPTH = 64
+# Slack refuses to sign for more than five minutes: older requests are replays.
+SIGNATURE_MAX_AGE = 5 * 60
+# Waitress: enough connections that idle or half-open ones cannot lock out Slack and
+# /healthz (the default of 100 could), polled rather than select()ed (select stops at
+# 1,024 descriptors), and idle ones closed after 15 s instead of 120 s.
+CONNECTION_LIMIT = 1000
+CHANNEL_TIMEOUT = 15
+CLEANUP_INTERVAL = 5
+MAX_HEADER_BYTES = 64 * 1024
+
+
+def signature_valid(
+    secret: str, body: bytes, timestamp: str, signature: str, *, now: float
+) -> bool:
+    """Whether `signature` is Slack's v0 signature of the raw `body` at a fresh `timestamp`."""
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+        return False
+    if abs(now - int(timestamp)) > SIGNATURE_MAX_AGE:
+        return False
+    base = b"v0:" + timestamp.encode() + b":" + body
+    expected = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature)
+
+
+def too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether a parsed payload nests lists and objects deeper than `limit` (no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Iterable[Any] = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
 
 class _SlackHandler(SlackRequestHandler):
     """Bolt's WSGI adapter, answering 400 to a body Bolt cannot even read instead of 500."""
@@ -32,24 +89,88 @@ class _SlackHandler(SlackRequestHandler):
                 query=request.query_string,
                 headers=request.get_headers(),
             )
-        except (TypeError, AttributeError, KeyError, ValueError) as error:
+        except (TypeError, AttributeError, KeyError, ValueError, RecursionError) as error:
             # Bolt reads ids out of the payload before the signature is checked; a payload
             # shaped unlike Slack's breaks that. Nothing was done, so a 400 is the truth.
-            logger.warning("rejected a malformed Slack payload: %r", error)
+            _refused(request.environ, f"malformed payload ({type(error).__name__})")
             return BoltResponse(status=400, body="malformed payload")
+        if too_deep(bolt_request.body):
+            _refused(request.environ, "payload nested too deeply")
+            return BoltResponse(status=400, body="payload nested too deeply")
         return self.app.dispatch(bolt_request)
 
 
-def make_wsgi_app(app: App, engine: Engine) -> WSGIApp:
-    """The WSGI application deskbot serves."""
+def make_wsgi_app(
+    app: App,
+    engine: Engine,
+    *,
+    signing_secret: str | None = None,
+    now: Callable[[], float] = time.time,
+) -> WSGIApp:
+    """The WSGI application deskbot serves (the secret defaults to the Bolt app's own)."""
     slack = _SlackHandler(app, path=EVENTS_PATH)
+    # Bolt keeps the secret it was built with private; reading it here spares every
+    # caller from passing the same secret twice.
+    secret = signing_secret if signing_secret is not None else app._signing_secret
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
             return _health(engine, start_response)
+        if environ.get("PATH_INFO") == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
+            refusal = _admit(environ, secret, now())
+            if refusal is not None:
+                status, reason = refusal
+                _refused(environ, reason)
+                return _plain(start_response, status, reason)
         return slack(environ, start_response)
 
     return wsgi
+
+
+def _admit(environ: dict[str, Any], secret: str, now: float) -> tuple[str, str] | None:
+    """Read the body (bounded) and check its signature; the refusal, or None to go on.
+
+    On success the body read is put back as `wsgi.input`, so Bolt reads the same bytes.
+    """
+    declared = environ.get("CONTENT_LENGTH") or ""
+    if declared:
+        if not (declared.isascii() and declared.isdigit()):
+            return "400 Bad Request", "invalid Content-Length"
+        if int(declared) > MAX_BODY_BYTES:
+            return "413 Content Too Large", f"body over {MAX_BODY_BYTES} bytes"
+    stream = environ.get("wsgi.input")
+    # Without a length (chunked) read at most one byte past the limit: never more.
+    body = stream.read(int(declared) if declared else MAX_BODY_BYTES + 1) if stream else b""
+    if len(body) > MAX_BODY_BYTES:
+        return "413 Content Too Large", f"body over {MAX_BODY_BYTES} bytes"
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    timestamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or "")
+    signature = str(environ.get("HTTP_X_SLACK_SIGNATURE") or "")
+    if not signature_valid(secret, body, timestamp, signature, now=now):
+        return "401 Unauthorized", "invalid or missing signature"
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "400 Bad Request", "body is not UTF-8"
+    return None
+
+
+def _refused(environ: dict[str, Any], reason: str) -> None:
+    """Log a refused request in one bounded line: never its body, nor its headers' values."""
+    logger.warning(
+        "refused %s %s (%s bytes): %s",
+        str(environ.get("REQUEST_METHOD", "?"))[:10],
+        str(environ.get("PATH_INFO", "?"))[:100],
+        str(environ.get("CONTENT_LENGTH") or "?")[:20],
+        reason,
+    )
+
+
+def _plain(start_response: Callable[..., Any], status: str, reason: str) -> Iterable[bytes]:
+    body = reason.encode()
+    start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
 
 
 def _health(engine: Engine, start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -72,7 +193,19 @@ class HttpServer:
     def __init__(
         self, wsgi: WSGIApp, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 8
     ) -> None:
-        self._server = create_server(wsgi, host=host, port=port, threads=threads, ident="deskbot")
+        self._server = create_server(
+            wsgi,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="deskbot",
+            connection_limit=CONNECTION_LIMIT,
+            channel_timeout=CHANNEL_TIMEOUT,
+            cleanup_interval=CLEANUP_INTERVAL,
+            asyncore_use_poll=True,
+            max_request_body_size=MAX_BODY_BYTES,
+            max_request_header_size=MAX_HEADER_BYTES,
+        )
         self._thread: threading.Thread | None = None
 
     @property

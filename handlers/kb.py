@@ -3,7 +3,7 @@
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 
 from bot.deps import Deps
 from bot.ranges import RANGE_HELP, parse_range
@@ -80,8 +80,8 @@ def on_need_help(deps: Deps, ack: Ack, body: dict[str, Any], action: dict[str, A
     _answer(deps, body, action.get("value"), solved=False)
 
 
-def on_kb(deps: Deps, ack: Ack, command: dict[str, Any]) -> None:
-    """`/kb search <text>` and `/kb gaps [range]`, answered in the acknowledgement."""
+def on_kb(deps: Deps, ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+    """`/kb search <text>` (answered in the acknowledgement) and `/kb gaps [range]`."""
     verb, _, rest = (command.get("text") or "").strip().partition(" ")
     verb = verb.lower()
     if verb == "search" and rest.strip():
@@ -95,12 +95,15 @@ def on_kb(deps: Deps, ack: Ack, command: dict[str, Any]) -> None:
         except ValueError as error:
             ack(text=f"{error}\n\n{KB_USAGE}")
             return
-        groups = deps.suggestions.gaps(
+        # Grouping can take a second or more: answer Slack now, the groups follow.
+        ack(text=f"Working on it: grouping the unanswered questions of {period.label}…")
+        gaps = deps.suggestions.gaps(
             workspace_id=deps.people.identity.workspace_id,
             since=period.start,
             until=period.end,
         )
-        ack(text=f"{len(groups)} gaps", blocks=gaps_blocks(period.label, groups))
+        blocks = gaps_blocks(period.label, gaps.groups, clustered=gaps.clustered, total=gaps.total)
+        respond(text=f"{len(gaps.groups)} gaps", blocks=blocks, response_type="ephemeral")
     else:
         ack(text=KB_USAGE if verb in ("", "help") else f"Unknown `/kb {verb[:40]}`.\n\n{KB_USAGE}")
 

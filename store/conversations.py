@@ -130,7 +130,7 @@ _OPENING = (
     .limit(bindparam("limit"))
 )
 RECENT_OPEN = (
-    select(Ticket.id, Message.text)
+    select(Ticket.id, func.substr(col(Message.text), 1, bindparam("max_chars")))
     .join(
         Message,
         and_(
@@ -193,8 +193,10 @@ def recent_open_questions(
     before: datetime,
     exclude_id: int,
     limit: int,
+    max_chars: int,
 ) -> list[tuple[int, str]]:
-    """(ticket id, root text) of live tickets opened in [since, before], newest first.
+    """(ticket id, root text's first `max_chars` characters) of live tickets opened in
+    [since, before], newest first.
 
     Plain columns, not ORM objects: a scan reads hundreds of rows on every new ticket.
     """
@@ -204,6 +206,7 @@ def recent_open_questions(
         "before": before,
         "exclude_id": exclude_id,
         "limit": limit,
+        "max_chars": max_chars,
     }
     rows = session.execute(RECENT_OPEN, parameters)
     return [(int(ticket_id), message_text) for ticket_id, message_text in rows]

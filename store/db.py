@@ -229,9 +229,23 @@ def lock_until_commit(session: Session, *, key: str) -> None:
 
 
 def ping(engine: Engine) -> bool:
-    """Whether the database answers a trivial query."""
-    with engine.connect() as connection:
-        return connection.execute(text("SELECT 1")).scalar() == 1
+    """Whether the database answers a trivial query.
+
+    On the driver's own cursor, outside any SQLAlchemy transaction: on SQLite every
+    transaction is a write turn (BEGIN IMMEDIATE), and a health check queued behind a
+    burst of writers made /healthz take seconds.
+    """
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        return row is not None and row[0] == 1
+    finally:
+        connection.close()
 
 
 def is_unique_violation(error: IntegrityError) -> bool:

@@ -1,7 +1,6 @@
 """`deskbot sla whatif --policy FILE [--since DATE] [--until DATE] [--format text|json|csv]`."""
 
 import argparse
-import csv
 import json
 import sys
 from datetime import UTC, date, datetime, time, timedelta
@@ -11,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, utc_now
 from bot.config import ConfigError, DeskConfig
+from bot.csv_safe import SafeDictWriter
 
 if TYPE_CHECKING:
     from bot.sla.whatif import Comparison
@@ -157,7 +157,7 @@ def _json(result: "Comparison", header: dict[str, Any], out: TextIO) -> None:
 def _csv(result: "Comparison", header: dict[str, Any], out: TextIO) -> None:
     rows = _rows(result)
     fields = ["side", "by", "key", "target", "clocks", "breached", "within_pct"]
-    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer = SafeDictWriter(out, fields)
     writer.writeheader()
     writer.writerows(rows)
 

@@ -1,11 +1,11 @@
 """`/kpi export`: a CSV of the tickets created in a range with every metric's inputs."""
 
-import csv
 import io
 from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.csv_safe import SafeWriter
 from bot.kpi.metrics import Ctx
 from bot.kpi.report import slug
 from bot.kpi.service import KpiService
@@ -16,7 +16,7 @@ from store.kpi.queries.export import COLUMNS, ticket_rows
 def export_csv(service: KpiService, date_range: DateRange) -> tuple[str, bytes]:
     """(file name, CSV bytes); times in ISO 8601 UTC."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out)  # CSAT comments are the customers' words
     writer.writerow(COLUMNS)
 
     def write(session: Session, ctx: Ctx) -> int:

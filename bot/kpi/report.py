@@ -3,13 +3,14 @@
 Slack and the command line render the same `Report`, so they always show the same numbers.
 """
 
-import csv
 import io
 import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from bot.csv_safe import SafeWriter
 
 # Units tell renderers how to show a value; the value itself stays exact.
 COUNT, SECONDS, RATIO, MONEY, STARS, PERCENT, TEXT = (
@@ -136,7 +137,7 @@ def to_json(report: Report) -> str:
 def to_csv(report: Report) -> str:
     """Figures as `figure,value` rows, then each table under its own header."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out)
     writer.writerow(["figure", "value"])
     for item in report.figures:
         writer.writerow([item.key, "" if item.value is None else item.value])

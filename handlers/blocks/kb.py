@@ -133,7 +133,14 @@ def search_results_blocks(query: str, matches: list[Match]) -> list[Block]:
     return [{"type": "section", "text": mrkdwn("\n".join(lines)[:2900])}]
 
 
-def gaps_blocks(label: str, groups: list[GapGroup], *, shown: int = 10) -> list[Block]:
+def gaps_blocks(
+    label: str,
+    groups: list[GapGroup],
+    *,
+    shown: int = 10,
+    clustered: int | None = None,
+    total: int | None = None,
+) -> list[Block]:
     """`/kb gaps`: the questions nothing answered, biggest groups first."""
     if not groups:
         return [{"type": "section", "text": mrkdwn(f"No unanswered questions in *{label}*.")}]
@@ -161,4 +168,7 @@ def gaps_blocks(label: str, groups: list[GapGroup], *, shown: int = 10) -> list[
         blocks.append(
             {"type": "context", "elements": [mrkdwn(f"…and {len(groups) - shown} smaller groups")]}
         )
+    if clustered is not None and total is not None and total > clustered:
+        note = f"Grouped the newest {clustered:,} of {total:,} questions (narrow the range)."
+        blocks.append({"type": "context", "elements": [mrkdwn(note)]})
     return blocks

@@ -14,7 +14,14 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
@@ -25,6 +32,9 @@ logger = logging.getLogger(__name__)
 # Slack timestamps are "seconds.micros"; ids are upper-case alphanumerics (U123, C0HELP).
 SlackTs = Annotated[str, StringConstraints(pattern=r"^\d{1,12}(\.\d{1,9})?$")]
 SlackId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+# Slack caps a button's value at 2,000 characters and an option's at 150: longer is forged
+# (and a 100,000-digit number would make int() raise).
+ButtonValue = Annotated[str, StringConstraints(max_length=2000)]
 _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 REPLACEMENT = "\ufffd"
 
@@ -102,8 +112,17 @@ class Action(_Shape):
     """One pressed button or chosen option."""
 
     action_id: str
-    value: str | None = None
+    value: ButtonValue | None = None
     selected_option: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _options_are_short(self) -> "Action":
+        option_value = (self.selected_option or {}).get("value")
+        if option_value is not None and (
+            not isinstance(option_value, str) or len(option_value) > 150
+        ):
+            raise ValueError("an option's value is a string of at most 150 characters")
+        return self
 
 
 class Place(_Shape):
@@ -116,7 +135,7 @@ class BlockActions(_Shape):
     """A `block_actions` payload."""
 
     user: Actor
-    actions: list[Action]
+    actions: Annotated[list[Action], Field(min_length=1)]
     channel: Place | None = None
     container: dict[str, Any] | None = None
     message: dict[str, Any] | None = None
@@ -127,6 +146,15 @@ class Interaction(_Shape):
     """Any other interactivity payload (shortcuts, view submissions): the user at least."""
 
     user: Actor
+
+
+class MessageAction(_Shape):
+    """A message shortcut: the message it was used on, and where."""
+
+    user: Actor
+    channel: Place
+    message_ts: SlackTs
+    message: dict[str, Any] | None = None
 
 
 class SlashCommand(_Shape):
@@ -174,6 +202,8 @@ def shape_problem(body: dict[str, Any]) -> str | None:
                 shape.model_validate(event)
         elif body.get("type") == "block_actions":
             BlockActions.model_validate(body)
+        elif body.get("type") == "message_action":
+            MessageAction.model_validate(body)
         elif isinstance(body.get("type"), str) and "user" in body:
             Interaction.model_validate(body)
     except ValidationError as error:

@@ -153,9 +153,10 @@ MESSAGE_FIELDS = [
 
 
 @pytest.fixture
-def fuzz_bot(start_deskbot: Callable[..., RunningBot]) -> RunningBot:
+def fuzz_bot(start_deskbot: Callable[..., RunningBot], fake) -> RunningBot:
     """deskbot with one open ticket to aim thread replies, edits and buttons at."""
     bot = start_deskbot()
+    bot.driver.response_url_base = fake.response_url_base  # follow-ups (`/kb gaps`) land
     bot.root = open_ticket(bot, "The export fails since this morning")  # type: ignore[attr-defined]
     return bot
 

@@ -42,6 +42,7 @@ LOOKUPS: dict[str, tuple[Executable, dict[str, Any], str, str]] = {
             "before": "2026-01-08",
             "exclude_id": 1,
             "limit": 500,
+            "max_chars": 500,
         },
         "uq_message_ts",
         "channel_id=? AND ts=?",

@@ -189,13 +189,17 @@ def test_kb_search_for_agents_only(bot):
     assert "Only support agents" in refused.body
 
 
-def test_kb_gaps_groups_unanswered_questions(bot):
+def test_kb_gaps_groups_unanswered_questions(bot, fake):
+    bot.driver.response_url_base = fake.response_url_base
     ask(bot, "Can I change the color theme of the dashboard?", user=CUSTOMER)
     ask(bot, "how to change dashboard color theme", user=CUSTOMER2)
     ask(bot, "Is there an on-premise version?", user=CUSTOMER)
     response = bot.driver.command("/kb", "gaps 7d", user=AGENT, channel=TRIAGE)
     bot.drain()
-    body = answer_text(response)
+    assert "Working on it" in answer_text(response)  # at once; the groups follow
+    [follow_up] = [item["body"] for item in fake.responded]
+    assert follow_up["response_type"] == "ephemeral"
+    body = follow_up["text"] + str(follow_up["blocks"])
     assert "2× · 2 customers" in body and "1× · 1 customers" in body
     assert body.index("2×") < body.index("1×")  # biggest group first
     bad = bot.driver.command("/kb", "gaps someday", user=AGENT, channel=TRIAGE)
