@@ -20,11 +20,10 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from waitress import wasyncore
 from waitress.server import create_server
 
-from store.db import ping
+from store.db import health_engine, ping
 
 logger = logging.getLogger(__name__)
 
@@ -112,10 +111,11 @@ def make_wsgi_app(
     # Bolt keeps the secret it was built with private; reading it here spares every
     # caller from passing the same secret twice.
     secret = signing_secret if signing_secret is not None else app._signing_secret
+    health = health_engine(engine)  # never queued behind intake for a pooled connection
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
-            return _health(engine, start_response)
+            return _health(health, start_response)
         if environ.get("PATH_INFO") == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
             refusal = _admit(environ, secret, now())
             if refusal is not None:
@@ -176,8 +176,8 @@ def _plain(start_response: Callable[..., Any], status: str, reason: str) -> Iter
 def _health(engine: Engine, start_response: Callable[..., Any]) -> Iterable[bytes]:
     try:
         healthy = ping(engine)
-    except SQLAlchemyError:
-        logger.exception("health check: database unreachable")
+    except Exception as error:  # any failure to reach the database means "down", not a 500
+        logger.warning("health check: database unreachable: %s", str(error)[:200])
         healthy = False
     status = "200 OK" if healthy else "503 Service Unavailable"
     body = json.dumps({"ok": healthy, "database": "up" if healthy else "down"}).encode()

@@ -28,6 +28,35 @@ def test_healthz_reports_database(deskbot):
         assert json.loads(response.read()) == {"ok": True, "database": "up"}
 
 
+def test_healthz_answers_while_every_pooled_connection_is_busy(deskbot, db):
+    # Intake can hold the whole pool; a check queued behind it waited for the pool's
+    # timeout. It asks the database, not the pool.
+    busy = [db.connect() for _ in range(db.pool.size() + db.pool._max_overflow)]
+    try:
+        started = time.monotonic()
+        with urllib.request.urlopen(f"{deskbot.server.url}/healthz", timeout=10) as response:
+            assert response.status == 200
+        assert time.monotonic() - started < 5  # not the pool's 30 s timeout
+    finally:
+        for connection in busy:
+            connection.close()
+
+
+def test_healthz_says_503_when_the_database_is_gone(deskbot, tmp_path):
+    from bot.web import HttpServer, make_wsgi_app
+    from store.db import make_engine
+
+    gone = make_engine(f"sqlite:///{tmp_path / 'no-such-dir' / 'deskbot.db'}")
+    server = HttpServer(make_wsgi_app(deskbot.app, gone), host="127.0.0.1", port=0).start()
+    try:
+        with pytest.raises(urllib.error.HTTPError) as raised:
+            urllib.request.urlopen(f"{server.url}/healthz", timeout=5)
+        assert raised.value.code == 503
+        assert json.loads(raised.value.read()) == {"ok": False, "database": "down"}
+    finally:
+        server.stop()
+
+
 def test_unknown_paths_are_404(deskbot):
     with pytest.raises(urllib.error.HTTPError) as raised:
         urllib.request.urlopen(f"{deskbot.server.url}/nope", timeout=5)
