@@ -141,8 +141,7 @@ def test_a_channel_that_becomes_shared_gets_no_more_internal_posts(start_deskbot
     assert len(fake.messages(triage)) == 1  # the card; "not shared" is now cached
 
     fake.add_channel(triage, "triage-x", is_ext_shared=True)  # ACME joins the channel
-    event = {"type": "channel_shared", "connected_team_id": ACME, "channel": triage}
-    assert bot.driver.event({**event, "event_ts": "1.1"}).status == 200
+    assert bot.driver.channel_sharing(triage, ACME, shared=True).status == 200
     bot.drain()
     with caplog.at_level(logging.WARNING):
         bot.driver.message(channel=HELP, user=CUSTOMER, team=ACME, text="Login loops")
@@ -151,9 +150,7 @@ def test_a_channel_that_becomes_shared_gets_no_more_internal_posts(start_deskbot
     assert any("refused to post internal content" in r.getMessage() for r in caplog.records)
 
     fake.add_channel(triage, "triage-x")  # ACME left again
-    unshared = {"type": "channel_unshared", "previously_connected_team_id": ACME}
-    event = {**unshared, "channel": triage, "is_ext_shared": False, "event_ts": "1.2"}
-    assert bot.driver.event(event).status == 200
+    assert bot.driver.channel_sharing(triage, ACME, shared=False).status == 200
     bot.drain()
     bot.driver.message(channel=HELP, user=CUSTOMER, team=ACME, text="Invoices missing")
     bot.drain()
