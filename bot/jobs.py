@@ -117,7 +117,10 @@ def finish_welcomes(runtime: Runtime) -> None:
 
 def correct_organizations(runtime: Runtime) -> None:
     """Tickets recorded under an unknown organization (Slack could not say) get the real one."""
-    moved = correct_unknown_teams(runtime.engine, runtime.deps.people)
+    deps = runtime.deps
+    moved = correct_unknown_teams(
+        runtime.engine, deps.people, clock=deps.clock, dispatcher=deps.events
+    )
     if moved:
         logger.info("moved %d tickets from an unknown organization to their real one", moved)
 

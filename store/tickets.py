@@ -193,8 +193,9 @@ def customers_in_team(
 
 def move_customer_team(
     session: Session, *, workspace_id: str, customer_id: str, from_team: str, to_team: str
-) -> int:
-    """Record the customer's tickets (and their messages there) under their real team."""
+) -> list[int]:
+    """Record the customer's tickets (and their messages there) under their real team;
+    the ids of the tickets moved."""
     found = session.exec(
         select(Ticket.id).where(
             Ticket.workspace_id == workspace_id,
@@ -219,4 +220,4 @@ def move_customer_team(
             .values(user_team_id=to_team)
         )
     session.flush()
-    return len(ids)
+    return ids

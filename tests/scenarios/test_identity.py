@@ -65,8 +65,8 @@ def test_a_customer_slack_cannot_place_is_kept_then_moved_to_their_organization(
     ticket = bot.ticket(1)  # the message is not lost, and not taken as internal
     assert ticket.customer_team_id == UNKNOWN_TEAM and ticket.is_external
     assert bot.messages()[0].role == "customer"
-    card = str(fake.messages(bot.app.runtime.deps.desk.triage_channel)[0]["blocks"])
-    assert "unknown (Slack could not say yet" in card
+    triage = bot.app.runtime.deps.desk.triage_channel
+    assert "unknown (Slack could not say yet" in str(fake.messages(triage)[0]["blocks"])
 
     jobs.correct_organizations(bot.app.runtime)  # Slack still failing a moment ago: waits
     assert bot.ticket(1).customer_team_id == UNKNOWN_TEAM
@@ -75,6 +75,9 @@ def test_a_customer_slack_cannot_place_is_kept_then_moved_to_their_organization(
     ticket = bot.ticket(1)
     assert ticket.customer_team_id == ACME and ticket.is_external
     assert bot.messages()[0].user_team_id == ACME
+    bot.drain()
+    assert f"`{ACME}` (Slack Connect)" in str(fake.messages(triage)[0]["blocks"])  # card too
+    assert "organization known" in ticket_cmd(bot, "show 1")
 
 
 def test_a_colleague_slack_could_not_place_is_corrected_to_internal(

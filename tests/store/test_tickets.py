@@ -134,7 +134,7 @@ def test_tickets_of_an_unknown_organization_move_to_the_real_one(
     )
     session.commit()
     session.expire_all()
-    assert moved == 1
+    assert moved == [first.id]
     assert (first.customer_team_id, first.is_external) == (WORKSPACE, False)
     assert other.customer_team_id == "unknown" and known.customer_team_id == "T0ACME"
     root = messages.find_message(session, channel_id=CHANNEL, ts=first.root_ts)
