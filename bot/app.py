@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from bot import logs
 from bot.clock import Clock, utc_now
 from bot.csat import CsatService
 from bot.daily_digest import DailyDigestService
@@ -74,6 +75,13 @@ def create_app(
     listener_executor: Executor | None = None,
 ) -> DeskApp:
     """Build the deskbot Bolt app; nothing is served until a transport runs it."""
+    # Known from here on: any log line or traceback that quotes a secret shows a placeholder.
+    for secret in (
+        settings.slack_signing_secret,
+        settings.slack_bot_token,
+        settings.slack_app_token,
+    ):
+        logs.remember_secret(secret.get_secret_value() if secret else None)
     if client is None:
         check_credentials(settings)
         assert settings.slack_bot_token is not None

@@ -1,25 +1,50 @@
-"""Logging setup for the CLI, with Slack tokens scrubbed from every record."""
+"""Logging setup for the CLI, with Slack tokens and secrets scrubbed from every record."""
 
 import logging
 import re
 
 _TOKEN = re.compile(r"\bxox[abprse]-[A-Za-z0-9-]+|\bxapp-[A-Za-z0-9-]+")
+REDACTED = "[redacted-token]"
+# The configured secrets themselves (the signing secret is 32 hex digits, shaped like
+# any hash, so it is recognised by value, not by shape).
+_SECRETS: set[str] = set()
 
 
-class RedactTokens(logging.Filter):
-    """Replaces anything shaped like a Slack token with a placeholder."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message in place; never drops a record."""
-        message = record.getMessage()
-        if _TOKEN.search(message):
-            record.msg, record.args = _TOKEN.sub("[redacted-token]", message), None
-        return True
+def remember_secret(value: str | None) -> None:
+    """Scrub this exact value from every record from now on (a secret shorter than 8
+    characters is left alone: it would blank out ordinary words)."""
+    if value and len(value) >= 8:
+        _SECRETS.add(value)
 
 
 def redact(text: str) -> str:
-    """Scrub Slack tokens from a string."""
-    return _TOKEN.sub("[redacted-token]", text)
+    """Scrub Slack tokens and remembered secrets from a string."""
+    text = _TOKEN.sub(REDACTED, text)
+    for secret in _SECRETS:
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+class RedactTokens(logging.Filter):
+    """Replaces anything shaped like a Slack token, or a remembered secret, with a
+    placeholder: in the message, in the formatted traceback and in the stack."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record in place; never drops a record."""
+        message = record.getMessage()
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            # Formatters reuse exc_text when it is set, so the traceback is formatted
+            # once here, scrubbed (an exception's message may quote a token or a URL
+            # with one), and the scrubbed text is what every handler prints.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
 
 
 def configure_logging(level: str = "INFO") -> None:

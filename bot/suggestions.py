@@ -161,7 +161,7 @@ class SuggestionService:
     def decide(
         self, *, ticket: Ticket, solved: bool, article_id: str | None, decided_by: str
     ) -> Suggestion:
-        """Record "This solved it" or "I still need help"; learning from the former."""
+        """Record "This solved it" or "I still need help" (learning is `learn_self_served`)."""
         assert ticket.id is not None
         outcome = SuggestionOutcome.SOLVED if solved else SuggestionOutcome.NEED_HELP
         now = self._clock()
@@ -181,19 +181,30 @@ class SuggestionService:
             )
             if not changed:
                 raise WorkflowError("You already answered this suggestion. Thank you!")
-            if solved and article_id:
-                suggestions.add_example(
-                    session,
-                    article_id=article_id,
-                    text=suggestion.question,
-                    source="customer_solved",
-                    ticket_id=ticket.id,
-                    at=now,
-                )
             session.refresh(suggestion)
-        if solved:
-            self.load_examples()
         return suggestion
+
+    def learn_self_served(self, *, ticket: Ticket, article_id: str) -> bool:
+        """The press closed the ticket as self-served: its question becomes an example.
+
+        Called only when the press really resolved a live, unmerged ticket: a press on
+        one an agent already resolved, or one merged away, says nothing about the article.
+        """
+        assert ticket.id is not None
+        with session_scope(self._engine) as session:
+            suggestion = suggestions.suggestion_for(session, ticket_id=ticket.id)
+            if suggestion is None:
+                return False
+            added = suggestions.add_example(
+                session,
+                article_id=article_id,
+                text=suggestion.question,
+                source="customer_solved",
+                ticket_id=ticket.id,
+                at=self._clock(),
+            )
+        self.load_examples()
+        return added
 
     def learn(self, *, ticket: Ticket, article_id: str) -> bool:
         """An agent says this article answered the ticket: its question becomes an example."""

@@ -11,6 +11,7 @@ from bot.suggestions import Offer
 from bot.tickets.workflow import WorkflowError
 from handlers.blocks import values
 from handlers.blocks.kb import (
+    answered_list_text,
     article_list_text,
     gaps_blocks,
     search_results_blocks,
@@ -124,20 +125,26 @@ def _answer(deps: Deps, body: dict[str, Any], raw: object, *, solved: bool) -> N
         )
         if solved and article_id:
             # Resolved as self-served; the card and the triage thread follow its event.
-            deps.workflow.resolve_self_served(
+            # Only a press that closed a live ticket teaches the matcher (a merged one
+            # raises here; one already resolved is no change).
+            change = deps.workflow.resolve_self_served(
                 workspace_id=workspace,
                 number=ticket.number,
                 actor_id=user_id,
                 article_id=article_id,
             )
+            if change.changed:
+                deps.suggestions.learn_self_served(ticket=ticket, article_id=article_id)
     except WorkflowError as error:
         if channel_id:
             deps.guard.ephemeral(channel=channel_id, user=user_id, text=str(error))
         return
-    matches_text = "\n".join(
-        f"• {article.title}"
-        for article_id_ in suggestion.article_ids
-        if (article := deps.suggestions.knowledge.article(article_id_)) is not None
+    matches_text = answered_list_text(
+        [
+            article.title
+            for article_id_ in suggestion.article_ids
+            if (article := deps.suggestions.knowledge.article(article_id_)) is not None
+        ]
     )
     if suggestion.channel_id and suggestion.message_ts:
         deps.guard.update(

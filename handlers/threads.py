@@ -6,9 +6,11 @@ with the whole conversation, its Slack times, who wrote what, and a first respon
 an agent had already answered.
 """
 
+import logging
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.intake.service import IncomingMessage, Outcome
@@ -17,9 +19,18 @@ from handlers.messages import HUMAN_SUBTYPES, parse_message
 from handlers.slack.card import post_card
 from store.models import Ticket
 
+logger = logging.getLogger(__name__)
+
 API_METHODS = ("conversations.replies",)
 PAGE_SIZE = 200
 MAX_PAGES = 50  # 10,000 replies: a thread longer than that is not one question
+# Slack's answers for a message deleted (or never seen) before deskbot read it.
+GONE_ERRORS = ("thread_not_found", "message_not_found")
+GONE = "That message is gone (deleted, or out of deskbot's sight): no ticket made of it."
+
+
+class MessageGone(WorkflowError):
+    """The message to make a ticket of no longer exists: the agent is told, nothing retried."""
 
 
 def read_thread(client: WebClient, channel_id: str, ts: str) -> list[dict[str, Any]]:
@@ -27,9 +38,15 @@ def read_thread(client: WebClient, channel_id: str, ts: str) -> list[dict[str, A
     messages: list[dict[str, Any]] = []
     cursor: str | None = None
     for _ in range(MAX_PAGES):
-        page = client.conversations_replies(
-            channel=channel_id, ts=ts, limit=PAGE_SIZE, **({"cursor": cursor} if cursor else {})
-        )
+        try:
+            page = client.conversations_replies(
+                channel=channel_id, ts=ts, limit=PAGE_SIZE, **({"cursor": cursor} if cursor else {})
+            )
+        except SlackApiError as error:
+            # A vanished message is an answer, not a failure: retrying cannot bring it back.
+            if error.response.get("error") in GONE_ERRORS:
+                raise MessageGone(GONE) from None
+            raise
         messages.extend(page.get("messages") or [])
         cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
         if not page.get("has_more") or not cursor:
@@ -54,7 +71,15 @@ def ticket_from_thread(
     existing = deps.workflow.ticket_of_message(channel_id=channel_id, ts=ts)
     if existing is not None:
         return existing
-    thread = read_thread(client, channel_id, ts)
+    try:
+        thread = read_thread(client, channel_id, ts)
+        if not any(m.get("ts") == ts for m in thread):
+            raise MessageGone(GONE)
+    except MessageGone:
+        logger.info(
+            "no ticket of message %s in %s for %s: the message is gone", ts, channel_id, user_id
+        )
+        raise
     humans = [
         m
         for m in thread

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot import text
 from bot.clock import Clock
 from bot.config import DeskConfig
 from bot.sla.planner import SlaPlanner
@@ -179,7 +180,7 @@ def _ago(delta: timedelta) -> str:
 
 def _line(ticket: Any, alert: Alert, now: datetime) -> str:
     name = TARGET_NAMES.get(alert.target, alert.target)
-    subject = ticket.subject[:80].replace("<", "&lt;").replace(">", "&gt;")
+    subject = text.escape(ticket.subject[:80])
     title = f"<{ticket.permalink}|{subject}>" if ticket.permalink else subject
     if alert.level == "warn":
         state = f":hourglass: {name} due in {_ago(alert.due - now)}"

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.people import UNKNOWN_TEAM
+from bot.text import escape
 from bot.tickets.workflow import PRIORITIES
 from handlers.blocks import values
 from store.models import Ticket, TicketStatus
@@ -19,11 +20,6 @@ STATUS_LABELS = {
 }
 
 
-def escape(text: str) -> str:
-    """Escape the three characters mrkdwn treats as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def slack_date(moment: datetime, fallback_format: str = "%Y-%m-%d %H:%M UTC") -> str:
     """A date Slack renders in each reader's own time zone."""
     epoch = int(moment.timestamp())
@@ -31,8 +27,9 @@ def slack_date(moment: datetime, fallback_format: str = "%Y-%m-%d %H:%M UTC") ->
 
 
 def ticket_label(ticket: Ticket) -> str:
-    """`#42 · subject` for notifications and fallbacks."""
-    return f"#{ticket.number} · {ticket.subject}"
+    """`#42 · subject` for notifications and fallbacks (the subject escaped: it is the
+    customer's text, and a notification's `text` renders mrkdwn too)."""
+    return f"#{ticket.number} · {escape(ticket.subject)}"
 
 
 def mrkdwn(text: str) -> Block:

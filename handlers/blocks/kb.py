@@ -1,5 +1,6 @@
 """Pure Block Kit builders for self-service suggestions, `/kb search` and `/kb gaps`."""
 
+from bot import text
 from bot.suggestions import GapGroup
 from handlers.blocks import values
 from handlers.blocks.cards import Block, escape, mrkdwn
@@ -47,8 +48,9 @@ def phrases(lang: str) -> tuple[str, str, str, str, str]:
 
 
 def _title(match: Match) -> str:
-    title = escape(match.article.title)
-    return f"<{match.article.url}|{title}>" if match.article.url else title
+    # An article's url is linked only when it is http(s), and encoded so it cannot
+    # smuggle a second link or a mention into what the customer sees.
+    return text.link(match.article.url, escape(match.article.title))
 
 
 def _snippet(match: Match) -> str:
@@ -112,6 +114,11 @@ def suggestion_answered_blocks(matches_text: str, lang: str, *, solved: bool) ->
 def article_list_text(matches: list[Match]) -> str:
     """The suggested articles as plain lines (kept when the buttons go)."""
     return "\n".join(f"• {_title(match)}" for match in matches)
+
+
+def answered_list_text(titles: list[str]) -> str:
+    """The suggested articles' titles, escaped, once the customer answered."""
+    return "\n".join(f"• {escape(title)}" for title in titles)
 
 
 def search_results_blocks(query: str, matches: list[Match]) -> list[Block]:

@@ -7,6 +7,7 @@ from handlers.blocks.cards import STATUS_LABELS, Block, escape, mrkdwn, slack_da
 from store.models import Activity, Ticket
 
 SHOWN_ACTIVITY = 15
+FIELD_LIMIT = 2000  # Slack refuses a section field longer than this (the whole message)
 
 
 def _when(moment: datetime | None) -> str:
@@ -20,7 +21,7 @@ def describe_activity(entry: Activity) -> str:
     extra = {
         "assigned": f" to <@{detail.get('to')}>",
         "priority": f" {detail.get('from')} → {detail.get('to')}",
-        "typed": f" `{detail.get('tag')}`",
+        "typed": f" `{escape(str(detail.get('tag', '')))}`",
         "linked": f" {escape(str(detail.get('ref', '')))}",
         "note": f": {escape(str(detail.get('text', '')))[:300]}",
         "resolved": f": {escape(str(detail.get('note', '')))[:300]}" if detail.get("note") else "",
@@ -49,9 +50,9 @@ def ticket_details_blocks(details: TicketDetails) -> list[Block]:
         mrkdwn(f"*Opened*\n{_when(ticket.created_at)}"),
         mrkdwn(f"*First response*\n{_when(ticket.first_response_at)}"),
         mrkdwn(f"*Resolved*\n{_when(ticket.resolved_at)}"),
-        mrkdwn(f"*SLA*\n{chr(10).join(details.sla) or '_no targets running_'}"),
-        mrkdwn(f"*Types*\n{', '.join(f'`{t}`' for t in details.tags) or '—'}"),
-        mrkdwn(f"*Links*\n{escape(', '.join(details.links))[:1900] or '—'}"),
+        field("SLA", details.sla, sep="\n", empty="_no targets running_"),
+        field("Types", [f"`{escape(tag)}`" for tag in details.tags]),
+        field("Links", [escape(link) for link in details.links]),
     ]
     recent = details.activity[-SHOWN_ACTIVITY:]
     history = "\n".join(describe_activity(entry) for entry in recent)
@@ -66,6 +67,23 @@ def ticket_details_blocks(details: TicketDetails) -> list[Block]:
             "text": mrkdwn(f"*Activity*\n{history}"[:3000]),
         },
     ]
+
+
+def field(title: str, items: list[str], *, sep: str = ", ", empty: str = "—") -> Block:
+    """A section field listing `items`, as many as fit, then "… and N more"."""
+    head = f"*{title}*\n"
+    shown: list[str] = []
+    used = len(head)
+    for index, item in enumerate(items):
+        rest = len(items) - index - 1
+        # Room for this item, and for the "… and N more" that may have to follow it.
+        tail = len(f"{sep}… and {rest} more") if rest else 0
+        if used + len(sep) * bool(shown) + len(item) + tail > FIELD_LIMIT:
+            more = f"… and {len(items) - index} more"
+            return mrkdwn(head + sep.join([*shown, more]) if shown else head + more)
+        shown.append(item)
+        used += len(sep) * (len(shown) > 1) + len(item)
+    return mrkdwn(head + (sep.join(shown) or empty))
 
 
 def ticket_line(ticket: Ticket) -> str:

@@ -7,6 +7,7 @@ where it happened.
 """
 
 import copy
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
@@ -17,7 +18,11 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlmodel import select
 
+from fakeslack.blockkit import validate_blocks
+from handlers.blocks.conversations import merge_action_id
+from handlers.blocks.csat import COMMENT_ACTION, RATE_ACTION
 from handlers.tickets.commands import SUBCOMMANDS as TICKET_SUBCOMMANDS
+from handlers.tickets.listeners import BUTTON_ACTIONS
 from store.models import Activity
 from tests.conftest import ACME, AGENT, CUSTOMER, HELP, LEAD, TRIAGE
 from tests.scenarios.test_tickets import answer_text, open_ticket
@@ -299,3 +304,121 @@ def test_sql_metacharacters_are_stored_as_text(fuzz_bot, fake):
     with fuzz_bot.session() as session:
         notes = session.exec(select(Activity).where(Activity.action == "note")).all()
         assert [note.detail.get("text") for note in notes] == [nasty]
+
+
+def no_surrogates(text: str) -> bool:
+    """Slack form-encodes as UTF-8: a lone surrogate can never arrive in a payload."""
+    return not re.search(r"[\ud800-\udfff]", text)
+
+
+def assert_no_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    """Nothing logged an error or a traceback while the input was handled."""
+    loud = [
+        f"{record.name}: {record.getMessage()[:200]}"
+        for record in caplog.records
+        if record.exc_info or record.exc_text or record.levelno >= logging.ERROR
+    ]
+    assert loud == [], f"logged with a traceback or as an error: {loud}"
+
+
+# What a person can type after a command: anything at all, words each command knows,
+# and the numbers, dates and durations that once crashed a parser.
+NUMBERISH = st.one_of(
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    st.integers(min_value=0, max_value=10**30).map(lambda n: f"#{n}"),
+    st.sampled_from(
+        ["1e9", "9999-12-31", "0001-01-01", "9999-12-31..0001-01-01", "99999999d", "-1d", "0"]
+    ),
+)
+COMMAND_WORDS = st.sampled_from(
+    [
+        *sorted(TICKET_SUBCOMMANDS),
+        *("search", "gaps", "chart", "export", "by", "agent", "org", "7d", "30d", "help"),
+    ]
+)
+COMMAND_TEXT = st.one_of(
+    st.text(max_size=300).filter(no_surrogates),
+    NASTY_TEXT.filter(no_surrogates),
+    st.lists(st.one_of(COMMAND_WORDS, NUMBERISH, ANY_TEXT.filter(no_surrogates)), max_size=5).map(
+        " ".join
+    ),
+)
+
+
+@settings(FUZZ, max_examples=100)
+@given(
+    command=st.sampled_from(["/ticket", "/kb", "/kpi"]),
+    text_=COMMAND_TEXT,
+    user=st.sampled_from([AGENT, LEAD, CUSTOMER]),
+)
+def test_any_command_text_gets_an_answer_and_logs_no_traceback(
+    fuzz_bot, fake, caplog, command, text_, user
+):
+    caplog.clear()
+    fuzz_bot.driver.response_url_base = fake.response_url_base  # /kpi answers through it
+    before = len(fake.responded)
+    with caplog.at_level(logging.INFO):
+        response = fuzz_bot.driver.command(command, text_, user=user, channel=TRIAGE)
+        assert response.status == 200 or 400 <= response.status < 500, response.status
+        answer = answer_text(response) if response.status == 200 else response.body
+        assert_answered_cleanly(fuzz_bot, response.status, answer)
+        if "json" in response.headers.get("content-type", ""):
+            # Slack would refuse an answer past its Block Kit limits: the agent sees nothing.
+            assert validate_blocks(response.json().get("blocks") or []) == []
+    # /kpi acknowledges at once and answers through the response_url.
+    assert answer.strip() or fake.responded[before:], "every command gets an answer"
+    assert_no_traceback(caplog)
+
+
+# Every action id a listener answers to, and values of every shape: encoded ones, huge
+# numbers, separators in odd places, and anything at all.
+ACTION_IDS = st.sampled_from(
+    [
+        *BUTTON_ACTIONS,
+        "kb_solved",
+        "kb_need_help",
+        *(f"{RATE_ACTION}_{rating}" for rating in range(0, 7)),
+        COMMENT_ACTION,
+        merge_action_id(0),
+        merge_action_id(9),
+    ]
+)
+BUTTON_VALUE = st.one_of(
+    st.none(),
+    st.text(max_size=120).filter(no_surrogates),
+    NUMBERISH,
+    st.tuples(NUMBERISH, st.sampled_from([":", "|", "::", ""]), st.one_of(NUMBERISH, ANY_TEXT)).map(
+        "".join
+    ),
+    st.sampled_from(["1", "1:urgent", "1:1", "1|csv-export", "1:5", "9" * 100_000]),
+)
+
+
+@settings(FUZZ, max_examples=100)
+@given(
+    action_id=ACTION_IDS,
+    value=BUTTON_VALUE,
+    select=st.booleans(),
+    user=st.sampled_from([AGENT, CUSTOMER, "U0NOBODY"]),
+)
+def test_any_button_value_gets_a_clear_answer_and_logs_no_traceback(
+    fuzz_bot, fake, caplog, action_id, value, select, user
+):
+    caplog.clear()
+    payload = fuzz_bot.driver.block_action_payload(
+        action_id,
+        None if select else value,
+        user=user,
+        channel=TRIAGE,
+        action_type="static_select" if select else "button",
+    )
+    if select:  # a menu sends the chosen option, not a value
+        payload["actions"][0]["selected_option"] = {
+            "text": {"type": "plain_text", "text": "x"},
+            "value": value,
+        }
+    with caplog.at_level(logging.INFO):
+        response = fuzz_bot.driver.action(payload)
+        assert response.status == 200 or 400 <= response.status < 500, response.status
+        assert_answered_cleanly(fuzz_bot, response.status, response.body)
+    assert_no_traceback(caplog)

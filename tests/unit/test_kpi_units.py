@@ -5,16 +5,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlmodel import Session
 
 from bot.business_time import BusinessCalendar
 from bot.config import BusinessHours
 from bot.kpi.business import open_seconds
 from bot.kpi.report import format_duration, slug
 from handlers.kpi.commands import KpiRequest, KpiUsageError, parse_kpi_command
-from store.kpi.queries import volume
 from store.kpi.sqlfn import interpolate, offset_segments
-from store.models import Ticket
 
 BERLIN = BusinessCalendar.from_config(
     BusinessHours(timezone="Europe/Berlin", holidays=["2026-10-26"])  # type: ignore[list-item]
@@ -79,22 +76,3 @@ def test_offset_segments_find_the_dst_change():
     assert segments == [(start, 7200), (datetime(2026, 10, 25, 1, 0, tzinfo=UTC), 3600)]
 
 
-def test_days_are_local_across_dst(db):
-    times = [
-        datetime(2026, 10, 24, 21, 30, tzinfo=UTC),  # 23:30 CEST, Oct 24
-        datetime(2026, 10, 24, 22, 30, tzinfo=UTC),  # 00:30 CEST, Oct 25
-        datetime(2026, 10, 25, 22, 30, tzinfo=UTC),  # 23:30 CET, Oct 25
-        datetime(2026, 10, 25, 23, 30, tzinfo=UTC),  # 00:30 CET, Oct 26
-    ]
-    with Session(db) as session:
-        for number, created in enumerate(times, 1):
-            ticket = Ticket(workspace_id="T", number=number, channel_id="C1", root_ts=str(number),
-                            customer_id="U1", customer_team_id="T1", subject="s",
-                            created_at=created, updated_at=created)  # fmt: skip
-            session.add(ticket)
-        session.flush()
-        start, end = datetime(2026, 10, 20, tzinfo=UTC), datetime(2026, 10, 30, tzinfo=UTC)
-        days = volume.by_day(session, start=start, end=end, timezone="Europe/Berlin")
-    assert {day: counts.created for day, counts in days.items()} == {
-        "2026-10-24": 1, "2026-10-25": 2, "2026-10-26": 1,
-    }  # fmt: skip

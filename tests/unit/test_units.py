@@ -1,13 +1,16 @@
 """Pure helpers: Slack timestamps, text hygiene, token redaction, the people directory."""
 
+import io
 import logging
 from datetime import UTC, datetime
 
+from bot import logs
 from bot.clock import datetime_to_ts, ts_to_datetime
 from bot.config import parse_config
 from bot.logs import RedactTokens, redact
 from bot.people import Directory, Identity
-from bot.text import storable, subject_from
+from bot.text import escape, link, storable, subject_from
+from handlers.blocks.tickets import FIELD_LIMIT, field
 from tests.support.harness import MutableClock
 
 
@@ -29,6 +32,27 @@ def test_subject():
     assert len(subject_from("x" * 500)) == 200
 
 
+def test_markup_is_escaped_and_only_http_urls_are_linked():
+    assert escape("<!channel> <@U1> & <https://x|y>") == (
+        "&lt;!channel&gt; &lt;@U1&gt; &amp; &lt;https://x|y&gt;"
+    )
+    assert link("https://a.example/p?x=1&y=2", "T") == "<https://a.example/p?x=1&amp;y=2|T>"
+    assert link("https://a.example/x|<!here>", "T") == "<https://a.example/x%7C%3C!here%3E|T>"
+    for unsafe in ("javascript:alert(1)", "ftp://a", "https://a b", "https://a\n", "", None):
+        assert link(unsafe, "T") == "T"
+
+
+def test_a_long_list_in_a_field_ends_with_how_many_more():
+    items = [f"`{n:02d}-{'x' * 61}`" for n in range(40)]
+    shown = field("Types", items)["text"]
+    assert len(shown) <= FIELD_LIMIT and shown.startswith("*Types*\n`00-")
+    kept = shown.count("`") // 2
+    assert shown.endswith(f"… and {40 - kept} more")
+    assert field("Types", [])["text"] == "*Types*\n—"
+    assert field("Links", ["y" * 3000])["text"] == "*Links*\n… and 1 more"
+    assert field("SLA", ["a", "b"], sep="\n")["text"] == "*SLA*\na\nb"
+
+
 def test_tokens_are_redacted_from_logs():
     assert (
         redact("token xoxb-123-abc and xapp-1-A-2") == "token [redacted-token] and [redacted-token]"
@@ -36,6 +60,39 @@ def test_tokens_are_redacted_from_logs():
     record = logging.LogRecord("x", logging.INFO, "", 0, "auth %s", ("xoxb-secret-1",), None)
     RedactTokens().filter(record)
     assert record.getMessage() == "auth [redacted-token]"
+
+
+def logged_traceback(message: str) -> str:
+    """What a handler filtered like the CLI's writes for `logger.exception` of `message`."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    handler.addFilter(RedactTokens())
+    logger = logging.getLogger("test.redaction")
+    logger.addHandler(handler)
+    try:
+        raise RuntimeError(message)
+    except RuntimeError:
+        logger.exception("Slack call failed")
+    finally:
+        logger.removeHandler(handler)
+    return stream.getvalue()
+
+
+def test_tracebacks_are_redacted_too():
+    written = logged_traceback("auth failed for xoxb-1234-5678-abcdef (xapp-1-A0-99, xoxp-9-9)")
+    assert "Traceback" in written and "RuntimeError: auth failed for [redacted-token]" in written
+    for token in ("xoxb-1234", "xapp-1-A0", "xoxp-9"):
+        assert token not in written
+
+
+def test_remembered_secrets_are_redacted_by_value():
+    secret = "8f14e45fceea167a5a36dedd4bea2543"  # a signing secret has no telltale prefix
+    logs.remember_secret(secret)
+    logs.remember_secret("short")  # too short to scrub without blanking ordinary words
+    written = logged_traceback(f"bad signature, secret {secret}, a short word")
+    assert secret not in written and "secret [redacted-token]" in written
+    assert "short word" in written
 
 
 def test_directory_caches_usergroup_and_survives_slack_failures():
