@@ -227,3 +227,12 @@ def test_deskbot_kb_command_line_uses_the_configured_kb(workdir, kb_dir, capsys)
     (workdir / "deskbot.yaml").write_text(f"knowledge_dir: {kb_dir}\n")
     assert main(["kb", "search", "where can I download my invoice"]) == 0
     assert "invoices-en" in capsys.readouterr().out.splitlines()[0]
+
+
+def test_no_knowledge_dir_suggests_no_sample_article(start_deskbot, fake, caplog):
+    # The shipped articles are about a fictional product: real customers never see them
+    # unless the config asks for them (`knowledge_dir: sample`, as the demo does).
+    bot = start_deskbot(knowledge_dir=None)
+    root = ask(bot, "I lost my phone and can't get the 2FA code")
+    assert suggestion_post(fake, root) is None
+    assert "no knowledge_dir set" in caplog.text
