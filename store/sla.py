@@ -122,7 +122,7 @@ def pauses_by_ticket(
     return found
 
 
-LEASED_COLUMNS = ("id", "recipient", "level", "text", "attempts")
+LEASED_COLUMNS = ("id", "ticket_id", "recipient", "level", "text", "attempts")
 
 
 def record_batch(
@@ -284,6 +284,7 @@ def claim_notifications(
         .values(next_attempt_at=lease_until)
         .returning(
             col(SlaNotification.id),
+            col(SlaNotification.ticket_id),
             col(SlaNotification.recipient),
             col(SlaNotification.level),
             col(SlaNotification.text),

@@ -178,25 +178,42 @@ def _ago(delta: timedelta) -> str:
     return f"{minutes // 60}h {minutes % 60}m" if minutes >= 60 else f"{minutes}m"
 
 
+def _ordinal(number: int) -> str:
+    suffix = (
+        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
+    return f"{number}{suffix}"
+
+
 def _line(ticket: Any, alert: Alert, now: datetime) -> str:
+    """One alert as a lead reads it: no internal level names, no "0m ago"."""
     name = TARGET_NAMES.get(alert.target, alert.target)
     subject = text.escape(ticket.subject[:80])
     title = f"<{ticket.permalink}|{subject}>" if ticket.permalink else subject
+    late = now - alert.due
     if alert.level == "warn":
-        state = f":hourglass: {name} due in {_ago(alert.due - now)}"
+        left = alert.due - now
+        due = "now" if left < timedelta(minutes=1) else f"in {_ago(left)}"
+        state = f":hourglass: {name} due {due}"
     elif alert.level == "breach":
-        state = f":rotating_light: {name} target missed {_ago(now - alert.due)} ago"
+        when = "just now" if late < timedelta(minutes=1) else f"{_ago(late)} ago"
+        state = f":rotating_light: {name} target missed {when}"
     else:
-        state = f":fire: {name} still missed after {_ago(now - alert.due)} ({alert.level})"
+        # escalate1 is the alert after the breach's: the 2nd a lead gets for this target
+        repeat = alert.level.removeprefix("escalate")
+        nth = f", {_ordinal(int(repeat) + 1)} alert" if repeat.isdigit() else ""
+        state = f":fire: {name} still missed after {_ago(late)}{nth}"
     return f"*#{ticket.number}* {state} · {title}"
 
 
 def _digest(batch: list[Any]) -> str:
     """One message for everything a recipient is owed in this sweep (long lists cut short)."""
+    # Tickets, not alerts: one ticket late on two targets is one ticket to look at.
+    tickets = len({n.ticket_id for n in batch})
     header = (
         "SLA: 1 ticket needs attention"
-        if len(batch) == 1
-        else (f"SLA: {len(batch)} tickets need attention")
+        if tickets == 1
+        else f"SLA: {tickets} tickets need attention"
     )
     ordered = sorted(batch, key=lambda n: (LEVEL_ORDER.get(n.level[:8], 0), n.id or 0))
     lines = [n.text for n in ordered[:DIGEST_LINES]]
