@@ -145,6 +145,7 @@ def create_app(
             settings.desk,
             clock,
             send=lambda recipient, text: send_digest(guard, recipient, text),
+            events=events,
         ),
         csat=csat,
         routing=routing,
