@@ -76,6 +76,32 @@ def first_response(
     return "_waiting_"
 
 
+def running_dues(ticket: Ticket) -> list[tuple[str, datetime]]:
+    """(target name, due) of each target whose clock runs, earliest first."""
+    if is_done(ticket):
+        return []  # its clocks stopped
+    named = [
+        (
+            "first response",
+            ticket.first_response_due_at if ticket.first_response_at is None else None,
+        ),
+        ("next response", ticket.next_response_due_at),
+        ("resolution", ticket.resolution_due_at),
+    ]
+    return sorted(((name, due) for name, due in named if due is not None), key=lambda d: d[1])
+
+
+def next_due(ticket: Ticket, now: datetime) -> str | None:
+    """`first response overdue by 1h 5m` or `resolution due in 20m`: the earliest target."""
+    dues = running_dues(ticket)
+    if not dues:
+        return None
+    name, due = dues[0]
+    if due <= now:
+        return f":rotating_light: {name} {format_remaining(due - now)}"
+    return f"{name} due in {format_remaining(due - now)}"
+
+
 def due_lines(ticket: Ticket, now: datetime | None) -> list[str]:
     """`First response due <date>`, or `... overdue by 7h (due <date>)` once it has passed."""
     if is_done(ticket):

@@ -11,6 +11,7 @@ from handlers.blocks.cards import (
     first_response,
     is_done,
     mrkdwn,
+    next_due,
     slack_date,
 )
 from store.models import Activity, Ticket
@@ -115,11 +116,15 @@ def field(title: str, items: list[str], *, sep: str = ", ", empty: str = "—") 
     return mrkdwn(head + (sep.join(shown) or empty))
 
 
-def ticket_line(ticket: Ticket) -> str:
-    """One ticket in a list."""
-    who = f"<@{ticket.assignee_id}>" if ticket.assignee_id else "unassigned"
+def ticket_line(ticket: Ticket, *, viewer: str | None = None, now: datetime | None = None) -> str:
+    """One ticket in a list (the `viewer`'s own name left out; with `now`, its next due)."""
+    who = f" · <@{ticket.assignee_id}>" if ticket.assignee_id else " · unassigned"
+    if viewer is not None and ticket.assignee_id == viewer:
+        who = ""  # their own queue: their name on every row says nothing
     subject = escape(ticket.subject[:80])
-    return f"*#{ticket.number}* {subject} · {ticket.status} · {ticket.priority} · {who}"
+    due = next_due(ticket, now) if now is not None else None
+    when = f" · {due}" if due else ""
+    return f"*#{ticket.number}* {subject} · {ticket.status} · {ticket.priority}{who}{when}"
 
 
 def ticket_list_blocks(name: str, tickets: list[Ticket]) -> list[Block]:

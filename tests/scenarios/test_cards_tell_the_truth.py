@@ -5,7 +5,7 @@ import json
 import pytest
 
 from bot.clock import datetime_to_ts
-from tests.conftest import ACME, AGENT, CUSTOMER, HELP, TRIAGE
+from tests.conftest import ACME, AGENT, CUSTOMER, HELP, LEAD, TRIAGE
 from tests.scenarios.test_tickets import answer_text
 from tests.support.harness import MutableClock, RunningBot
 
@@ -75,3 +75,47 @@ def test_done_tickets_are_not_waiting(bot, fake, clock):
         if c.args["ts"] == bot.ticket(3).triage_ts
     )
     assert "none here: merged" in str(merged_card)
+
+
+def open_home(bot: RunningBot, fake, user: str) -> list[dict]:
+    """Open the App Home tab as `user`; the published view's blocks."""
+    event = {"type": "app_home_opened", "user": user, "channel": "D" + user[1:], "tab": "home",
+             "event_ts": bot.driver.next_ts()}  # fmt: skip
+    bot.driver.event(event)
+    bot.drain()
+    view = fake.home_view(user)
+    assert view is not None and len(view["blocks"]) <= 100
+    return view["blocks"]
+
+
+def sections(blocks: list[dict]) -> dict[str, str]:
+    """Each header of the home tab with the text of the blocks under it."""
+    found: dict[str, str] = {}
+    title = ""
+    for block in blocks:
+        if block["type"] == "header":
+            title = block["text"]["text"]
+            found[title] = ""
+        elif title:
+            found[title] += json.dumps(block)
+    return found
+
+
+def test_home_splits_overdue_from_due_soon_once_per_ticket(start_deskbot, fake, clock):
+    bot = start_deskbot({**CONFIG, "sla_policies": [
+        {"name": "standard", "first_response": "1h", "resolution": "2h"}]})  # fmt: skip
+    ask(bot, clock, "Sync is stuck")
+    command(bot, "claim #1")
+    clock.advance(hours=1, minutes=30)
+    ask(bot, clock, "Export fails")
+    clock.advance(minutes=40)  # #1: both targets passed; #2: first response due in 20m
+
+    agent = sections(open_home(bot, fake, AGENT))
+    assert "Overdue (1)" in agent and "Due soon (1)" in agent
+    assert "*#1*" in agent["Overdue (1)"] and "overdue by 1h 10m" in agent["Overdue (1)"]
+    assert "*#2*" in agent["Due soon (1)"] and "due in 19m" in agent["Due soon (1)"]
+    assert "*#1*" in agent["Mine (1)"] and f"<@{AGENT}>" not in agent["Mine (1)"]
+
+    lead = json.dumps(open_home(bot, fake, LEAD))
+    assert "*Breaching now* (1)" in lead  # one ticket, two late targets
+    assert "first response and resolution" in lead
