@@ -209,3 +209,25 @@ def _button(label: str, action_id: str, value: str, style: str | None = None) ->
 
 def _option(priority: str, value: str) -> Block:
     return {"text": {"type": "plain_text", "text": priority}, "value": value}
+
+
+def without_buttons(blocks: list[Block]) -> list[Block]:
+    """A message's blocks with its buttons taken away (what a finished ticket's
+    suggestions and survey become: nothing left to press)."""
+    return [block for block in blocks if block.get("type") != "actions"]
+
+
+def moved_on_text(ticket: Ticket, survivor: Ticket, *, for_customer: bool) -> str:
+    """Why a button of a merged or closed ticket does nothing: customers get customer
+    words, in a channel they share; agents the ticket numbers to work on."""
+    merged = survivor.number != ticket.number
+    if not for_customer:
+        if merged:
+            return f"#{ticket.number} was merged into #{survivor.number}: work on that."
+        return f"#{ticket.number} is closed."
+    if merged and survivor.permalink and survivor.channel_id == ticket.channel_id:
+        return f"Thanks! We're handling this in <{survivor.permalink}|the thread of your question>."
+    if merged:
+        return "Thanks! We're handling this together with the same question asked elsewhere."
+    return "Thanks! This question is closed; ask again in the channel if you need anything."
+
