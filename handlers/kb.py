@@ -109,7 +109,9 @@ def on_kb(deps: Deps, ack: Ack, command: dict[str, Any], respond: Respond) -> No
         ack(text=KB_USAGE if verb in ("", "help") else f"Unknown `/kb {verb[:40]}`.\n\n{KB_USAGE}")
 
 
-def finished_ticket_pressed(deps: Deps, body: dict[str, Any], ticket: Ticket) -> None:
+def finished_ticket_pressed(
+    deps: Deps, body: dict[str, Any], ticket: Ticket, *, fallback: str = "Suggested articles"
+) -> None:
     """A button of a merged or closed ticket: say where the question went (in the
     presser's words), and take the buttons off the message pressed."""
     user_id = body["user"]["id"]
@@ -127,7 +129,7 @@ def finished_ticket_pressed(deps: Deps, body: dict[str, Any], ticket: Ticket) ->
             audience=Audience.CUSTOMER,
             channel=channel_id,
             ts=ts,
-            text=message.get("text") or "Suggested articles",
+            text=message.get("text") or fallback,
             blocks=without_buttons(message.get("blocks") or []),
         )
 
