@@ -258,3 +258,11 @@ def test_a_merged_tickets_suggestion_speaks_to_the_customer_and_loses_its_button
     [update] = [c.args for c in fake.calls_to("chat.update") if c.args["ts"] == post["ts"]]
     assert "actions" not in str(update["blocks"])  # nothing left to press
     assert bot.ticket(2).status == TicketStatus.CLOSED  # not resolved as self-served
+
+
+def test_a_self_served_card_says_so(bot, fake):
+    root = ask(bot, "my csv export keeps failing")
+    press(bot, suggestion_post(fake, root), "kb_solved", "1|csv-export-en", CUSTOMER)
+    card = fake.calls_to("chat.update")[-1].args
+    assert card["channel"] == TRIAGE
+    assert "none needed: self-served" in str(card["blocks"]) and "_waiting_" not in str(card)
