@@ -104,25 +104,14 @@ def next_due(ticket: Ticket, now: datetime) -> str | None:
 
 def due_lines(ticket: Ticket, now: datetime | None) -> list[str]:
     """`First response due <date>`, or `... overdue by 7h (due <date>)` once it has passed."""
-    if is_done(ticket):
-        return []  # its clocks stopped
     lines = []
-    for name, due in (
-        (
-            "First response",
-            ticket.first_response_due_at if ticket.first_response_at is None else None,
-        ),
-        ("Next response", ticket.next_response_due_at),
-        ("Resolution", ticket.resolution_due_at),
-    ):
-        if due is None:
-            continue
+    for name, due in running_dues(ticket):
+        label = name.capitalize()
         if now is not None and due <= now:
-            lines.append(
-                f":rotating_light: {name} *{format_remaining(due - now)}* (due {slack_date(due)})"
-            )
+            late = format_remaining(due - now)
+            lines.append(f":rotating_light: {label} *{late}* (due {slack_date(due)})")
         else:
-            lines.append(f"{name} due {slack_date(due)}")
+            lines.append(f"{label} due {slack_date(due)}")
     return lines
 
 
@@ -230,4 +219,3 @@ def moved_on_text(ticket: Ticket, survivor: Ticket, *, for_customer: bool) -> st
     if merged:
         return "Thanks! We're handling this together with the same question asked elsewhere."
     return "Thanks! This question is closed; ask again in the channel if you need anything."
-
