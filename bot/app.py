@@ -7,6 +7,7 @@ and hands the CLI, the demo and the job table what they need as `app.runtime`.
 import hashlib
 import logging
 from concurrent.futures import Executor
+from pathlib import Path
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -43,7 +44,7 @@ from handlers.sla import send_digest
 from handlers.slack.guard import LeakGuard
 from handlers.slack.inputs import DeskApp
 from handlers.slack.pipeline import IntakePipeline
-from knowledge.library import KnowledgeBase
+from knowledge.library import DEFAULT_ARTICLES, KnowledgeBase
 from store.db import is_unique_violation, make_engine, session_scope
 from store.events import record_event
 
@@ -134,7 +135,7 @@ def create_app(
         ),
         suggestions=SuggestionService(
             engine,
-            KnowledgeBase(settings.desk.knowledge_dir, clock=clock),
+            KnowledgeBase(knowledge_folder(settings.desk.knowledge_dir), clock=clock),
             clock,
             settings.desk.suggestions,
         ),
@@ -145,6 +146,7 @@ def create_app(
             settings.desk,
             clock,
             send=lambda recipient, text: send_digest(guard, recipient, text),
+            events=events,
         ),
         csat=csat,
         routing=routing,
@@ -193,6 +195,26 @@ def create_app(
     pipeline.attach(app)  # keeps events before any listener runs, whatever the order below
     register_all(app, deps)
     return app
+
+
+SAMPLE_KB = "sample"  # `knowledge_dir: sample`: the shipped articles (about a fictional product)
+
+
+def knowledge_folder(configured: Path | None) -> Path | None:
+    """Where the articles are: the configured folder; the sample ones only when asked for
+    by name (never by default: real customers would be answered about a fictional product)."""
+    if configured is None:
+        logger.warning(
+            "no knowledge_dir set: no articles are suggested (`knowledge_dir: %s` serves the "
+            "sample articles)",
+            SAMPLE_KB,
+        )
+        return None
+    if str(configured) == SAMPLE_KB:
+        logger.info("knowledge base: the sample articles (knowledge_dir: %s)", SAMPLE_KB)
+        return DEFAULT_ARTICLES
+    logger.info("knowledge base: %s", configured)
+    return configured
 
 
 def _identify(client: WebClient) -> Identity:

@@ -56,3 +56,10 @@ def configure_logging(level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # start-up noise
+    # APScheduler logs "Running job" and "executed successfully" at INFO for every beat of
+    # every job (two lines a second, forever); a service logs its events, not its timers.
+    # Asked for DEBUG, the chatter is shown.
+    if root.getEffectiveLevel() > logging.DEBUG:
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    else:
+        logging.getLogger("apscheduler").setLevel(logging.NOTSET)

@@ -15,6 +15,8 @@ from slack_sdk.errors import SlackApiError
 from bot.csat import COMMENT_LIMIT, Answer, CsatError
 from bot.deps import Deps
 from bot.ports import Audience, Poster
+from bot.tickets.workflow import WorkflowError
+from handlers import kb
 from handlers.blocks import values
 from handlers.blocks.cards import escape
 from handlers.blocks.csat import (
@@ -31,7 +33,7 @@ from handlers.blocks.csat import (
 from handlers.slack.card import post_to_triage_thread
 from handlers.slack.gates import bind
 from knowledge.matcher import detect_language
-from store.models import CsatSurvey, Ticket
+from store.models import CsatSurvey, Ticket, TicketStatus
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +76,8 @@ def on_rate(deps: Deps, ack: Ack, body: dict[str, Any], action: dict[str, Any]) 
     user_id = body["user"]["id"]
     try:
         value = _survey_value(action.get("value"))
+        if _finished(deps, body, value.number):
+            return
         answer = deps.csat.rate(
             workspace_id=deps.people.identity.workspace_id,
             number=value.number,
@@ -96,6 +100,8 @@ def on_comment(
     user_id = body["user"]["id"]
     try:
         number = _survey_value(action.get("value")).number
+        if _finished(deps, body, number):
+            return
         answer = deps.csat.survey_for(
             workspace_id=deps.people.identity.workspace_id, number=number, user_id=user_id
         )
@@ -138,6 +144,18 @@ def on_comment_sent(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, 
             f":speech_balloon: CSAT comment on #{answer.ticket.number} from "
             f"<@{answer.survey.customer_id}>: {escape(answer.survey.comment or '')[:2500]}",
         )
+
+
+def _finished(deps: Deps, body: dict[str, Any], number: int) -> bool:
+    """A merged or closed ticket's survey: said so, and its buttons taken away."""
+    try:
+        ticket = deps.workflow.find(workspace_id=deps.people.identity.workspace_id, number=number)
+    except WorkflowError:
+        return False  # the survey's own checks say what is wrong
+    if ticket.merged_into_id is None and ticket.status != TicketStatus.CLOSED:
+        return False
+    kb.finished_ticket_pressed(deps, body, ticket, fallback="How did we do?")
+    return True
 
 
 def _survey_value(raw: object) -> values.ButtonValue:

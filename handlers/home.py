@@ -1,5 +1,6 @@
 """The App Home tab: an agent's queue with the same buttons as the triage card."""
 
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltResponse
@@ -10,6 +11,7 @@ from handlers.blocks.cards import Block
 from handlers.blocks.home import PER_SECTION, agent_home, visitor_home
 from handlers.blocks.kpi import lead_home_blocks
 from handlers.slack.gates import bind, gate
+from store.models import Ticket
 
 LEAD_PER_SECTION = 10  # leaves room for the KPI card within the 100-block view limit
 
@@ -57,6 +59,8 @@ def publish_home(deps: Deps, client: WebClient, user_id: str) -> None:
         queues["mine"],
         queues["unassigned"],
         queues["breaching"],
+        now=deps.clock(),
+        viewer=user_id,
         top=top,
         per_section=LEAD_PER_SECTION if top else PER_SECTION,
     )
@@ -66,4 +70,18 @@ def publish_home(deps: Deps, client: WebClient, user_id: str) -> None:
 def lead_card(deps: Deps, user_id: str) -> list[Block]:
     """A lead's summary card for the last 7 days and the tickets breaching now."""
     summary = deps.kpi.report(deps.kpi.query("summary", "7d"))
-    return lead_home_blocks(summary, deps.kpi.breaching(), deps.clock())
+    return lead_home_blocks(summary, one_row_per_ticket(deps.kpi.breaching()), deps.clock())
+
+
+def one_row_per_ticket(
+    breaching: list[tuple[Ticket, str, datetime]],
+) -> list[tuple[Ticket, str, datetime]]:
+    """A ticket late on two targets is one ticket breaching: one row, its targets named
+    together, due at the earliest (the list comes most overdue first)."""
+    rows: dict[int, tuple[Ticket, list[str], datetime]] = {}
+    for ticket, target, due in breaching:
+        if ticket.number in rows:
+            rows[ticket.number][1].append(target)
+        else:
+            rows[ticket.number] = (ticket, [target], due)
+    return [(ticket, " and ".join(targets), due) for ticket, targets, due in rows.values()]

@@ -10,6 +10,7 @@ from bot.ranges import RANGE_HELP, parse_range
 from bot.suggestions import Offer
 from bot.tickets.workflow import WorkflowError
 from handlers.blocks import values
+from handlers.blocks.cards import moved_on_text, without_buttons
 from handlers.blocks.kb import (
     answered_list_text,
     article_list_text,
@@ -22,7 +23,7 @@ from handlers.slack.card import post_to_triage_thread
 from handlers.slack.gates import agents_only, bind
 from handlers.slack.guard import Audience
 from knowledge.matcher import detect_language
-from store.models import Ticket
+from store.models import Ticket, TicketStatus
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +109,31 @@ def on_kb(deps: Deps, ack: Ack, command: dict[str, Any], respond: Respond) -> No
         ack(text=KB_USAGE if verb in ("", "help") else f"Unknown `/kb {verb[:40]}`.\n\n{KB_USAGE}")
 
 
+def finished_ticket_pressed(
+    deps: Deps, body: dict[str, Any], ticket: Ticket, *, fallback: str = "Suggested articles"
+) -> None:
+    """A button of a merged or closed ticket: say where the question went (in the
+    presser's words), and take the buttons off the message pressed."""
+    user_id = body["user"]["id"]
+    channel_id = (body.get("channel") or {}).get("id")
+    if not channel_id:
+        return
+    survivor = deps.merger.survivor(ticket)
+    for_customer = not deps.people.is_agent(user_id)
+    text = moved_on_text(ticket, survivor, for_customer=for_customer)
+    deps.guard.ephemeral(channel=channel_id, user=user_id, text=text)
+    message = body.get("message") or {}
+    ts = (body.get("container") or {}).get("message_ts") or message.get("ts")
+    if ts:
+        deps.guard.update(
+            audience=Audience.CUSTOMER,
+            channel=channel_id,
+            ts=ts,
+            text=message.get("text") or fallback,
+            blocks=without_buttons(message.get("blocks") or []),
+        )
+
+
 def _answer(deps: Deps, body: dict[str, Any], raw: object, *, solved: bool) -> None:
     """A press on "This solved it" / "I still need help": only its customer or an agent."""
     user_id = body["user"]["id"]
@@ -123,6 +149,9 @@ def _answer(deps: Deps, body: dict[str, Any], raw: object, *, solved: bool) -> N
         # Not a gate: who may answer depends on the ticket the button is about.
         if user_id != ticket.customer_id and not deps.people.is_agent(user_id):
             raise WorkflowError("Only the person who asked can answer this. Thanks!")
+        if ticket.merged_into_id is not None or ticket.status == TicketStatus.CLOSED:
+            finished_ticket_pressed(deps, body, ticket)
+            return
         suggestion = deps.suggestions.decide(
             ticket=ticket, solved=solved, article_id=article_id, decided_by=user_id
         )

@@ -46,7 +46,9 @@ class KnowledgeBase:
         clock: Callable[[], datetime],
         check_every: timedelta = timedelta(seconds=10),
     ) -> None:
-        self._folder = Path(folder) if folder is not None else DEFAULT_ARTICLES
+        # None: no articles at all (production without a knowledge_dir); the shipped sample
+        # articles are DEFAULT_ARTICLES, used only when asked for.
+        self._folder = Path(folder) if folder is not None else None
         self._clock = clock
         self._check_every = check_every
         self._reload_lock = threading.Lock()  # one reload at a time
@@ -59,8 +61,8 @@ class KnowledgeBase:
         self._matcher = self._base
 
     @property
-    def folder(self) -> Path:
-        """Where the articles are read from."""
+    def folder(self) -> Path | None:
+        """Where the articles are read from (None: there are none)."""
         return self._folder
 
     def matcher(self) -> Matcher:
@@ -92,6 +94,9 @@ class KnowledgeBase:
         return self.matcher().get(article_id)
 
     def _reload_if_changed(self) -> None:
+        if self._folder is None:
+            self._loaded = True  # nothing to read, ever
+            return
         scanned = fingerprint(self._folder)
         if scanned == self._seen:
             return

@@ -18,7 +18,7 @@ from sqlalchemy.sql import Executable
 from sqlmodel import Session, col, select
 
 from store.models import SlaNotification, SlaSchedule, Ticket, TicketPause
-from store.sla_models import PENDING
+from store.sla_models import PENDING, SlaTarget
 from store.types import UTCDateTime
 
 SWEEP_COLUMNS = (
@@ -122,7 +122,7 @@ def pauses_by_ticket(
     return found
 
 
-LEASED_COLUMNS = ("id", "recipient", "level", "text", "attempts")
+LEASED_COLUMNS = ("id", "ticket_id", "recipient", "level", "text", "attempts")
 
 
 def record_batch(
@@ -284,6 +284,7 @@ def claim_notifications(
         .values(next_attempt_at=lease_until)
         .returning(
             col(SlaNotification.id),
+            col(SlaNotification.ticket_id),
             col(SlaNotification.recipient),
             col(SlaNotification.level),
             col(SlaNotification.text),
@@ -294,6 +295,28 @@ def claim_notifications(
     claimed = sorted(session.execute(statement).all(), key=lambda row: row.id)
     session.flush()
     return claimed
+
+
+def tickets_by_id(session: Session, *, ticket_ids: Sequence[int]) -> list[Ticket]:
+    """The tickets with these ids, in id order."""
+    if not ticket_ids:
+        return []
+    statement = select(Ticket).where(col(Ticket.id).in_(list(ticket_ids))).order_by(col(Ticket.id))
+    return list(session.exec(statement))
+
+
+def late_targets(session: Session, *, ticket_id: int) -> list[tuple[str, datetime, datetime]]:
+    """(target, due, met) of each of the ticket's targets met after its due time, oldest first."""
+    statement = (
+        select(col(SlaTarget.target), col(SlaTarget.due_at), col(SlaTarget.met_at))
+        .where(
+            col(SlaTarget.ticket_id) == ticket_id,
+            col(SlaTarget.met_at).is_not(None),
+            col(SlaTarget.met_at) > col(SlaTarget.due_at),
+        )
+        .order_by(col(SlaTarget.due_at))
+    )
+    return [(target, due, met) for target, due, met in session.execute(statement)]
 
 
 def mark_sent(session: Session, *, ids: list[int], at: datetime) -> None:

@@ -51,6 +51,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     # Most tests open several tickets from one customer microseconds apart; grouping
     # them into one conversation is tested on its own (tests/scenarios/test_grouping.py).
     "intake": {"group_window": None},
+    "knowledge_dir": "sample",  # production serves no articles unless a folder is set
 }
 
 

@@ -64,12 +64,15 @@ def range_words(args: argparse.Namespace, today: date) -> str:
 def run_kpi(settings: "Settings", args: argparse.Namespace, *, clock: Clock = utc_now) -> int:
     """Compute and print the report; 2 with a message on stderr for a bad question."""
     # Imported here, not at the top: `deskbot --help` must not pay for them.
+    from bot.cli.database import NoDatabase, open_existing
     from bot.kpi.report import to_csv, to_json, to_text
     from bot.kpi.service import KpiError, KpiService
-    from store.db import make_engine, migrate
 
-    engine = make_engine(settings.database_url)
-    migrate(engine)
+    try:
+        engine = open_existing(settings.database_url)
+    except NoDatabase as error:
+        print(f"deskbot kpi: {error}", file=sys.stderr)
+        return 2
     service = KpiService(engine, settings.desk, clock)
     try:
         from zoneinfo import ZoneInfo

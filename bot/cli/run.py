@@ -3,6 +3,8 @@
 import argparse
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from bot.settings import Settings
@@ -39,9 +41,15 @@ def run_bot(settings: Settings, args: argparse.Namespace) -> int:
     migrate(engine)
     logger.info("database ready (%s)", safe_url(settings.database_url))
     try:
-        app = create_app(settings, engine=engine)
+        # slack_sdk logs each failed try at ERROR before giving up; the one line below
+        # says it all, so its log is quiet until the app is built.
+        with _quiet(logging.getLogger("slack_sdk.web.base_client")):
+            app = create_app(settings, engine=engine)
     except SetupError as error:
         print(f"deskbot: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # URLError, a refused or lost connection: Slack is unreachable
+        print(unreachable(settings.slack_api_url, error), file=sys.stderr)
         return 2
     scheduler = jobs.start_jobs(app.runtime)
     server = HttpServer(make_wsgi_app(app, engine), host=args.host, port=args.port)
@@ -60,6 +68,25 @@ def run_bot(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         scheduler.shutdown(wait=False)
     return 0
+
+
+@contextmanager
+def _quiet(noisy: logging.Logger) -> Iterator[None]:
+    level = noisy.level
+    noisy.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        noisy.setLevel(level)
+
+
+def unreachable(api_url: str, error: OSError) -> str:
+    """One line for a Slack that cannot be reached at start: what failed, what to check."""
+    reason = getattr(error, "reason", None) or error
+    return (
+        f"deskbot: cannot reach Slack at {api_url} ({reason}); check the network, "
+        "any proxy (HTTPS_PROXY) and SLACK_API_URL"
+    )
 
 
 def safe_url(url: str) -> str:

@@ -55,8 +55,8 @@ def run_sla(
     """Run `deskbot sla whatif`; 2 on bad input, with the reason on stderr."""
     out, err = out or sys.stdout, err or sys.stderr
     # Imported here, not at the top: `deskbot --help` must not load the replay and SQLAlchemy.
+    from bot.cli.database import NoDatabase, open_existing
     from bot.sla.whatif import Policies, compare, load_proposal, print_progress
-    from store.db import make_engine
 
     timezone = desk.business_hours.timezone
     now = clock()
@@ -72,7 +72,11 @@ def run_sla(
     start = datetime.combine(first, time(0), zone).astimezone(UTC)
     end = datetime.combine(last + timedelta(days=1), time(0), zone).astimezone(UTC)
     sides = [Policies("current", list(desk.sla_policies), desk.business_hours), proposed]
-    engine = make_engine(database_url)
+    try:
+        engine = open_existing(database_url)
+    except NoDatabase as error:
+        print(f"deskbot sla whatif: {error}", file=err)
+        return 2
     try:
         result = compare(
             engine,

@@ -72,6 +72,7 @@ DEMO_CONFIG: dict[str, Any] = {
     ],
     "nudges": {"warn_at": 0.75, "escalate_after": ["30m"]},
     "costs": {"monthly_spend": 12000, "currency": "EUR"},
+    "knowledge_dir": "sample",  # the demo's product is the sample articles' product
 }
 
 

@@ -27,6 +27,7 @@ from sqlmodel import Session
 from bot import text
 from bot.clock import Clock
 from bot.config import DeskConfig
+from bot.events import Dispatcher, TicketChanged
 from bot.sla.planner import SlaPlanner
 from bot.sla.policy import Alert
 from store import sla
@@ -40,6 +41,10 @@ MAX_BATCHES = 20  # 100k tickets per sweep at most; the next sweep carries on
 DIGEST_LINES = 40
 LEVEL_ORDER = {"escalate": 0, "breach": 1, "warn": 2}  # most urgent lines first
 MAX_BACKOFF = timedelta(minutes=30)
+# Cards refreshed per sweep when targets breach: chat.update is rate-limited (about 50 a
+# minute); a mass breach after downtime refreshes the rest as their tickets next change.
+MAX_CARD_REFRESHES = 50
+BREACHED = "sla_breached"  # the TicketChanged action a breach emits (the card shows it)
 TARGET_NAMES = {
     "first_response": "first response",
     "next_response": "next response",
@@ -71,20 +76,52 @@ class SlaSweeper:
     """Runs sweeps; safe to run in several processes against one PostgreSQL."""
 
     def __init__(
-        self, engine: Engine, planner: SlaPlanner, desk: DeskConfig, clock: Clock, send: Send
+        self,
+        engine: Engine,
+        planner: SlaPlanner,
+        desk: DeskConfig,
+        clock: Clock,
+        send: Send,
+        *,
+        events: Dispatcher | None = None,
     ) -> None:
         self._engine = engine
         self._planner = planner
         self._desk = desk
         self._clock = clock
         self._send = send
+        self._events = events
 
     def sweep(self) -> SweepReport:
-        """Plan due notifications, then deliver what is pending."""
+        """Plan due notifications, deliver what is pending, then tell of new breaches."""
         now = self._clock()
         planned = self._plan(now)
         sent, failed = self._deliver(now, planned)
+        self._tell_breaches(planned)
         return SweepReport(len(planned), sent, failed)
+
+    def late(self, *, ticket_id: int) -> dict[str, timedelta]:
+        """How late each target the ticket met after its due time was (first_response: 2h).
+
+        The ticket's own due columns hold running targets only; this is what the card and
+        `/ticket show` say once a late answer has stopped the clock.
+        """
+        with session_scope(self._engine) as session:
+            rows = sla.late_targets(session, ticket_id=ticket_id)
+        return {target: met - due for target, due, met in rows}  # the latest cycle wins
+
+    def _tell_breaches(self, planned: list[Any]) -> None:
+        """A target passed: emit a TicketChanged, so the card says "overdue" (the Slack
+        side refreshes it; bot/ never calls Slack itself)."""
+        if self._events is None:
+            return
+        breached = sorted({n.ticket_id for n in planned if n.level != "warn"})
+        if not breached:
+            return
+        with session_scope(self._engine) as session:
+            tickets = sla.tickets_by_id(session, ticket_ids=breached[:MAX_CARD_REFRESHES])
+        for ticket in tickets:
+            self._events.emit(TicketChanged(ticket=ticket, action=BREACHED, actor_id=None))
 
     def _plan(self, now: datetime) -> list[Any]:
         """Plan in batches, each its own short transaction, until no ticket is owed.
@@ -178,25 +215,42 @@ def _ago(delta: timedelta) -> str:
     return f"{minutes // 60}h {minutes % 60}m" if minutes >= 60 else f"{minutes}m"
 
 
+def _ordinal(number: int) -> str:
+    suffix = (
+        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
+    return f"{number}{suffix}"
+
+
 def _line(ticket: Any, alert: Alert, now: datetime) -> str:
+    """One alert as a lead reads it: no internal level names, no "0m ago"."""
     name = TARGET_NAMES.get(alert.target, alert.target)
     subject = text.escape(ticket.subject[:80])
     title = f"<{ticket.permalink}|{subject}>" if ticket.permalink else subject
+    late = now - alert.due
     if alert.level == "warn":
-        state = f":hourglass: {name} due in {_ago(alert.due - now)}"
+        left = alert.due - now
+        due = "now" if left < timedelta(minutes=1) else f"in {_ago(left)}"
+        state = f":hourglass: {name} due {due}"
     elif alert.level == "breach":
-        state = f":rotating_light: {name} target missed {_ago(now - alert.due)} ago"
+        when = "just now" if late < timedelta(minutes=1) else f"{_ago(late)} ago"
+        state = f":rotating_light: {name} target missed {when}"
     else:
-        state = f":fire: {name} still missed after {_ago(now - alert.due)} ({alert.level})"
+        # escalate1 is the alert after the breach's: the 2nd a lead gets for this target
+        repeat = alert.level.removeprefix("escalate")
+        nth = f", {_ordinal(int(repeat) + 1)} alert" if repeat.isdigit() else ""
+        state = f":fire: {name} still missed after {_ago(late)}{nth}"
     return f"*#{ticket.number}* {state} · {title}"
 
 
 def _digest(batch: list[Any]) -> str:
     """One message for everything a recipient is owed in this sweep (long lists cut short)."""
+    # Tickets, not alerts: one ticket late on two targets is one ticket to look at.
+    tickets = len({n.ticket_id for n in batch})
     header = (
         "SLA: 1 ticket needs attention"
-        if len(batch) == 1
-        else (f"SLA: {len(batch)} tickets need attention")
+        if tickets == 1
+        else f"SLA: {tickets} tickets need attention"
     )
     ordered = sorted(batch, key=lambda n: (LEVEL_ORDER.get(n.level[:8], 0), n.id or 0))
     lines = [n.text for n in ordered[:DIGEST_LINES]]

@@ -1,8 +1,10 @@
 """Pure Block Kit builders: data in, blocks out; no Slack calls, no database."""
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
+from bot.business_time import format_remaining
 from bot.people import UNKNOWN_TEAM
 from bot.text import escape
 from bot.tickets.workflow import PRIORITIES
@@ -43,16 +45,91 @@ def _organization(ticket: Ticket) -> str:
     return f"`{ticket.customer_team_id}` (Slack Connect)" if ticket.is_external else "internal"
 
 
-def _first_response(ticket: Ticket) -> str:
-    if ticket.first_response_at is None:
-        return "_waiting_"
-    minutes = int((ticket.first_response_at - ticket.created_at).total_seconds() // 60)
-    who = f" by <@{ticket.first_responder_id}>" if ticket.first_responder_id else ""
-    return f"after {minutes} min{who}"
+def is_done(ticket: Ticket) -> bool:
+    """Resolved, closed or merged: no target runs, nobody is waiting."""
+    return ticket.merged_into_id is not None or ticket.status in (
+        TicketStatus.RESOLVED,
+        TicketStatus.CLOSED,
+    )
 
 
-def triage_card_blocks(ticket: Ticket) -> list[Block]:
-    """The triage-channel card for a ticket: what, who, where, state."""
+def first_response(
+    ticket: Ticket,
+    now: datetime | None,
+    *,
+    self_served: bool = False,
+    late: timedelta | None = None,
+) -> str:
+    """When the team first answered (`late`: after its target), or why nobody needs to
+    (never "waiting" on a ticket that is done, nor on one whose target has passed)."""
+    due = ticket.first_response_due_at
+    if ticket.first_response_at is not None:
+        minutes = int((ticket.first_response_at - ticket.created_at).total_seconds() // 60)
+        who = f" by <@{ticket.first_responder_id}>" if ticket.first_responder_id else ""
+        missed = f", *late by {format_remaining(late)}*" if late else ""
+        return f"after {minutes} min{who}{missed}"
+    if ticket.merged_into_id is not None:
+        return "_none here: merged_"
+    if self_served:
+        return "_none needed: self-served_"
+    if ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+        return f"_none: {ticket.status} without a reply_"
+    if due is not None and now is not None and due <= now:
+        return f":rotating_light: *{format_remaining(due - now)}*"  # "overdue by 1h 5m"
+    return "_waiting_"
+
+
+def running_dues(ticket: Ticket) -> list[tuple[str, datetime]]:
+    """(target name, due) of each target whose clock runs, earliest first."""
+    if is_done(ticket):
+        return []  # its clocks stopped
+    named = [
+        (
+            "first response",
+            ticket.first_response_due_at if ticket.first_response_at is None else None,
+        ),
+        ("next response", ticket.next_response_due_at),
+        ("resolution", ticket.resolution_due_at),
+    ]
+    return sorted(((name, due) for name, due in named if due is not None), key=lambda d: d[1])
+
+
+def next_due(ticket: Ticket, now: datetime) -> str | None:
+    """`first response overdue by 1h 5m` or `resolution due in 20m`: the earliest target."""
+    dues = running_dues(ticket)
+    if not dues:
+        return None
+    name, due = dues[0]
+    if due <= now:
+        return f":rotating_light: {name} {format_remaining(due - now)}"
+    return f"{name} due in {format_remaining(due - now)}"
+
+
+def due_lines(ticket: Ticket, now: datetime | None) -> list[str]:
+    """`First response due <date>`, or `... overdue by 7h (due <date>)` once it has passed."""
+    lines = []
+    for name, due in running_dues(ticket):
+        label = name.capitalize()
+        if now is not None and due <= now:
+            late = format_remaining(due - now)
+            lines.append(f":rotating_light: {label} *{late}* (due {slack_date(due)})")
+        else:
+            lines.append(f"{label} due {slack_date(due)}")
+    return lines
+
+
+def triage_card_blocks(
+    ticket: Ticket,
+    *,
+    now: datetime | None = None,
+    self_served: bool = False,
+    late: Mapping[str, timedelta] | None = None,
+) -> list[Block]:
+    """The triage-channel card for a ticket: what, who, where, state (`now`: what is
+    overdue; `late`: targets met after their due time)."""
+    responded = first_response(
+        ticket, now, self_served=self_served, late=(late or {}).get("first_response")
+    )
     title = escape(ticket.subject)
     if ticket.permalink:
         title = f"<{ticket.permalink}|{title}>"
@@ -62,20 +139,14 @@ def triage_card_blocks(ticket: Ticket) -> list[Block]:
         mrkdwn(f"*Channel*\n<#{ticket.channel_id}>"),
         mrkdwn(f"*Status*\n{STATUS_LABELS.get(str(ticket.status), str(ticket.status))}"),
         mrkdwn(f"*Priority*\n{ticket.priority}"),
-        mrkdwn(f"*First response*\n{_first_response(ticket)}"),
+        mrkdwn(f"*First response*\n{responded}"),
     ]
     context = [mrkdwn(f"Opened {slack_date(ticket.created_at)}")]
     if ticket.assignee_id:
         context.append(mrkdwn(f"Assigned to <@{ticket.assignee_id}>"))
     if ticket.reopen_count:
         context.append(mrkdwn(f"Reopened {ticket.reopen_count}×"))
-    for name, due in (
-        ("First response", ticket.first_response_due_at),
-        ("Next response", ticket.next_response_due_at),
-        ("Resolution", ticket.resolution_due_at),
-    ):
-        if due is not None:
-            context.append(mrkdwn(f"{name} due {slack_date(due)}"))
+    context += [mrkdwn(line) for line in due_lines(ticket, now)]
     return [
         {"type": "section", "block_id": "ticket", "text": mrkdwn(f"*#{ticket.number}* {title}")},
         {"type": "section", "block_id": "facts", "fields": fields},
@@ -130,3 +201,24 @@ def _button(label: str, action_id: str, value: str, style: str | None = None) ->
 
 def _option(priority: str, value: str) -> Block:
     return {"text": {"type": "plain_text", "text": priority}, "value": value}
+
+
+def without_buttons(blocks: list[Block]) -> list[Block]:
+    """A message's blocks with its buttons taken away (what a finished ticket's
+    suggestions and survey become: nothing left to press)."""
+    return [block for block in blocks if block.get("type") != "actions"]
+
+
+def moved_on_text(ticket: Ticket, survivor: Ticket, *, for_customer: bool) -> str:
+    """Why a button of a merged or closed ticket does nothing: customers get customer
+    words, in a channel they share; agents the ticket numbers to work on."""
+    merged = survivor.number != ticket.number
+    if not for_customer:
+        if merged:
+            return f"#{ticket.number} was merged into #{survivor.number}: work on that."
+        return f"#{ticket.number} is closed."
+    if merged and survivor.permalink and survivor.channel_id == ticket.channel_id:
+        return f"Thanks! We're handling this in <{survivor.permalink}|the thread of your question>."
+    if merged:
+        return "Thanks! We're handling this together with the same question asked elsewhere."
+    return "Thanks! This question is closed; ask again in the channel if you need anything."

@@ -1,9 +1,19 @@
 """Pure Block Kit builders for `/ticket show`, `/ticket list`, the triage card's buttons."""
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 
 from bot.tickets.workflow import TicketDetails
-from handlers.blocks.cards import STATUS_LABELS, Block, escape, mrkdwn, slack_date
+from handlers.blocks.cards import (
+    STATUS_LABELS,
+    Block,
+    escape,
+    first_response,
+    is_done,
+    mrkdwn,
+    next_due,
+    slack_date,
+)
 from store.models import Activity, Ticket
 
 SHOWN_ACTIVITY = 15
@@ -35,22 +45,42 @@ def describe_activity(entry: Activity) -> str:
     return f"{slack_date(entry.at)} {who} {entry.action.replace('_', ' ')}{extra}"
 
 
-def ticket_details_blocks(details: TicketDetails) -> list[Block]:
-    """`/ticket show`: state, assignee, times, tags, links, recent activity."""
+def ticket_details_blocks(
+    details: TicketDetails,
+    *,
+    now: datetime | None = None,
+    late: Mapping[str, timedelta] | None = None,
+) -> list[Block]:
+    """`/ticket show`: state, assignee, times, tags, links, recent activity (`now`: what
+    is overdue; `late`: targets met after their due time)."""
     ticket = details.ticket
+    self_served = any(entry.action == "self_served" for entry in details.activity)
+    late_response = (late or {}).get("first_response")
+    responded = first_response(ticket, now, self_served=self_served, late=late_response)
+    if ticket.first_response_at is not None:
+        # The date, and how late it came if it missed its target ("after 12 min" is the card's)
+        late = responded.partition(", ")[2]
+        responded = _when(ticket.first_response_at) + (f", {late}" if late else "")
+    if ticket.merged_into_id is not None:
+        status = "merged"
+    else:
+        status = STATUS_LABELS.get(str(ticket.status), str(ticket.status))
     title = escape(ticket.subject)
     if ticket.permalink:
         title = f"<{ticket.permalink}|{title}>"
     assignee = f"<@{ticket.assignee_id}>" if ticket.assignee_id else "_unassigned_"
     fields = [
-        mrkdwn(f"*Status*\n{STATUS_LABELS.get(str(ticket.status), str(ticket.status))}"),
+        mrkdwn(f"*Status*\n{status}"),
         mrkdwn(f"*Assignee*\n{assignee}"),
         mrkdwn(f"*Priority*\n{ticket.priority}"),
         mrkdwn(f"*Customer*\n<@{ticket.customer_id}> in <#{ticket.channel_id}>"),
         mrkdwn(f"*Opened*\n{_when(ticket.created_at)}"),
-        mrkdwn(f"*First response*\n{_when(ticket.first_response_at)}"),
+        mrkdwn(f"*First response*\n{responded}"),
         mrkdwn(f"*Resolved*\n{_when(ticket.resolved_at)}"),
-        field("SLA", details.sla, sep="\n", empty="_no targets running_"),
+        # A done ticket's clocks stopped: its old due times would read as overdue.
+        field(
+            "SLA", [] if is_done(ticket) else details.sla, sep="\n", empty="_no targets running_"
+        ),
         field("Types", [f"`{escape(tag)}`" for tag in details.tags]),
         field("Links", [escape(link) for link in details.links]),
     ]
@@ -86,11 +116,15 @@ def field(title: str, items: list[str], *, sep: str = ", ", empty: str = "—") 
     return mrkdwn(head + (sep.join(shown) or empty))
 
 
-def ticket_line(ticket: Ticket) -> str:
-    """One ticket in a list."""
-    who = f"<@{ticket.assignee_id}>" if ticket.assignee_id else "unassigned"
+def ticket_line(ticket: Ticket, *, viewer: str | None = None, now: datetime | None = None) -> str:
+    """One ticket in a list (the `viewer`'s own name left out; with `now`, its next due)."""
+    who = f" · <@{ticket.assignee_id}>" if ticket.assignee_id else " · unassigned"
+    if viewer is not None and ticket.assignee_id == viewer:
+        who = ""  # their own queue: their name on every row says nothing
     subject = escape(ticket.subject[:80])
-    return f"*#{ticket.number}* {subject} · {ticket.status} · {ticket.priority} · {who}"
+    due = next_due(ticket, now) if now is not None else None
+    when = f" · {due}" if due else ""
+    return f"*#{ticket.number}* {subject} · {ticket.status} · {ticket.priority}{who}{when}"
 
 
 def ticket_list_blocks(name: str, tickets: list[Ticket]) -> list[Block]:

@@ -111,7 +111,7 @@ def _posted_card(
     return None
 
 
-def refresh_card(deps: Deps, ticket: Ticket) -> None:
+def refresh_card(deps: Deps, ticket: Ticket, *, self_served: bool = False) -> None:
     """Update an existing card in place (a ticket whose card failed to post has none)."""
     if ticket.triage_channel_id is None or ticket.triage_ts is None:
         return
@@ -120,7 +120,7 @@ def refresh_card(deps: Deps, ticket: Ticket) -> None:
         channel=ticket.triage_channel_id,
         ts=ticket.triage_ts,
         text=triage_card_text(ticket),
-        blocks=current_card(deps, ticket),
+        blocks=current_card(deps, ticket, self_served=self_served),
     )
 
 
@@ -136,10 +136,10 @@ def post_to_triage_thread(deps: Deps, ticket: Ticket, text: str) -> None:
     )
 
 
-def current_card(deps: Deps, ticket: Ticket) -> list[Block]:
+def current_card(deps: Deps, ticket: Ticket, *, self_served: bool = False) -> list[Block]:
     """The triage card: the ticket, its conversation, merges and likely duplicates."""
     if ticket.id is None:
-        return triage_card_blocks(ticket)
-    return card_blocks(
-        triage_card_blocks(ticket), ticket, deps.merger.facts(ticket), deps.orgs.name
-    )
+        return triage_card_blocks(ticket, now=deps.clock(), self_served=self_served)
+    late = deps.sweeper.late(ticket_id=ticket.id) if ticket.first_response_at else {}
+    base = triage_card_blocks(ticket, now=deps.clock(), self_served=self_served, late=late)
+    return card_blocks(base, ticket, deps.merger.facts(ticket), deps.orgs.name)

@@ -38,8 +38,9 @@ def register(_app: App, deps: Deps) -> None:
 
 
 def refresh_cards(deps: Deps, event: TicketChanged) -> None:
-    """The triage card shows the ticket as it is now (both cards of a merge)."""
-    refresh_card(deps, event.ticket)
+    """The triage card shows the ticket as it is now (both cards of a merge; a target that
+    just breached, told by the SLA sweep, shows as overdue)."""
+    refresh_card(deps, event.ticket, self_served=event.action == "self_served")
     if event.other is not None:
         refresh_card(deps, event.other)
 

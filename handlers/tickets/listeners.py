@@ -136,7 +136,9 @@ def _execute(deps: Deps, request: TicketCommand, user_id: str) -> dict[str, Any]
         merges = merge_details_blocks(
             deps.merger.facts(details.ticket, history=True), deps.orgs.name
         )
-        blocks = ticket_details_blocks(details) + merges
+        ticket_id = details.ticket.id
+        late = deps.sweeper.late(ticket_id=ticket_id) if ticket_id is not None else {}
+        blocks = ticket_details_blocks(details, now=deps.clock(), late=late) + merges
         return {"text": f"Ticket #{number}", "blocks": blocks}
     if request.name == "merge":
         result = deps.merger.merge(

@@ -305,3 +305,20 @@ def test_a_form_slack_refuses_to_open_asks_to_press_again(bot, fake):
     bot.driver.block_action("csat_comment", "1", user=CUSTOMER, channel=HELP)
     bot.drain()
     assert "Please press again" in fake.ephemerals(HELP, CUSTOMER)[-1]["text"]
+
+
+def test_a_merged_tickets_survey_loses_its_buttons(bot, fake):
+    root, survey = resolved_ticket(bot, fake)  # #1, resolved: surveyed
+    open_ticket(bot, "Export fails")
+    ticket_cmd(bot, "merge #2 #1")  # the surveyed ticket folds into #2
+    payload = bot.driver.block_action_payload(
+        "csat_rate_5", "1:5", user=CUSTOMER, channel=HELP, message_ts=survey["ts"],
+        thread_ts=root, message=survey,
+    )  # fmt: skip
+    assert bot.driver.action(payload).status == 200
+    bot.drain()
+    [told] = fake.ephemerals(HELP, CUSTOMER)
+    assert "handling this in" in told["text"] and "#" not in told["text"].split("|")[-1]
+    [update] = [c.args for c in fake.calls_to("chat.update") if c.args["ts"] == survey["ts"]]
+    assert "csat_rate" not in str(update["blocks"])  # no stars left to press
+    assert survey_rows(bot)[0].rating is None

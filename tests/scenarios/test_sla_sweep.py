@@ -67,7 +67,9 @@ def test_warning_goes_to_the_assignee_then_breach_to_leads_once(bot, fake, clock
     assert "first response target missed 6m ago" in alert
     clock.advance(hours=2)
     sweep(bot)
-    assert "escalate1" in posts_to(fake, LEADS)[-1]
+    escalation = posts_to(fake, LEADS)[-1]
+    assert "first response still missed after 2h 6m, 2nd alert" in escalation
+    assert "escalate1" not in escalation  # the level's internal name
     sweep(bot)
     assert len(posts_to(fake, LEADS)) == 2
 
@@ -95,6 +97,19 @@ def test_several_breaches_become_one_digest(bot, fake, clock):
     assert "3 tickets need attention" in digest
     assert all(f"#{n}" in digest for n in (1, 2, 3))
     assert "due in" not in digest  # no stale warnings after the breach
+
+
+def test_digest_counts_tickets_and_says_just_now(start_deskbot, fake, clock):
+    bot = start_deskbot(
+        {**CONFIG, "sla_policies": [{"name": "s", "first_response": "1h", "resolution": "1h"}]}
+    )
+    ask_now(bot, clock, "Everything is down")
+    clock.advance(seconds=3599)  # both targets due at the same moment: missed just now
+    sweep(bot)
+    [digest] = posts_to(fake, LEADS)
+    assert "SLA: 1 ticket needs attention" in digest  # one ticket, two late targets
+    assert "first response target missed just now" in digest
+    assert "resolution target missed just now" in digest and "0m ago" not in digest
 
 
 def test_failed_send_is_retried_later_and_sent_once(bot, fake, clock):

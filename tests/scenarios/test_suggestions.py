@@ -227,3 +227,42 @@ def test_deskbot_kb_command_line_uses_the_configured_kb(workdir, kb_dir, capsys)
     (workdir / "deskbot.yaml").write_text(f"knowledge_dir: {kb_dir}\n")
     assert main(["kb", "search", "where can I download my invoice"]) == 0
     assert "invoices-en" in capsys.readouterr().out.splitlines()[0]
+
+
+def test_no_knowledge_dir_suggests_no_sample_article(start_deskbot, fake, caplog):
+    # The shipped articles are about a fictional product: real customers never see them
+    # unless the config asks for them (`knowledge_dir: sample`, as the demo does).
+    bot = start_deskbot(knowledge_dir=None)
+    root = ask(bot, "I lost my phone and can't get the 2FA code")
+    assert suggestion_post(fake, root) is None
+    assert "no knowledge_dir set" in caplog.text
+
+
+def test_a_merged_tickets_suggestion_speaks_to_the_customer_and_loses_its_buttons(bot, fake):
+    ask(bot, "my csv export keeps failing")
+    second = ask(bot, "the csv export fails again today")
+    post = suggestion_post(fake, second)
+    assert post is not None and buttons(post)
+    bot.driver.command("/ticket", "merge #1 #2", user=AGENT, channel=TRIAGE)  # #2 into #1
+    bot.drain()
+    solved = next(value for action, value in buttons(post) if action == "kb_solved")
+    payload = bot.driver.block_action_payload(
+        "kb_solved", solved, user=CUSTOMER, channel=HELP, message_ts=post["ts"], message=post
+    )
+    assert bot.driver.action(payload).status == 200
+    bot.drain()
+
+    [told] = fake.ephemerals(HELP, CUSTOMER)
+    assert "handling this in" in told["text"] and "the thread of your question" in told["text"]
+    assert "merged" not in told["text"] and "work on that" not in told["text"]
+    [update] = [c.args for c in fake.calls_to("chat.update") if c.args["ts"] == post["ts"]]
+    assert "actions" not in str(update["blocks"])  # nothing left to press
+    assert bot.ticket(2).status == TicketStatus.CLOSED  # not resolved as self-served
+
+
+def test_a_self_served_card_says_so(bot, fake):
+    root = ask(bot, "my csv export keeps failing")
+    press(bot, suggestion_post(fake, root), "kb_solved", "1|csv-export-en", CUSTOMER)
+    card = fake.calls_to("chat.update")[-1].args
+    assert card["channel"] == TRIAGE
+    assert "none needed: self-served" in str(card["blocks"]) and "_waiting_" not in str(card)

@@ -337,7 +337,12 @@ def test_app_home_shows_the_agents_queue(deskbot, fake):
     view = fake.home_view(AGENT)
     assert view is not None
     text = str(view["blocks"])
-    assert "Mine (1)" in text and "Unassigned (1)" in text and "Breaching soon (0)" in text
+    assert (
+        "Mine (1)" in text
+        and "Unassigned (1)" in text
+        and "Overdue (0)" in text
+        and "Due soon (0)" in text
+    )
     assert "*#1* mine" in text and "*#2* nobody" in text
 
     deskbot.driver.event(

@@ -104,3 +104,19 @@ def test_run_without_slack_credentials_says_what_to_set(workdir, capsys):
     err = capsys.readouterr().err
     assert "SLACK_BOT_TOKEN is not set" in err and "README" in err
     assert not (workdir / "deskbot.db").exists()  # nothing created before the check
+
+
+def test_run_with_slack_unreachable_says_what_to_check(workdir, monkeypatch, capsys):
+    import socket
+
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s" * 32)
+    monkeypatch.setenv("SLACK_API_URL", f"http://127.0.0.1:{port}/api/")
+    assert main(["--log-level", "WARNING", "run", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert f"cannot reach Slack at http://127.0.0.1:{port}/api/" in err
+    assert "SLACK_API_URL" in err and "proxy" in err

