@@ -44,7 +44,8 @@ from handlers.sla import send_digest
 from handlers.slack.guard import LeakGuard
 from handlers.slack.inputs import DeskApp
 from handlers.slack.pipeline import IntakePipeline
-from knowledge.library import DEFAULT_ARTICLES, KnowledgeBase
+from knowledge.articles import SAMPLE_ARTICLES, SAMPLE_KB, articles_folder
+from knowledge.library import KnowledgeBase
 from store.db import is_unique_violation, make_engine, session_scope
 from store.events import record_event
 
@@ -197,24 +198,20 @@ def create_app(
     return app
 
 
-SAMPLE_KB = "sample"  # `knowledge_dir: sample`: the shipped articles (about a fictional product)
-
-
 def knowledge_folder(configured: Path | None) -> Path | None:
-    """Where the articles are: the configured folder; the sample ones only when asked for
-    by name (never by default: real customers would be answered about a fictional product)."""
-    if configured is None:
+    """Where the articles are (`knowledge.articles.articles_folder`), said once at start."""
+    folder = articles_folder(configured)
+    if folder is None:
         logger.warning(
             "no knowledge_dir set: no articles are suggested (`knowledge_dir: %s` serves the "
             "sample articles)",
             SAMPLE_KB,
         )
-        return None
-    if str(configured) == SAMPLE_KB:
+    elif folder == SAMPLE_ARTICLES:
         logger.info("knowledge base: the sample articles (knowledge_dir: %s)", SAMPLE_KB)
-        return DEFAULT_ARTICLES
-    logger.info("knowledge base: %s", configured)
-    return configured
+    else:
+        logger.info("knowledge base: %s", folder)
+    return folder
 
 
 def _identify(client: WebClient) -> Identity:

@@ -157,6 +157,19 @@ def markdown_files(path: Path) -> list[Path]:
     )
 
 
+SAMPLE_KB = "sample"  # `knowledge_dir: sample`: the shipped articles (about a fictional product)
+SAMPLE_ARTICLES = Path(__file__).resolve().parent / "articles"
+
+
+def articles_folder(configured: Path | None) -> Path | None:
+    """Where a `knowledge_dir` setting points: the folder itself, the shipped sample articles
+    only when asked for by name, and None (no articles) when unset: never the sample by
+    default, or real customers would be answered about a fictional product."""
+    if configured is None:
+        return None
+    return SAMPLE_ARTICLES if str(configured) == SAMPLE_KB else configured
+
+
 def read_markdown_dir(path: Path) -> list[tuple[Article, Path]]:
     """Every article under a folder with the file it came from, in path order."""
     if not path.is_dir():

@@ -13,12 +13,18 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from knowledge.articles import Article, ArticleError, load_markdown_dir, markdown_files
+from knowledge.articles import (
+    SAMPLE_ARTICLES,
+    Article,
+    ArticleError,
+    load_markdown_dir,
+    markdown_files,
+)
 from knowledge.matcher import Matcher
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_ARTICLES = Path(__file__).resolve().parent / "articles"
+DEFAULT_ARTICLES = SAMPLE_ARTICLES  # the shipped sample articles (knowledge.articles)
 Fingerprint = tuple[tuple[str, int, int], ...]
 
 

@@ -3,13 +3,14 @@
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.cli.demo import add_demo_parser, run_demo
 from bot.cli.kb import add_kb_parser, run_kb
 from bot.cli.kpi import add_kpi_parser, run_kpi
 from bot.cli.run import add_run_parser, run_bot, safe_url
 from bot.cli.sla import add_sla_parser, run_sla
-from bot.config import ConfigError
+from bot.config import ConfigError, DeskConfig
 from bot.settings import Settings, load_settings
 
 DESCRIPTION = """\
@@ -88,7 +89,10 @@ def _sla(settings: Settings, args: argparse.Namespace) -> int:
 
 def _check_config(settings: Settings, _args: argparse.Namespace) -> int:
     desk = settings.desk
-    print(f"{settings.deskbot_config}: OK")
+    if Path(settings.deskbot_config).is_file():
+        print(f"{settings.deskbot_config}: valid")
+    else:  # nothing was checked: say so rather than "OK"
+        print(f"{settings.deskbot_config}: no such file; every setting is its default")
     channels = ", ".join(desk.support_channels) or "every channel deskbot is in"
     print(f"  support channels: {channels}")
     print(f"  triage channel:   {desk.triage_channel or '(none: no triage cards)'}")
@@ -110,17 +114,52 @@ def _check_config(settings: Settings, _args: argparse.Namespace) -> int:
         print(f"  daily digest:     {at:%H:%M} {zone} to {desk.leads_channel}")
     else:
         print("  daily digest:     off (needs daily_digest.at and leads_channel)")
+    knowledge, warnings = _knowledge_base(desk.knowledge_dir)
+    print(f"  knowledge base:   {knowledge}")
+    warnings += _setup_warnings(desk)
+    for warning in warnings:
+        print(f"  warning: {warning}")
     if settings.slack_bot_token is None:
         print("  agents and leads: not verified (no SLACK_BOT_TOKEN)")
         return 0
     from bot.cli.check import people_warnings
 
-    warnings = people_warnings(settings)
-    if not warnings:
+    people = people_warnings(settings)
+    if not people:
         print("  agents and leads: all members of this workspace")
-    for warning in warnings:
+    for warning in people:
         print(f"  warning: {warning}")
     return 0
+
+
+def _setup_warnings(desk: DeskConfig) -> list[str]:
+    """What a team would miss on its first day: nobody to work tickets, no SLAs, no cards."""
+    warnings = []
+    if not desk.agents and desk.agents_usergroup is None:
+        warnings.append("no agents (agents or agents_usergroup): nobody can work tickets")
+    if not desk.sla_policies:
+        warnings.append("no sla_policies: no SLA targets, nudges or breach alerts")
+    if desk.triage_channel is None:
+        warnings.append("no triage_channel: agents see no ticket cards")
+    return warnings
+
+
+def _knowledge_base(configured: Path | None) -> tuple[str, list[str]]:
+    """Which articles customers are offered, and how many; with a warning when none."""
+    from knowledge.articles import SAMPLE_ARTICLES, ArticleError, articles_folder, load_any
+
+    folder = articles_folder(configured)
+    if folder is None:
+        return "none (no knowledge_dir: customers get no suggestions)", [
+            "no knowledge_dir: set it to your articles' folder (or `sample` to try the samples)"
+        ]
+    try:
+        count = len(load_any(folder))
+    except (ArticleError, OSError) as error:
+        return f"{folder}: unreadable", [f"knowledge_dir: {error}"]
+    label = "the sample articles (a fictional product)" if folder == SAMPLE_ARTICLES else folder
+    warnings = [f"knowledge_dir {folder} has no articles"] if count == 0 else []
+    return f"{label}, {count} article{'' if count == 1 else 's'}", warnings
 
 
 if __name__ == "__main__":

@@ -120,3 +120,35 @@ def test_run_with_slack_unreachable_says_what_to_check(workdir, monkeypatch, cap
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert f"cannot reach Slack at http://127.0.0.1:{port}/api/" in err
     assert "SLACK_API_URL" in err and "proxy" in err
+
+
+def test_check_config_without_a_file_does_not_say_ok(workdir, capsys):
+    assert main(["check-config"]) == 0
+    out = capsys.readouterr().out
+    assert ": OK" not in out and "valid" not in out
+    assert "deskbot.yaml: no such file; every setting is its default" in out
+    # A desk with nothing set is told what it would miss on its first day.
+    for missing in ("no agents", "no sla_policies", "no triage_channel", "no knowledge_dir"):
+        assert f"warning: {missing}" in out
+
+
+def test_check_config_names_the_knowledge_base_and_counts_its_articles(workdir, capsys):
+    articles = workdir / "kb"
+    articles.mkdir()
+    for n in (1, 2):
+        (articles / f"a{n}.md").write_text(f"---\nid: a{n}\ntitle: Article {n}\n---\nBody {n}.\n")
+    (workdir / "deskbot.yaml").write_text(
+        "agents: [UAGENT1]\ntriage_channel: C0TRIAGE\nknowledge_dir: kb\n"
+        "sla_policies: [{name: std, first_response: 1h}]\n"
+    )
+    assert main(["check-config"]) == 0
+    out = capsys.readouterr().out
+    assert "deskbot.yaml: valid" in out
+    assert "knowledge base:   kb, 2 articles" in out
+    assert "warning" not in out
+
+
+def test_check_config_says_when_the_sample_articles_are_in_use(workdir, capsys):
+    (workdir / "deskbot.yaml").write_text("knowledge_dir: sample\n")
+    assert main(["check-config"]) == 0
+    assert "the sample articles (a fictional product)" in capsys.readouterr().out
