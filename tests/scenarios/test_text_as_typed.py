@@ -3,12 +3,16 @@
 Slack sends a typed `&`, `<`, `>` as `&amp;`, `&lt;`, `&gt;`. deskbot stores what the
 customer typed and escapes exactly once where it writes mrkdwn, so "P&L" is "P&L" on the
 card, in `/ticket show`, in the database and in the CSV export, while Slack markup a
-customer typed still cannot ping anyone.
+customer typed still cannot ping anyone. Articles, written in Markdown, are shown in
+Slack's mrkdwn.
 """
 
 import csv
 import io
 from datetime import timedelta
+from pathlib import Path
+
+import pytest
 
 from tests.conftest import ACME, AGENT, CUSTOMER, HELP, RANDOM, TRIAGE
 from tests.scenarios.test_kpi_slack import kpi, respondable
@@ -101,3 +105,43 @@ def test_a_thread_made_a_ticket_is_stored_as_typed(deskbot, fake):
 
     assert deskbot.ticket(1).subject == "P&L report: totals < 0"
     assert [m.text for m in deskbot.messages()] == ["P&L report: totals < 0", "x > 5 too"]
+
+
+EXPORT_ARTICLE = """\
+---
+id: csv-export
+title: CSV export fails
+lang: en
+url: https://help.example.com/csv
+---
+## Large exports
+Exports over **50,000 rows** run in the _background_:
+- you get an email
+- with a [download link](https://help.example.com/dl?a=1&b=2)
+"""
+EXPORT_MRKDWN = (
+    "*Large exports*\nExports over *50,000 rows* run in the _background_:\n"
+    "• you get an email\n• with a <https://help.example.com/dl?a=1&amp;b=2|download link>"
+)
+
+
+@pytest.fixture
+def markdown_bot(start_deskbot, tmp_path: Path) -> RunningBot:
+    """deskbot with one article written in Markdown."""
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / "csv-export.md").write_text(EXPORT_ARTICLE, encoding="utf-8")
+    return start_deskbot(knowledge_dir=str(folder), suggestions={"max": 3, "min_score": 1})
+
+
+def test_article_markdown_is_shown_as_mrkdwn_in_suggestions_and_kb_search(markdown_bot, fake):
+    root = ask(markdown_bot, "My CSV export fails with large exports")
+    [post] = [m for m in fake.messages(HELP) if m.get("thread_ts") == root]
+    shown = str(post["blocks"])
+    assert EXPORT_MRKDWN.replace("\n", "\\n") in shown
+    assert "**" not in shown and "## " not in shown and "](" not in shown
+
+    response = markdown_bot.driver.command("/kb", "search csv export", user=AGENT, channel=TRIAGE)
+    answer = answer_text(response)
+    assert "*Large exports*\\nExports over *50,000 rows*" in answer
+    assert "**" not in answer and "## " not in answer
