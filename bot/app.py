@@ -116,6 +116,7 @@ def create_app(
         planner,
         workspace_id=identity.workspace_id,
         pool=people.agent_pool,
+        is_member=people.is_member,
         # `deps` is bound below, before anything can route a ticket.
         announce=lambda notice: announce_routing(deps, notice),
     )
@@ -218,16 +219,18 @@ def _seen_before(engine: Engine, clock: Clock, signature: str) -> bool:
 
 
 def _user_team(client: WebClient, user_id: str) -> str | None:
-    # A failed lookup must not lose the message: the caller falls back to our workspace.
+    """The user's team id, or None when Slack cannot say (the Directory then fails closed)."""
     try:
         user = client.users_info(user=user_id).get("user") or {}
     except SlackApiError as error:
-        if error.response.get("error") == "user_not_found":
-            logger.warning("users.info: no user %s", user_id)
-        else:
-            logger.exception("users.info failed for %s", user_id)
+        # Expected in an outage or for a vanished user: one line, no traceback.
+        logger.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
         return None
-    return user.get("team_id")
+    except OSError as error:  # the connection failed or its answer was lost
+        logger.warning("users.info failed for %s: %s", user_id, type(error).__name__)
+        return None
+    team = user.get("team_id")
+    return team if isinstance(team, str) and team else None
 
 
 def _team_name(client: WebClient, team_id: str) -> str | None:

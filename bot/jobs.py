@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.intake.inbox import LEASE_BEAT
+from bot.intake.organizations import correct_unknown_teams
 from bot.intake.service import FOLLOWUP_LEASE
 from bot.runtime import Runtime
 from store.kpi.triggers import rollup
@@ -51,6 +52,7 @@ def job_table(runtime: Runtime) -> tuple[Job, ...]:
         Job("sla-sweep", sweep_every, lambda: sla_sweep(runtime)),
         Job("routing-sweep", sweep_every, lambda: routing_sweep(runtime)),
         Job("finish-welcomes", sweep_every, lambda: finish_welcomes(runtime)),
+        Job("correct-organizations", sweep_every, lambda: correct_organizations(runtime)),
         Job("kpi-fold", sweep_every, lambda: fold_kpi_counters(runtime)),
         Job("inbox-pull", timedelta(seconds=1), lambda: pull_inbox(runtime)),
         Job("lease-heartbeat", LEASE_BEAT, lambda: renew_leases(runtime)),
@@ -111,6 +113,16 @@ def finish_welcomes(runtime: Runtime) -> None:
     finished = runtime.finish_unfinished_tickets(runtime.deps.clock())
     if finished:
         logger.info("finished %d new tickets a crash had cut short", finished)
+
+
+def correct_organizations(runtime: Runtime) -> None:
+    """Tickets recorded under an unknown organization (Slack could not say) get the real one."""
+    deps = runtime.deps
+    moved = correct_unknown_teams(
+        runtime.engine, deps.people, clock=deps.clock, dispatcher=deps.events
+    )
+    if moved:
+        logger.info("moved %d tickets from an unknown organization to their real one", moved)
 
 
 def fold_kpi_counters(runtime: Runtime) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
+from bot.people import UNKNOWN_TEAM
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +28,8 @@ class OrgNames:
 
     def name(self, team_id: str) -> str:
         """The organization's name, or its team id when Slack cannot say."""
+        if team_id == UNKNOWN_TEAM:
+            return "unknown organization"  # not a team id: nothing to ask Slack
         now = self._clock()
         with self._lock:
             known = self._names.get(team_id)

@@ -43,6 +43,10 @@ class Poster(Protocol):
         """An upload if the audience may read it there (a user id means their DM)."""
         ...
 
+    def forget(self, channel_id: str) -> None:
+        """Drop what is known about whether the channel is shared (it changed)."""
+        ...
+
 
 class KeptEvents(Protocol):
     """The intake pipeline: events kept in the inbox before the acknowledgement."""

@@ -265,6 +265,15 @@ class SlackDriver:
         resp.ts = ts
         return resp
 
+    def channel_sharing(self, channel: str, team: str, *, shared: bool) -> Response:
+        """Send `channel_shared` (another organization joined) or `channel_unshared`."""
+        event: dict[str, Any] = {"type": "channel_shared", "connected_team_id": team}
+        if not shared:  # the keys of Slack's own samples (../shared/slack/events/)
+            event = {"type": "channel_unshared", "previously_connected_team_id": team}
+            event["is_ext_shared"] = False
+        event.update(channel=channel, event_ts=self.next_ts())
+        return self.event(event, is_ext_shared_channel=shared)
+
     # --- slash commands and interactivity --------------------------------------------
 
     def new_response_url(self, kind: str = "act") -> str:

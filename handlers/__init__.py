@@ -8,6 +8,7 @@ from slack_bolt import App
 
 from bot.deps import Deps
 from handlers import (
+    channels,
     conversations,
     csat,
     digest,
@@ -40,6 +41,7 @@ FEATURES = (
     conversations,
     threads,
     effects,
+    channels,
 )
 
 

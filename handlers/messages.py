@@ -24,6 +24,7 @@ from bot import text
 from bot.clock import ts_to_datetime
 from bot.deps import Deps
 from bot.intake.service import Also, IncomingMessage, IntakeResult, Outcome
+from bot.people import UNKNOWN_TEAM
 from handlers.conversations import after_created, after_grouped
 from handlers.kb import offer_suggestions
 from handlers.slack.card import post_card, refresh_card
@@ -209,18 +210,21 @@ def parse_message(deps: Deps, event: dict[str, Any], event_id: str | None) -> In
     """Turn a message event into intake's input, resolving the author's organization."""
     user_id = event["user"]
     team = deps.people.team_of(user_id, hint=event.get("user_team") or event.get("team"))
+    # Slack could not place the author: keep the message as a customer's of an unknown
+    # organization (never lost, never privileged); a job corrects the ticket later.
+    is_agent = team is not None and deps.people.is_agent(user_id, team_id=team)
     return IncomingMessage(
         workspace_id=deps.people.identity.workspace_id,
         channel_id=event["channel"],
         ts=event["ts"],
         thread_ts=event.get("thread_ts"),
         user_id=user_id,
-        user_team_id=team,
+        user_team_id=team or UNKNOWN_TEAM,
         text=text.from_slack(event.get("text") or ""),
         files=files_of(event),
         subtype=event.get("subtype"),
         event_id=event_id,
-        author_is_agent=deps.people.is_agent(user_id, team_id=team),
+        author_is_agent=is_agent,
     )
 
 

@@ -7,14 +7,14 @@ a Session and keyword arguments, flush, and leave the commit to the caller.
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import bindparam, or_, update
+from sqlalchemy import bindparam, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Executable
 from sqlmodel import Session, col, select
 
 from store import messages, statuses
 from store.db import in_chunks
-from store.models import Ticket, TicketCounter
+from store.models import Message, Ticket, TicketCounter
 
 _THREAD_ROOT = (
     select(Ticket)
@@ -175,3 +175,49 @@ def renew_followup_leases(session: Session, *, ticket_ids: list[int], lease_unti
         renewed += result.rowcount
     session.flush()
     return renewed
+
+
+def customers_in_team(
+    session: Session, *, workspace_id: str, team_id: str, limit: int
+) -> list[str]:
+    """Customers with tickets recorded under `team_id`, newest tickets first, at most `limit`."""
+    query = (
+        select(Ticket.customer_id, func.max(Ticket.id))
+        .where(Ticket.workspace_id == workspace_id, Ticket.customer_team_id == team_id)
+        .group_by(col(Ticket.customer_id))
+        .order_by(func.max(Ticket.id).desc())
+        .limit(limit)
+    )
+    return [customer for customer, _ in session.exec(query)]
+
+
+def move_customer_team(
+    session: Session, *, workspace_id: str, customer_id: str, from_team: str, to_team: str
+) -> list[int]:
+    """Record the customer's tickets (and their messages there) under their real team;
+    the ids of the tickets moved."""
+    found = session.exec(
+        select(Ticket.id).where(
+            Ticket.workspace_id == workspace_id,
+            Ticket.customer_id == customer_id,
+            Ticket.customer_team_id == from_team,
+        )
+    )
+    ids = [ticket_id for ticket_id in found if ticket_id is not None]
+    for chunk in in_chunks(ids):
+        session.execute(
+            update(Ticket)
+            .where(col(Ticket.id).in_(chunk))
+            .values(customer_team_id=to_team, is_external=to_team != workspace_id)
+        )
+        session.execute(
+            update(Message)
+            .where(
+                col(Message.ticket_id).in_(chunk),
+                col(Message.user_id) == customer_id,
+                col(Message.user_team_id) == from_team,
+            )
+            .values(user_team_id=to_team)
+        )
+    session.flush()
+    return ids

@@ -110,6 +110,16 @@ def _check_config(settings: Settings, _args: argparse.Namespace) -> int:
         print(f"  daily digest:     {at:%H:%M} {zone} to {desk.leads_channel}")
     else:
         print("  daily digest:     off (needs daily_digest.at and leads_channel)")
+    if settings.slack_bot_token is None:
+        print("  agents and leads: not verified (no SLACK_BOT_TOKEN)")
+        return 0
+    from bot.cli.check import people_warnings
+
+    warnings = people_warnings(settings)
+    if not warnings:
+        print("  agents and leads: all members of this workspace")
+    for warning in warnings:
+        print(f"  warning: {warning}")
     return 0
 
 

@@ -71,6 +71,7 @@ class RoutingService:
         *,
         workspace_id: str,
         pool: Callable[[], list[str]],
+        is_member: Callable[[str], bool],
         announce: Callable[[RoutingNotice], None],
     ) -> None:
         self._engine = engine
@@ -80,6 +81,7 @@ class RoutingService:
         self._planner = planner
         self._workspace_id = workspace_id
         self._pool = pool
+        self._is_member = is_member
         self._announce = announce
         self._calendar = BusinessCalendar.from_config(desk.business_hours)
 
@@ -268,7 +270,10 @@ class RoutingService:
         channel = ticket.channel_id
         mode = self._routing.mode_for(channel)
         now = self._clock()
-        pool = list(dict.fromkeys(self._routing.pool_for(channel) or self._pool()))
+        listed = self._routing.pool_for(channel) or self._pool()
+        # Only verified members of our workspace: an outsider listed by mistake (or anyone
+        # Slack cannot place right now) would be handed a ticket they cannot work.
+        pool = [agent for agent in dict.fromkeys(listed) if self._is_member(agent)]
         workspace = self._workspace_id
         # Lock before reading who is away or loaded, so two routings never both see a gap.
         routing.lock_cursor(session, workspace_id=workspace, scope=WORKSPACE_SCOPE, at=now)

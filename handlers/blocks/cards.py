@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Any
 
+from bot.people import UNKNOWN_TEAM
 from bot.text import escape
 from bot.tickets.workflow import PRIORITIES
 from handlers.blocks import values
@@ -37,6 +38,8 @@ def mrkdwn(text: str) -> Block:
 
 
 def _organization(ticket: Ticket) -> str:
+    if ticket.customer_team_id == UNKNOWN_TEAM:
+        return "unknown (Slack could not say yet; treated as a customer)"
     return f"`{ticket.customer_team_id}` (Slack Connect)" if ticket.is_external else "internal"
 
 

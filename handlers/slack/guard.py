@@ -5,6 +5,8 @@ may be posted only where no other organization can read it. Before posting, the 
 asks Slack whether the target channel is shared with another organization
 (`is_ext_shared`, cached) and refuses internal content there, whoever asked. When Slack
 cannot answer, it assumes the channel is shared: a missing note is better than a leak.
+The cached answer is dropped when Slack says the channel was shared or unshared
+(handlers/channels.py).
 """
 
 import logging
@@ -46,8 +48,12 @@ class LeakGuard:
             return cached[0]
         try:
             info = self._client.conversations_info(channel=channel_id).get("channel") or {}
-        except SlackApiError:
-            logger.exception("conversations.info failed for %s; treating it as shared", channel_id)
+        except (SlackApiError, OSError) as error:  # OSError: the connection or its answer lost
+            # Fail closed and remember nothing: the next post asks again.
+            reason = error.response.get("error") if isinstance(error, SlackApiError) else error
+            logger.warning(
+                "conversations.info failed for %s (%s); treating it as shared", channel_id, reason
+            )
             return True
         shared = bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared"))
         with self._lock:

@@ -102,6 +102,12 @@ class UserEvent(_Shape):
     user: SlackId
 
 
+class ChannelEvent(_Shape):
+    """Events about a channel (`channel_shared`, `channel_unshared`)."""
+
+    channel: SlackId
+
+
 class Actor(_Shape):
     """The user block of an interactivity payload."""
 
@@ -170,6 +176,8 @@ EVENT_SHAPES: dict[str, type[_Shape]] = {
     "message": MessageEvent,
     "reaction_added": ReactionEvent,
     "app_home_opened": UserEvent,
+    "channel_shared": ChannelEvent,
+    "channel_unshared": ChannelEvent,
 }
 
 

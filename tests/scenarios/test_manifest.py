@@ -38,6 +38,8 @@ EVENT_SCOPES = {
     "message.groups": "groups:history",
     "reaction_added": "reactions:read",
     "app_home_opened": None,
+    "channel_shared": ("channels:read", "groups:read"),
+    "channel_unshared": ("channels:read", "groups:read"),
 }
 
 
@@ -73,7 +75,9 @@ def test_scopes_are_exactly_those_the_code_needs(manifest):
     for method in handlers.declared_methods():
         scopes = METHOD_SCOPES[method]
         needed |= set(scopes) if isinstance(scopes, tuple) else {scopes}
-    needed |= {EVENT_SCOPES[e] for e in handlers.declared_events()}
+    for event in handlers.declared_events():
+        scopes = EVENT_SCOPES[event]
+        needed |= set(scopes) if isinstance(scopes, tuple) else {scopes}
     if handlers.declared_commands() or handlers.declared_shortcuts():
         needed.add("commands")
     needed.discard(None)

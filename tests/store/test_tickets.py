@@ -91,3 +91,51 @@ def test_unfinished_tickets_are_leased_to_one_finisher_at_a_time(
     )
     session.commit()
     assert renewed == 1 and claim(timedelta(minutes=10)) == []
+
+
+def test_tickets_of_an_unknown_organization_move_to_the_real_one(
+    session: Session, new_ticket: NewTicket
+) -> None:
+    unknown = {"customer_team_id": "unknown", "is_external": True}
+    first, other, known = (
+        new_ticket(**unknown),
+        new_ticket(customer_id="UCUST2", **unknown),
+        new_ticket(),
+    )
+    for ticket in (first, other, known):
+        messages.add_message(
+            session,
+            message=Message(
+                ticket_id=ticket.id,
+                channel_id=CHANNEL,
+                ts=ticket.root_ts,
+                user_id=ticket.customer_id,
+                user_team_id=ticket.customer_team_id,
+                role=AuthorRole.CUSTOMER,
+                text=ticket.subject,
+                sent_at=NOW,
+            ),
+        )
+    session.commit()
+    waiting = tickets.customers_in_team(
+        session, workspace_id=WORKSPACE, team_id="unknown", limit=10
+    )
+    assert waiting == ["UCUST2", CUSTOMER]  # newest first
+    assert tickets.customers_in_team(
+        session, workspace_id=WORKSPACE, team_id="unknown", limit=1
+    ) == ["UCUST2"]
+
+    moved = tickets.move_customer_team(
+        session,
+        workspace_id=WORKSPACE,
+        customer_id=CUSTOMER,
+        from_team="unknown",
+        to_team=WORKSPACE,
+    )
+    session.commit()
+    session.expire_all()
+    assert moved == [first.id]
+    assert (first.customer_team_id, first.is_external) == (WORKSPACE, False)
+    assert other.customer_team_id == "unknown" and known.customer_team_id == "T0ACME"
+    root = messages.find_message(session, channel_id=CHANNEL, ts=first.root_ts)
+    assert root is not None and root.user_team_id == WORKSPACE

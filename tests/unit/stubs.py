@@ -82,6 +82,7 @@ class StubGuard:
     def __init__(self) -> None:
         self.ephemerals: list[dict[str, Any]] = []
         self.posts: list[dict[str, Any]] = []
+        self.forgotten: list[str] = []
 
     def ephemeral(self, **kwargs: Any) -> None:
         """Record an ephemeral message."""
@@ -90,6 +91,10 @@ class StubGuard:
     def post(self, **kwargs: Any) -> None:
         """Record a post."""
         self.posts.append(kwargs)
+
+    def forget(self, channel_id: str) -> None:
+        """Record a channel whose shared-or-not answer was dropped."""
+        self.forgotten.append(channel_id)
 
 
 def stub_deps() -> Any:

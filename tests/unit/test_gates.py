@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from handlers import channels
 from handlers.slack import gates
 from handlers.tickets import listeners
 from tests.unit.stubs import AGENT, CHANNEL, LEAD, OUTSIDER, FakeAck, stub_deps
@@ -103,3 +104,10 @@ def test_every_ticket_listener_is_registered_behind_the_agents_gate():
         assert not next_.called
         assert listener.__name__ in ("on_ticket", "on_button", "on_claim_shortcut")
     assert deps.workflow.calls == []
+
+
+def test_a_channel_shared_or_unshared_is_forgotten_by_the_leak_guard():
+    deps = stub_deps()
+    for kind in ("channel_shared", "channel_unshared"):
+        channels.on_sharing_changed(deps, {"type": kind, "channel": CHANNEL})
+    assert deps.guard.forgotten == [CHANNEL, CHANNEL]

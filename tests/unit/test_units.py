@@ -108,7 +108,7 @@ def test_directory_caches_usergroup_and_survives_slack_failures():
         parse_config({"agents": ["U0LIST"], "agents_usergroup": "S0SUP", "leads": ["U0LEAD"]}),
         Identity(workspace_id="T0HOME", bot_user_id="UBOT"),
         clock=clock,
-        fetch_user_team=lambda user: None,
+        fetch_user_team=lambda user: "T0HOME",
         fetch_group_members=members,
     )
     assert people.is_agent("U0GRP") and people.is_agent("U0LIST") and people.is_agent("U0LEAD")
@@ -119,3 +119,33 @@ def test_directory_caches_usergroup_and_survives_slack_failures():
     assert calls == ["S0SUP", "S0SUP"]
     assert not people.is_agent("U0LIST", team_id="T0ACME")  # other organizations never are
     assert people.team_of("U0X") == "T0HOME" and people.team_of("U0X", hint="T0ACME") == "T0ACME"
+
+
+def test_directory_fails_closed_and_caches_only_answers():
+    answers: list[str | None] = [None, None, "T0HOME", "T0ACME"]
+    asked: list[str] = []
+
+    def user_team(user: str) -> str | None:
+        asked.append(user)
+        return answers.pop(0)
+
+    clock = MutableClock()
+    people = Directory(
+        parse_config({"agents": ["U0AGENT"], "leads": ["U0LEAD"]}),
+        Identity(workspace_id="T0HOME", bot_user_id="UBOT"),
+        clock=clock,
+        fetch_user_team=user_team,
+        fetch_group_members=lambda group: None,
+    )
+    # Slack cannot say: nobody's agent, not a lead, not in the pool, and not remembered.
+    assert people.team_of("U0AGENT") is None
+    assert not people.is_agent("U0AGENT") and people.agent_pool() == []
+    assert asked == ["U0AGENT"]  # asked once; a failure is not asked again at once
+    clock.advance(minutes=2)
+    assert not people.is_lead("U0LEAD")  # its own lookup failed too
+    clock.advance(minutes=2)
+    assert people.is_agent("U0AGENT") and people.agent_pool() == ["U0AGENT"]  # answered
+    assert people.is_lead("U0LEAD") is False  # a lead of another organization is none
+    assert asked == ["U0AGENT", "U0LEAD", "U0AGENT", "U0LEAD"]
+    clock.advance(minutes=30)
+    assert people.is_agent("U0AGENT") and len(asked) == 4  # a real answer is cached
