@@ -4,6 +4,8 @@ import re
 
 _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 SUBJECT_LIMIT = 200
+# A link in Slack's markup: `<url>` or `<url|label>` (what Slack makes of a typed URL).
+_AUTO_LINK = re.compile(r"<((?:https?://|mailto:)[^|<>\s]+)(?:\|([^<>]*))?>", re.IGNORECASE)
 
 
 def storable(text: str) -> str:
@@ -21,6 +23,33 @@ def subject_from(text: str, files: list[dict[str, object]] | None = None) -> str
         names = ", ".join(str(file.get("name") or file.get("id") or "file") for file in files)
         return f"(file: {names})"[:SUBJECT_LIMIT]
     return "(no text)"
+
+
+def from_slack(text: str) -> str:
+    """Message text as the customer typed it: Slack's three entities unescaped, once.
+
+    Slack sends a typed `&`, `<` and `>` as `&amp;`, `&lt;` and `&gt;`, and nothing else
+    as an entity; `&amp;` goes last, so a typed `&lt;` (sent as `&amp;lt;`) stays `&lt;`.
+    A link Slack made of a typed URL or address (`<https://x>`, `<http://x.io|x.io>`,
+    `<mailto:a@b.io|a@b.io>`) becomes what was typed. Other markup (`<@U123>`,
+    `<!here>`, a labelled link) is kept: whatever renders customer text escapes it, so
+    it shows as text and never pings.
+    """
+    return _entities(_AUTO_LINK.sub(_typed_link, text))
+
+
+def _typed_link(match: re.Match[str]) -> str:
+    url, label = match.group(1), match.group(2)
+    if label is None:
+        return url
+    bare = re.sub(r"^(?:https?://|mailto:)", "", url, flags=re.IGNORECASE).rstrip("/")
+    if label in (url, bare) or label.rstrip("/") == bare:
+        return label
+    return match.group(0)
+
+
+def _entities(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def escape(text: str) -> str:

@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.intake.values import IntakeResult
+from bot.tickets.duplicates import QUESTION_MESSAGES, question_of
 from bot.tickets.workflow import WorkflowError
 from handlers.blocks import values
 from handlers.blocks.conversations import MERGE_ACTION_PREFIX
@@ -27,7 +28,6 @@ logger = logging.getLogger(__name__)
 
 API_METHODS = ("reactions.remove", "chat.postMessage", "chat.update", "chat.postEphemeral")
 NOT_AN_AGENT = "Only support agents can merge tickets."
-QUESTION_MESSAGES = 5  # how many grouped messages are read as the question
 
 
 def register(app: App, deps: Deps) -> None:
@@ -75,8 +75,9 @@ def after_grouped(deps: Deps, client: WebClient, result: IntakeResult) -> None:
     opening = deps.merger.facts(ticket).opening
     if len(opening) <= QUESTION_MESSAGES:
         # The question is in the first few messages; later ones are the conversation.
-        question = "\n".join(message.text for message in opening)
-        deps.duplicates.scan(ticket, question)
+        texts = [message.text for message in opening]
+        deps.duplicates.scan(ticket, question_of(texts))
+        question = "\n".join(texts)
         post_offer(deps, ticket, deps.suggestions.offer_again(ticket, question), question)
     refresh_card(deps, ticket)
 

@@ -20,6 +20,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import text
 from bot.clock import ts_to_datetime
 from bot.deps import Deps
 from bot.intake.service import Also, IncomingMessage, IntakeResult, Outcome
@@ -219,7 +220,7 @@ def parse_message(deps: Deps, event: dict[str, Any], event_id: str | None) -> In
         thread_ts=event.get("thread_ts"),
         user_id=user_id,
         user_team_id=team or UNKNOWN_TEAM,
-        text=event.get("text") or "",
+        text=text.from_slack(event.get("text") or ""),
         files=files_of(event),
         subtype=event.get("subtype"),
         event_id=event_id,
@@ -261,7 +262,7 @@ def _store_edit(
         event_id=event_id,
         channel_id=event["channel"],
         ts=message["ts"],
-        text=message.get("text") or "",
+        text=text.from_slack(message.get("text") or ""),
         files=files_of(message),
         edited_at=ts_to_datetime(edited_ts),
         also=also,

@@ -110,18 +110,23 @@ _SMALL_TALK = """
 hi hello hey hiya yo howdy morning evening afternoon good greetings cheers thanks thank thx ty
 tnx thanx appreciated appreciate ok okay k kk fine great cool nice perfect awesome excellent
 sure yes yep yeah yup no nope bye goodbye cu cya later welcome np got understood noted lol
+ta
 hallo moin servus grüß gott tag guten abend morgen danke dankeschön merci tschüss tschüs ciao
 dank ade alles klar super prima toll gut passt jawohl ja nein gerne bitte verstanden
+dankeschön schön schoen grüss grüezi gott hallöchen tach
 привет здравствуйте добрый день утро вечер спасибо благодарю пасиб спс ок окей хорошо ладно
-понятно отлично супер да нет пока до свидания ясно
+понятно отлично супер да нет пока до свидания ясно понял поняла принято
+спасибочки благодарим здрасте приветствую доброе ага угу
 bonjour salut merci hola gracias buenos buenas dias días tardes noches vale
 """
 _FILLER = """
 a lot so much very you u all again guys team everyone folks there for the help your quick
 reply response that's it is was thats i me we see it's all much appreciated have nice day
+worries problem sounds works bunch
 de mal vielen vielmals nochmal euch dir ihnen für die hilfe schnelle antwort sehr das
-war es ist einen schönen noch und auch
-большое вам тебе за помощь очень всем ответ огромное и
+war es ist einen schönen noch und auch zusammen herzlichen herzliche besten tausend liebe
+lieben
+большое вам тебе за помощь очень всем ответ огромное и все всё
 beaucoup muchas
 ね よ ね〜 ー です ました ます 今回 いつも
 """
@@ -146,6 +151,13 @@ _JAPANESE_SMALL_TALK = sorted(
         "お疲れさまです",
         "おつかれさまです",
         "了解しました",
+        "了解いたしました",
+        "承知いたしました",
+        "かしこまりました",
+        "お世話になっております",
+        "お世話になります",
+        "ありがと",
+        "オッケー",
         "了解です",
         "了解",
         "承知しました",

@@ -129,15 +129,8 @@ _OPENING = (
     .order_by(col(Message.sent_at))
     .limit(bindparam("limit"))
 )
-RECENT_OPEN = (
-    select(Ticket.id, func.substr(col(Message.text), 1, bindparam("max_chars")))
-    .join(
-        Message,
-        and_(
-            col(Message.channel_id) == col(Ticket.channel_id),
-            col(Message.ts) == col(Ticket.root_ts),
-        ),
-    )
+_CANDIDATES = (
+    select(Ticket.id, Ticket.channel_id, Ticket.customer_id, Ticket.created_at)
     .where(
         col(Ticket.workspace_id) == bindparam("workspace_id"),
         col(Ticket.status).in_(statuses.LIVE),
@@ -148,6 +141,37 @@ RECENT_OPEN = (
     )
     .order_by(col(Ticket.created_at).desc())
     .limit(bindparam("limit"))
+    .subquery()
+)
+# The first few messages of each candidate's opening (what the card's conversation
+# shows): a grouped "hi" / "quick question" / "the export fails" is about the export.
+_PLACE = (
+    func.row_number()
+    .over(partition_by=col(Message.ticket_id), order_by=(col(Message.sent_at), col(Message.ts)))
+    .label("place")
+)
+_OPENINGS = (
+    select(
+        col(Message.ticket_id).label("ticket_id"),
+        func.substr(col(Message.text), 1, bindparam("max_chars")).label("text"),
+        _CANDIDATES.c.created_at,
+        _PLACE,
+    )
+    .join(
+        _CANDIDATES,
+        and_(
+            col(Message.ticket_id) == _CANDIDATES.c.id,
+            col(Message.channel_id) == _CANDIDATES.c.channel_id,
+            col(Message.user_id) == _CANDIDATES.c.customer_id,
+        ),
+    )
+    .where(col(Message.deleted_at).is_(None), _top_level())
+    .subquery()
+)
+RECENT_OPEN = (
+    select(_OPENINGS.c.ticket_id, _OPENINGS.c.text)
+    .where(_OPENINGS.c.place <= bindparam("per_ticket"))
+    .order_by(_OPENINGS.c.created_at.desc(), _OPENINGS.c.ticket_id, _OPENINGS.c.place)
 )
 _LIVE_DUPLICATES = (
     select(Ticket)
@@ -194,9 +218,11 @@ def recent_open_questions(
     exclude_id: int,
     limit: int,
     max_chars: int,
-) -> list[tuple[int, str]]:
-    """(ticket id, root text's first `max_chars` characters) of live tickets opened in
-    [since, before], newest first.
+    per_ticket: int = 1,
+) -> list[tuple[int, list[str]]]:
+    """(ticket id, its opening messages' first `max_chars` characters each) of at most
+    `limit` live tickets opened in [since, before], newest first: the customer's first
+    `per_ticket` top-level messages of each, oldest first.
 
     Plain columns, not ORM objects: a scan reads hundreds of rows on every new ticket.
     """
@@ -207,9 +233,12 @@ def recent_open_questions(
         "exclude_id": exclude_id,
         "limit": limit,
         "max_chars": max_chars,
+        "per_ticket": per_ticket,
     }
-    rows = session.execute(RECENT_OPEN, parameters)
-    return [(int(ticket_id), message_text) for ticket_id, message_text in rows]
+    openings: dict[int, list[str]] = {}
+    for ticket_id, message_text in session.execute(RECENT_OPEN, parameters):
+        openings.setdefault(int(ticket_id), []).append(message_text)
+    return list(openings.items())
 
 
 def add_duplicate(

@@ -6,9 +6,12 @@ last `DUPLICATE_WINDOW` (at most `MAX_CANDIDATES`, newest first, so a scan stays
 fast however old the desk is). Older ones scoring at least `MIN_SCORE` are remembered and
 shown on the new ticket's triage card, each with a Merge button.
 
-Only the first `SCAN_CHARS` characters of either side are compared: a question says what
-it is about at its start, and a bound keeps one 40,000-character message (Slack's limit)
-against 500 long live tickets from holding the process for seconds.
+A ticket is what its conversation says: the customer's first `QUESTION_MESSAGES`
+top-level messages, small talk left out ("hi" / "quick question" / "the nightly export
+fails with 502" is about the export), joined. Only the first `SCAN_CHARS` characters of
+either side are compared: a question says what it is about at its start, and a bound
+keeps one 40,000-character message (Slack's limit) against 500 long live tickets from
+holding the process for seconds.
 """
 
 import re
@@ -20,6 +23,7 @@ from rapidfuzz import fuzz, process, utils
 from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
+from knowledge.language import is_small_talk
 from store import conversations
 from store.db import session_scope
 from store.models import Ticket
@@ -37,6 +41,7 @@ CACHED_CANDIDATES = 2 * MAX_CANDIDATES
 # about 25 ms (2,000 characters took 160 ms, holding the GIL), and the cache at most
 # 1,000 × 500 characters.
 SCAN_CHARS = 500
+QUESTION_MESSAGES = 5  # how many of a conversation's messages are read as its question
 
 
 def comparable(text: str) -> str:
@@ -58,6 +63,31 @@ def is_substantial(text: str) -> bool:
 def scanned(text: str) -> str:
     """The part of a text the duplicate scan compares: its first `SCAN_CHARS` characters."""
     return text[:SCAN_CHARS]
+
+
+def question_of(texts: list[str]) -> str:
+    """What a conversation asks: its messages that are not small talk, joined, scanned.
+
+    Each message is bounded before it is looked at, and the join stops once it has
+    `SCAN_CHARS` characters, however many or long the messages are.
+    """
+    parts: list[str] = []
+    size = 0
+    for text in texts[:QUESTION_MESSAGES]:
+        text = scanned(text).strip()
+        if not text or is_small_talk(text):
+            continue
+        parts.append(text)
+        size += len(text) + 1
+        if size >= SCAN_CHARS:
+            break
+    return scanned("\n".join(parts))
+
+
+@lru_cache(maxsize=CACHED_CANDIDATES)
+def _cached_question(texts: tuple[str, ...]) -> str:
+    # The same few hundred live conversations on every scan: small talk is told apart once.
+    return question_of(list(texts))
 
 
 def _candidate(text: str) -> str | None:
@@ -118,7 +148,7 @@ class DuplicateFinder:
     def scan(self, ticket: Ticket, text: str) -> int:
         """Compare a ticket's text with older live tickets; return how many matched."""
         assert ticket.id is not None
-        text = scanned(text)  # a grouped conversation can join 200,000 characters
+        text = scanned(text)  # a caller's text can be a whole 40,000-character message
         if not is_substantial(text):
             return 0
         with session_scope(self._engine) as session:
@@ -130,8 +160,10 @@ class DuplicateFinder:
                 exclude_id=ticket.id,
                 limit=MAX_CANDIDATES,
                 max_chars=SCAN_CHARS,
+                per_ticket=QUESTION_MESSAGES,
             )
-            matches = rank_duplicates(text, older)
+            candidates = [(other_id, _cached_question(tuple(texts))) for other_id, texts in older]
+            matches = rank_duplicates(text, candidates)
             for other_id, score in matches:
                 conversations.add_duplicate(
                     session,

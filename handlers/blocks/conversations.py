@@ -11,6 +11,7 @@ from store.models import Message, Ticket
 MERGE_ACTION_PREFIX = "ticket_merge_"
 CONVERSATION_LIMIT = 2900
 SHOWN_FOLDED_ACTIVITY = 10
+SUBJECT_SHOWN = 80  # characters of a likely duplicate's subject on the card
 
 OrgName = Callable[[str], str]
 
@@ -68,8 +69,10 @@ def card_blocks(
 
 
 def duplicate_blocks(ticket: Ticket, duplicates: list[Ticket], org_name: OrgName) -> list[Block]:
-    """ "Possibly the same as #12 (acme), #15 (globex)" and a Merge button for each."""
-    refs = ", ".join(ticket_ref(other, org_name) for other in duplicates)
+    """ "Possibly the same as #12 (acme) _export fails_, ..." and a Merge button for each."""
+    refs = ", ".join(
+        f"{ticket_ref(other, org_name)} _{_short(other.subject)}_" for other in duplicates
+    )
     buttons = [
         {
             "type": "button",
@@ -87,6 +90,13 @@ def duplicate_blocks(ticket: Ticket, duplicates: list[Ticket], org_name: OrgName
         },
         {"type": "actions", "block_id": "duplicate_actions", "elements": buttons},
     ]
+
+
+def _short(subject: str) -> str:
+    # What the other ticket is about, so an agent can judge before merging; `_` would
+    # end the italics early, so it is dropped.
+    subject = " ".join(subject.split()).replace("_", " ")
+    return escape(subject if len(subject) <= SUBJECT_SHOWN else subject[: SUBJECT_SHOWN - 1] + "…")
 
 
 def merge_details_blocks(facts: MergeFacts, org_name: OrgName) -> list[Block]:

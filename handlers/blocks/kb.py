@@ -1,6 +1,6 @@
 """Pure Block Kit builders for self-service suggestions, `/kb search` and `/kb gaps`."""
 
-from bot import text
+from bot import markdown, text
 from bot.suggestions import GapGroup
 from handlers.blocks import values
 from handlers.blocks.cards import Block, escape, mrkdwn
@@ -39,7 +39,9 @@ PHRASES = {
         "Спасибо! Специалист скоро подключится.",
     ),
 }
-SNIPPET = 200
+SNIPPET = 300  # characters of an article shown under its title, whole lines first
+SEARCH_SNIPPET = 160
+MAX_BLOCKS = 50  # Slack's limit of blocks in one message
 
 
 def phrases(lang: str) -> tuple[str, str, str, str, str]:
@@ -53,9 +55,9 @@ def _title(match: Match) -> str:
     return text.link(match.article.url, escape(match.article.title))
 
 
-def _snippet(match: Match) -> str:
-    body = " ".join(match.article.body.split())
-    return escape(body if len(body) <= SNIPPET else body[: SNIPPET - 1] + "…")
+def _snippet(match: Match, limit: int = SNIPPET) -> str:
+    # Articles are Markdown; Slack shows mrkdwn (bold, lists and links differ).
+    return markdown.excerpt(match.article.body, limit)
 
 
 def suggestion_blocks(number: int, matches: list[Match], lang: str) -> list[Block]:
@@ -125,12 +127,16 @@ def search_results_blocks(query: str, matches: list[Match]) -> list[Block]:
     """`/kb search`: ranked articles with scores and ids (for `/ticket answer`)."""
     if not matches:
         return [{"type": "section", "text": mrkdwn(f"No article matches _{escape(query[:200])}_.")}]
-    lines = [
-        f"`{match.score:5.1f}` *{_title(match)}* · `{escape(match.article.id)}` "
-        f"({match.article.lang})"
-        for match in matches
+    return [
+        {
+            "type": "section",
+            "text": mrkdwn(
+                f"`{match.score:5.1f}` *{_title(match)}* · `{escape(match.article.id)}` "
+                f"({match.article.lang})\n{_snippet(match, SEARCH_SNIPPET)}"[:2900]
+            ),
+        }
+        for match in matches[:MAX_BLOCKS]
     ]
-    return [{"type": "section", "text": mrkdwn("\n".join(lines)[:2900])}]
 
 
 def gaps_blocks(

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlmodel import select
 
-from bot.tickets.duplicates import is_substantial, rank_duplicates
+from bot.tickets.duplicates import SCAN_CHARS, is_substantial, question_of, rank_duplicates
 from store.models import Activity, TicketStatus
 from tests.conftest import ACME, AGENT, AGENT2, CUSTOMER, CUSTOMER2, HELP, TRIAGE
 from tests.scenarios.test_grouping import at
@@ -184,3 +184,58 @@ def test_organization_names_fall_back_to_the_team_id_and_retry_later():
     now[0] += timedelta(hours=2)
     assert names.name("T0GLOBEX") == "globex"
     assert names.name("T0GLOBEX") == "globex" and len(asked) == 2  # cached
+
+
+CONVERSATION = (
+    "hi",
+    "quick question",
+    "Our nightly CSV export has failed since this morning with error 502.",
+)
+SAME = "The nightly CSV export has failed since this morning, error 502"
+
+
+def grouping_bot(start_deskbot, fake) -> RunningBot:
+    """deskbot for acme and globex that groups a customer's burst into one conversation."""
+    with_globex(start_deskbot, fake)  # adds globex to the fake workspace
+    return start_deskbot(
+        support_channels=[HELP, GLOBEX_HELP],
+        intake={"reaction": "ticket", "group_window": "2m"},
+    )
+
+
+def converse(bot: RunningBot) -> str:
+    """An acme customer's burst: a greeting, a preamble, then what is wrong; its first ts."""
+    base = bot.driver.next_ts()
+    for seconds, text in enumerate(CONVERSATION):
+        ask(bot, text, ts=at(base, 10 * seconds))
+    return base
+
+
+def duplicates_line(fake, ticket) -> str:
+    return next(b["text"]["text"] for b in card(fake, ticket) if b.get("block_id") == "duplicates")
+
+
+def test_a_new_question_finds_a_grouped_conversation_by_what_it_says(start_deskbot, fake):
+    bot = grouping_bot(start_deskbot, fake)
+    base = converse(bot)
+    [conversation] = bot.tickets()
+    assert conversation.subject == CONVERSATION[-1]
+    ask(bot, SAME, channel=GLOBEX_HELP, user=GINA, team=GLOBEX, ts=at(base, 60))
+
+    line = duplicates_line(fake, bot.ticket(conversation.number + 1))
+    assert f"#{conversation.number} (acme)" in line
+    assert "Our nightly CSV export has failed" in line  # what it is about, on the card
+
+
+def test_a_grouped_conversation_finds_an_older_question_without_its_small_talk(start_deskbot, fake):
+    bot = grouping_bot(start_deskbot, fake)
+    ask(bot, SAME, channel=GLOBEX_HELP, user=GINA, team=GLOBEX)
+    converse(bot)
+    conversation = bot.ticket(2)
+    assert "#1 (globex)" in duplicates_line(fake, conversation)
+    assert [b for b in merge_buttons(card(fake, conversation)) if b[1] == "2:1"]
+
+
+def test_small_talk_and_preambles_are_left_out_of_the_question():
+    assert question_of(list(CONVERSATION)) == "quick question\n" + CONVERSATION[-1]
+    assert question_of(["Danke schön!", "ok", "x" * 2000, "more"]) == "x" * SCAN_CHARS

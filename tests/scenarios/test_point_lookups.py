@@ -43,9 +43,11 @@ LOOKUPS: dict[str, tuple[Executable, dict[str, Any], str, str]] = {
             "exclude_id": 1,
             "limit": 500,
             "max_chars": 500,
+            "per_ticket": 5,
         },
-        "uq_message_ts",
-        "channel_id=? AND ts=?",
+        # each candidate's opening messages, found by its ticket id, never a channel scan
+        "ix_message_ticket_id",
+        "ticket_id=?",
     ),
 }
 
