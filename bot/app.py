@@ -8,6 +8,7 @@ import hashlib
 import logging
 from concurrent.futures import Executor
 from pathlib import Path
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -23,6 +24,7 @@ from bot.events import Dispatcher
 from bot.intake.inbox import Inbox
 from bot.intake.service import IntakeService
 from bot.kpi.service import KpiService
+from bot.mentions import NameNotResolved, UserNames
 from bot.orgs import OrgNames
 from bot.people import Directory, Identity
 from bot.routing.service import RoutingService
@@ -166,6 +168,7 @@ def create_app(
         kpi=KpiService(engine, settings.desk, clock),
         pipeline=pipeline,
         events=events,
+        user_names=UserNames(clock=clock, fetch=lambda: _list_users(client)),
     )
     deps.suggestions.load_examples()
     runtime = Runtime(
@@ -250,6 +253,24 @@ def _user_team(client: WebClient, user_id: str) -> str | None:
         return None
     team = user.get("team_id")
     return team if isinstance(team, str) and team else None
+
+
+def _list_users(client: WebClient) -> list[dict[str, Any]]:
+    """Everyone in the workspace (users.list, every page), for typed names."""
+    members: list[dict[str, Any]] = []
+    cursor: str | None = None
+    try:
+        while True:
+            page = client.users_list(limit=200, cursor=cursor)
+            members += page.get("members") or []
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if cursor is None:
+                return members
+    except SlackApiError as error:
+        logger.warning("users.list failed: %s", error.response.get("error"))
+        raise NameNotResolved(
+            "Slack did not say who is who just now: mention them instead, like `@ana`."
+        ) from None
 
 
 def _team_name(client: WebClient, team_id: str) -> str | None:

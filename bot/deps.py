@@ -10,6 +10,7 @@ from bot.events import Dispatcher
 from bot.intake.inbox import Inbox
 from bot.intake.service import IntakeService
 from bot.kpi.service import KpiService
+from bot.mentions import UserNames
 from bot.orgs import OrgNames
 from bot.people import Directory
 from bot.ports import KeptEvents, Poster
@@ -48,3 +49,4 @@ class Deps:
     kpi: KpiService
     pipeline: KeptEvents
     events: Dispatcher  # `TicketChanged` after commit; the Slack effects subscribe to it
+    user_names: UserNames  # plain `@name`s typed in commands, to user ids

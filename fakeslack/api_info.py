@@ -53,6 +53,16 @@ def users_info(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True, "user": copy.deepcopy(user)}
 
 
+def users_list(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
+    """users.list: every registered user, a page at a time (`limit`, `cursor` as offsets)."""
+    limit = max(1, min(int(args.get("limit") or 200), 1000))
+    start = int(args.get("cursor") or 0)
+    members = [copy.deepcopy(user) for user in list(ws.users.values())[start : start + limit]]
+    following = start + limit
+    cursor = str(following) if following < len(ws.users) else ""
+    return {"ok": True, "members": members, "response_metadata": {"next_cursor": cursor}}
+
+
 def team_info(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     """team.info: the home workspace, or an organization registered with add_team."""
     team_id = str(args.get("team") or ws.team_id)
@@ -152,6 +162,7 @@ INFO_METHODS: dict[str, Handler] = {
     "conversations.info": conversations_info,
     "conversations.open": conversations_open,
     "users.info": users_info,
+    "users.list": users_list,
     "team.info": team_info,
     "usergroups.users.list": usergroups_users_list,
     "views.publish": views_publish,

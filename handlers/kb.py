@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, Respond
 from bot.deps import Deps
 from bot.ranges import RANGE_HELP, parse_range
 from bot.suggestions import Offer
+from bot.text import from_slack
 from bot.tickets.workflow import WorkflowError
 from handlers.blocks import values
 from handlers.blocks.cards import moved_on_text, without_buttons
@@ -83,7 +84,8 @@ def on_need_help(deps: Deps, ack: Ack, body: dict[str, Any], action: dict[str, A
 
 def on_kb(deps: Deps, ack: Ack, command: dict[str, Any], respond: Respond) -> None:
     """`/kb search <text>` (answered in the acknowledgement) and `/kb gaps [range]`."""
-    verb, _, rest = (command.get("text") or "").strip().partition(" ")
+    # Escaped by Slack (should_escape): the question as the agent typed it.
+    verb, _, rest = from_slack(command.get("text") or "").strip().partition(" ")
     verb = verb.lower()
     if verb == "search" and rest.strip():
         matches = deps.suggestions.search(rest.strip())

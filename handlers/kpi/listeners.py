@@ -7,6 +7,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot.deps import Deps
 from bot.kpi.service import KpiError, KpiQuery, KpiService
+from bot.text import from_slack
 from handlers.blocks.kpi import report_blocks, report_text
 from handlers.kpi.commands import USAGE, KpiRequest, KpiUsageError, parse_kpi_command
 from handlers.kpi.files import deliver_chart, deliver_export
@@ -32,7 +33,7 @@ def on_kpi(deps: Deps, ack: Ack, command: dict[str, Any], respond: Respond) -> N
     user_id = command["user_id"]
     is_lead = deps.people.is_lead(user_id)
     try:
-        request = parse_kpi_command(command.get("text") or "")
+        request = parse_kpi_command(from_slack(command.get("text") or ""))
         if request.kind == "help":
             ack(text=USAGE)
             return

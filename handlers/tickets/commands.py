@@ -45,6 +45,7 @@ AVAILABILITY = {"away", "back"}  # about the agent, not a ticket
 SUBCOMMANDS = NEEDS_NUMBER | {"list", "help"} | AVAILABILITY
 _NUMBER = re.compile(r"^#?(\d{1,9})$")
 _USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_PLAIN_NAME = re.compile(r"^[^\s<>@#][^<>]{0,79}$")  # a handle, display or real name
 
 
 class UsageError(Exception):
@@ -67,11 +68,16 @@ def parse_number(token: str) -> int | None:
 
 
 def parse_user(token: str) -> str:
-    """The user id of a mention like `<@U123|ana>`; UsageError if it is not a person."""
-    match = _USER_MENTION.match(token.strip())
-    if not match:
-        raise UsageError(f"`{token}` is not a person: mention them, like `@ana`.")
-    return match.group(1)
+    """A person as typed: the id of a mention like `<@U123|ana>`, else `@name` for the
+    directory to resolve (a plain name: Slack sends one when the client did not complete it)."""
+    token = token.strip()
+    match = _USER_MENTION.match(token)
+    if match:
+        return match.group(1)
+    name = token.lstrip("@").strip()
+    if not _PLAIN_NAME.match(name):
+        raise UsageError(f"`{token[:40]}` is not a person: mention them, like `@ana`.")
+    return f"@{name}"
 
 
 def parse_ticket_command(text: str, *, thread_number: int | None = None) -> TicketCommand:

@@ -2,12 +2,15 @@
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.deps import Deps
+from bot.mentions import NameNotResolved
+from bot.text import from_slack
 from bot.tickets.workflow import Change, WorkflowError
 from handlers.blocks import values
 from handlers.blocks.conversations import merge_details_blocks
@@ -22,7 +25,7 @@ from handlers.tickets.commands import USAGE, TicketCommand, UsageError, parse_ti
 logger = logging.getLogger(__name__)
 
 COMMANDS = ("/ticket",)
-API_METHODS = ("chat.postEphemeral",)
+API_METHODS = ("chat.postEphemeral", "users.list")
 NOT_AN_AGENT = (
     "Only support agents can work tickets. If you need help, ask in a support channel "
     "and an agent will pick it up."
@@ -47,8 +50,10 @@ def on_ticket(deps: Deps, ack: Ack, command: dict[str, Any]) -> None:
     user_id = command["user_id"]
     with deps.events.held(by_command=True):  # the card, thread and survey follow the answer
         try:
+            # Escaped by Slack (the manifest's should_escape), so mentions arrive as ids and
+            # `&`, `<`, `>` as entities: notes and tags are stored as the agent typed them.
             request = parse_ticket_command(
-                command.get("text") or "", thread_number=_thread_number(deps, command)
+                from_slack(command.get("text") or ""), thread_number=_thread_number(deps, command)
             )
             answer = _execute(deps, request, user_id)
         except UsageError as error:
@@ -156,6 +161,11 @@ def _execute(deps: Deps, request: TicketCommand, user_id: str) -> dict[str, Any]
         )
         verb = "learned" if added else "already knew"
         return {"text": f"Thanks: suggestions {verb} that `{request.argument}` answers #{number}."}
+    if request.name == "assign" and request.argument.startswith("@"):
+        try:  # a plain name, as people type it: the directory says who it is
+            request = replace(request, argument=deps.user_names.resolve(request.argument))
+        except NameNotResolved as error:
+            raise WorkflowError(str(error)) from None
     if request.name == "assign" and not deps.people.is_agent(request.argument):
         raise WorkflowError(f"<@{request.argument}> is not an agent, so cannot hold tickets.")
     operations: dict[str, Callable[[], Change]] = {

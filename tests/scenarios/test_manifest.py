@@ -65,6 +65,12 @@ def test_slash_commands_match_what_the_code_registers(manifest):
     assert listed == handlers.declared_commands()
 
 
+def test_slash_commands_have_mentions_escaped(manifest):
+    # Escaped, Slack sends `@ana` as `<@U…|ana>`: a person, not a guess at a name.
+    for command in manifest["features"]["slash_commands"]:
+        assert command["should_escape"] is True, command["command"]
+
+
 def test_shortcuts_match_what_the_code_registers(manifest):
     listed = {item["callback_id"] for item in manifest["features"].get("shortcuts", [])}
     assert listed == handlers.declared_shortcuts()

@@ -166,7 +166,7 @@ def test_list_queues(deskbot):
         ("claim", "needs a ticket number"),
         ("resolve #abc", "`#abc` is not a ticket number"),
         ("show #999", "There is no ticket #999"),
-        ("assign #1 ana", "`ana` is not a person"),
+        ("assign #1 #random", "`#random` is not a person"),
         ("assign #1 <!subteam^S0SUPPORT|support>", "is not a person"),
         (f"assign #1 <@{CUSTOMER}>", "is not an agent"),
         ("priority #1 asap", "Priority is one of"),
