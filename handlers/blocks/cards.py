@@ -1,5 +1,6 @@
 """Pure Block Kit builders: data in, blocks out; no Slack calls, no database."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -37,10 +38,14 @@ def mrkdwn(text: str) -> Block:
     return {"type": "mrkdwn", "text": text}
 
 
-def _organization(ticket: Ticket) -> str:
+def _organization(ticket: Ticket, org_name: Callable[[str], str] | None) -> str:
     if ticket.customer_team_id == UNKNOWN_TEAM:
         return "unknown (Slack could not say yet; treated as a customer)"
-    return f"`{ticket.customer_team_id}` (Slack Connect)" if ticket.is_external else "internal"
+    if not ticket.is_external:
+        return "internal"
+    team = ticket.customer_team_id
+    name = org_name(team) if org_name is not None else team
+    return f"{escape(name)} (Slack Connect)" if name != team else f"`{team}` (Slack Connect)"
 
 
 def _first_response(ticket: Ticket) -> str:
@@ -51,14 +56,15 @@ def _first_response(ticket: Ticket) -> str:
     return f"after {minutes} min{who}"
 
 
-def triage_card_blocks(ticket: Ticket) -> list[Block]:
-    """The triage-channel card for a ticket: what, who, where, state."""
+def triage_card_blocks(ticket: Ticket, org_name: Callable[[str], str] | None = None) -> list[Block]:
+    """The triage-channel card for a ticket: what, who, where (the organization by name
+    when `org_name` knows it), state."""
     title = escape(ticket.subject)
     if ticket.permalink:
         title = f"<{ticket.permalink}|{title}>"
     fields = [
         mrkdwn(f"*Customer*\n<@{ticket.customer_id}>"),
-        mrkdwn(f"*Organization*\n{_organization(ticket)}"),
+        mrkdwn(f"*Organization*\n{_organization(ticket, org_name)}"),
         mrkdwn(f"*Channel*\n<#{ticket.channel_id}>"),
         mrkdwn(f"*Status*\n{STATUS_LABELS.get(str(ticket.status), str(ticket.status))}"),
         mrkdwn(f"*Priority*\n{ticket.priority}"),

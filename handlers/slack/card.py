@@ -138,8 +138,7 @@ def post_to_triage_thread(deps: Deps, ticket: Ticket, text: str) -> None:
 
 def current_card(deps: Deps, ticket: Ticket) -> list[Block]:
     """The triage card: the ticket, its conversation, merges and likely duplicates."""
+    card = triage_card_blocks(ticket, deps.orgs.name)
     if ticket.id is None:
-        return triage_card_blocks(ticket)
-    return card_blocks(
-        triage_card_blocks(ticket), ticket, deps.merger.facts(ticket), deps.orgs.name
-    )
+        return card
+    return card_blocks(card, ticket, deps.merger.facts(ticket), deps.orgs.name)
