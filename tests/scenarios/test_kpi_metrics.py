@@ -4,11 +4,13 @@ How each expected number was worked out is in tests/support/kpi_dataset.py and t
 """
 
 import math
+from pathlib import Path
 
 import pytest
 
+from bot import charts
 from bot.config import parse_config
-from bot.kpi.chart import chart_data
+from bot.kpi.chart import CHARTS, chart_data, chart_figure
 from bot.kpi.service import KpiError, KpiService
 from tests.support import kpi_dataset as data
 from tests.support.harness import MutableClock
@@ -277,3 +279,23 @@ def test_frt_chart_gives_each_local_day_its_median_and_p90(kpi):
     seconds = [None if math.isnan(v) else round(v) for v in data.series["median"]]
     assert seconds == [1800, 1200, None, 57600, 212400]
     assert data.series["p90"][0] == pytest.approx(1800)
+
+
+@pytest.mark.parametrize("metric", CHARTS)
+def test_each_chart_over_the_dataset_has_readable_axes(kpi, metric):
+    panel = kpi.run(kpi.parse_range(RANGE), lambda session, ctx: chart_data(session, ctx, metric))
+    figure = chart_figure(panel)
+    artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    (artifacts / f"kpi-chart-{metric}.png").write_bytes(charts.png(figure))
+    (axes,) = figure.axes
+    horizontal = metric == "types"
+    low, high = axes.get_xlim() if horizontal else axes.get_ylim()
+    ticks = axes.get_xticks() if horizontal else axes.get_yticks()
+    ticks = [t for t in ticks if low <= t <= high]
+    assert low == 0 and ticks
+    label = axes.get_xlabel() if horizontal else axes.get_ylabel()
+    if metric == "frt":  # up to 212400 s: more than 2 days, so days
+        assert label == "first response (days)"
+    else:
+        assert all(float(t).is_integer() for t in ticks)
