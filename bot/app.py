@@ -6,6 +6,7 @@ and hands the CLI, the demo and the job table what they need as `app.runtime`.
 
 import hashlib
 import logging
+from collections.abc import Callable
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from bot.intake.inbox import Inbox
 from bot.intake.service import IntakeService
 from bot.kpi.service import KpiService
 from bot.mentions import NameNotResolved, UserNames
-from bot.orgs import OrgNames
+from bot.orgs import CachedNames, NameRecorder, OrgNames
 from bot.people import Directory, Identity
 from bot.routing.service import RoutingService
 from bot.runtime import Runtime
@@ -48,6 +49,7 @@ from handlers.slack.inputs import DeskApp
 from handlers.slack.pipeline import IntakePipeline
 from knowledge.articles import SAMPLE_ARTICLES, SAMPLE_KB, articles_folder
 from knowledge.library import KnowledgeBase
+from store import names
 from store.db import is_unique_violation, make_engine, session_scope
 from store.events import record_event
 
@@ -156,7 +158,10 @@ def create_app(
         merger=TicketMerger(engine, clock, planner, observers=[routing.observe], events=events),
         duplicates=DuplicateFinder(engine, clock),
         orgs=OrgNames(
-            identity.workspace_id, clock=clock, fetch=lambda team: _team_name(client, team)
+            identity.workspace_id,
+            clock=clock,
+            fetch=lambda team: _team_name(client, team),
+            remember=_remembering(engine, clock, names.ORG),
         ),
         digest=DailyDigestService(
             engine,
@@ -171,6 +176,22 @@ def create_app(
         user_names=UserNames(clock=clock, fetch=lambda: _list_users(client)),
     )
     deps.suggestions.load_examples()
+    # Names are remembered as tickets change, so `deskbot kpi` and exports show them offline.
+    events.subscribe(
+        NameRecorder(
+            orgs=deps.orgs,
+            users=CachedNames(
+                clock=clock,
+                fetch=lambda user: _user_name(client, user),
+                remember=_remembering(engine, clock, names.USER),
+            ),
+            channels=CachedNames(
+                clock=clock,
+                fetch=lambda channel: _channel_name(client, channel),
+                remember=_remembering(engine, clock, names.CHANNEL),
+            ),
+        )
+    )
     runtime = Runtime(
         deps=deps,
         engine=engine,
@@ -274,11 +295,50 @@ def _list_users(client: WebClient) -> list[dict[str, Any]]:
 
 
 def _team_name(client: WebClient, team_id: str) -> str | None:
+    # A missing name is shown as the id: one warning line, not a traceback.
     try:
         return (client.team_info(team=team_id).get("team") or {}).get("name")
-    except SlackApiError:
-        logger.exception("team.info failed for %s; showing its id", team_id)
+    except SlackApiError as error:
+        logger.warning(
+            "team.info failed for %s (%s); showing its id", team_id, error.response.get("error")
+        )
         return None
+
+
+def _user_name(client: WebClient, user_id: str) -> str | None:
+    try:
+        user = client.users_info(user=user_id).get("user") or {}
+    except SlackApiError as error:
+        logger.warning(
+            "users.info failed for %s (%s); showing its id", user_id, error.response.get("error")
+        )
+        return None
+    profile = user.get("profile") or {}
+    return profile.get("display_name") or user.get("real_name") or user.get("name")
+
+
+def _channel_name(client: WebClient, channel_id: str) -> str | None:
+    try:
+        channel = client.conversations_info(channel=channel_id).get("channel") or {}
+    except SlackApiError as error:
+        logger.warning(
+            "conversations.info failed for %s (%s); showing its id",
+            channel_id,
+            error.response.get("error"),
+        )
+        return None
+    name = channel.get("name")
+    return f"#{name}" if name else None
+
+
+def _remembering(engine: Engine, clock: Clock, kind: str) -> Callable[[str, str], None]:
+    """Store each name found, for the reports that run without Slack."""
+
+    def remember(slack_id: str, name: str) -> None:
+        with session_scope(engine) as session:
+            names.remember_name(session, kind=kind, slack_id=slack_id, name=name, at=clock())
+
+    return remember
 
 
 def _group_members(client: WebClient, group_id: str) -> list[str] | None:

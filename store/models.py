@@ -343,6 +343,21 @@ class TicketClaim(SQLModel, table=True):
     released_at: datetime | None = _utc(nullable=True)
 
 
+class SlackName(SQLModel, table=True):
+    """The last name Slack gave for an organization, a person or a channel.
+
+    Remembered when the bot resolves one, so the CLI (which has no Slack client) and the
+    exports show names, not ids.
+    """
+
+    __tablename__ = "slack_name"
+
+    kind: str = Field(primary_key=True, max_length=16)  # org | user | channel
+    slack_id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=255)
+    updated_at: datetime = _utc()
+
+
 # The SLA engine's tables live in their own module; importing them here registers them
 # with the metadata wherever the models are imported, and keeps `store.models` the one
 # place to import any table from.

@@ -19,6 +19,7 @@ ranges:  --since/--until are dates in the business-hours timezone, both included
 examples:
   deskbot kpi summary --range "last month"
   deskbot kpi frt --since 2026-10-01 --until 2026-10-31 --by agent --format csv
+  deskbot kpi volume --format csv --table days   (CSV is one table per run)
 """
 
 
@@ -37,6 +38,12 @@ def add_kpi_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser
     kpi.add_argument("--range", dest="range_text", help="range words, e.g. 7d or 'last month'")
     kpi.add_argument("--by", help=f"break down by {BY_HELP.replace('`', '')}")
     kpi.add_argument("--format", choices=FORMATS, default="text", help="default: text")
+    kpi.add_argument(
+        "--table",
+        metavar="NAME",
+        help="with --format csv: which table (`figures` or a table's name); "
+        "needed when the answer has several",
+    )
 
 
 def _day(text: str) -> date:
@@ -65,7 +72,7 @@ def run_kpi(settings: "Settings", args: argparse.Namespace, *, clock: Clock = ut
     """Compute and print the report; 2 with a message on stderr for a bad question."""
     # Imported here, not at the top: `deskbot --help` must not pay for them.
     from bot.cli.database import NoDatabase, open_existing
-    from bot.kpi.report import to_csv, to_json, to_text
+    from bot.kpi.report import TableChoiceError, to_csv, to_json, to_text
     from bot.kpi.service import KpiError, KpiService
 
     try:
@@ -85,6 +92,15 @@ def run_kpi(settings: "Settings", args: argparse.Namespace, *, clock: Clock = ut
         return 2
     finally:
         engine.dispose()
-    render = {"text": to_text, "json": to_json, "csv": to_csv}[args.format]
-    print(render(report))
+    if args.format != "csv":
+        if args.table:
+            print("deskbot kpi: --table goes with --format csv", file=sys.stderr)
+            return 2
+        print(to_json(report) if args.format == "json" else to_text(report))
+        return 0
+    try:
+        print(to_csv(report, args.table), end="")
+    except TableChoiceError as error:
+        print(f"deskbot kpi: {error}", file=sys.stderr)
+        return 2
     return 0

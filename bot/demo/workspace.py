@@ -167,6 +167,9 @@ def populate(fake: FakeSlack) -> None:
             is_ext_shared=shared,
             topic={"value": topic, "creator": "", "last_set": 0},
         )
+    for team_id, team_name in TEAM_NAMES.items():
+        if team_id != HOME:  # the home workspace answers team.info by itself
+            fake.add_team(team_id, team_name)
     for user_id, name, real_name, team, _role in PEOPLE:
         fake.add_user(user_id, name, team_id=team, real_name=real_name)
 

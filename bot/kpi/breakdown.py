@@ -3,6 +3,7 @@
 from sqlmodel import Session
 
 from bot.business_time import BusinessCalendar
+from bot.kpi import labels
 from bot.kpi.metrics import Ctx, business_frt, ratio, spend, trend
 from bot.kpi.report import COUNT, MONEY, PERCENT, RATIO, SECONDS, STARS, TEXT, Figure, Report, Table
 from store.kpi.queries import feedback, group_read, sla, timing, volume
@@ -54,10 +55,13 @@ def breakdown_report(
         )
     rows = []
     empty = GroupTotals()
+    named = labels.named(dimension)
+    known = labels.lookup(session, dimension, keys)
     for key in sorted(keys, key=lambda k: (-found.get(k, empty).created, str(k))):
         group = found.get(key, empty)
         frt_business = group.frt_business_mean if business is None else business.get(key)
-        row = [key, group.created, group.resolved, group.frt_mean, frt_business]
+        row = [labels.label(known, key), key] if named else [key]
+        row += [group.created, group.resolved, group.frt_mean, frt_business]
         row += [group.breached, group.csat_average]
         if dimension == "agent":
             row += [group.claims, group.handle_mean]
@@ -77,6 +81,9 @@ def breakdown_report(
         "csat",
     ]
     units = [TEXT, COUNT, COUNT, SECONDS, SECONDS, COUNT, STARS]
+    if named:  # the name first, for people; the id beside it, for joins
+        columns.insert(1, dimension + labels.ID_SUFFIX)
+        units.insert(1, TEXT)
     if dimension == "agent":
         columns += ["claimed", "handle_mean"]
         units += [COUNT, SECONDS]

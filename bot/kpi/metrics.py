@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from bot.business_time import BusinessCalendar, Calendar
 from bot.config import Costs
+from bot.kpi import labels
 from bot.kpi.business import open_seconds
 from bot.kpi.report import COUNT, MONEY, PERCENT, RATIO, SECONDS, STARS, TEXT, Figure, Report, Table
 from store.kpi.queries import feedback, groups, sla, ticket_types, timing, volume
@@ -284,12 +285,19 @@ def cost_report(session: Session, ctx: Ctx) -> Report:
         Figure("tickets", "Tickets created", tickets),
         Figure("cost_per_ticket", "Cost per ticket", each, MONEY),
     ]
+    known = labels.lookup(session, "org", per_org)
     rows = [
-        [org, count, round(total * count / tickets, 2)]
+        [labels.label(known, org), org, count, round(total * count / tickets, 2)]
         for org, count in sorted(per_org.items(), key=lambda item: (-item[1], item[0]))
     ]
     report.tables.append(
-        Table("orgs", "By organization", ["org", "tickets", "cost"], rows, [TEXT, COUNT, MONEY])
+        Table(
+            "orgs",
+            "By organization",
+            ["org", "org_id", "tickets", "cost"],
+            rows,
+            [TEXT, TEXT, COUNT, MONEY],
+        )
     )
     return report
 

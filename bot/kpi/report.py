@@ -134,18 +134,42 @@ def to_json(report: Report) -> str:
     return json.dumps(data, indent=2, default=str)
 
 
-def to_csv(report: Report) -> str:
-    """Figures as `figure,value` rows, then each table under its own header."""
+FIGURES = "figures"  # the table of headline numbers, in CSV
+
+
+class TableChoiceError(ValueError):
+    """A CSV answer needs one table, and the report has several or not the one asked."""
+
+
+def csv_tables(report: Report) -> list[str]:
+    """The tables a CSV answer can be: `figures` (when there are any), then each table."""
+    return [FIGURES] * bool(report.figures) + [table.key for table in report.tables]
+
+
+def to_csv(report: Report, table: str | None = None) -> str:
+    """One table as one loadable CSV: the one asked for, or the only one there is; several
+    and none chosen is a TableChoiceError that lists them."""
+    names = csv_tables(report)
+    if table is None:
+        if len(names) > 1:
+            raise TableChoiceError(
+                f"{report.metric} has {len(names)} tables: {', '.join(names)}; "
+                "choose one with --table NAME"
+            )
+        table = names[0] if names else FIGURES
+    if table not in names:
+        raise TableChoiceError(f"{table!r} is not a table of {report.metric}: {', '.join(names)}")
     out = io.StringIO()
     writer = SafeWriter(out)
-    writer.writerow(["figure", "value"])
-    for item in report.figures:
-        writer.writerow([item.key, "" if item.value is None else item.value])
-    for table in report.tables:
-        writer.writerow([])
-        writer.writerow(table.columns)
-        for row in table.rows:
-            writer.writerow(["" if value is None else value for value in row])
+    if table == FIGURES:
+        writer.writerow(["figure", "value"])
+        for item in report.figures:
+            writer.writerow([item.key, "" if item.value is None else item.value])
+        return out.getvalue()
+    chosen = report.table(table)
+    writer.writerow(chosen.columns)
+    for row in chosen.rows:
+        writer.writerow(["" if value is None else value for value in row])
     return out.getvalue()
 
 
@@ -172,11 +196,18 @@ def table_cells(table: Table, currency: str = "USD") -> list[list[str]]:
 
 
 def _aligned(table: Table, currency: str) -> list[str]:
-    cells = [table.columns, *table_cells(table, currency)]
+    # A terminal reader wants the name; the id column beside it is for CSV and JSON.
+    shown = [i for i in range(len(table.columns)) if not is_id_column(table.columns, i)]
+    cells = [[row[i] for i in shown] for row in [table.columns, *table_cells(table, currency)]]
     if len(cells) == 1:
         return ["  (nothing in this range)"]
-    widths = [max(len(str(row[i])) for row in cells) for i in range(len(table.columns))]
+    widths = [max(len(str(row[i])) for row in cells) for i in range(len(shown))]
     return [
         "  " + "  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
         for row in cells
     ]
+
+
+def is_id_column(columns: list[str], index: int) -> bool:
+    """True for the id column that follows a named one (`org`, `org_id`)."""
+    return index > 0 and columns[index] == columns[index - 1] + "_id"

@@ -1,6 +1,6 @@
 """Pure Block Kit builders: data in, blocks out; no Slack calls, no database."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,10 +39,14 @@ def mrkdwn(text: str) -> Block:
     return {"type": "mrkdwn", "text": text}
 
 
-def _organization(ticket: Ticket) -> str:
+def _organization(ticket: Ticket, org_name: Callable[[str], str] | None) -> str:
     if ticket.customer_team_id == UNKNOWN_TEAM:
         return "unknown (Slack could not say yet; treated as a customer)"
-    return f"`{ticket.customer_team_id}` (Slack Connect)" if ticket.is_external else "internal"
+    if not ticket.is_external:
+        return "internal"
+    team = ticket.customer_team_id
+    name = org_name(team) if org_name is not None else team
+    return f"{escape(name)} (Slack Connect)" if name != team else f"`{team}` (Slack Connect)"
 
 
 def is_done(ticket: Ticket) -> bool:
@@ -120,13 +124,15 @@ def due_lines(ticket: Ticket, now: datetime | None) -> list[str]:
 
 def triage_card_blocks(
     ticket: Ticket,
+    org_name: Callable[[str], str] | None = None,
     *,
     now: datetime | None = None,
     self_served: bool = False,
     late: Mapping[str, timedelta] | None = None,
 ) -> list[Block]:
-    """The triage-channel card for a ticket: what, who, where, state (`now`: what is
-    overdue; `late`: targets met after their due time)."""
+    """The triage-channel card for a ticket: what, who, where (the organization by name
+    when `org_name` knows it), state (`now`: what is overdue; `late`: targets met after
+    their due time)."""
     responded = first_response(
         ticket, now, self_served=self_served, late=(late or {}).get("first_response")
     )
@@ -135,7 +141,7 @@ def triage_card_blocks(
         title = f"<{ticket.permalink}|{title}>"
     fields = [
         mrkdwn(f"*Customer*\n<@{ticket.customer_id}>"),
-        mrkdwn(f"*Organization*\n{_organization(ticket)}"),
+        mrkdwn(f"*Organization*\n{_organization(ticket, org_name)}"),
         mrkdwn(f"*Channel*\n<#{ticket.channel_id}>"),
         mrkdwn(f"*Status*\n{STATUS_LABELS.get(str(ticket.status), str(ticket.status))}"),
         mrkdwn(f"*Priority*\n{ticket.priority}"),

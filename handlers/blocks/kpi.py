@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.business_time import format_remaining
-from bot.kpi.report import Report, Table, format_value
+from bot.kpi.report import Report, Table, format_value, is_id_column
 from handlers.blocks.cards import Block, escape, mrkdwn
 from handlers.blocks.tickets import ticket_line
 from store.models import Ticket
@@ -14,13 +14,15 @@ ROWS_PER_TABLE = 15
 TEXT_LIMIT = 2900  # a section's text may be 3000 characters
 
 
-def _name(column: str, value: Any) -> str:
+def _name(column: str, value: Any, slack_id: Any) -> str:
+    """A group as Slack shows it: people and channels as mentions (Slack names them for
+    each reader), anything else (an organization's name) in bold."""
     if value is None:
         return "(none)"
     if column == "agent":
-        return f"<@{value}>"
+        return f"<@{slack_id}>"
     if column == "channel":
-        return f"<#{value}>"
+        return f"<#{slack_id}>"
     return f"*{escape(str(value))}*"
 
 
@@ -39,14 +41,19 @@ def figure_sections(report: Report) -> list[Block]:
 def table_lines(table: Table, currency: str) -> str:
     """One line per row: the group, then `column value` pairs."""
     units = table.units or ["text"] * len(table.columns)
+    has_id = len(table.columns) > 1 and is_id_column(table.columns, 1)
+    first = 2 if has_id else 1  # the id column is for exports, not for reading
     lines = []
     for row in table.rows[:ROWS_PER_TABLE]:
         parts = [
             f"{column.replace('_', ' ')} {escape(format_value(value, unit, currency))}"
-            for column, value, unit in zip(table.columns[1:], row[1:], units[1:], strict=True)
+            for column, value, unit in zip(
+                table.columns[first:], row[first:], units[first:], strict=True
+            )
             if value is not None
         ]
-        lines.append(f"• {_name(table.columns[0], row[0])} — " + " · ".join(parts))
+        name = _name(table.columns[0], row[0], row[1] if has_id else row[0])
+        lines.append(f"• {name} — " + " · ".join(parts))
     if len(table.rows) > ROWS_PER_TABLE:
         lines.append(f"…and {len(table.rows) - ROWS_PER_TABLE} more (`deskbot kpi` lists all)")
     text = "\n".join(lines) or "_Nothing in this range._"

@@ -138,8 +138,9 @@ def post_to_triage_thread(deps: Deps, ticket: Ticket, text: str) -> None:
 
 def current_card(deps: Deps, ticket: Ticket, *, self_served: bool = False) -> list[Block]:
     """The triage card: the ticket, its conversation, merges and likely duplicates."""
+    names, now = deps.orgs.name, deps.clock()
     if ticket.id is None:
-        return triage_card_blocks(ticket, now=deps.clock(), self_served=self_served)
+        return triage_card_blocks(ticket, names, now=now, self_served=self_served)
     late = deps.sweeper.late(ticket_id=ticket.id) if ticket.first_response_at else {}
-    base = triage_card_blocks(ticket, now=deps.clock(), self_served=self_served, late=late)
+    base = triage_card_blocks(ticket, names, now=now, self_served=self_served, late=late)
     return card_blocks(base, ticket, deps.merger.facts(ticket), deps.orgs.name)

@@ -156,3 +156,11 @@ def test_the_accelerated_clock_runs_fast_jumps_and_changes_speed():
     stamps = TsClock(now=clock.epoch)
     first, second = stamps.next(), stamps.next()
     assert float(first) == clock.epoch() and second > first
+
+
+def test_cards_name_the_customer_organization_and_no_lookup_fails(demo, day, caplog):
+    cards = [str(m.get("blocks")) for m in demo.fake.messages(TRIAGE) if m.get("blocks")]
+    named = [card for card in cards if "*Organization*" in card]
+    assert named and all("Acme Corp (Slack Connect)" in card for card in named)
+    assert "T0ACME" not in " ".join(named)
+    assert not [r for r in caplog.records if "team.info failed" in r.getMessage()]

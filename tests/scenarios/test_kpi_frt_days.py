@@ -25,7 +25,7 @@ def medians(service: KpiService, range_text: str = RANGE) -> list[int | None]:
     chart = service.run(
         service.parse_range(range_text), lambda session, ctx: chart_data(session, ctx, "frt")
     )
-    return [None if math.isnan(v) else round(v * 3600) for v in chart.series["median"]]
+    return [None if math.isnan(v) else round(v) for v in chart.series["median"]]
 
 
 def cached(db) -> dict[str, int]:

@@ -21,6 +21,7 @@ METHOD_SCOPES = {
     "chat.update": "chat:write",
     "reactions.add": "reactions:write",
     "users.info": "users:read",
+    "users.list": "users:read",
     "team.info": "team:read",
     "reactions.remove": "reactions:write",
     "usergroups.users.list": "usergroups:read",

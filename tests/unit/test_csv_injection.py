@@ -45,14 +45,16 @@ def test_kpi_report_csv_neutralises_its_cells():
         figures=[Figure("=cmd()", "label", -3)],
         tables=[Table("by_org", "By org", ["org", "count"], [[ATTACKS[0], 1]])],
     )
-    written = cells(to_csv(report))
+    written = cells(to_csv(report, "figures")) + cells(to_csv(report, "by_org"))
     assert "'=cmd()" in written and "'" + ATTACKS[0] in written and "-3" in written
     assert not any(cell.startswith(("=", "+", "@")) for cell in written)
 
 
 def test_the_ticket_export_neutralises_a_customers_csat_comment(monkeypatch):
-    row = [1, datetime(2026, 11, 2, tzinfo=UTC), "C0HELP", "@acme", None, "open", ATTACKS[0]]
+    row = [1, datetime(2026, 11, 2, tzinfo=UTC), "=subject()", "C0HELP", "@acme", None, "open"]
+    row += [ATTACKS[0]] + [None] * (len(export.COLUMNS) - len(row) - 1)
     monkeypatch.setattr(export, "ticket_rows", lambda session, **_: iter([row]))
+    monkeypatch.setattr(export.names, "known_names", lambda session, **_: {})
 
     class Service:
         def run(self, date_range, write):
@@ -61,7 +63,7 @@ def test_the_ticket_export_neutralises_a_customers_csat_comment(monkeypatch):
     start = datetime(2026, 11, 1, tzinfo=UTC)
     _, data = export.export_csv(Service(), DateRange(start, start, "november"))
     written = cells(data.decode())
-    assert "'" + ATTACKS[0] in written and "'@acme" in written
+    assert "'" + ATTACKS[0] in written and "'@acme" in written and "'=subject()" in written
     assert "2026-11-02T00:00:00+00:00" in written and "1" in written
 
 

@@ -1,4 +1,7 @@
-"""The per-ticket rows behind every KPI, for CSV exports (one query, aggregates in SQL)."""
+"""The per-ticket rows behind every KPI, for CSV exports (one query, aggregates in SQL).
+
+People, channels and organizations are ids here; the export puts names beside them.
+"""
 
 from collections.abc import Iterator
 from datetime import datetime
@@ -23,7 +26,7 @@ from store.models import (
 )
 
 COLUMNS = [
-    "number", "created_at", "channel", "org", "priority", "status", "assignee",
+    "number", "created_at", "subject", "channel", "org", "priority", "status", "assignee",
     "first_response_at", "first_responder", "frt_seconds", "claimed_at", "resolved_at",
     "resolution_seconds", "reopen_count", "customer_messages", "agent_messages", "types",
     "links", "sla_targets_due", "sla_breaches", "csat_rating", "csat_comment", "suggestion",
@@ -69,6 +72,7 @@ def ticket_rows(
         select(
             col(Ticket.number),
             col(Ticket.created_at),
+            col(Ticket.subject),
             col(Ticket.channel_id),
             col(Ticket.customer_team_id),
             col(Ticket.priority),
