@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+RANGE_WORDS = frozenset({"today", "yesterday", "this", "last"})  # words a range can start with
 RANGE_HELP = (
     "`today`, `yesterday`, `7d`, `30d`, `this week`, `last week`, `this month`, `last month`, "
     "`2026-10-01..2026-10-31` or one day `2026-10-01`"

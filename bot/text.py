@@ -72,3 +72,8 @@ def link(url: str | None, label: str) -> str:
         return label
     safe = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
     return f"<{safe}|{label}>"
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """`1 customer`, `2 customers`: the count with the word in the right number."""
+    return f"{count} {word if count == 1 else (words or word + 's')}"

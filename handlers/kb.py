@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, Respond
 from bot.deps import Deps
 from bot.ranges import RANGE_HELP, parse_range
 from bot.suggestions import Offer
-from bot.text import from_slack
+from bot.text import from_slack, plural
 from bot.tickets.workflow import WorkflowError
 from handlers.blocks import values
 from handlers.blocks.cards import moved_on_text, without_buttons
@@ -87,9 +87,12 @@ def on_kb(deps: Deps, ack: Ack, command: dict[str, Any], respond: Respond) -> No
     # Escaped by Slack (should_escape): the question as the agent typed it.
     verb, _, rest = from_slack(command.get("text") or "").strip().partition(" ")
     verb = verb.lower()
-    if verb == "search" and rest.strip():
+    if verb == "search" and not rest.strip():
+        example = "`/kb search reset my password`"
+        ack(text=f"`/kb search` needs a question, like {example}.\n\n{KB_USAGE}")
+    elif verb == "search":
         matches = deps.suggestions.search(rest.strip())
-        ack(text=f"{len(matches)} articles", blocks=search_results_blocks(rest, matches))
+        ack(text=plural(len(matches), "article"), blocks=search_results_blocks(rest, matches))
     elif verb == "gaps":
         try:
             period = parse_range(
@@ -106,9 +109,13 @@ def on_kb(deps: Deps, ack: Ack, command: dict[str, Any], respond: Respond) -> No
             until=period.end,
         )
         blocks = gaps_blocks(period.label, gaps.groups, clustered=gaps.clustered, total=gaps.total)
-        respond(text=f"{len(gaps.groups)} gaps", blocks=blocks, response_type="ephemeral")
+        respond(text=plural(len(gaps.groups), "gap"), blocks=blocks, response_type="ephemeral")
     else:
-        ack(text=KB_USAGE if verb in ("", "help") else f"Unknown `/kb {verb[:40]}`.\n\n{KB_USAGE}")
+        ack(
+            text=KB_USAGE
+            if verb in ("", "help")
+            else f"`/kb {verb[:40]}` is not a `/kb` command.\n\n{KB_USAGE}"
+        )
 
 
 def finished_ticket_pressed(

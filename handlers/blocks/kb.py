@@ -165,8 +165,9 @@ def gaps_blocks(
             {
                 "type": "section",
                 "text": mrkdwn(
-                    f"*{len(group.questions)}× · {group.customers} customers · "
-                    f"{group.organizations} orgs* — _{escape(group.sample[:300])}_\n{tickets}"
+                    f"*{len(group.questions)}× · {text.plural(group.customers, 'customer')} · "
+                    f"{text.plural(group.organizations, 'organization')}* — "
+                    f"_{escape(group.sample[:300])}_\n{tickets}"
                 ),
             }
         )

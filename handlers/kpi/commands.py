@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from bot.kpi.service import BY_HELP, DEFAULT_RANGE, METRIC_HELP, METRIC_NAMES, RANGE_HELP
+from bot.ranges import RANGE_WORDS
 
 CHART_METRICS = ("volume", "frt", "sla", "types", "csat")
 USAGE = f"""\
@@ -45,6 +46,12 @@ def parse_kpi_command(text: str) -> KpiRequest:
     metric = "summary"
     if words and words[0] in METRIC_NAMES:
         metric, words = words[0], words[1:]
+    elif words and words[0].isalpha() and words[0] not in RANGE_WORDS | {"by"}:
+        # A word that starts neither a metric nor a range: say both, not "not a range".
+        raise KpiUsageError(
+            f"`{words[0][:40]}` is neither a metric nor a range. "
+            f"Metrics: {METRIC_HELP}. Ranges: {RANGE_HELP}."
+        )
     by = None
     if "by" in words:
         at = words.index("by")

@@ -10,6 +10,7 @@ from bot.clock import datetime_to_ts
 from bot.kpi.export import export_columns
 from handlers.kpi.listeners import AGENT_NOTE, LEADS_ONLY, NOT_STAFF
 from tests.conftest import ACME, AGENT, AGENT2, CUSTOMER, HELP, LEAD, TRIAGE
+from tests.scenarios.test_tickets import answer_text
 from tests.support import kpi_dataset as data
 from tests.support.harness import RunningBot
 
@@ -85,7 +86,7 @@ def test_customers_get_no_numbers(bot, fake):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("speed 7d", "`speed 7d` is not a range"),
+        ("speed 7d", "`speed` is neither a metric nor a range"),
         ("volume fortnight", "`fortnight` is not a range"),
         ("volume 7d by colour", "`by colour`: group by `agent`"),
         ("volume by agent 7d", "Put `by` last"),
@@ -207,3 +208,11 @@ def test_long_range_charts_are_drawn_as_lines(bot, fake, metric):
     assert "chart is in your DMs" in answer["text"]
     (shared,) = fake.files
     assert shared.content.startswith(PNG) and shared.filename == f"kpi-{metric}-last-90-days.png"
+
+
+def test_kb_search_without_a_question_says_what_it_needs(deskbot):
+    response = deskbot.driver.command("/kb", "search", user=AGENT, channel=TRIAGE)
+    deskbot.drain()
+    text = answer_text(response)
+    assert text.startswith("`/kb search` needs a question, like `/kb search reset my password`.")
+    assert "Unknown" not in text

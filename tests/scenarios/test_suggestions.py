@@ -200,7 +200,8 @@ def test_kb_gaps_groups_unanswered_questions(bot, fake):
     [follow_up] = [item["body"] for item in fake.responded]
     assert follow_up["response_type"] == "ephemeral"
     body = follow_up["text"] + str(follow_up["blocks"])
-    assert "2× · 2 customers" in body and "1× · 1 customers" in body
+    assert "2× · 2 customers · 1 organization" in body
+    assert "1× · 1 customer · 1 organization" in body
     assert body.index("2×") < body.index("1×")  # biggest group first
     bad = bot.driver.command("/kb", "gaps someday", user=AGENT, channel=TRIAGE)
     assert "is not a range" in bad.body
