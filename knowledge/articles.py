@@ -53,6 +53,13 @@ class Article:
     url: str | None = None
     examples: tuple[str, ...] = ()
 
+    @property
+    def family(self) -> str:
+        """What its language versions share: the id without a `-<lang>` ending
+        (`2fa-reset-de` and `2fa-reset` are one article in two languages)."""
+        suffix = f"-{self.lang}"
+        return self.id[: -len(suffix)] if self.id.endswith(suffix) else self.id
+
 
 def _strings(value: Any, where: str, key: str) -> tuple[str, ...]:
     """A list of strings from YAML/JSON, or a comma-or-newline separated string (CSV)."""

@@ -74,6 +74,7 @@ class Matcher:
         self._examples = examples
         self._langs = np.asarray([a.lang for a in self._articles], dtype=object)
         self._languages = frozenset(a.lang for a in self._articles)
+        self._families = [a.family for a in self._articles]
         self._by_id = {a.id: i for i, a in enumerate(self._articles)}
 
     @classmethod
@@ -163,10 +164,35 @@ class Matcher:
             lang = self._articles[int(np.argmax(np.where(related, scores, -1.0)))].lang
         eligible = related & (scores >= min_score)
         same = eligible & (self._langs == lang)
-        chosen = _top(scores, same, limit)
-        if len(chosen) < limit:
-            chosen += _top(scores, eligible & ~same, limit - len(chosen))
+        # The question's language first; one version of an article at most (never its
+        # English and its German copy side by side).
+        chosen: list[int] = []
+        for mask in (same, eligible & ~same):
+            chosen += self._one_per_family(scores, mask, limit - len(chosen), chosen)
         return [Match(self._articles[i], round(float(scores[i]), 2)) for i in chosen]
+
+    def _one_per_family(
+        self, scores: np.ndarray, mask: np.ndarray, room: int, taken: list[int]
+    ) -> list[int]:
+        """Up to `room` best articles under `mask` whose family is not yet taken."""
+        families = {self._families[i] for i in taken}
+        picked: list[int] = []
+        want = room
+        while room > 0 and len(picked) < room:
+            # Usually the first `room` candidates do; widen only past family repeats.
+            candidates = _top(scores, mask, want + len(families))
+            picked = []
+            seen = set(families)
+            for i in candidates:
+                if self._families[i] not in seen:
+                    seen.add(self._families[i])
+                    picked.append(i)
+                    if len(picked) == room:
+                        break
+            if len(candidates) < want + len(families) or want >= len(self._articles):
+                break  # no more candidates to widen to
+            want *= 2
+        return picked
 
 
 def _top(scores: np.ndarray, mask: np.ndarray, limit: int) -> list[int]:

@@ -337,3 +337,22 @@ def test_kb_default_folder_and_concurrent_readers() -> None:
     for thread in threads:
         thread.join()
     assert results == [30] * 8  # the first load is waited for, never half-done
+
+
+def test_one_article_is_never_suggested_in_two_languages(shipped: Matcher) -> None:
+    # The shipped KB holds every topic in en, de and ja: an English question about 2FA
+    # used to get the English article and its German copy.
+    for question, lang in [
+        ("I lost my phone and cannot get my 2FA code", "en"),
+        ("Ich habe mein Handy verloren und bekomme keinen 2FA-Code", "de"),
+    ]:
+        matches = shipped.search(question, limit=5)
+        families = [match.article.family for match in matches]
+        assert len(families) == len(set(families)), families
+        assert matches[0].article.lang == lang and matches[0].article.family == "2fa-reset"
+
+
+def test_an_articles_family_is_its_id_without_the_language() -> None:
+    assert Article(id="2fa-reset-de", title="t", body="b", lang="de").family == "2fa-reset"
+    assert Article(id="2fa-reset", title="t", body="b", lang="en").family == "2fa-reset"
+    assert Article(id="de-setup", title="t", body="b", lang="en").family == "de-setup"
