@@ -342,14 +342,16 @@ def test_kb_default_folder_and_concurrent_readers() -> None:
 def test_one_article_is_never_suggested_in_two_languages(shipped: Matcher) -> None:
     # The shipped KB holds every topic in en, de and ja: an English question about 2FA
     # used to get the English article and its German copy.
-    for question, lang in [
-        ("I lost my phone and cannot get my 2FA code", "en"),
-        ("Ich habe mein Handy verloren und bekomme keinen 2FA-Code", "de"),
+    for question, lang, family in [
+        ("I lost my phone and cannot get my 2FA code", "en", "2fa-reset"),
+        ("Passwort vergessen", "de", "password-reset"),
+        ("CSV export fails", "en", "csv-export-fails"),
+        ("webhook", "en", "webhooks"),
     ]:
-        matches = shipped.search(question, limit=5)
+        matches = shipped.search(question, limit=3, min_score=20)
         families = [match.article.family for match in matches]
         assert len(families) == len(set(families)), families
-        assert matches[0].article.lang == lang and matches[0].article.family == "2fa-reset"
+        assert (matches[0].article.lang, matches[0].article.family) == (lang, family)
 
 
 def test_an_articles_family_is_its_id_without_the_language() -> None:
