@@ -57,6 +57,8 @@ CHANNELS = [
     (TRIAGE, "support-triage", False, "Every new ticket lands here"),
     (LEADS, "support-leads", False, "SLA alerts and KPIs"),
 ]
+# The app's message shortcuts, as app_manifest.yaml names them (the page's message menu).
+SHORTCUTS = {"claim_ticket": "Claim ticket"}
 # Short calendar-time targets: the demo's SLA warnings and breaches come within minutes.
 DEMO_CONFIG: dict[str, Any] = {
     "support_channels": [HELP],
@@ -313,6 +315,7 @@ def _start(
             title="deskbot demo · Northwind",
             now=clock.epoch,
             speed=lambda: clock.speed,
+            shortcuts=SHORTCUTS,
         ),
     )
     return Demo(
