@@ -119,9 +119,8 @@ class FakeSlack(SocketModeControls, FaultInjection, StateReaders):
         if self._httpd is None:
             raise RuntimeError("FakeSlack is not started")
         scheme = "https" if self._httpd.tls else "http"
-        host, port = self._httpd.server_address[:2]
-        host = "127.0.0.1" if host == "0.0.0.0" else host  # every interface: reach it locally
-        return f"{scheme}://{host}:{port}"
+        host, port = self._httpd.server_address[:2]  # bound to every interface: ask locally
+        return f"{scheme}://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"
 
     @property
     def connections_accepted(self) -> int:
