@@ -136,8 +136,10 @@ def views_publish(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
 
 def views_open(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     """views.open / views.push: open a modal for a trigger_id."""
-    require(args, "trigger_id", "invalid_trigger_id")
+    trigger = str(require(args, "trigger_id", "invalid_trigger_id"))
     stored = _store_view(ws, _checked_view(args, "modal"))
+    if (user := ws.triggers.get(trigger)) is not None:
+        ws.modals[user] = stored["id"]
     return {"ok": True, "view": copy.deepcopy(stored)}
 
 

@@ -56,14 +56,19 @@ class HTTPServer(ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(
-        self, fake: FakeSlack, port: int = 0, *, tls: ssl.SSLContext | None = None
+        self,
+        fake: FakeSlack,
+        port: int = 0,
+        *,
+        tls: ssl.SSLContext | None = None,
+        host: str = "127.0.0.1",
     ) -> None:
         # Before binding: a port in use calls server_close() from the base __init__.
         self._conn_lock = threading.Condition()
         self._open: dict[socket.socket, bool] = {}  # connection -> busy with a request
         self.accepted = 0
         self.tls = tls
-        super().__init__(("127.0.0.1", port), _Handler)
+        super().__init__((host, port), _Handler)
         self.fake = fake
 
     def get_request(self) -> tuple[socket.socket, Any]:

@@ -212,7 +212,7 @@ class Humans:
             },
             "api_app_id": self.driver.api_app_id,
             "token": "fake-verification-token",
-            "trigger_id": f"{int(time.time())}.{uuid.uuid4().hex}",
+            "trigger_id": self.trigger_for(user),
             "team": {"id": self.ws.team_id, "domain": self.ws.team_domain},
             "enterprise": None,
             "is_enterprise_install": False,
@@ -240,6 +240,13 @@ class Humans:
             selected = {"type": kind, "selected_option": action["selected_option"]}
             payload["state"]["values"] = {block_id: {action_id: selected}}
         return self.driver.action(payload).status
+
+    def trigger_for(self, user: str) -> str:
+        """A new trigger_id, remembered as this person's (a modal it opens is theirs)."""
+        trigger = f"{int(time.time())}.{uuid.uuid4().hex}"
+        with self.ws.lock:
+            self.ws.triggers[trigger] = user
+        return trigger
 
     # --- helpers ---------------------------------------------------------------------
 

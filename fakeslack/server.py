@@ -81,9 +81,11 @@ class FakeSlack(SocketModeControls, FaultInjection, StateReaders):
 
     # --- lifecycle -------------------------------------------------------------------
 
-    def start(self, *, port: int = 0, tls: ssl.SSLContext | None = None) -> FakeSlack:
-        """Start the HTTP (HTTPS with `tls`) and websocket servers; returns self."""
-        self._httpd = HTTPServer(self, port, tls=tls)
+    def start(
+        self, *, port: int = 0, tls: ssl.SSLContext | None = None, host: str = "127.0.0.1"
+    ) -> FakeSlack:
+        """Start the HTTP (HTTPS with `tls`) and websocket servers on `host`; returns self."""
+        self._httpd = HTTPServer(self, port, tls=tls, host=host)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -113,11 +115,12 @@ class FakeSlack(SocketModeControls, FaultInjection, StateReaders):
 
     @property
     def base_url(self) -> str:
-        """http://127.0.0.1:PORT, or https:// when started with TLS (no trailing slash)."""
+        """http://HOST:PORT, or https:// when started with TLS (no trailing slash)."""
         if self._httpd is None:
             raise RuntimeError("FakeSlack is not started")
         scheme = "https" if self._httpd.tls else "http"
-        return f"{scheme}://127.0.0.1:{self._httpd.server_address[1]}"
+        host, port = self._httpd.server_address[:2]  # bound to every interface: ask locally
+        return f"{scheme}://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"
 
     @property
     def connections_accepted(self) -> int:

@@ -131,6 +131,10 @@ class Workspace:
         self.home_views: dict[str, dict[str, Any]] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.view_seq = 0
+        # Who pressed for each trigger_id Humans sent, so views.open knows whose screen
+        # the modal opens on; and the modal open on each person's screen (user -> view id).
+        self.triggers: dict[str, str] = {}
+        self.modals: dict[str, str] = {}
 
     # --- directory -------------------------------------------------------------------
 

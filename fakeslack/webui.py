@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qsl
 
 from .humans import Humans, Target
+from .interactions import close_modal, message_shortcut, open_modal, submit_modal
 from .state import ApiError, ts_to_micros
 
 if TYPE_CHECKING:
@@ -53,6 +54,8 @@ class Directory:
     # the wall clock (the demo's accelerated time): the page shows it.
     now: Callable[[], float] | None = None
     speed: Callable[[], float] | None = None
+    # The app's message shortcuts (callback id -> name), offered in each message's menu.
+    shortcuts: dict[str, str] = field(default_factory=dict)
 
 
 class WebUI:
@@ -69,12 +72,16 @@ class WebUI:
             "/client/channel": self._channel,
             "/client/home": self._home,
             "/client/clock": self._clock,
+            "/client/modal": lambda params: {"view": open_modal(self.humans, params["user"])},
         }
         self._post = {
             "/client/post": self._do_post,
             "/client/react": self._do_react,
             "/client/action": self._do_action,
             "/client/home": self._do_home,
+            "/client/modal/submit": self._do_submit,
+            "/client/modal/close": self._do_close,
+            "/client/shortcut": self._do_shortcut,
         }
 
     # --- dispatch --------------------------------------------------------------------
@@ -175,6 +182,9 @@ class WebUI:
             "users": users,
             "channels": channels,
             "commands": sorted(self.humans.commands),
+            "shortcuts": [
+                {"callback_id": k, "name": v} for k, v in self.directory.shortcuts.items()
+            ],
             "default_user": self.directory.default_user,
             "revision": self.fake.revision,
         }
@@ -271,6 +281,22 @@ class WebUI:
     def _do_home(self, args: dict[str, Any]) -> dict[str, Any]:
         self.humans.open_home(str(args["user"]))
         return {"ok": True}
+
+    def _do_submit(self, args: dict[str, Any]) -> dict[str, Any]:
+        values = args.get("values") or {}
+        return submit_modal(self.humans, str(args["user"]), str(args["view_id"]), values)
+
+    def _do_close(self, args: dict[str, Any]) -> dict[str, Any]:
+        close_modal(self.humans, str(args["user"]), str(args["view_id"]))
+        return {"ok": True}
+
+    def _do_shortcut(self, args: dict[str, Any]) -> dict[str, Any]:
+        user, callback_id = str(args["user"]), str(args["callback_id"])
+        channel = self._check_may_read(user, str(args["channel"]))
+        if callback_id not in self.directory.shortcuts:
+            raise ApiError("not_found", f"no message shortcut {callback_id!r}")
+        status = message_shortcut(self.humans, user, channel, str(args["ts"]), callback_id)
+        return {"ok": status == 200, "status": status}
 
     # --- live updates ----------------------------------------------------------------
 

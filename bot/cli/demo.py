@@ -4,8 +4,8 @@ import argparse
 import logging
 import sys
 import threading
-from datetime import UTC, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.clock import utc_now
 
@@ -39,7 +39,12 @@ def add_demo_parser(commands: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     demo.add_argument(
-        "--port", type=int, default=8080, help="port of the workspace page (default 8080)"
+        "--port", type=port_number, default=8080, help="port of the workspace page (default 8080)"
+    )
+    demo.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to serve the page on (default 127.0.0.1; 0.0.0.0 for every interface)",
     )
     demo.add_argument(
         "--scenario",
@@ -52,6 +57,17 @@ def add_demo_parser(commands: Any) -> None:
         default=30.0,
         help="demo seconds per real second (default 30: a 15-minute SLA target is 30 s)",
     )
+
+
+def port_number(text: str) -> int:
+    """Parse --port: 0 (any free port, for tests) or 1-65535, else a clear argparse error."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port (use 1-65535)")
+    return port
 
 
 def serve_until_interrupted() -> None:
@@ -72,24 +88,35 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bot.demo.workspace import start_demo
+    from bot.demo.workspace import demo_morning, start_demo
 
     if args.speed < 0:
         print("deskbot demo: --speed must be 0 or more", file=sys.stderr)
         return 2
-    start = None
-    if args.scenario:
-        today = utc_now().date()
-        start = datetime.combine(today, time(8, 59), UTC)
+    # The day starts at 09:00 business time whatever the wall clock says (a scenario a
+    # minute before, so its first step is at 09:00): at night, numbers are not all zero.
+    start = demo_morning(utc_now(), minutes_before=1 if args.scenario else 0)
     try:
-        demo = start_demo(port=args.port, speed=0.0 if args.scenario else args.speed, start=start)
+        demo = start_demo(
+            port=args.port,
+            host=args.host,
+            speed=0.0 if args.scenario else args.speed,
+            start=start,
+        )
     except OSError as error:
-        print(f"deskbot demo: cannot listen on port {args.port}: {error}", file=sys.stderr)
-        print("Try another one, e.g. deskbot demo --port 8181", file=sys.stderr)
+        reason = error.strerror or str(error)
+        print(
+            f"deskbot demo: cannot listen on {args.host} port {args.port}: {reason}"
+            " (try another, e.g. --port 8181)",
+            file=sys.stderr,
+        )
         return 2
     print(f"deskbot demo: workspace at {demo.url}")
     where = demo.database_url.removeprefix("sqlite:///")
     print(f"  database: {where} (SQLite, fresh for this run)")
+    zone = demo.runtime.deps.desk.business_hours.timezone
+    local = start.astimezone(ZoneInfo(zone))
+    print(f"  demo clock: {local:%a %d %b %H:%M} ({zone}), {args.speed:g}x real time")
     print("  act as a customer (Acme Corp), an agent or a lead with the switcher top left")
     try:
         if args.scenario:

@@ -9,6 +9,7 @@ are production's job table (bot/jobs.py), run as often as that clock makes them 
 """
 
 import secrets
+import shutil
 import tempfile
 import threading
 import time
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt import App
 from sqlalchemy.engine import Engine
@@ -55,6 +57,8 @@ CHANNELS = [
     (TRIAGE, "support-triage", False, "Every new ticket lands here"),
     (LEADS, "support-leads", False, "SLA alerts and KPIs"),
 ]
+# The app's message shortcuts, as app_manifest.yaml names them (the page's message menu).
+SHORTCUTS = {"claim_ticket": "Claim ticket"}
 # Short calendar-time targets: the demo's SLA warnings and breaches come within minutes.
 DEMO_CONFIG: dict[str, Any] = {
     "support_channels": [HELP],
@@ -158,6 +162,15 @@ def demo_config() -> DeskConfig:
     return parse_config(DEMO_CONFIG, source="demo config")
 
 
+def demo_morning(now: datetime, *, minutes_before: int = 0) -> datetime:
+    """09:00 of `now`'s day in the demo's business-hours timezone (a minute or so before,
+    for a scenario that starts at 09:00), so business-hours numbers are never all zero."""
+    zone = ZoneInfo(demo_config().business_hours.timezone)
+    today = now.astimezone(zone).date()
+    nine = datetime(today.year, today.month, today.day, 9, 0, tzinfo=zone)
+    return (nine - timedelta(minutes=minutes_before)).astimezone(UTC)
+
+
 def populate(fake: FakeSlack) -> None:
     """The demo's directory: Northwind's support team and its customer, Acme Corp."""
     for channel_id, name, shared, topic in CHANNELS:
@@ -187,6 +200,7 @@ class Demo:
     humans: Humans
     pool: ListenerPool
     database_url: str
+    folder: Path | None = None  # the temporary folder of the database, removed on stop
     scheduler: "BackgroundScheduler | None" = None
 
     @property
@@ -211,7 +225,7 @@ class Demo:
         self.scheduler = jobs.start_jobs(self.runtime, speed=self.clock.speed)
 
     def stop(self) -> None:
-        """Stop the jobs and serving; the database stays."""
+        """Stop the jobs and serving; remove the temporary folder (a given database stays)."""
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=True)
         if self.fake.ui is not None:
@@ -221,11 +235,14 @@ class Demo:
         self.runtime.deps.inbox.in_hand.wait_idle(timeout=10)  # let storing finish first
         self.fake.stop()
         self.engine.dispose()
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def start_demo(
     *,
     port: int = 0,
+    host: str = "127.0.0.1",
     speed: float = 30.0,
     start: datetime | None = None,
     database_url: str | None = None,
@@ -235,10 +252,27 @@ def start_demo(
     The database is a new SQLite file in a temporary folder unless `database_url` names
     an (empty) one, as the tests do to run the demo on PostgreSQL too.
     """
-    clock = AcceleratedClock(start or datetime.now(UTC), speed)
+    folder = None
     if database_url is None:
         folder = Path(tempfile.mkdtemp(prefix="deskbot-demo-"))
         database_url = f"sqlite:///{folder / 'demo.db'}"
+    try:
+        return _start(port, host, speed, start, database_url, folder)
+    except BaseException:  # a port in use, or Ctrl-C while starting: leave nothing behind
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def _start(
+    port: int,
+    host: str,
+    speed: float,
+    start: datetime | None,
+    database_url: str,
+    folder: Path | None,
+) -> Demo:
+    clock = AcceleratedClock(start or demo_morning(datetime.now(UTC)), speed)
     engine = make_engine(database_url)
     migrate(engine)
     signing_secret = secrets.token_hex(16)
@@ -250,7 +284,7 @@ def start_demo(
         now=clock.epoch,
     )
     populate(fake)
-    fake.start(port=port)
+    fake.start(port=port, host=host)
     settings = Settings(
         slack_bot_token=BOT_TOKEN,  # type: ignore[arg-type]
         slack_signing_secret=signing_secret,  # type: ignore[arg-type]
@@ -284,6 +318,7 @@ def start_demo(
             title="deskbot demo · Northwind",
             now=clock.epoch,
             speed=lambda: clock.speed,
+            shortcuts=SHORTCUTS,
         ),
     )
     return Demo(
@@ -296,4 +331,5 @@ def start_demo(
         humans=humans,
         pool=pool,
         database_url=database_url,
+        folder=folder,
     )

@@ -2,7 +2,7 @@
 // Reads state from /client/*, acts through POST /client/*, redraws on Server-Sent Events.
 "use strict";
 
-const { el, emoji, mrkdwnHtml, renderBlocks, renderFiles, clockTime, shortDate } = window.SK;
+const { el, emoji, mrkdwnHtml, renderBlocks, renderFiles, renderModal, clockTime, shortDate } = window.SK;
 const QUICK_REACTIONS = ["eyes", "white_check_mark", "ticket", "thumbsup", "pray"];
 const params = new URLSearchParams(location.search);
 const state = {
@@ -40,9 +40,14 @@ const visibleChannels = () => state.ws.channels.filter((c) => !meUser().external
 
 function renderSidebar() {
   const switcher = document.getElementById("switcher");
-  switcher.replaceChildren(...state.ws.users.filter((u) => !u.is_bot).map((u) =>
-    el("option", { value: u.id, selected: u.id === state.me },
-      `${u.real_name} · ${u.role || "member"}${u.external ? ` · ${u.team_name}` : ""}`)));
+  // Grouped by role and organization, so each option is just a name and never truncates.
+  const groups = new Map();
+  for (const u of state.ws.users.filter((p) => !p.is_bot)) {
+    const label = `${u.role ? `${u.role[0].toUpperCase()}${u.role.slice(1)}s` : "Members"}${u.external ? ` · ${u.team_name}` : ""}`;
+    if (!groups.has(label)) groups.set(label, el("optgroup", { label }));
+    groups.get(label).append(el("option", { value: u.id, selected: u.id === state.me }, u.real_name || u.name));
+  }
+  switcher.replaceChildren(...groups.values());
   document.getElementById("team-name").textContent = state.ws.team.name;
   const me = meUser();
   document.getElementById("me").textContent = `${me.real_name} (${me.external ? `${me.team_name}, external` : state.ws.team.name})`;
@@ -106,9 +111,21 @@ function renderMessage(message, options) {
   }
   const tools = ephemeral ? null : el("div", { class: "tools" },
     QUICK_REACTIONS.map((name) => el("button", { class: "tool", title: `:${name}:`, "data-react": name, onclick: () => react(message.ts, name) }, emoji(name))),
-    options.replies ? el("button", { class: "tool", title: "Reply in thread", onclick: () => openThread(message.ts) }, "💬") : null);
+    options.replies ? el("button", { class: "tool", title: "Reply in thread", onclick: () => openThread(message.ts) }, "💬") : null,
+    shortcutMenu(message));
   return el("div", { class: `msg ${ephemeral ? "ephemeral" : ""}`, "data-ts": message.ts },
     el("div", { class: `avatar ${who.app ? "app" : ""}` }, who.initials), body, tools);
+}
+
+// The app's message shortcuts, in a "More actions" menu on each message (as Slack's ⋮ menu).
+function shortcutMenu(message) {
+  if (!state.ws.shortcuts.length) return null;
+  const menu = el("select", {
+    class: "tool more", title: "More actions", "aria-label": "More actions", "data-shortcuts": message.ts,
+    onchange: (e) => { const id = e.target.value; e.target.value = ""; shortcut(message.ts, id); },
+  }, el("option", { value: "", selected: true, disabled: true }, "⋮"));
+  for (const s of state.ws.shortcuts) menu.append(el("option", { value: s.callback_id }, `${s.name} · ${state.ws.bot.name}`));
+  return menu;
 }
 
 function byTs(a, b) { return Number(a.ts) - Number(b.ts); }
@@ -132,6 +149,7 @@ function renderChannel() {
   const list = document.getElementById("messages");
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
   list.replaceChildren(...dayDividers(items.map((i) => ({ ...i, ts: i.m.ts })), (i) => renderMessage(i.m, { ephemeral: i.eph, replies: !i.eph })));
+  if (state.view.kind === "channel" && !items.length) list.append(emptyHint());
   if (state.view.kind === "app") {
     list.append(el("div", { class: "empty" }, items.length ? "" : "No messages from the app yet.",
       el("div", {}, "Sending messages to this app has been turned off.")));
@@ -139,6 +157,17 @@ function renderChannel() {
   if (atBottom || state.scrollNext) list.scrollTop = list.scrollHeight;
   state.scrollNext = false;
   renderThread();
+}
+
+// What to try in an empty channel: who to act as, and what to type.
+function emptyHint() {
+  const c = state.ws.channels.find((ch) => ch.id === state.view.id);
+  const customer = state.ws.users.find((u) => u.role === "customer");
+  const agent = state.ws.users.find((u) => u.role === "agent");
+  const tip = c && c.is_ext_shared
+    ? `Nothing here yet. Act as a customer${customer ? ` (${customer.real_name})` : ""} and ask a question, e.g. “Our CSV export fails with a timeout”: it becomes a ticket.`
+    : `Nothing here yet. Ask a question in a shared channel as a customer; then act as an agent${agent ? ` (${agent.real_name})` : ""} and type ${state.ws.commands.length ? `${state.ws.commands[0]} help` : "a slash command"} here.`;
+  return el("div", { class: "empty hint", "data-hint": "empty" }, tip);
 }
 
 function renderThread() {
@@ -187,6 +216,7 @@ function renderHeader() {
 // --- navigation ----------------------------------------------------------------------------
 
 function openChannel(id) {
+  document.body.classList.remove("nav-open");
   state.view = { kind: "channel", id, tab: "home" };
   state.thread = null;
   state.data = null;
@@ -195,6 +225,7 @@ function openChannel(id) {
 }
 
 function openApp(tab) {
+  document.body.classList.remove("nav-open");
   state.view = { kind: "app", id: "app", tab };
   state.thread = null;
   state.data = null;
@@ -232,12 +263,51 @@ async function refresh() {
       state.data = await api(`/client/channel?user=${state.me}&channel=${channel}`);
       renderChannel();
     }
+    await syncModal();
   } catch (error) {
     toast(error.message);
   } finally {
     state.pending = false;
     if (state.again) { state.again = false; refresh(); }
   }
+}
+
+// Show the modal the app opened for me (views.open), keeping what I typed while it stays.
+async function syncModal() {
+  const view = (await api(`/client/modal?user=${state.me}`)).view;
+  const shown = document.getElementById("modal");
+  const key = view ? `${view.id}/${view.hash}` : null;
+  if (shown && shown.dataset.key === key) return;
+  if (shown) shown.remove();
+  if (!view) return;
+  const node = renderModal(view, ctx, {
+    act: (blockId, actionId, value) => press({ view_id: view.id }, blockId, actionId, value),
+    close: async () => {
+      node.remove();
+      await api("/client/modal/close", { user: state.me, view_id: view.id }).catch((e) => toast(e.message));
+    },
+    submit: async (values) => {
+      try {
+        const answer = await api("/client/modal/submit", { user: state.me, view_id: view.id, values });
+        if (!answer.ok) return answer.errors;
+        node.remove();
+        refresh();
+      } catch (error) { toast(error.message); }
+      return null;
+    },
+  });
+  node.dataset.key = key;
+  document.body.append(node);
+  const first = node.querySelector("[data-input]");
+  if (first) first.focus();
+}
+
+async function shortcut(ts, callbackId) {
+  try {
+    const answer = await api("/client/shortcut", { user: state.me, channel: state.data.channel, ts, callback_id: callbackId });
+    if (!answer.ok) toast(`The app answered HTTP ${answer.status}`);
+  } catch (error) { toast(error.message); }
+  refresh();
 }
 
 async function send(input, threadTs) {
@@ -282,6 +352,8 @@ function suggestCommands(input) {
 
 function wire() {
   document.getElementById("switcher").addEventListener("change", (e) => switchUser(e.target.value));
+  // On a narrow screen the sidebar is a drawer the ☰ button opens.
+  document.getElementById("menu").addEventListener("click", () => document.body.classList.toggle("nav-open"));
   for (const [id, threadInput] of [["input", false], ["thread-input", true]]) {
     const input = document.getElementById(id);
     input.addEventListener("keydown", (e) => {

@@ -13,6 +13,10 @@ const EMOJI = {
   red_circle: "🔴", large_orange_circle: "🟠", large_green_circle: "🟢", inbox_tray: "📥",
   mag: "🔍", books: "📚", bulb: "💡", sparkles: "✨", heart: "❤️", smile: "😄",
   slightly_smiling_face: "🙂", white_circle: "⚪", arrow_right: "➡️", link: "🔗",
+  twisted_rightwards_arrows: "🔀", palm_tree: "🌴", arrows_counterclockwise: "🔄",
+  clipboard: "📋", calendar: "📅", pushpin: "📌", no_entry: "⛔", zzz: "💤", raising_hand: "🙋",
+  mailbox: "📫", star2: "🌟", stopwatch: "⏱️", heavy_plus_sign: "➕", question: "❓",
+  exclamation: "❗", thumbsdown: "👎", "-1": "👎", raised_hands: "🙌", point_right: "👉",
 };
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from bot.demo.workspace import (
     ANA,
@@ -29,6 +30,7 @@ from bot.demo.workspace import (
     Demo,
     start_demo,
 )
+from store.models import CsatSurvey
 
 CHROMIUM = os.environ.get("DESKBOT_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -195,6 +197,28 @@ def agent_home_lists_the_queue(page: Any, demo: Demo, expect: Callable) -> None:
     assert ticket(demo, 1).status == "resolved"
 
 
+def customer_comments_on_the_survey(page: Any, demo: Demo, expect: Callable) -> None:
+    page.select_option("#switcher", CARLA)
+    page.locator(f"#channels [data-channel={HELP}]").click()
+    page.locator("#messages .msg", has_text="Our CSV export fails").locator(".replies").click()
+    thread = page.locator("#thread")
+    expect(thread).to_contain_text("How would you rate the help you got?")
+    thread.locator("[data-action=csat_rate_4]").click()
+    expect(thread).to_contain_text("4 out of 5")
+    thread.get_by_role("button", name="Add a comment").click()
+    # The app opened a modal with views.open: the page shows it over the channel.
+    modal = page.get_by_role("dialog", name="Your feedback")
+    expect(modal).to_contain_text("Anything you would like to add?")
+    modal.locator("textarea").fill("Quick & kind, thanks Ana!")
+    shot(page, "4b-survey-comment-modal")
+    modal.get_by_role("button", name="Send").click()
+    expect(modal).to_have_count(0)
+    expect(thread).to_contain_text("and left a comment")
+    with Session(demo.engine) as session:
+        survey = session.exec(select(CsatSurvey)).one()
+    assert (survey.rating, survey.comment) == (4, "Quick & kind, thanks Ana!")
+
+
 def lead_reads_the_numbers(page: Any, demo: Demo, expect: Callable) -> None:
     page.select_option("#switcher", LEE)
     page.locator(f"#channels [data-channel={LEADS}]").click()
@@ -226,6 +250,7 @@ JOURNEY = [
     agent_claims_with_a_reaction,
     agent_gets_an_sla_warning_in_a_dm,
     agent_home_lists_the_queue,
+    customer_comments_on_the_survey,
     lead_reads_the_numbers,
 ]
 
@@ -306,3 +331,52 @@ def test_block_kit_and_file_shares_render_like_slack(page, demo):
     expect(shared).to_have_attribute("alt", "volume.png")
     assert shared.evaluate("img => img.naturalWidth") == 2
     shot(page, "5-block-kit")
+
+
+def test_the_page_works_at_1400_and_400_px_with_hints_and_the_claim_shortcut(browser, demo):
+    from playwright.sync_api import expect
+
+    for width in (1400, 400):
+        context = browser.new_context(viewport={"width": width, "height": 820})
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{demo.url}?as={ANA}&channel={HELP}")
+        # An empty channel says who to act as and what to type.
+        hint = page.locator("[data-hint=empty]")
+        expect(hint).to_contain_text("Act as a customer (Carla Jones)")
+        # Each person is a plain name in the "Acting as" select, grouped by role: no truncation.
+        switcher = page.locator("#switcher")
+        assert switcher.evaluate("s => s.scrollWidth <= s.clientWidth + 1")
+        expect(switcher.locator("optgroup[label='Customers · Acme Corp'] option")).to_have_count(3)
+        sidebar = page.locator(".sidebar")
+        if width == 400:  # the sidebar is a drawer behind the menu button
+            assert sidebar.bounding_box()["x"] + sidebar.bounding_box()["width"] <= 0
+            shot(page, "7-narrow-400px")
+            page.locator("#menu").click()
+            page.wait_for_function(
+                "document.querySelector('.sidebar').getBoundingClientRect().x >= 0"
+            )
+            expect(page.locator(f"#channels [data-channel={TRIAGE}]")).to_be_in_viewport()
+            shot(page, "7-narrow-400px-sidebar")
+            page.locator(f"#channels [data-channel={HELP}]").click()
+            assert page.evaluate("document.documentElement.scrollWidth") <= 400
+        else:
+            expect(sidebar).to_be_in_viewport()
+            expect(page.locator("#menu")).to_be_hidden()
+            shot(page, "7-wide-1400px")
+        context.close()
+    # A message's "More actions" menu offers the app's message shortcuts: Claim ticket.
+    demo.humans.post(CARLA, HELP, "Billing page shows the wrong plan")
+    demo.drain()
+    context = browser.new_context(viewport={"width": 1400, "height": 820})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{demo.url}?as={BEN}&channel={HELP}")
+    question = page.locator("#messages .msg", has_text="Billing page shows")
+    question.hover()
+    with page.expect_response("**/client/shortcut") as answered:
+        question.locator("select[data-shortcuts]").select_option("claim_ticket")
+    assert answered.value.json() == {"ok": True, "status": 200}
+    demo.drain()
+    assert ticket(demo, 1).assignee_id == BEN
+    context.close()

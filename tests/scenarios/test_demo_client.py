@@ -3,14 +3,17 @@ and the static page (the browser test drives the same endpoints through the page
 
 import http.client
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy.engine import Engine
 
+from bot.demo.scenario import find_action
 from bot.demo.workspace import ANA, CARLA, HELP, LEE, TRIAGE, Demo, start_demo
 
 
@@ -141,3 +144,50 @@ def test_the_stream_announces_every_change(demo):
     second = int(response.fp.readline().decode().removeprefix("data: "))
     assert second > first
     conn.close()
+
+
+def test_the_page_draws_every_emoji_shortcode_the_product_writes():
+    """`:twisted_rightwards_arrows:` and friends are emoji in the demo page, not text."""
+    root = Path(__file__).resolve().parents[2]
+    script = (root / "fakeslack" / "web" / "blocks.js").read_text()
+    table = script[script.index("const EMOJI = {") : script.index("};")]
+    drawn = set(re.findall(r'"?([a-z0-9_+\-]+)"?: "', table))
+    not_emoji = {"memory"}  # SQLite's ":memory:" database, not a shortcode
+    used = set()
+    for folder in ("handlers", "bot"):
+        for path in (root / folder).rglob("*.py"):
+            used |= set(re.findall(r":([a-z][a-z0-9_]+):", path.read_text()))
+    missing = sorted(used - drawn - not_emoji)
+    assert "twisted_rightwards_arrows" in used and missing == []
+
+
+def test_a_modal_opens_for_the_person_who_pressed_and_its_errors_keep_it_open(demo):
+    carla_asks = {"user": CARLA, "channel": HELP, "text": "Our SSO login loops back"}
+    assert call(demo, "/client/post", carla_asks)[0] == 200
+    demo.drain()
+    demo.humans.command(ANA, TRIAGE, "/ticket resolve #1 fixed")
+    demo.drain()
+    survey = next(
+        m
+        for m in demo.fake.messages(HELP)
+        if find_action(m, lambda e: e.get("action_id") == "csat_rate_5")
+    )
+    press = {"user": CARLA, "channel": HELP, "ts": survey["ts"], "block_id": "csat_stars"}
+    call(demo, "/client/action", {**press, "action_id": "csat_rate_2", "value": "1|2"})
+    demo.drain()
+    survey = demo.fake.workspace.find_message(HELP, survey["ts"])
+    block_id, comment = find_action(survey, lambda e: e.get("action_id") == "csat_comment")
+    press.update(block_id=block_id, action_id="csat_comment", value=comment["value"])
+    assert call(demo, "/client/action", press)[1]["ok"]
+    demo.drain()
+    assert call(demo, f"/client/modal?user={ANA}")[1] == {"view": None}  # not on Ana's screen
+    view = call(demo, f"/client/modal?user={CARLA}")[1]["view"]
+    assert view["callback_id"] == "csat_comment_view"
+    typed = {"comment": {"text": "x" * 5000}}  # over the input's limit: the app says why
+    submit = {"user": CARLA, "view_id": view["id"], "values": typed}
+    status, answer = call(demo, "/client/modal/submit", submit)
+    assert status == 200 and answer["ok"] is False and answer["errors"]["comment"]
+    submit["values"] = {"comment": {"text": "Took a while"}}
+    assert call(demo, "/client/modal/submit", submit)[1] == {"ok": True}
+    assert call(demo, f"/client/modal?user={CARLA}")[1] == {"view": None}
+    assert call(demo, "/client/modal/submit", submit)[0] == 400  # already closed: a 4xx
