@@ -134,6 +134,12 @@ class CsatService:
             )
             return True
 
+    def posted_survey(self, *, ticket_id: int) -> CsatSurvey | None:
+        """The ticket's survey once it is posted (its buttons are up), else None."""
+        with session_scope(self._engine) as session:
+            survey = csat.survey_of(session, ticket_id=ticket_id)
+        return survey if survey is not None and survey.message_ts is not None else None
+
     def retry_undelivered(self) -> int:
         """Post surveys whose first attempt failed (called by the sweep); how many went out."""
         now = self._clock()

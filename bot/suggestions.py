@@ -176,6 +176,14 @@ class SuggestionService:
                 session, ticket_id=ticket_id, channel_id=channel_id, ts=ts
             )
 
+    def posted_offer(self, *, ticket_id: int) -> Suggestion | None:
+        """The ticket's suggestion while its buttons are still up (posted, not answered)."""
+        with session_scope(self._engine) as session:
+            suggestion = suggestions.suggestion_for(session, ticket_id=ticket_id)
+        if suggestion is None or suggestion.message_ts is None or suggestion.channel_id is None:
+            return None
+        return suggestion if suggestion.outcome == SuggestionOutcome.OFFERED else None
+
     def decide(
         self, *, ticket: Ticket, solved: bool, article_id: str | None, decided_by: str
     ) -> Suggestion:

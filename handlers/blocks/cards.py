@@ -215,6 +215,15 @@ def without_buttons(blocks: list[Block]) -> list[Block]:
     return [block for block in blocks if block.get("type") != "actions"]
 
 
+def finished_blocks(said: str, why: str) -> list[Block]:
+    """A finished ticket's suggestion or survey, re-rendered: what it said, and why there
+    is nothing left to press."""
+    return [
+        {"type": "section", "text": mrkdwn(said[:2900] or " ")},
+        {"type": "context", "elements": [mrkdwn(why[:2900])]},
+    ]
+
+
 def moved_on_text(ticket: Ticket, survivor: Ticket, *, for_customer: bool) -> str:
     """Why a button of a merged or closed ticket does nothing: customers get customer
     words, in a channel they share; agents the ticket numbers to work on."""

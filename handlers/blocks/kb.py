@@ -39,6 +39,13 @@ PHRASES = {
         "Спасибо! Специалист скоро подключится.",
     ),
 }
+# Under the articles once an agent resolved the ticket: the buttons are gone.
+ANSWERED = {
+    "en": "A teammate answered this question in the thread.",
+    "de": "Jemand aus dem Team hat diese Frage im Thread beantwortet.",
+    "ja": "このご質問にはスレッドで担当者が回答しました。",
+    "ru": "Специалист ответил на этот вопрос в ветке.",
+}
 SNIPPET = 300  # characters of an article shown under its title, whole lines first
 SEARCH_SNIPPET = 160
 MAX_BLOCKS = 50  # Slack's limit of blocks in one message
@@ -111,6 +118,11 @@ def suggestion_answered_blocks(matches_text: str, lang: str, *, solved: bool) ->
         {"type": "section", "text": mrkdwn(matches_text[:2900] or " ")},
         {"type": "context", "elements": [mrkdwn(thanks_solved if solved else thanks_help)]},
     ]
+
+
+def answered_elsewhere(lang: str) -> str:
+    """Why a resolved ticket's suggestion has no buttons, in the customer's language."""
+    return ANSWERED.get(lang, ANSWERED["en"])
 
 
 def article_list_text(matches: list[Match]) -> str:

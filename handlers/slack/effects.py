@@ -13,10 +13,14 @@ from slack_bolt import App
 
 from bot.deps import Deps
 from bot.events import TicketChanged
+from handlers.blocks.cards import finished_blocks, moved_on_text
 from handlers.blocks.conversations import merged_notice, ticket_ref
+from handlers.blocks.csat import survey_text, thanks_text
+from handlers.blocks.kb import answered_elsewhere, answered_list_text
 from handlers.slack.card import post_to_triage_thread, refresh_card
 from handlers.slack.gates import bind
 from handlers.slack.guard import Audience
+from knowledge.matcher import detect_language
 from store.models import Ticket
 
 # Changes told in the triage thread as "<@actor>: <summary>" when made by `/ticket`, which
@@ -32,6 +36,7 @@ def register(_app: App, deps: Deps) -> None:
         note_in_triage_thread,
         deliver_survey,
         tell_merged_thread,
+        retire_buttons,
     )
     for effect in effects:
         deps.events.subscribe(bind(effect, deps))
@@ -73,6 +78,59 @@ def tell_merged_thread(deps: Deps, event: TicketChanged) -> None:
         text=merged_notice(
             target, same_channel=source.channel_id == target.channel_id, permalink=target.permalink
         ),
+    )
+
+
+def retire_buttons(deps: Deps, event: TicketChanged) -> None:
+    """No dead buttons: a merged ticket's suggestion and survey, and the suggestion of one an
+    agent resolved, lose their buttons as it happens, not when someone presses one."""
+    if event.action == "merged" and event.other is not None:
+        source, target = event.other, event.ticket
+        why = moved_on_text(source, target, for_customer=True)
+        _retire_suggestion(deps, source, why)
+        _retire_survey(deps, source, why)
+    elif event.action == "resolved":
+        _retire_suggestion(deps, event.ticket, None)
+
+
+def _retire_suggestion(deps: Deps, ticket: Ticket, why: str | None) -> None:
+    """The suggested articles stay readable; "This solved it" and "I still need help" go."""
+    suggestion = deps.suggestions.posted_offer(ticket_id=ticket.id) if ticket.id else None
+    if suggestion is None or suggestion.channel_id is None or suggestion.message_ts is None:
+        return
+    said = answered_list_text(
+        [
+            article.title
+            for article_id in suggestion.article_ids
+            if (article := deps.suggestions.knowledge.article(article_id)) is not None
+        ]
+    )
+    deps.guard.update(
+        audience=Audience.CUSTOMER,
+        channel=suggestion.channel_id,
+        ts=suggestion.message_ts,
+        text=said or "Suggested articles",
+        blocks=finished_blocks(said, why or answered_elsewhere(suggestion.lang)),
+    )
+
+
+def _retire_survey(deps: Deps, ticket: Ticket, why: str) -> None:
+    """A merged ticket's survey: the question (or the thanks) stays, the stars go."""
+    survey = deps.csat.posted_survey(ticket_id=ticket.id) if ticket.id else None
+    if survey is None or survey.message_ts is None:
+        return
+    lang = detect_language(ticket.subject)
+    said = (
+        survey_text(lang)
+        if survey.rating is None
+        else thanks_text(survey.rating, lang, commented=bool(survey.comment))
+    )
+    deps.guard.update(
+        audience=Audience.CUSTOMER,
+        channel=survey.channel_id,
+        ts=survey.message_ts,
+        text=said,
+        blocks=finished_blocks(said, why),
     )
 
 

@@ -246,6 +246,12 @@ def test_a_merged_tickets_suggestion_speaks_to_the_customer_and_loses_its_button
     assert post is not None and buttons(post)
     bot.driver.command("/ticket", "merge #1 #2", user=AGENT, channel=TRIAGE)  # #2 into #1
     bot.drain()
+    # The buttons go at the merge, before anyone presses one; the articles stay.
+    [retired] = [c.args for c in fake.calls_to("chat.update") if c.args["ts"] == post["ts"]]
+    assert "actions" not in str(retired["blocks"]) and "CSV export fails" in str(retired)
+    assert "the thread of your question" in str(retired["blocks"])
+    assert "work on that" not in str(retired)  # customer words in a shared channel
+    # A customer whose Slack still shows the old buttons presses one.
     solved = next(value for action, value in buttons(post) if action == "kb_solved")
     payload = bot.driver.block_action_payload(
         "kb_solved", solved, user=CUSTOMER, channel=HELP, message_ts=post["ts"], message=post
@@ -256,9 +262,33 @@ def test_a_merged_tickets_suggestion_speaks_to_the_customer_and_loses_its_button
     [told] = fake.ephemerals(HELP, CUSTOMER)
     assert "handling this in" in told["text"] and "the thread of your question" in told["text"]
     assert "merged" not in told["text"] and "work on that" not in told["text"]
-    [update] = [c.args for c in fake.calls_to("chat.update") if c.args["ts"] == post["ts"]]
-    assert "actions" not in str(update["blocks"])  # nothing left to press
+    updates = [c.args for c in fake.calls_to("chat.update") if c.args["ts"] == post["ts"]]
+    assert all("actions" not in str(update["blocks"]) for update in updates)
     assert bot.ticket(2).status == TicketStatus.CLOSED  # not resolved as self-served
+
+
+def test_an_agent_resolving_takes_the_suggestions_buttons_away(bot, fake):
+    root = ask(bot, "Ich habe mein Passwort vergessen, wie setze ich es zurück?")
+    post = suggestion_post(fake, root)
+    assert post is not None and buttons(post)
+    bot.driver.command("/ticket", "resolve #1", user=AGENT, channel=TRIAGE)
+    bot.drain()
+    [retired] = [c.args for c in fake.calls_to("chat.update") if c.args["ts"] == post["ts"]]
+    assert "actions" not in str(retired["blocks"])
+    assert "Passwort zurücksetzen" in str(retired["blocks"])
+    assert "im Thread beantwortet" in str(retired["blocks"])  # in the customer's language
+    assert suggestion_row(bot).outcome == "offered"  # not the customer's answer: KPIs unchanged
+
+
+def test_an_answered_suggestion_is_not_touched_again_at_resolve(bot, fake):
+    root = ask(bot, "my csv export keeps failing")
+    post = suggestion_post(fake, root)
+    press(bot, post, "kb_need_help", "1", CUSTOMER)
+    before = [c.args for c in fake.calls_to("chat.update") if c.args["ts"] == post["ts"]]
+    bot.driver.command("/ticket", "resolve #1", user=AGENT, channel=TRIAGE)
+    bot.drain()
+    after = [c.args for c in fake.calls_to("chat.update") if c.args["ts"] == post["ts"]]
+    assert after == before  # the thank-you stays as the customer saw it
 
 
 def test_a_self_served_card_says_so(bot, fake):
