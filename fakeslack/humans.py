@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import time
 import uuid
 from collections.abc import Iterable
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from .server import FakeSlack
 
 SLACKBOT = "USLACKBOT"
+# What the composer's autocomplete turns into a mention: "@" and a handle or display name.
+_AT_NAME = re.compile(r"(?<![\w<])@([\w][\w.\-]*)")
 _MESSAGE_SUBSCRIPTIONS = {
     "channel": "message.channels",
     "group": "message.groups",
@@ -76,8 +79,9 @@ class Humans:
                 "type": "message",
                 "user": user,
                 "team": team,
-                # Slack's clients escape the three control characters of mrkdwn.
-                "text": text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"),
+                # Slack's clients escape the three control characters of mrkdwn and turn
+                # an @name picked from the autocomplete into a mention.
+                "text": with_mentions(self.ws, escape(text)),
                 "ts": ts,
                 "client_msg_id": str(uuid.uuid4()),
                 "blocks": [rich_text_block(text)],
@@ -163,7 +167,8 @@ class Humans:
         name = self.ws.users[user]["name"]
         response = self.driver.command(
             command,
-            text.strip(),
+            # The manifest asks for should_escape: mentions arrive as <@U…|name>.
+            with_mentions(self.ws, escape(text.strip()), named=True),
             user=user,
             channel=channel_id,
             user_name=name,
@@ -365,3 +370,30 @@ class Humans:
             self.ws.ephemerals.append(shown)
         self.fake.touch()
         return copy.deepcopy(shown)
+
+
+def escape(text: str) -> str:
+    """What Slack's clients do to the three control characters of mrkdwn."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def with_mentions(ws: Workspace, text: str, *, named: bool = False) -> str:
+    """Each `@name` that names exactly one person (handle or display name, any case)
+    becomes a mention, as picking them from the composer's autocomplete does."""
+
+    def mention(match: re.Match[str]) -> str:
+        wanted = match.group(1).casefold()
+        found = [
+            user_id
+            for user_id, user in ws.users.items()
+            if wanted
+            in {
+                str(user.get("name", "")).casefold(),
+                str(user.get("profile", {}).get("display_name", "")).casefold(),
+            }
+        ]
+        if len(found) != 1:
+            return match.group(0)  # nobody or several: left as typed, as Slack would
+        return f"<@{found[0]}|{match.group(1)}>" if named else f"<@{found[0]}>"
+
+    return _AT_NAME.sub(mention, text)

@@ -191,3 +191,25 @@ def test_a_modal_opens_for_the_person_who_pressed_and_its_errors_keep_it_open(de
     assert call(demo, "/client/modal/submit", submit)[1] == {"ok": True}
     assert call(demo, f"/client/modal?user={CARLA}")[1] == {"view": None}
     assert call(demo, "/client/modal/submit", submit)[0] == 400  # already closed: a 4xx
+
+
+def test_the_composer_turns_an_at_name_into_a_mention_as_slack_does(demo):
+    from sqlmodel import Session, select
+
+    from store.models import Ticket
+
+    call(demo, "/client/post", {"user": CARLA, "channel": HELP, "text": "Invoice is wrong"})
+    demo.drain()
+    # A command: the manifest's should_escape sends the picked person as <@U…|name>.
+    _, shown = call(
+        demo, "/client/post", {"user": LEE, "channel": TRIAGE, "text": "/ticket assign #1 @Ana"}
+    )
+    demo.drain()
+    assert "is not a person" not in json.dumps(shown)
+    with Session(demo.engine) as session:
+        assert session.exec(select(Ticket)).one().assignee_id == ANA
+    # A message: a mention Slack renders as a name; nobody by that name stays as typed.
+    text = "@ana could you look? @nobody knows & <b>"
+    _, posted = call(demo, "/client/post", {"user": LEE, "channel": TRIAGE, "text": text})
+    stored = demo.fake.workspace.find_message(TRIAGE, posted["ts"])
+    assert stored["text"] == f"<@{ANA}> could you look? @nobody knows &amp; &lt;b&gt;"
