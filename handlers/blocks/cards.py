@@ -224,16 +224,20 @@ def finished_blocks(said: str, why: str) -> list[Block]:
     ]
 
 
-def moved_on_text(ticket: Ticket, survivor: Ticket, *, for_customer: bool) -> str:
+def moved_on_text(
+    ticket: Ticket, survivor: Ticket, *, for_customer: bool, pressed: bool = True
+) -> str:
     """Why a button of a merged or closed ticket does nothing: customers get customer
-    words, in a channel they share; agents the ticket numbers to work on."""
+    words, in a channel they share; agents the ticket numbers to work on. A press is
+    thanked; the note left where the buttons were (`pressed=False`) is not."""
     merged = survivor.number != ticket.number
     if not for_customer:
         if merged:
             return f"#{ticket.number} was merged into #{survivor.number}: work on that."
         return f"#{ticket.number} is closed."
+    thanks = "Thanks! " if pressed else ""
     if merged and survivor.permalink and survivor.channel_id == ticket.channel_id:
-        return f"Thanks! We're handling this in <{survivor.permalink}|the thread of your question>."
+        return f"{thanks}We're handling this in <{survivor.permalink}|the thread of your question>."
     if merged:
-        return "Thanks! We're handling this together with the same question asked elsewhere."
-    return "Thanks! This question is closed; ask again in the channel if you need anything."
+        return f"{thanks}We're handling this together with the same question asked elsewhere."
+    return f"{thanks}This question is closed; ask again in the channel if you need anything."

@@ -86,7 +86,7 @@ def retire_buttons(deps: Deps, event: TicketChanged) -> None:
     agent resolved, lose their buttons as it happens, not when someone presses one."""
     if event.action == "merged" and event.other is not None:
         source, target = event.other, event.ticket
-        why = moved_on_text(source, target, for_customer=True)
+        why = moved_on_text(source, target, for_customer=True, pressed=False)
         _retire_suggestion(deps, source, why)
         _retire_survey(deps, source, why)
     elif event.action == "resolved":
