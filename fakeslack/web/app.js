@@ -383,6 +383,7 @@ async function syncClock() {
   const node = document.getElementById("clock");
   if (clock.now === null) { node.hidden = true; return; }
   const base = { now: clock.now, speed: clock.speed, at: Date.now() };
+  window.SK.setNow(() => base.now + ((Date.now() - base.at) / 1000) * base.speed);
   node.hidden = false;
   const tick = () => {
     const now = base.now + ((Date.now() - base.at) / 1000) * base.speed;

@@ -61,9 +61,27 @@ function emoji(name) {
   return EMOJI[name] || `:${name}:`;
 }
 
+// What {ago} counts from: the workspace's clock once the page knows it (the demo's runs fast).
+let nowSeconds = () => Date.now() / 1000;
+function setNow(fn) { nowSeconds = fn; }
+
+// Slack's {ago}: "6 hours ago", "1 minute ago", "just now" (kept current as it is read).
+function agoText(epoch) {
+  const seconds = Math.round(nowSeconds() - epoch);
+  const amount = Math.abs(seconds);
+  for (const [unit, size] of [["day", 86400], ["hour", 3600], ["minute", 60]]) {
+    if (amount >= size) {
+      const count = Math.floor(amount / size);
+      const words = `${count} ${unit}${count === 1 ? "" : "s"}`;
+      return seconds >= 0 ? `${words} ago` : `in ${words}`;
+    }
+  }
+  return "just now";
+}
+
 // <!date^1700000000^{date_short_pretty} {time}|fallback>
 function formatDate(epoch, format) {
-  return format.replace(/\{date_short_pretty\}|\{date_short\}|\{date\}|\{date_pretty\}|\{date_long\}|\{date_long_pretty\}/g, shortDate(epoch))
+  return format.replace(/\{ago\}/g, agoText(epoch)).replace(/\{date_short_pretty\}|\{date_short\}|\{date\}|\{date_pretty\}|\{date_long\}|\{date_long_pretty\}/g, shortDate(epoch))
     .replace(/\{time\}|\{time_secs\}/g, clockTime(epoch));
 }
 
@@ -260,5 +278,5 @@ function renderFiles(files) {
   }));
 }
 
-window.SK = { el, emoji, mrkdwnHtml, renderBlocks, renderFiles, clockTime, shortDate, EMOJI };
+window.SK = { el, emoji, mrkdwnHtml, renderBlocks, renderFiles, clockTime, shortDate, setNow, EMOJI };
 })();

@@ -28,6 +28,14 @@ def slack_date(moment: datetime, fallback_format: str = "%Y-%m-%d %H:%M UTC") ->
     return f"<!date^{epoch}^{{date_short_pretty}} {{time}}|{moment.strftime(fallback_format)}>"
 
 
+def overdue_since(due: datetime) -> str:
+    """`overdue since 10:15 (6 hours ago)`, which Slack keeps current as it is read: a card
+    stays posted for days, and an "overdue by 1m" written at the breach would soon lie."""
+    epoch = int(due.timestamp())
+    fallback = due.strftime("%Y-%m-%d %H:%M UTC")
+    return f"*overdue* since <!date^{epoch}^{{date_short_pretty}} {{time}} ({{ago}})|{fallback}>"
+
+
 def ticket_label(ticket: Ticket) -> str:
     """`#42 · subject` for notifications and fallbacks (the subject escaped: it is the
     customer's text, and a notification's `text` renders mrkdwn too)."""
@@ -63,9 +71,11 @@ def first_response(
     *,
     self_served: bool = False,
     late: timedelta | None = None,
+    live: bool = False,
 ) -> str:
     """When the team first answered (`late`: after its target), or why nobody needs to
-    (never "waiting" on a ticket that is done, nor on one whose target has passed)."""
+    (never "waiting" on a ticket that is done, nor on one whose target has passed; `live`:
+    an overdue time Slack keeps current, for a message that stays posted)."""
     due = ticket.first_response_due_at
     if ticket.first_response_at is not None:
         minutes = int((ticket.first_response_at - ticket.created_at).total_seconds() // 60)
@@ -79,6 +89,8 @@ def first_response(
     if ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
         return f"_none: {ticket.status} without a reply_"
     if due is not None and now is not None and due <= now:
+        if live:
+            return f":rotating_light: {overdue_since(due)}"
         return f":rotating_light: *{format_remaining(due - now)}*"  # "overdue by 1h 5m"
     return "_waiting_"
 
@@ -109,12 +121,15 @@ def next_due(ticket: Ticket, now: datetime) -> str | None:
     return f"{name} due in {format_remaining(due - now)}"
 
 
-def due_lines(ticket: Ticket, now: datetime | None) -> list[str]:
-    """`First response due <date>`, or `... overdue by 7h (due <date>)` once it has passed."""
+def due_lines(ticket: Ticket, now: datetime | None, *, live: bool = False) -> list[str]:
+    """`First response due <date>`, or `... overdue by 7h (due <date>)` once it has passed
+    (`live`: `... overdue since <date> (7 hours ago)`, kept current by Slack)."""
     lines = []
     for name, due in running_dues(ticket):
         label = name.capitalize()
-        if now is not None and due <= now:
+        if live and now is not None and due <= now:
+            lines.append(f":rotating_light: {label} {overdue_since(due)}")
+        elif now is not None and due <= now:
             late = format_remaining(due - now)
             lines.append(f":rotating_light: {label} *{late}* (due {slack_date(due)})")
         else:
@@ -134,7 +149,7 @@ def triage_card_blocks(
     when `org_name` knows it), state (`now`: what is overdue; `late`: targets met after
     their due time)."""
     responded = first_response(
-        ticket, now, self_served=self_served, late=(late or {}).get("first_response")
+        ticket, now, self_served=self_served, late=(late or {}).get("first_response"), live=True
     )
     title = escape(ticket.subject)
     if ticket.permalink:
@@ -152,7 +167,7 @@ def triage_card_blocks(
         context.append(mrkdwn(f"Assigned to <@{ticket.assignee_id}>"))
     if ticket.reopen_count:
         context.append(mrkdwn(f"Reopened {ticket.reopen_count}×"))
-    context += [mrkdwn(line) for line in due_lines(ticket, now)]
+    context += [mrkdwn(line) for line in due_lines(ticket, now, live=True)]
     return [
         {"type": "section", "block_id": "ticket", "text": mrkdwn(f"*#{ticket.number}* {title}")},
         {"type": "section", "block_id": "facts", "fields": fields},

@@ -48,7 +48,9 @@ def test_a_breach_shows_on_the_card_and_in_show(bot, fake, clock):
     bot.app.runtime.deps.sweeper.sweep()
     bot.drain()
     now = card(fake)  # refreshed by the sweep, not by a change to the ticket
-    assert "overdue by 6h 5m" in now and "_waiting_" not in now
+    # The card stays posted: Slack renders {ago} ("6 hours ago") as it is read.
+    assert "*overdue* since <!date^" in now and "({ago})" in now and "_waiting_" not in now
+    assert "overdue by" not in now  # a snapshot that would soon lie
     assert "overdue by 6h 5m" in command(bot, "show #1")
 
     bot.driver.message(
