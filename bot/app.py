@@ -62,7 +62,7 @@ class SetupError(Exception):
 
 def check_credentials(settings: Settings) -> None:
     """Fail early, with directions, when the Slack credentials are missing."""
-    where = "See README.md, 'Create the Slack app and run it for real'."
+    where = "See docs/admin-guide.md, 'Create the Slack app and run it for real'."
     if settings.slack_bot_token is None:
         raise SetupError(f"SLACK_BOT_TOKEN is not set. {where}")
     if settings.slack_signing_secret is None and not settings.socket_mode:

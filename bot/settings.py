@@ -12,7 +12,7 @@ SLACK_API_URL = "https://slack.com/api/"
 
 
 class Settings(BaseSettings):
-    """Everything deskbot needs to run; see the README's configuration reference."""
+    """Everything deskbot needs to run; see docs/admin-guide.md, "Configuration"."""
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 

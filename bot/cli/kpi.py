@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 EPILOG = """\
 metrics: summary, volume, frt, sla, resolution, handle, types, csat, cost,
-         selfservice, known, agents, orgs, channels (README.md, "KPIs", defines each)
+         selfservice, known, agents, orgs, channels (docs/kpi-definitions.md defines each)
 ranges:  --since/--until are dates in the business-hours timezone, both included;
          or --range with the words /kpi takes (today, 7d, this week, last month, ...).
          Default: the last 30 days.

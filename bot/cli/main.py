@@ -18,7 +18,7 @@ deskbot: a self-hosted, Slack-native support desk.
 
 Environment: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN (Socket Mode),
 DATABASE_URL (default sqlite:///deskbot.db), SLACK_API_URL, DESKBOT_CONFIG
-(default ./deskbot.yaml). See README.md for the configuration reference.
+(default ./deskbot.yaml). See docs/admin-guide.md for the configuration reference.
 """
 
 

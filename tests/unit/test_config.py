@@ -102,7 +102,7 @@ def test_settings_read_environment(workdir, monkeypatch):
 def test_run_without_slack_credentials_says_what_to_set(workdir, capsys):
     assert main(["run", "--port", "0"]) == 2
     err = capsys.readouterr().err
-    assert "SLACK_BOT_TOKEN is not set" in err and "README" in err
+    assert "SLACK_BOT_TOKEN is not set" in err and "docs/admin-guide.md" in err
     assert not (workdir / "deskbot.db").exists()  # nothing created before the check
 
 
