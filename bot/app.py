@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import logs
 from bot.clock import Clock, utc_now
+from bot.config import ConfigError
 from bot.csat import CsatService
 from bot.daily_digest import DailyDigestService
 from bot.deps import Deps
@@ -26,6 +27,7 @@ from bot.intake.inbox import Inbox
 from bot.intake.service import IntakeService
 from bot.kpi.service import KpiService
 from bot.mentions import NameNotResolved, UserNames
+from bot.names.resolve import PAGE, SlackDirectory, all_pages, resolve_config
 from bot.orgs import CachedNames, NameRecorder, OrgNames
 from bot.people import Directory, Identity
 from bot.routing.service import RoutingService
@@ -96,6 +98,7 @@ def create_app(
         )
     engine = engine or make_engine(settings.database_url)
     identity = _identify(client)
+    settings = resolve_names(settings, client)  # from here on, the config holds IDs only
     people = Directory(
         settings.desk,
         identity,
@@ -238,6 +241,18 @@ def knowledge_folder(configured: Path | None) -> Path | None:
     return folder
 
 
+def resolve_names(settings: Settings, client: WebClient) -> Settings:
+    """The settings with every `#channel`, `@person` and `@group` of the config as its ID."""
+    directory = SlackDirectory(client)
+    try:
+        desk = resolve_config(settings.desk, directory, source=str(settings.deskbot_config))
+    except ConfigError as error:
+        raise SetupError(str(error)) from None
+    for found in directory.resolutions.values():
+        logger.info("%s: %s", settings.deskbot_config, found)
+    return settings.model_copy(update={"desk": desk}) if directory.resolutions else settings
+
+
 def _identify(client: WebClient) -> Identity:
     try:
         auth = client.auth_test()
@@ -278,15 +293,8 @@ def _user_team(client: WebClient, user_id: str) -> str | None:
 
 def _list_users(client: WebClient) -> list[dict[str, Any]]:
     """Everyone in the workspace (users.list, every page), for typed names."""
-    members: list[dict[str, Any]] = []
-    cursor: str | None = None
     try:
-        while True:
-            page = client.users_list(limit=200, cursor=cursor)
-            members += page.get("members") or []
-            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-            if cursor is None:
-                return members
+        return list(all_pages(client.users_list, "members", limit=PAGE))
     except SlackApiError as error:
         logger.warning("users.list failed: %s", error.response.get("error"))
         raise NameNotResolved(

@@ -119,12 +119,15 @@ def _check_config(settings: Settings, _args: argparse.Namespace) -> int:
     warnings += _setup_warnings(desk)
     for warning in warnings:
         print(f"  warning: {warning}")
+    from bot.cli.check import check_names, people_warnings
+
+    resolved = check_names(settings)
+    if resolved is None:
+        return 2
     if settings.slack_bot_token is None:
         print("  agents and leads: not verified (no SLACK_BOT_TOKEN)")
         return 0
-    from bot.cli.check import people_warnings
-
-    people = people_warnings(settings)
+    people = people_warnings(resolved)
     if not people:
         print("  agents and leads: all members of this workspace")
     for warning in people:
