@@ -27,6 +27,7 @@ from bot.intake.inbox import Inbox
 from bot.intake.service import IntakeService
 from bot.kpi.service import KpiService
 from bot.mentions import NameNotResolved, UserNames
+from bot.metrics import Metrics
 from bot.names.resolve import PAGE, SlackDirectory, all_pages, resolve_config
 from bot.orgs import CachedNames, NameRecorder, OrgNames
 from bot.people import Directory, Identity
@@ -96,7 +97,11 @@ def create_app(
         client = build_web_client(
             settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
         )
+    metrics = Metrics()
+    if isinstance(client, PooledWebClient):
+        client.observer = metrics  # before the first call: start-up calls count too
     engine = engine or make_engine(settings.database_url)
+    metrics.watch_engine(engine)
     identity = _identify(client)
     settings = resolve_names(settings, client)  # from here on, the config holds IDs only
     people = Directory(
@@ -108,8 +113,11 @@ def create_app(
     )
     planner = SlaPlanner(settings.desk, clock)
     inbox = Inbox(engine, clock)
+    metrics.watch_inbox(inbox.backlog, clock)
     # SQLite writes one transaction at a time; PostgreSQL overlaps a few.
-    pipeline = IntakePipeline(inbox, workers=1 if engine.dialect.name == "sqlite" else 4)
+    pipeline = IntakePipeline(
+        inbox, workers=1 if engine.dialect.name == "sqlite" else 4, metrics=metrics
+    )
     guard = LeakGuard(client, clock, is_agent=people.is_agent)
     csat = CsatService(
         engine,
@@ -203,6 +211,7 @@ def create_app(
         finish_unfinished_tickets=lambda now: finish_unfinished_tickets(deps, client, now=now),
         slack_commands=frozenset(declared_commands()),
         slack_events=frozenset(declared_events()),
+        metrics=metrics,
     )
     app = DeskApp(
         client=client,
@@ -219,7 +228,7 @@ def create_app(
     )
     if isinstance(client, PooledWebClient):
         # Before any listener: Bolt gives each request a fresh, unpooled client otherwise.
-        app.use(pooled_listener_clients(client.pool))
+        app.use(pooled_listener_clients(client.pool, client.observer))
     pipeline.attach(app)  # keeps events before any listener runs, whatever the order below
     register_all(app, deps)
     return app

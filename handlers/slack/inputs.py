@@ -242,7 +242,19 @@ class DeskApp(App):
         self._seen_before = seen_before
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
-        """Refuse replays, scrub and check the payload, then hand it to Bolt."""
+        """Refuse replays, scrub and check the payload, then hand it to Bolt; count events."""
+        response = self._dispatch(req)
+        body = req.body if isinstance(req.body, dict) else {}
+        event = body.get("event")
+        if body.get("type") == "event_callback" and isinstance(event, dict):
+            subscribed = {name.split(".")[0] for name in self.runtime.slack_events}
+            kind = event.get("type")
+            # Label values stay few: an event type deskbot never subscribed to is "other".
+            label = kind if isinstance(kind, str) and kind in subscribed else "other"
+            self.runtime.metrics.event_answered(label, response.status)
+        return response
+
+    def _dispatch(self, req: BoltRequest) -> BoltResponse:
         if self._replayed(req):
             logger.warning("refused a replayed, already handled Slack request")
             return BoltResponse(status=401, body="")
