@@ -1,10 +1,13 @@
 """`GET /metrics`: every metric moves as traffic goes through the app."""
 
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+import yaml
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
@@ -220,3 +223,14 @@ def test_metrics_answers_get_only_and_speaks_openmetrics_when_asked(deskbot):
     with pytest.raises(urllib.error.HTTPError) as raised:
         post()
     assert raised.value.code == 405
+
+
+def test_the_readmes_alert_rules_name_only_metrics_deskbot_serves(deskbot):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    [block] = re.findall(r"```yaml\n(groups:\n.*?)```", readme, flags=re.DOTALL)
+    rules = yaml.safe_load(block)["groups"][0]["rules"]
+    assert {rule["alert"] for rule in rules} >= {"DeskbotInboxGrowing", "DeskbotSlaSweepLate"}
+    served = {name for name, _ in scrape(deskbot.server.url)}
+    served |= {name.removesuffix("_total") for name in served}
+    named = {name for rule in rules for name in re.findall(r"deskbot_\w+", rule["expr"])}
+    assert named and named <= served, named - served
