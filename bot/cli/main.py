@@ -43,7 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_kb_parser(commands)
     add_sla_parser(commands)
     add_kpi_parser(commands)
-    commands.add_parser("check-config", help="validate deskbot.yaml and print the result")
+    commands.add_parser(
+        "check-config",
+        help="validate deskbot.yaml, resolve its #channel and @name names (with "
+        "SLACK_BOT_TOKEN) and print the result",
+    )
     add_demo_parser(commands)
     return parser
 

@@ -17,9 +17,11 @@ def add_run_parser(commands: Any) -> None:
     run = commands.add_parser(
         "run",
         help="serve Slack (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)",
-        description="Migrate the database, then serve Slack. Over HTTP all Slack traffic "
-        "goes to POST /slack/events; GET /healthz reports health. With SLACK_APP_TOKEN "
-        "set, deskbot connects over Socket Mode and serves only /healthz on --port.",
+        description="Migrate the database, resolve the #channel and @name names of "
+        "deskbot.yaml, then serve Slack. Over HTTP all Slack traffic goes to POST "
+        "/slack/events; GET /healthz reports health and GET /metrics Prometheus metrics. "
+        "With SLACK_APP_TOKEN set, deskbot connects over Socket Mode and serves only "
+        "/healthz and /metrics on --port.",
     )
     run.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
     run.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")

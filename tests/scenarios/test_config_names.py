@@ -22,8 +22,8 @@ from tests.conftest import (
     LEADS,
     SUPPORT_GROUP,
     TRIAGE,
-    _populate,
     make_settings,
+    started_fake,
 )
 from tests.scenarios.test_tickets import ticket_cmd
 
@@ -42,9 +42,7 @@ BY_NAME = {
 @pytest.fixture
 def fake() -> Iterator[FakeSlack]:
     """A fake Slack of this test's own: these tests rename and add people and channels."""
-    own = FakeSlack(team_id=HOME, bot_user_id="UBOT", bot_id="BBOT", team_domain="home")
-    own.start()
-    _populate(own)
+    own = started_fake()
     yield own
     own.stop()
     assert own.errors == [], f"invalid Slack API usage: {own.errors}"
