@@ -6,9 +6,11 @@ installing workspace (a Slack Connect guest listed by mistake is refused by desk
 run time); this says so before it matters, and names anyone Slack cannot vouch for.
 """
 
+import logging
 import sys
 from typing import Any
 
+from bot.cli.run import quiet, unreachable
 from bot.config import ConfigError, DeskConfig
 from bot.names.resolve import SlackDirectory, names_in, resolve_config
 from bot.settings import Settings
@@ -25,12 +27,13 @@ def check_names(settings: Settings) -> Settings | None:
         return settings
     directory = SlackDirectory(_client(settings))
     try:
-        desk = resolve_config(settings.desk, directory, source=str(settings.deskbot_config))
+        with quiet(logging.getLogger("slack_sdk.web.base_client")):
+            desk = resolve_config(settings.desk, directory, source=str(settings.deskbot_config))
     except ConfigError as error:
         print(f"deskbot: {error}", file=sys.stderr)
         return None
     except OSError as error:
-        print(f"deskbot: cannot reach Slack to resolve names ({error})", file=sys.stderr)
+        print(unreachable(settings.slack_api_url, error), file=sys.stderr)
         return None
     print(f"  names:            {len(names)} resolved")
     for found in directory.resolutions.values():

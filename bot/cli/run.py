@@ -45,7 +45,7 @@ def run_bot(settings: Settings, args: argparse.Namespace) -> int:
     try:
         # slack_sdk logs each failed try at ERROR before giving up; the one line below
         # says it all, so its log is quiet until the app is built.
-        with _quiet(logging.getLogger("slack_sdk.web.base_client")):
+        with quiet(logging.getLogger("slack_sdk.web.base_client")):
             app = create_app(settings, engine=engine)
     except SetupError as error:
         print(f"deskbot: {error}", file=sys.stderr)
@@ -73,7 +73,8 @@ def run_bot(settings: Settings, args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def _quiet(noisy: logging.Logger) -> Iterator[None]:
+def quiet(noisy: logging.Logger) -> Iterator[None]:
+    """Silence a logger for a while (slack_sdk logs every failed try before giving up)."""
     level = noisy.level
     noisy.setLevel(logging.CRITICAL)
     try:

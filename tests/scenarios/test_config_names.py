@@ -190,3 +190,15 @@ def test_check_config_and_run_fail_with_one_line_per_bad_name(workdir, fake, mon
 def test_parse_keeps_names_as_written_until_resolved():
     desk = parse_config({"triage_channel": "#support-triage", "agents": ["@Ana Lima"]})
     assert desk.triage_channel == "#support-triage" and desk.agents == ["@Ana Lima"]
+
+
+def test_check_config_says_in_one_line_when_slack_cannot_be_reached(workdir, monkeypatch, capsys):
+    (workdir / "deskbot.yaml").write_text("triage_channel: '#support-triage'\n")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api/")  # nobody listens there
+    assert main(["check-config"]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "deskbot: cannot reach Slack at http://127.0.0.1:9/api/ ([Errno 111] Connection "
+        "refused); check the network, any proxy (HTTPS_PROXY) and SLACK_API_URL"
+    ]
