@@ -97,6 +97,21 @@ def test_the_unit_passes_systemd_analyze_verify(tmp_path):
     )
     # A misspelt key or a bad value is only a warning (exit 0): any output is a failure.
     assert (done.returncode, done.stdout + done.stderr) == (0, "")
+    # systemd's own exposure score (0 safest .. 10): this unit scores 1.7, "OK".
+    score = subprocess.run(
+        [
+            "systemd-analyze",
+            "security",
+            "--offline=true",
+            "--threshold=20",
+            "--no-pager",
+            str(unit),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert score.returncode == 0, score.stdout[-300:]
 
 
 def test_the_proxy_reaches_the_units_port_and_passes_only_deskbots_paths():
