@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import logs
 from bot.clock import Clock, utc_now
+from bot.config import ConfigError
 from bot.csat import CsatService
 from bot.daily_digest import DailyDigestService
 from bot.deps import Deps
@@ -26,6 +27,8 @@ from bot.intake.inbox import Inbox
 from bot.intake.service import IntakeService
 from bot.kpi.service import KpiService
 from bot.mentions import NameNotResolved, UserNames
+from bot.metrics import Metrics
+from bot.names.resolve import PAGE, SlackDirectory, all_pages, resolve_config
 from bot.orgs import CachedNames, NameRecorder, OrgNames
 from bot.people import Directory, Identity
 from bot.routing.service import RoutingService
@@ -94,8 +97,13 @@ def create_app(
         client = build_web_client(
             settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
         )
+    metrics = Metrics()
+    if isinstance(client, PooledWebClient):
+        client.observer = metrics  # before the first call: start-up calls count too
     engine = engine or make_engine(settings.database_url)
+    metrics.watch_engine(engine)
     identity = _identify(client)
+    settings = resolve_names(settings, client)  # from here on, the config holds IDs only
     people = Directory(
         settings.desk,
         identity,
@@ -105,8 +113,11 @@ def create_app(
     )
     planner = SlaPlanner(settings.desk, clock)
     inbox = Inbox(engine, clock)
+    metrics.watch_inbox(inbox.backlog, clock)
     # SQLite writes one transaction at a time; PostgreSQL overlaps a few.
-    pipeline = IntakePipeline(inbox, workers=1 if engine.dialect.name == "sqlite" else 4)
+    pipeline = IntakePipeline(
+        inbox, workers=1 if engine.dialect.name == "sqlite" else 4, metrics=metrics
+    )
     guard = LeakGuard(client, clock, is_agent=people.is_agent)
     csat = CsatService(
         engine,
@@ -200,6 +211,7 @@ def create_app(
         finish_unfinished_tickets=lambda now: finish_unfinished_tickets(deps, client, now=now),
         slack_commands=frozenset(declared_commands()),
         slack_events=frozenset(declared_events()),
+        metrics=metrics,
     )
     app = DeskApp(
         client=client,
@@ -216,7 +228,7 @@ def create_app(
     )
     if isinstance(client, PooledWebClient):
         # Before any listener: Bolt gives each request a fresh, unpooled client otherwise.
-        app.use(pooled_listener_clients(client.pool))
+        app.use(pooled_listener_clients(client.pool, client.observer))
     pipeline.attach(app)  # keeps events before any listener runs, whatever the order below
     register_all(app, deps)
     return app
@@ -236,6 +248,18 @@ def knowledge_folder(configured: Path | None) -> Path | None:
     else:
         logger.info("knowledge base: %s", folder)
     return folder
+
+
+def resolve_names(settings: Settings, client: WebClient) -> Settings:
+    """The settings with every `#channel`, `@person` and `@group` of the config as its ID."""
+    directory = SlackDirectory(client)
+    try:
+        desk = resolve_config(settings.desk, directory, source=str(settings.deskbot_config))
+    except ConfigError as error:
+        raise SetupError(str(error)) from None
+    for found in directory.resolutions.values():
+        logger.info("%s: %s", settings.deskbot_config, found)
+    return settings.model_copy(update={"desk": desk}) if directory.resolutions else settings
 
 
 def _identify(client: WebClient) -> Identity:
@@ -278,15 +302,8 @@ def _user_team(client: WebClient, user_id: str) -> str | None:
 
 def _list_users(client: WebClient) -> list[dict[str, Any]]:
     """Everyone in the workspace (users.list, every page), for typed names."""
-    members: list[dict[str, Any]] = []
-    cursor: str | None = None
     try:
-        while True:
-            page = client.users_list(limit=200, cursor=cursor)
-            members += page.get("members") or []
-            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-            if cursor is None:
-                return members
+        return list(all_pages(client.users_list, "members", limit=PAGE))
     except SlackApiError as error:
         logger.warning("users.list failed: %s", error.response.get("error"))
         raise NameNotResolved(

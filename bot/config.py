@@ -13,15 +13,13 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    StringConstraints,
     ValidationError,
     field_validator,
     model_validator,
 )
 
-ChannelId = Annotated[str, StringConstraints(pattern=r"^[CGD][A-Z0-9]{2,}$")]
-UserId = Annotated[str, StringConstraints(pattern=r"^[UW][A-Z0-9]{2,}$")]
-UsergroupId = Annotated[str, StringConstraints(pattern=r"^S[A-Z0-9]{2,}$")]
+from bot.names.refs import ChannelRef, UsergroupRef, UserRef
+
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Priority = Literal["urgent", "high", "normal", "low"]
 
@@ -118,7 +116,7 @@ class SlaPolicy(_Section):
     """Response and resolution targets for the tickets a policy matches."""
 
     name: str = Field(min_length=1, max_length=100)  # stored with each ticket and SLA clock
-    channels: list[ChannelId] = Field(default_factory=list)
+    channels: list[ChannelRef] = Field(default_factory=list)
     priorities: list[Priority] = Field(default_factory=list)
     first_response: Duration | None = None
     next_response: Duration | None = None
@@ -176,7 +174,7 @@ class RoutingChannel(_Section):
     """Routing overrides for one support channel (unset keys inherit from `routing`)."""
 
     mode: RoutingMode | None = None
-    agents: list[UserId] | None = None
+    agents: list[UserRef] | None = None
     claim_timeout: Duration | None = None
 
 
@@ -189,9 +187,9 @@ class Routing(_Section):
     """Auto-assignment of new tickets among available agents, and claim timeouts."""
 
     mode: RoutingMode = "none"
-    agents: list[UserId] = Field(default_factory=list)  # empty: every agent
+    agents: list[UserRef] = Field(default_factory=list)  # empty: every agent
     claim_timeout: Duration | None = None  # business time with no agent reply
-    channels: dict[ChannelId, RoutingChannel] = Field(default_factory=dict)
+    channels: dict[ChannelRef, RoutingChannel] = Field(default_factory=dict)
 
     def mode_for(self, channel_id: str) -> str:
         """The auto-assignment mode of a channel."""
@@ -223,12 +221,12 @@ class Routing(_Section):
 class DeskConfig(_Section):
     """Everything `deskbot.yaml` may say; the defaults make an empty file valid."""
 
-    support_channels: list[ChannelId] = Field(default_factory=list)
-    triage_channel: ChannelId | None = None
-    leads_channel: ChannelId | None = None
-    agents: list[UserId] = Field(default_factory=list)
-    agents_usergroup: UsergroupId | None = None
-    leads: list[UserId] = Field(default_factory=list)
+    support_channels: list[ChannelRef] = Field(default_factory=list)
+    triage_channel: ChannelRef | None = None
+    leads_channel: ChannelRef | None = None
+    agents: list[UserRef] = Field(default_factory=list)
+    agents_usergroup: UsergroupRef | None = None
+    leads: list[UserRef] = Field(default_factory=list)
     business_hours: BusinessHours = Field(default_factory=BusinessHours)
     sla_policies: list[SlaPolicy] = Field(default_factory=list)
     sla_sweep_seconds: int = Field(default=60, ge=5, le=3600)
@@ -259,9 +257,11 @@ class DeskConfig(_Section):
         return not self.support_channels or channel_id in self.support_channels
 
 
-def describe_validation_error(error: ValidationError, *, source: str) -> str:
+def describe_validation_error(
+    error: ValidationError, *, source: str, headline: str = "invalid configuration"
+) -> str:
     """Render pydantic errors as one line per problem, each naming the key."""
-    lines = [f"{source}: invalid configuration"]
+    lines = [f"{source}: {headline}"]
     problems = error.errors()
     for problem in problems[:MAX_PROBLEMS_SHOWN]:
         key = ".".join(str(part) for part in problem["loc"]) or "(top level)"

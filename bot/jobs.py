@@ -9,6 +9,7 @@ exception, so the job stays scheduled and simply runs again at its next interval
 """
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -92,8 +93,10 @@ def interval(job: Job, speed: float = 1.0) -> timedelta:
 
 
 def sla_sweep(runtime: Runtime) -> None:
-    """Plan and send SLA nudges that are due."""
+    """Plan and send SLA nudges that are due; its duration and alerts go to /metrics."""
+    started = time.perf_counter()
     report = runtime.deps.sweeper.sweep()
+    runtime.metrics.sla_swept(time.perf_counter() - started, sent=report.sent, failed=report.failed)
     if report.planned or report.sent or report.failed:
         logger.info("SLA sweep: %s", report)
 

@@ -2,6 +2,7 @@
 
 import logging
 import re
+from typing import Any
 
 _TOKEN = re.compile(r"\bxox[abprse]-[A-Za-z0-9-]+|\bxapp-[A-Za-z0-9-]+")
 REDACTED = "[redacted-token]"
@@ -47,10 +48,44 @@ class RedactTokens(logging.Filter):
         return True
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Log to stderr with tokens redacted (called by the CLI, never at import)."""
+class _RedactedText(logging.Formatter):
+    """The plain format, scrubbed once more as a whole line (whatever a field held)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def _json_formatter() -> logging.Formatter:
+    """One JSON object a line: time (UTC, ISO 8601), level, logger, message, exc_info and
+    any `extra` fields; scrubbed field by field and again as a whole line."""
+    from pythonjsonlogger.json import JsonFormatter
+
+    class RedactedJson(JsonFormatter):
+        def formatException(self, ei: Any) -> str:
+            return redact(super().formatException(ei))
+
+        def formatStack(self, stack_info: str) -> str:
+            return redact(super().formatStack(stack_info))
+
+        def format(self, record: logging.LogRecord) -> str:
+            return redact(super().format(record))
+
+    return RedactedJson(
+        "{levelname}{name}{message}",
+        style="{",
+        rename_fields={"levelname": "level", "name": "logger"},
+        timestamp="time",
+    )
+
+
+def configure_logging(level: str = "INFO", log_format: str = "text") -> None:
+    """Log to stderr with tokens redacted, as text or JSON lines (called by the CLI, never
+    at import)."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if log_format == "json":
+        handler.setFormatter(_json_formatter())
+    else:
+        handler.setFormatter(_RedactedText("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactTokens())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -2,11 +2,12 @@
 
 import os
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.config import DeskConfig, load_config
+from bot.config import ConfigError, DeskConfig, describe_validation_error, load_config
 
 SLACK_API_URL = "https://slack.com/api/"
 
@@ -22,6 +23,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///deskbot.db"
     slack_api_url: str = SLACK_API_URL
     deskbot_config: Path = Path("deskbot.yaml")
+    deskbot_log_format: Literal["text", "json"] = "text"  # `--log-format` wins over it
     desk: DeskConfig = Field(default_factory=DeskConfig, exclude=True)
 
     @property
@@ -32,7 +34,10 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: object) -> Settings:
     """Read the environment and the config file it points at; raise ConfigError if wrong."""
-    settings = Settings(**overrides)  # type: ignore[arg-type]
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise ConfigError(describe_validation_error(error, source="environment")) from None
     explicit = "DESKBOT_CONFIG" in os.environ or "deskbot_config" in overrides
     desk = load_config(settings.deskbot_config, required=explicit)
     return settings.model_copy(update={"desk": desk})

@@ -1,4 +1,5 @@
-"""HTTP transport: `POST /slack/events` for all Slack traffic and `GET /healthz`, on waitress.
+"""HTTP transport: `POST /slack/events` for all Slack traffic, `GET /healthz` and
+`GET /metrics` (Prometheus), on waitress.
 
 Every Slack request is bounded before anything else looks at it: its body is read only up to
 `MAX_BODY_BYTES` (413 beyond), its signature is checked on the raw bytes (401 otherwise), and
@@ -28,6 +29,7 @@ from store.db import health_engine, ping
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+METRICS_PATH = "/metrics"
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 # Slack's payloads are small: an event carrying a message at Slack's 40,000-character limit
@@ -112,10 +114,15 @@ def make_wsgi_app(
     # caller from passing the same secret twice.
     secret = signing_secret if signing_secret is not None else app._signing_secret
     health = health_engine(engine)  # never queued behind intake for a pooled connection
+    runtime = getattr(app, "runtime", None)  # a bare Bolt app (the bench's) has no metrics
+    metrics = getattr(runtime, "metrics", None)
+    failed = metrics.database_error if metrics is not None else None
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
-            return _health(health, start_response)
+            return _health(health, start_response, failed)
+        if environ.get("PATH_INFO") == METRICS_PATH and metrics is not None:
+            return _metrics(metrics.registry, environ, start_response)
         if environ.get("PATH_INFO") == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
             refusal = _admit(environ, secret, now())
             if refusal is not None:
@@ -173,11 +180,31 @@ def _plain(start_response: Callable[..., Any], status: str, reason: str) -> Iter
     return [body]
 
 
-def _health(engine: Engine, start_response: Callable[..., Any]) -> Iterable[bytes]:
+def _metrics(
+    registry: Any, environ: dict[str, Any], start_response: Callable[..., Any]
+) -> Iterable[bytes]:
+    """Prometheus' text format (OpenMetrics when the scraper asks for it)."""
+    from prometheus_client.exposition import choose_encoder
+
+    if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+        return _plain(start_response, "405 Method Not Allowed", "GET only")
+    encode, content_type = choose_encoder(str(environ.get("HTTP_ACCEPT") or ""))
+    body = encode(registry)
+    start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+    return [body] if environ.get("REQUEST_METHOD") == "GET" else []
+
+
+def _health(
+    engine: Engine,
+    start_response: Callable[..., Any],
+    failed: Callable[[str], None] | None = None,
+) -> Iterable[bytes]:
     try:
         healthy = ping(engine)
     except Exception as error:  # any failure to reach the database means "down", not a 500
         logger.warning("health check: database unreachable: %s", str(error)[:200])
+        if failed is not None:  # the check's raw connection is outside SQLAlchemy's events
+            failed(type(error).__name__)
         healthy = False
     status = "200 OK" if healthy else "503 Service Unavailable"
     body = json.dumps({"ok": healthy, "database": "up" if healthy else "down"}).encode()

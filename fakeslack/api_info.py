@@ -1,10 +1,12 @@
-"""Fake Web API methods for the directory and views: auth, conversations, users, views."""
+"""Fake Web API methods for the directory and views: auth, conversations, users, views
+(the paginated lists are in api_directory)."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
+from .api_directory import DIRECTORY_METHODS
 from .apiargs import Handler, channel_arg, invalid_blocks, present, require
 from .blockkit import validate_view
 from .state import ApiError, Workspace
@@ -51,16 +53,6 @@ def users_info(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     if user is None:
         raise ApiError("user_not_found")
     return {"ok": True, "user": copy.deepcopy(user)}
-
-
-def users_list(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
-    """users.list: every registered user, a page at a time (`limit`, `cursor` as offsets)."""
-    limit = max(1, min(int(args.get("limit") or 200), 1000))
-    start = int(args.get("cursor") or 0)
-    members = [copy.deepcopy(user) for user in list(ws.users.values())[start : start + limit]]
-    following = start + limit
-    cursor = str(following) if following < len(ws.users) else ""
-    return {"ok": True, "members": members, "response_metadata": {"next_cursor": cursor}}
 
 
 def team_info(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
@@ -164,11 +156,11 @@ INFO_METHODS: dict[str, Handler] = {
     "conversations.info": conversations_info,
     "conversations.open": conversations_open,
     "users.info": users_info,
-    "users.list": users_list,
     "team.info": team_info,
     "usergroups.users.list": usergroups_users_list,
     "views.publish": views_publish,
     "views.open": views_open,
     "views.push": views_open,
     "views.update": views_update,
+    **DIRECTORY_METHODS,
 }

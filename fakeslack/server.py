@@ -186,10 +186,10 @@ class FakeSlack(SocketModeControls, FaultInjection, StateReaders):
         with self._ws.lock:
             self._ws.teams[team_id] = {"id": team_id, "name": name, "domain": domain or name}
 
-    def add_usergroup(self, group_id: str, handle: str, users: list[str]) -> None:
-        """Register a user group for usergroups.users.list."""
+    def add_usergroup(self, group_id: str, handle: str, users: list[str], **extra: Any) -> None:
+        """Register (or rename) a user group for usergroups.list and usergroups.users.list."""
         with self._ws.lock:
-            self._ws.usergroups[group_id] = list(users)
+            self._ws.add_usergroup(group_id, handle, users, **extra)
 
     def seed_message(
         self,

@@ -119,7 +119,8 @@ class Workspace:
         self.clock = TsClock(now=now)
         self.channels: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
-        self.usergroups: dict[str, list[str]] = {}
+        self.usergroups: dict[str, list[str]] = {}  # group id -> member ids
+        self.usergroup_info: dict[str, dict[str, Any]] = {}  # as usergroups.list shows each
         self.teams: dict[str, dict[str, Any]] = {}  # other organizations (Slack Connect)
         self.clear_activity()
 
@@ -225,6 +226,32 @@ class Workspace:
         user.update(extra)
         self.users[user_id] = user
         return user
+
+    def add_usergroup(
+        self, group_id: str, handle: str, users: list[str], **extra: Any
+    ) -> dict[str, Any]:
+        """Create or replace a user group shaped like usergroups.list's entries."""
+        group: dict[str, Any] = {
+            "id": group_id,
+            "team_id": self.team_id,
+            "is_usergroup": True,
+            "name": handle,
+            "description": "",
+            "handle": handle,
+            "is_external": False,
+            "date_create": 1_600_000_000,
+            "date_update": 1_600_000_000,
+            "date_delete": 0,
+            "auto_type": None,
+            "created_by": "",
+            "updated_by": "",
+            "deleted_by": None,
+            "prefs": {"channels": [], "groups": []},
+        }
+        group.update(extra)
+        self.usergroup_info[group_id] = group
+        self.usergroups[group_id] = list(users)
+        return group
 
     def resolve_channel(self, ref: Any) -> str | None:
         """Map a channel id, "#name", name or user id (opens a DM) to a channel id."""

@@ -18,6 +18,7 @@ from handlers import (
     reactions,
     routing,
     sla,
+    startup,
     threads,
 )
 from handlers.kpi import listeners as kpi
@@ -42,6 +43,7 @@ FEATURES = (
     threads,
     effects,
     channels,
+    startup,
 )
 
 

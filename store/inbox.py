@@ -96,6 +96,16 @@ def mark_failed(session: Session, *, event_id: int, failed_at: datetime) -> None
     session.flush()
 
 
+def backlog(session: Session) -> tuple[int, datetime | None]:
+    """Events not yet stored (failed ones excluded), and when the oldest of them arrived."""
+    count, oldest = session.execute(
+        select(func.count(), func.min(col(InboxEvent.received_at)))
+        .select_from(InboxEvent)
+        .where(col(InboxEvent.failed_at).is_(None))
+    ).one()
+    return int(count), oldest
+
+
 def count_waiting(session: Session) -> int:
     """Events not yet stored as tickets and messages (failed ones excluded)."""
     return int(

@@ -107,11 +107,17 @@ def db(engine: Engine) -> Iterator[Engine]:
 @pytest.fixture(scope="session")
 def slack_server() -> Iterator[FakeSlack]:
     """One fake Slack for the run, with a workspace, a customer org, channels and users."""
+    fake = started_fake()
+    yield fake
+    fake.stop()
+
+
+def started_fake() -> FakeSlack:
+    """A started fake Slack holding the test workspace (the caller stops it)."""
     fake = FakeSlack(team_id=HOME, bot_user_id="UBOT", bot_id="BBOT", team_domain="home")
     fake.start()
     _populate(fake)
-    yield fake
-    fake.stop()
+    return fake
 
 
 def _populate(fake: FakeSlack) -> None:

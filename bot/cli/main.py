@@ -18,7 +18,8 @@ deskbot: a self-hosted, Slack-native support desk.
 
 Environment: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN (Socket Mode),
 DATABASE_URL (default sqlite:///deskbot.db), SLACK_API_URL, DESKBOT_CONFIG
-(default ./deskbot.yaml). See docs/admin-guide.md for the configuration reference.
+(default ./deskbot.yaml), DESKBOT_LOG_FORMAT (text or json). See docs/admin-guide.md for
+the configuration reference.
 """
 
 
@@ -28,6 +29,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="deskbot", description=DESCRIPTION, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        help="text (default) or json: one JSON object a line, for log shippers "
+        "(or DESKBOT_LOG_FORMAT=json)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     add_run_parser(commands)
@@ -36,7 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_kb_parser(commands)
     add_sla_parser(commands)
     add_kpi_parser(commands)
-    commands.add_parser("check-config", help="validate deskbot.yaml and print the result")
+    commands.add_parser(
+        "check-config",
+        help="validate deskbot.yaml, resolve its #channel and @name names (with "
+        "SLACK_BOT_TOKEN) and print the result",
+    )
     add_demo_parser(commands)
     return parser
 
@@ -46,14 +57,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from bot.logs import configure_logging
 
-    configure_logging(args.log_level.upper())
+    level = args.log_level.upper()
     if args.command == "demo":  # needs no Slack credentials and reads no deskbot.yaml
+        configure_logging(level, args.log_format or "text")
         return run_demo(args)
     try:
-        settings = load_settings()
+        chosen = {"deskbot_log_format": args.log_format} if args.log_format else {}
+        settings = load_settings(**chosen)
     except ConfigError as error:
+        configure_logging(level, args.log_format or "text")
         print(f"deskbot: {error}", file=sys.stderr)
         return 2
+    configure_logging(level, settings.deskbot_log_format)
     handlers = {
         "run": run_bot,
         "migrate": _migrate,
@@ -119,12 +134,15 @@ def _check_config(settings: Settings, _args: argparse.Namespace) -> int:
     warnings += _setup_warnings(desk)
     for warning in warnings:
         print(f"  warning: {warning}")
+    from bot.cli.check import check_names, people_warnings
+
+    resolved = check_names(settings)
+    if resolved is None:
+        return 2
     if settings.slack_bot_token is None:
         print("  agents and leads: not verified (no SLACK_BOT_TOKEN)")
         return 0
-    from bot.cli.check import people_warnings
-
-    people = people_warnings(settings)
+    people = people_warnings(resolved)
     if not people:
         print("  agents and leads: all members of this workspace")
     for warning in people:

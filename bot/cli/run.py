@@ -17,9 +17,11 @@ def add_run_parser(commands: Any) -> None:
     run = commands.add_parser(
         "run",
         help="serve Slack (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)",
-        description="Migrate the database, then serve Slack. Over HTTP all Slack traffic "
-        "goes to POST /slack/events; GET /healthz reports health. With SLACK_APP_TOKEN "
-        "set, deskbot connects over Socket Mode and serves only /healthz on --port.",
+        description="Migrate the database, resolve the #channel and @name names of "
+        "deskbot.yaml, then serve Slack. Over HTTP all Slack traffic goes to POST "
+        "/slack/events; GET /healthz reports health and GET /metrics Prometheus metrics. "
+        "With SLACK_APP_TOKEN set, deskbot connects over Socket Mode and serves only "
+        "/healthz and /metrics on --port.",
     )
     run.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
     run.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
@@ -43,7 +45,7 @@ def run_bot(settings: Settings, args: argparse.Namespace) -> int:
     try:
         # slack_sdk logs each failed try at ERROR before giving up; the one line below
         # says it all, so its log is quiet until the app is built.
-        with _quiet(logging.getLogger("slack_sdk.web.base_client")):
+        with quiet(logging.getLogger("slack_sdk.web.base_client")):
             app = create_app(settings, engine=engine)
     except SetupError as error:
         print(f"deskbot: {error}", file=sys.stderr)
@@ -71,7 +73,8 @@ def run_bot(settings: Settings, args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def _quiet(noisy: logging.Logger) -> Iterator[None]:
+def quiet(noisy: logging.Logger) -> Iterator[None]:
+    """Silence a logger for a while (slack_sdk logs every failed try before giving up)."""
     level = noisy.level
     noisy.setLevel(logging.CRITICAL)
     try:

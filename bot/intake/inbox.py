@@ -163,6 +163,11 @@ class Inbox:
         with session_scope(self._engine) as session:
             inbox.mark_failed(session, event_id=row_id, failed_at=self._clock())
 
+    def backlog(self) -> tuple[int, datetime | None]:
+        """How many kept events wait to be stored, and when the oldest arrived."""
+        with session_scope(self._engine) as session:
+            return inbox.backlog(session)
+
     def waiting(self) -> int:
         """How many kept events are not yet stored as tickets and messages."""
         with session_scope(self._engine) as session:

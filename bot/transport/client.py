@@ -1,14 +1,16 @@
 """The Slack Web API client deskbot uses: kept-alive connections, retries on 429 and 5xx."""
 
 import logging
+import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from slack_bolt import BoltContext, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackRequestError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
@@ -97,18 +99,82 @@ def _retry_after(response: HttpResponse | None) -> float:
     return 1.0
 
 
-class PooledWebClient(WebClient):
-    """A WebClient whose calls share kept-alive connections (see bot.transport.pool)."""
+class CallObserver(Protocol):
+    """Told of every Web API call and failed attempt (bot.metrics.Metrics is one)."""
 
-    def __init__(self, *args: Any, pool: ConnectionPool | None = None, **kwargs: Any) -> None:
+    def call_finished(self, method: str, outcome: str) -> None:
+        """A call ended: ok, error, ratelimited, server_error or network_error."""
+        ...
+
+    def attempt_failed(self, method: str, reason: str) -> None:
+        """One HTTP attempt failed: ratelimited, server_error or connection."""
+        ...
+
+    def retried(self, method: str, reason: str) -> None:
+        """An attempt is made again after a failure of `reason`."""
+        ...
+
+
+class PooledWebClient(WebClient):
+    """A WebClient whose calls share kept-alive connections (see bot.transport.pool),
+    telling an optional `observer` how each call and each attempt went."""
+
+    def __init__(
+        self,
+        *args: Any,
+        pool: ConnectionPool | None = None,
+        observer: CallObserver | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.pool = pool or ConnectionPool()
+        self.observer = observer
         self._opener_for: tuple[Any, ...] | None = None
         self._opener: urllib.request.OpenerDirector | None = None
+        self._attempts = threading.local()  # the failure of this thread's previous attempt
+
+    def api_call(self, api_method: str, **kwargs: Any) -> Any:  # type: ignore[override]
+        """Make the call (slack_sdk retries inside it) and tell the observer how it ended."""
+        observer = self.observer
+        if observer is None:
+            return super().api_call(api_method, **kwargs)
+        self._attempts.failure = None
+        try:
+            response = super().api_call(api_method, **kwargs)
+        except SlackApiError as error:
+            observer.call_finished(api_method, _outcome(error.response.status_code))
+            raise
+        except OSError:
+            observer.call_finished(api_method, "network_error")
+            raise
+        observer.call_finished(api_method, "ok")
+        return response
 
     def _perform_urllib_http_request_internal(
         self, url: str, req: urllib.request.Request
     ) -> dict[str, Any]:
+        observer = self.observer
+        if observer is None:
+            return self._attempt(url, req)
+        method = url.split("?", 1)[0].rsplit("/", 1)[-1]
+        previous = getattr(self._attempts, "failure", None)
+        if previous is not None:
+            observer.retried(method, previous)
+        self._attempts.failure = None
+        try:
+            return self._attempt(url, req)
+        except urllib.error.HTTPError as error:
+            failure = _outcome(error.code)
+            if failure != "error":
+                self._attempts.failure = failure
+                observer.attempt_failed(method, failure)
+            raise
+        except OSError:
+            self._attempts.failure = "connection"
+            observer.attempt_failed(method, "connection")
+            raise
+
+    def _attempt(self, url: str, req: urllib.request.Request) -> dict[str, Any]:
         # The one slack_sdk method replaced (its urlopen makes a connection per call): it
         # opens `req` and returns status, headers and body as slack_sdk's own does; the
         # retry loop, HTTPError handling and response parsing around it stay slack_sdk's.
@@ -147,7 +213,16 @@ class PooledWebClient(WebClient):
         return self._opener
 
 
-def with_pool(client: WebClient, pool: ConnectionPool) -> PooledWebClient:
+def _outcome(status: int) -> str:
+    """What an HTTP status means for a Web API call (200 with ok false is an `error`)."""
+    if status == 429:
+        return "ratelimited"
+    return "server_error" if status >= 500 else "error"
+
+
+def with_pool(
+    client: WebClient, pool: ConnectionPool, observer: CallObserver | None = None
+) -> PooledWebClient:
     """A copy of `client` (token, team, URL, timeout, proxy, SSL, headers, retries) on `pool`."""
     return PooledWebClient(
         token=client.token,
@@ -160,16 +235,20 @@ def with_pool(client: WebClient, pool: ConnectionPool) -> PooledWebClient:
         logger=client.logger,
         retry_handlers=list(client.retry_handlers),
         pool=pool,
+        observer=observer or getattr(client, "observer", None),
     )
 
 
-def pooled_listener_clients(pool: ConnectionPool) -> Callable[..., BoltResponse | None]:
-    """Bolt middleware: listeners' `client` (Bolt makes a plain one per request) uses `pool`."""
+def pooled_listener_clients(
+    pool: ConnectionPool, observer: CallObserver | None = None
+) -> Callable[..., BoltResponse | None]:
+    """Bolt middleware: listeners' `client` (Bolt makes a plain one per request) uses `pool`
+    and tells `observer` how its calls went."""
 
     def middleware(
         context: BoltContext, next: Callable[[], BoltResponse | None]
     ) -> BoltResponse | None:
-        context["client"] = with_pool(context.client, pool)
+        context["client"] = with_pool(context.client, pool, observer)
         return next()
 
     return middleware

@@ -238,11 +238,23 @@ class DeskApp(App):
     ) -> None:
         super().__init__(signing_secret=signing_secret, **kwargs)
         self.runtime = runtime
+        # Event types counted by name in /metrics; any other is "other" (few label values).
+        self._counted = frozenset(name.split(".")[0] for name in runtime.slack_events)
         self._verifier = SignatureVerifier(signing_secret)
         self._seen_before = seen_before
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
-        """Refuse replays, scrub and check the payload, then hand it to Bolt."""
+        """Refuse replays, scrub and check the payload, then hand it to Bolt; count events."""
+        response = self._dispatch(req)
+        body = req.body if isinstance(req.body, dict) else {}
+        event = body.get("event")
+        if body.get("type") == "event_callback" and isinstance(event, dict):
+            kind = event.get("type")
+            label = kind if isinstance(kind, str) and kind in self._counted else "other"
+            self.runtime.metrics.event_answered(label, response.status)
+        return response
+
+    def _dispatch(self, req: BoltRequest) -> BoltResponse:
         if self._replayed(req):
             logger.warning("refused a replayed, already handled Slack request")
             return BoltResponse(status=401, body="")

@@ -27,6 +27,7 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.intake.inbox import LEASE, Inbox
+from bot.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 errors_logger = logging.getLogger("handlers.slack.errors")  # where listener failures are reported
@@ -62,8 +63,9 @@ class KeptKind:
 class IntakePipeline:
     """Stores kept events on a few threads of its own, then does their Slack side."""
 
-    def __init__(self, inbox: Inbox, *, workers: int) -> None:
+    def __init__(self, inbox: Inbox, *, workers: int, metrics: Metrics | None = None) -> None:
         self._inbox = inbox
+        self._metrics = metrics
         self._kinds: dict[str, KeptKind] = {}
         self._pulling = threading.Lock()
         self._more_waiting = False  # events were left in the inbox for whoever has room
@@ -156,9 +158,11 @@ class IntakePipeline:
             stored = kind.store(client, row_id, body)
         except Exception as error:  # kept in the inbox: taken up again once its lease runs out
             _report(body, error)
+            self._count(body, ok=False)
             self._give_up_after(row_id, attempts)
             in_hand.done(row_id=row_id)
             return
+        self._count(body, ok=True)
         self._refill(client)  # before this event counts as done, so a drain waits for it
         if stored is None or kind.follow_up is None:
             in_hand.done(row_id=row_id)
@@ -168,6 +172,10 @@ class IntakePipeline:
         # When Slack is slow, storing waits too: the backlog stays in the inbox, not here.
         self._slack_room.acquire()
         self._slack_side.submit(self._follow_up, kind.follow_up, client, stored, body, welcome_for)
+
+    def _count(self, body: dict[str, Any], *, ok: bool) -> None:
+        if self._metrics is not None:
+            self._metrics.event_stored(str(body["event"]["type"]), ok=ok)
 
     def _give_up_after(self, row_id: int, attempts: int) -> None:
         """Set an event aside (never delete it) once it has failed `max_attempts` times."""

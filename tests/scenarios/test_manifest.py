@@ -26,6 +26,8 @@ METHOD_SCOPES = {
     "reactions.remove": "reactions:write",
     "usergroups.users.list": "usergroups:read",
     "conversations.info": ("channels:read", "groups:read"),
+    "conversations.list": ("channels:read", "groups:read"),
+    "usergroups.list": "usergroups:read",
     "conversations.replies": "channels:history",
     "conversations.history": ("channels:history", "groups:history"),
     "views.publish": None,

@@ -128,10 +128,11 @@ def _deskbot_run(tmp_path: Path, fake, db, *, socket_mode: bool) -> tuple[subpro
         "DATABASE_URL": db.url.render_as_string(hide_password=False),
         "DESKBOT_CONFIG": str(config),
     }
-    if socket_mode:
-        env["SLACK_APP_TOKEN"] = "xapp-test"
+    if socket_mode:  # and its log as a shipper reads it
+        env.update(SLACK_APP_TOKEN="xapp-test", DESKBOT_LOG_FORMAT="json")
     else:
         env.pop("SLACK_APP_TOKEN", None)
+        env.pop("DESKBOT_LOG_FORMAT", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli.main", "run", "--port", str(port), "--host", "127.0.0.1"],
         env=env,
@@ -185,7 +186,15 @@ def test_deskbot_run_serves_slack(tmp_path, fake, db, socket_mode):
         ticket = _wait_for_ticket(db, ts)
         assert ticket is not None and ticket.number == 1
         assert fake.reactions(HELP, ts) == ["ticket"]
+        # /metrics is served where /healthz is: the HTTP server, or Socket Mode's health port.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            metrics = response.read().decode()
+        assert 'deskbot_events_acked_total{type="message"} 1.0' in metrics
     finally:
         process.terminate()
         output = process.communicate(timeout=10)[0]
     assert "xoxb-test" not in output and "xapp-test" not in output
+    if socket_mode:  # one JSON object a line
+        records = [json.loads(line) for line in output.splitlines()]
+        assert any("connected over Socket Mode" in record["message"] for record in records)
+        assert {"time", "level", "logger", "message"} <= set(records[0])
