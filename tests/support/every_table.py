@@ -213,18 +213,16 @@ def empty_tables(engine: Engine) -> list[str]:
     return empty
 
 
-def texts(engine: Engine) -> list[str]:
-    """Every text and JSON value of every table, as text (what an erasure must clean)."""
+def texts(engine: Engine, *, skip: tuple[str, ...] = ()) -> list[str]:
+    """Every text and JSON value of every table (but `skip`), as text, in a stable order."""
     found: list[str] = []
     with engine.connect() as connection:
         for table in SQLModel.metadata.sorted_tables:
+            if table.name in skip:
+                continue
             for column in table.columns:
                 if column_kind(column) in ("str", "json"):
-                    found += [
-                        str(value)
-                        for value in connection.execute(
-                            text(f'SELECT CAST("{column.name}" AS TEXT) FROM "{table.name}"')
-                        ).scalars()
-                        if value is not None
-                    ]
+                    cast = text(f'SELECT CAST("{column.name}" AS TEXT) FROM "{table.name}"')
+                    values = connection.execute(cast).scalars()
+                    found += sorted(str(value) for value in values if value is not None)
     return found
