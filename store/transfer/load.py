@@ -81,11 +81,13 @@ def import_database(engine: Engine, path: Path, *, progress: Progress = _quiet) 
     TransferError (and nothing changed) when the file is damaged or from another schema
     revision, the database is not empty, or what was loaded differs from the file.
     """
+    with engine.connect() as connection:  # at once, before reading a big file
+        _require_empty(connection)
     manifest = check_file(path, progress=progress)
     config = alembic_config(engine)
     _check_schema(manifest, ScriptDirectory.from_config(config).get_current_head(), path)
     with engine.begin() as connection:
-        _require_empty(connection)
+        _require_empty(connection)  # again: nobody wrote meanwhile
         config.attributes["connection"] = connection  # the schema is part of this transaction
         command.upgrade(config, "head")
         with _triggers_off(connection):
