@@ -116,6 +116,9 @@ def _check_config(settings: Settings, _args: argparse.Namespace) -> int:
     )
     sample = f"{desk.csat.sample_rate:.0%} of resolved tickets" if desk.csat.enabled else "off"
     print(f"  CSAT surveys:     {sample}")
+    keep = desk.retention.message_text
+    kept = "kept" if keep is None else f"redacted after {format_remaining(keep)}"
+    print(f"  message text:     {kept} (retention.message_text)")
     at = desk.daily_digest.at
     if at is not None and desk.leads_channel:
         zone = desk.business_hours.timezone
