@@ -70,6 +70,8 @@ def _check_schema(manifest: Manifest, head: str | None, path: Path) -> None:
             f"{path}: tables missing from the file: {', '.join(missing) or 'none'}; "
             f"tables this deskbot does not know: {', '.join(unknown) or 'none'}"
         )
+    if list(manifest.tables) != list(expected):  # rows are loaded in the file's order
+        raise TransferError(f"{path}: the tables are not in dependency order")
     for name, columns in expected.items():
         if manifest.tables[name].columns != columns:
             raise TransferError(f"{path}: table {name} has other columns than this deskbot's")

@@ -9,6 +9,7 @@ import hashlib
 import json
 import shutil
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from sqlmodel import Session, SQLModel
 
 from store.db import migrate
 from store.kpi.triggers import facts
-from store.models import ErasureLog, Ticket
+from store.models import ErasureLog, Message, Ticket
 from store.transfer import TransferError, export_database, import_database
 from tests.support import every_table
 from tests.support.databases import fresh
@@ -75,14 +76,20 @@ def test_every_row_goes_there_and_back_exactly(middle: str, exported, tmp_path: 
         assert first.read_bytes() == second.read_bytes() == third.read_bytes()
         assert no_drift(there) and no_drift(back)  # the KPI tables were not counted twice
         assert written["message"] == 27 and written["ticket"] == 12
-        # New rows continue after the loaded ids (PostgreSQL's sequences were moved on).
+        # New rows continue after the loaded ids (PostgreSQL's sequences were moved on),
+        # and the KPI triggers are back: a new message is counted.
         with Session(there) as session:
             biggest = max(session.execute(select(Ticket.id)).scalars())
             entry = ErasureLog(subject_kind="customer", subject_id="U1", operator="x",
                                erased_at=every_table.AT, counts={})  # fmt: skip
-            session.add(entry)
+            message = Message(ticket_id=12, channel_id="C0ERASE", ts="1762939999.000100",
+                              thread_ts="1762939815.000700", user_id="UKEEP1", role="customer",
+                              text="later", sent_at=every_table.AT + timedelta(days=3))  # fmt: skip
+            session.add_all([entry, message])
             session.commit()
-            assert entry.id == 2 and biggest == 12
+            assert (entry.id, message.id, biggest) == (2, 28, 12)
+        assert no_drift(there)
+        assert export_database(there, tmp_path / "4.jsonl.gz")["kpi_hour"] > written["kpi_hour"]
 
 
 def test_the_export_holds_every_table_of_the_schema(exported, tmp_path: Path) -> None:
