@@ -167,6 +167,12 @@ class Csat(_Section):
     sample_rate: float = Field(default=1.0, ge=0, le=1)
 
 
+class Retention(_Section):
+    """How long typed text is kept; a job redacts older text (counts and times stay)."""
+
+    message_text: Duration | None = None  # unset: text is kept
+
+
 RoutingMode = Literal["none", "round_robin", "least_loaded"]
 
 
@@ -237,6 +243,7 @@ class DeskConfig(_Section):
     costs: Costs = Field(default_factory=Costs)
     intake: Intake = Field(default_factory=Intake)
     csat: Csat = Field(default_factory=Csat)
+    retention: Retention = Field(default_factory=Retention)
     routing: Annotated[Routing, BeforeValidator(_routing_shorthand)] = Field(
         default_factory=Routing
     )

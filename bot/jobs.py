@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from bot import retention
 from bot.intake.inbox import LEASE_BEAT
 from bot.intake.organizations import correct_unknown_teams
 from bot.intake.service import FOLLOWUP_LEASE
@@ -61,6 +62,8 @@ def job_table(runtime: Runtime) -> tuple[Job, ...]:
     ]
     if deps.digest.enabled:
         jobs.append(Job("daily-digest", timedelta(minutes=1), lambda: daily_digest(runtime)))
+    if deps.desk.retention.message_text is not None:
+        jobs.append(Job("retention", timedelta(hours=1), lambda: expire_old_text(runtime)))
     return tuple(jobs)
 
 
@@ -150,6 +153,18 @@ def housekeeping(runtime: Runtime) -> None:
     """Forget old event ids."""
     pruned = runtime.deps.intake.prune_event_keys()
     logger.info("housekeeping: forgot %d old event ids", pruned)
+
+
+def expire_old_text(runtime: Runtime) -> None:
+    """Redact text older than `retention.message_text` (whole UTC days, once each)."""
+    keep = runtime.deps.desk.retention.message_text
+    assert keep is not None  # scheduled only when set
+    now = runtime.deps.clock()
+    counts = retention.expire_old_text(runtime.engine, keep=keep, now=now)
+    if any(counts.values()):
+        shown = ", ".join(f"{count} {kind}" for kind, count in counts.items() if count)
+        before = retention.cutoff(keep=keep, now=now)
+        logger.info("retention: redacted text written before %s: %s", f"{before:%Y-%m-%d}", shown)
 
 
 def daily_digest(runtime: Runtime) -> None:

@@ -361,6 +361,7 @@ class SlackName(SQLModel, table=True):
 # The SLA engine's tables live in their own module; importing them here registers them
 # with the metadata wherever the models are imported, and keeps `store.models` the one
 # place to import any table from.
+from store.erasure_models import ErasureLog as ErasureLog  # noqa: E402
 from store.fact_models import KpiCalendar as KpiCalendar  # noqa: E402
 from store.fact_models import KpiDay as KpiDay  # noqa: E402
 from store.fact_models import KpiHour as KpiHour  # noqa: E402

@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.cli.demo import add_demo_parser, run_demo
+from bot.cli.erase import add_erase_parser, run_erase
 from bot.cli.kb import add_kb_parser, run_kb
 from bot.cli.kpi import add_kpi_parser, run_kpi
 from bot.cli.run import add_run_parser, run_bot, safe_url
 from bot.cli.sla import add_sla_parser, run_sla
+from bot.cli.transfer import add_transfer_parsers, run_backup, run_export, run_import
 from bot.config import ConfigError, DeskConfig
 from bot.settings import Settings, load_settings
 
@@ -48,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="validate deskbot.yaml, resolve its #channel and @name names (with "
         "SLACK_BOT_TOKEN) and print the result",
     )
+    add_transfer_parsers(commands)
+    add_erase_parser(commands)
     add_demo_parser(commands)
     return parser
 
@@ -77,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sla": _sla,
     }
     handlers["kpi"] = run_kpi  # type: ignore[assignment]
+    handlers["export"] = run_export  # type: ignore[assignment]
+    handlers["import"] = run_import  # type: ignore[assignment]
+    handlers["backup"] = run_backup  # type: ignore[assignment]
+    handlers["erase"] = run_erase  # type: ignore[assignment]
     return handlers[args.command](settings, args)
 
 
@@ -123,6 +131,9 @@ def _check_config(settings: Settings, _args: argparse.Namespace) -> int:
     )
     sample = f"{desk.csat.sample_rate:.0%} of resolved tickets" if desk.csat.enabled else "off"
     print(f"  CSAT surveys:     {sample}")
+    keep = desk.retention.message_text
+    kept = "kept" if keep is None else f"redacted after {format_remaining(keep)}"
+    print(f"  message text:     {kept} (retention.message_text)")
     at = desk.daily_digest.at
     if at is not None and desk.leads_channel:
         zone = desk.business_hours.timezone

@@ -24,7 +24,9 @@ ALL_JOBS = {
     "lease-heartbeat",
     "housekeeping",
     "daily-digest",
+    "retention",
 }
+ONLY_CONFIGURED = {"daily-digest", "retention"}
 
 
 def scheduled(scheduler: Any) -> dict[str, timedelta]:
@@ -48,7 +50,13 @@ def paused_scheduling(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
 
 def test_the_table_has_every_job_at_its_interval(start_deskbot):
-    bot = start_deskbot({"leads_channel": "C0LEADS", "daily_digest": {"at": "09:00"}})
+    bot = start_deskbot(
+        {
+            "leads_channel": "C0LEADS",
+            "daily_digest": {"at": "09:00"},
+            "retention": {"message_text": "365d"},
+        }
+    )
     table = {job.name: job.every for job in jobs.job_table(bot.app.runtime)}
     sweep = timedelta(seconds=bot.app.runtime.deps.desk.sla_sweep_seconds)
     assert table == {
@@ -61,6 +69,7 @@ def test_the_table_has_every_job_at_its_interval(start_deskbot):
         "lease-heartbeat": LEASE_BEAT,
         "housekeeping": timedelta(hours=1),
         "daily-digest": timedelta(minutes=1),
+        "retention": timedelta(hours=1),
     }
 
 
@@ -87,7 +96,7 @@ def test_deskbot_run_schedules_the_table(deskbot: RunningBot, monkeypatch):
     [(runtime, scheduler, intervals)] = started
     assert runtime is deskbot.app.runtime
     table = {job.name: job.every for job in jobs.job_table(runtime)}
-    assert intervals == table and set(table) == ALL_JOBS - {"daily-digest"}
+    assert intervals == table and set(table) == ALL_JOBS - ONLY_CONFIGURED
     assert not scheduler.running  # stopped with the server
 
 
@@ -105,7 +114,7 @@ def test_the_demo_runs_the_same_table_on_its_clock(db: Engine, monkeypatch):
         assert runtime is demo.runtime and demo.scheduler is scheduler
         table = jobs.job_table(runtime)
         assert intervals == {job.name: jobs.interval(job, 30) for job in table}
-        assert {job.name for job in table} == ALL_JOBS - {"daily-digest"}  # no digest time
+        assert {job.name for job in table} == ALL_JOBS - ONLY_CONFIGURED
         assert intervals["sla-sweep"] == timedelta(seconds=2)  # once a demo minute
         assert intervals["inbox-pull"] == timedelta(seconds=1)  # never faster than a second
     finally:

@@ -182,6 +182,7 @@ def test_two_writers_on_one_ticket_both_count(db):
 def test_breakdowns_probe_or_join_alike(db, monkeypatch, dimension):
     """Short ranges look each target's and survey's group up; long ones join: same numbers."""
     from store.kpi.queries import feedback, scope, sla
+
     kpi_dataset.load(db)
     start, end = datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
     answers = []

@@ -150,6 +150,7 @@ def test_racing_writers_on_the_same_tickets_and_hours_stay_exact(db):
 def test_readers_count_pending_deltas_once(db, folded):
     """A KPI read gives the same answer before and after the deltas are folded in."""
     from store.kpi.queries import volume
+
     with session_scope(db) as session:
         session.add_all(_ticket(n, NOW + timedelta(minutes=n)) for n in range(1, 4))
     if folded:

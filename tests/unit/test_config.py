@@ -154,3 +154,18 @@ def test_check_config_says_when_the_sample_articles_are_in_use(workdir, capsys):
     (workdir / "deskbot.yaml").write_text("knowledge_dir: sample\n")
     assert main(["check-config"]) == 0
     assert "the sample articles (a fictional product)" in capsys.readouterr().out
+
+
+def test_retention_takes_a_duration_and_check_config_states_it(workdir, capsys):
+    assert parse_config({}).retention.message_text is None  # text is kept unless asked
+    keep = parse_config({"retention": {"message_text": "365d"}}).retention.message_text
+    assert keep is not None and keep.days == 365
+    with pytest.raises(ConfigError, match=r"retention\.message_text: expected a duration"):
+        parse_config({"retention": {"message_text": "a year"}})
+    with pytest.raises(ConfigError, match=r"unknown key 'retention\.messages'"):
+        parse_config({"retention": {"messages": "30d"}})
+    assert main(["check-config"]) == 0
+    assert "message text:     kept (retention.message_text)" in capsys.readouterr().out
+    (workdir / "deskbot.yaml").write_text("retention: {message_text: 400d}\n")
+    assert main(["check-config"]) == 0
+    assert "message text:     redacted after 400d" in capsys.readouterr().out

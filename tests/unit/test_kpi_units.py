@@ -74,5 +74,3 @@ def test_offset_segments_find_the_dst_change():
     start = datetime(2026, 10, 20, tzinfo=UTC)
     segments = offset_segments(ZoneInfo("Europe/Berlin"), start, start + timedelta(days=10))
     assert segments == [(start, 7200), (datetime(2026, 10, 25, 1, 0, tzinfo=UTC), 3600)]
-
-
