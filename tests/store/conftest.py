@@ -5,15 +5,18 @@ PostgreSQL of TEST_DATABASE_URL). The tables are emptied before a test, and afte
 once the KPI facts are checked against the rows it wrote, so nothing leaks to the next.
 """
 
+import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel
 
 from store import tickets
+from store.db import make_engine
 from store.kpi.triggers import facts
 from store.models import Ticket, TicketStatus
 
@@ -21,6 +24,34 @@ WORKSPACE = "T0HOME"
 CHANNEL = "C0HELP"
 CUSTOMER = "UCUST1"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database of the test's own, for migration tests: a SQLite file, and a
+    PostgreSQL database beside TEST_DATABASE_URL's (named after the test module)."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+        yield engine
+        engine.dispose()
+        return
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        pytest.skip("needs TEST_DATABASE_URL (PG)")
+    base = make_url(url)
+    name = f"{base.database}_{request.module.__name__.rsplit('.', 1)[-1][5:40]}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(base.set(database=name).render_as_string(False))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _empty(engine: Engine) -> None:

@@ -4,50 +4,19 @@ Run on a database of its own (a SQLite file, and a PostgreSQL database beside
 TEST_DATABASE_URL's when one is given): migrated to 0018, filled, then to the head.
 """
 
-import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
 from alembic import command
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
 
 from store import tickets
-from store.db import alembic_config, make_engine, session_scope
+from store.db import alembic_config, session_scope
 from store.models import HeldChange, Message, MessageRevision, Ticket, TicketStatus
 
-URL = os.environ.get("TEST_DATABASE_URL", "")
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 STORED = "P&amp;L &lt;b&gt; x &gt; 5 https://x.example/?a=1&amp;b=2 &amp;lt; <@U123>"
 TYPED = "P&L <b> x > 5 https://x.example/?a=1&b=2 &lt; <@U123>"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An empty database of the test's own."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        yield engine
-        engine.dispose()
-        return
-    if not URL.startswith("postgresql"):
-        pytest.skip("needs TEST_DATABASE_URL (PG)")
-    base = make_url(URL)
-    name = f"{base.database}_text_as_typed"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(base.set(database=name).render_as_string(False))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_stored_entities_are_unescaped_once(fresh: Engine) -> None:
