@@ -5,20 +5,20 @@ PostgreSQL of TEST_DATABASE_URL). The tables are emptied before a test, and afte
 once the KPI facts are checked against the rows it wrote, so nothing leaks to the next.
 """
 
-import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from store import tickets
 from store.db import make_engine
 from store.kpi.triggers import facts
 from store.models import Ticket, TicketStatus
+from tests.support.databases import URL, scratch_postgres
 
 WORKSPACE = "T0HOME"
 CHANNEL = "C0HELP"
@@ -35,23 +35,14 @@ def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield engine
         engine.dispose()
         return
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    if not url.startswith("postgresql"):
+    if not URL.startswith("postgresql"):
         pytest.skip("needs TEST_DATABASE_URL (PG)")
-    base = make_url(url)
-    name = f"{base.database}_{request.module.__name__.rsplit('.', 1)[-1][5:40]}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(base.set(database=name).render_as_string(False))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres(request.module.__name__.rsplit(".", 1)[-1][5:40]) as url:
+        engine = make_engine(url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def _empty(engine: Engine) -> None:
