@@ -136,6 +136,7 @@ def handle_seconds(name: str, clock: SecondsAt) -> Any:
         .correlate(Ticket)
     )
     return case(
+        (resolved.is_(None), None),  # most refreshes: nothing to look up
         (
             and_(claimed.is_not(None), claimed <= resolved),
             clock(name, resolved, (Ticket,))
@@ -166,11 +167,9 @@ def fact_select(name: str, where: Any) -> Any:
         col(Message.deleted_at).is_(None),
         or_(resolved.is_(None), col(Message.sent_at) <= resolved),
     )
-    outcome = (
-        select(Suggestion.outcome).where(col(Suggestion.ticket_id) == ticket).limit(1)
-    ).scalar_subquery()
     # "This solved it" taken back: the customer wrote again after it and the ticket was
-    # reopened (and not self-served again since): neither deflected nor self-served.
+    # reopened (and not self-served again since): neither deflected nor self-served. The
+    # audit trail is read only for a solved suggestion (a CASE evaluates in order).
     last_of = {
         action: select(func.max(Activity.at))
         .where(col(Activity.ticket_id) == ticket, col(Activity.action) == action)
@@ -178,12 +177,18 @@ def fact_select(name: str, where: Any) -> Any:
         .scalar_subquery()
         for action in ("self_served", "reopened")
     }
-    suggestion = case(
-        (
-            and_(outcome == "solved", last_of["reopened"] > last_of["self_served"]),
-            literal("taken_back"),
-        ),
-        else_=outcome,
+    outcome = col(Suggestion.outcome)
+    suggestion = (
+        select(
+            case(
+                (outcome != "solved", outcome),
+                (last_of["reopened"] > last_of["self_served"], literal("taken_back")),
+                else_=outcome,
+            )
+        )
+        .where(col(Suggestion.ticket_id) == ticket)
+        .limit(1)
+        .scalar_subquery()
     )
     article = (
         select(Suggestion.solved_article_id).where(col(Suggestion.ticket_id) == ticket).limit(1)
