@@ -30,10 +30,23 @@ class DateRange:
         """Length in days."""
         return (self.end - self.start) / timedelta(days=1)
 
-    def previous(self) -> "DateRange":
-        """The range of equal length just before this one (for trends)."""
-        length = self.end - self.start
-        return DateRange(self.start - length, self.start, f"before {self.label}")
+    def previous(self, timezone: str = "UTC") -> "DateRange":
+        """The range of equal length just before this one (for trends), in calendar
+        days of `timezone` (see `previous_range`)."""
+        start, end = previous_range(self.start, self.end, timezone)
+        return DateRange(start, end, f"before {self.label}")
+
+
+def previous_range(start: datetime, end: datetime, timezone: str) -> tuple[datetime, datetime]:
+    """[start', start): the range just before [start, end) of equal length on the local
+    clock of `timezone`: as many calendar days (or local hours), not as many seconds, so a
+    week across a DST switch is preceded by the week from its own Monday's midnight, not
+    from 01:00 (the hour a 167-hour week would lose)."""
+    zone = ZoneInfo(timezone)
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    wall = local_end.replace(tzinfo=None) - local_start.replace(tzinfo=None)
+    earlier = (local_start.replace(tzinfo=None) - wall).replace(tzinfo=zone)
+    return earlier.astimezone(UTC), start
 
 
 def _midnight(day: date, zone: ZoneInfo) -> datetime:

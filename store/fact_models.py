@@ -5,13 +5,16 @@ write to the tables they summarise (store/kpi/triggers/facts.py), so no write pa
 """
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, Integer, String, Table
+from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, inspect
 from sqlmodel import Field, SQLModel
 
 from store.types import UTCDateTime, utc_field
 
-HOUR_KINDS = ("created", "resolved", "in", "out")
+# `merged`: tickets merged into another while unresolved, at the merge (they leave the
+# backlog there without a resolution: store/kpi/triggers/facts.merged_moment).
+HOUR_KINDS = ("created", "resolved", "merged", "in", "out")
 
 
 class TicketFact(SQLModel, table=True):
@@ -26,6 +29,7 @@ class TicketFact(SQLModel, table=True):
         Index("ix_ticket_fact_frt_business", "frt_business_seconds", "created_at"),
         Index("ix_ticket_fact_resolution", "resolution_seconds", "resolved_at"),
         Index("ix_ticket_fact_handle", "handle_seconds", "resolved_at"),
+        Index("ix_ticket_fact_handle_business", "handle_business_seconds", "resolved_at"),
         # Self-service: the articles that solved tickets created in a range.
         Index("ix_ticket_fact_suggestion", "suggestion", "created_at", "solved_article_id"),
     )
@@ -49,6 +53,8 @@ class TicketFact(SQLModel, table=True):
     handle_seconds: int | None = Field(default=None, sa_column=Column(BigInteger))
     suggestion: str | None = Field(default=None, max_length=16)  # the suggestion's outcome
     solved_article_id: str | None = Field(default=None, max_length=200)
+    # handle_seconds counted in the opening hours of the team's calendar (since 0021).
+    handle_business_seconds: int | None = Field(default=None, sa_column=Column(BigInteger))
 
 
 class KpiHour(SQLModel, table=True):
@@ -204,3 +210,27 @@ TABLES_SINCE_0017 = [
     _scratch("kpi_fact_was"),
     _scratch("kpi_fact_next"),
 ]
+
+
+# Fact columns added after 0016/0017 created the tables (by 0021: business-hours handle time).
+COLUMNS_SINCE_0021 = ("handle_business_seconds",)
+
+
+def add_missing_fact_columns(connection: Any) -> None:
+    """Add the fact columns of this release missing from ticket_fact and its scratch
+    twins: migrations 0016 and 0017 fill the facts with this release's definitions, so
+    they need them before 0021 would add them (each adds only what is missing)."""
+    inspector = inspect(connection)
+    for table in ("ticket_fact", "kpi_fact_was", "kpi_fact_next"):
+        if not inspector.has_table(table):
+            continue
+        present = {column["name"] for column in inspector.get_columns(table)}
+        for name in COLUMNS_SINCE_0021:
+            if name not in present:
+                connection.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {name} BIGINT")
+    indexes = {index["name"] for index in inspector.get_indexes("ticket_fact")}
+    if "ix_ticket_fact_handle_business" not in indexes:
+        connection.exec_driver_sql(
+            "CREATE INDEX ix_ticket_fact_handle_business "
+            "ON ticket_fact (handle_business_seconds, resolved_at)"
+        )

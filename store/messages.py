@@ -8,7 +8,7 @@ leave the commit to the caller.
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, update
+from sqlalchemy import bindparam, case, delete, func, true, update
 from sqlmodel import Session, col, select
 
 from store.db import lock_until_commit
@@ -39,9 +39,13 @@ def add_message(session: Session, *, message: Message) -> Message:
 
 
 def adopt_thread_replies(
-    session: Session, *, ticket_id: int, channel_id: str, thread_ts: str
+    session: Session, *, ticket_id: int, channel_id: str, thread_ts: str, customer_id: str
 ) -> int:
-    """Attach replies stored before their thread became a ticket; return how many."""
+    """Attach replies stored before their thread became a ticket; return how many.
+
+    The ticket's requester (`customer_id`) is its customer, even an agent asking for help.
+    """
+    requester = str(AuthorRole.CUSTOMER)
     result = session.execute(
         update(Message)
         .where(
@@ -49,18 +53,29 @@ def adopt_thread_replies(
             col(Message.thread_ts) == thread_ts,
             col(Message.ticket_id).is_(None),
         )
-        .values(ticket_id=ticket_id)
+        .values(
+            ticket_id=ticket_id,
+            role=case((col(Message.user_id) == customer_id, requester), else_=col(Message.role)),
+        )
         .execution_options(synchronize_session=False)
     )
     session.flush()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def first_agent_reply(session: Session, *, ticket_id: int) -> Message | None:
-    """The earliest agent message of a ticket (by Slack timestamp)."""
+def first_agent_reply(
+    session: Session, *, ticket_id: int, since: datetime | None = None
+) -> Message | None:
+    """The earliest agent message of a ticket still standing (by Slack timestamp),
+    sent at or after `since` when given."""
     statement = (
         select(Message)
-        .where(Message.ticket_id == ticket_id, Message.role == AuthorRole.AGENT)
+        .where(
+            Message.ticket_id == ticket_id,
+            Message.role == AuthorRole.AGENT,
+            col(Message.deleted_at).is_(None),
+            col(Message.sent_at) >= since if since is not None else true(),
+        )
         .order_by(col(Message.sent_at))
         .limit(1)
     )

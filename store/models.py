@@ -48,6 +48,7 @@ class Ticket(SQLModel, table=True):
         # The duplicate scan reads a workspace's newest tickets in order, without a sort.
         Index("ix_ticket_recent", "workspace_id", "created_at"),
         Index("ix_ticket_resolved_at", "resolved_at"),  # KPIs: resolved in a range
+        Index("ix_ticket_merged_at", "merged_at"),  # KPIs: left the backlog by a merge (0021)
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -43,8 +43,10 @@ def upsert_target(
     business_hours: bool,
     due_at: datetime,
     met_at: datetime | None = None,
+    restart: bool = False,
 ) -> None:
-    """Insert a clock, or move its due time (and stop it); a met clock is never changed."""
+    """Insert a clock, or move its due time (and stop it); a met clock is changed only to
+    `restart` it (a first response owed again after a reopening)."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     values = {
@@ -58,7 +60,7 @@ def upsert_target(
         statement.on_conflict_do_update(
             index_elements=["ticket_id", "target", "cycle"],
             set_=values,
-            where=col(SlaTarget.met_at).is_(None),
+            where=None if restart else col(SlaTarget.met_at).is_(None),
         )
     )
     session.flush()
@@ -71,6 +73,34 @@ def meet_target(session: Session, *, target_id: int, met_at: datetime) -> None:
         .where(col(SlaTarget.id) == target_id, col(SlaTarget.met_at).is_(None))
         .values(met_at=met_at)
         .execution_options(synchronize_session=False)
+    )
+    session.flush()
+
+
+def unmeet_target(session: Session, *, ticket_id: int, target: str, cycle: str = "0") -> None:
+    """Take back a clock's `met_at` (what met it is gone): the planner judges it again."""
+    session.execute(
+        update(SlaTarget)
+        .where(
+            col(SlaTarget.ticket_id) == ticket_id,
+            col(SlaTarget.target) == target,
+            col(SlaTarget.cycle) == cycle,
+        )
+        .values(met_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+
+
+def drop_unmet(session: Session, *, ticket_id: int, target: str, cycle: str) -> None:
+    """Forget an unmet clock by its key (a merged ticket's clock that had not come due)."""
+    session.execute(
+        delete(SlaTarget).where(
+            col(SlaTarget.ticket_id) == ticket_id,
+            col(SlaTarget.target) == target,
+            col(SlaTarget.cycle) == cycle,
+            col(SlaTarget.met_at).is_(None),
+        )
     )
     session.flush()
 

@@ -14,8 +14,8 @@ from bot.clock import Clock
 from bot.intake.values import IntakeResult, Outcome
 from bot.sla.planner import SlaPlanner
 from bot.text import subject_from
-from store import events, messages, tickets
-from store.models import Message, Ticket
+from store import events, messages, sla_targets, tickets
+from store.models import AuthorRole, Message, Ticket
 
 
 class MessageChanges:
@@ -110,7 +110,34 @@ class MessageChanges:
         message.deleted_at = deleted_at
         session.add(message)
         ticket = self._note_root_change(session, message, action="root_deleted", at=deleted_at)
-        return IntakeResult(Outcome.DELETED, ticket)
+        withdrawn = self._withdraw_first_response(session, message, deleted_at)
+        return IntakeResult(Outcome.DELETED, ticket or withdrawn)
+
+    def _withdraw_first_response(
+        self, session: Session, message: Message, deleted_at: datetime
+    ) -> Ticket | None:
+        """A deleted agent reply that was the ticket's first response is not one any more:
+        the earliest reply still standing is (or none), and the first-response target is
+        judged again against it. Returns the ticket when that happened."""
+        if message.role != AuthorRole.AGENT or message.ticket_id is None:
+            return None
+        ticket = tickets.get_ticket(session, ticket_id=message.ticket_id)
+        if ticket is None or ticket.id is None or ticket.first_response_at != message.sent_at:
+            return None
+        first = messages.first_agent_reply(session, ticket_id=ticket.id, since=ticket.created_at)
+        ticket.first_response_at = first.sent_at if first else None
+        ticket.first_responder_id = first.user_id if first else None
+        sla_targets.unmeet_target(session, ticket_id=ticket.id, target="first_response")
+        events.add_activity(
+            session,
+            ticket_id=ticket.id,
+            action="first_response_withdrawn",
+            at=deleted_at,
+            actor_id=message.user_id,
+            detail={"now": ticket.first_response_at.isoformat() if first else None},
+        )
+        self._touch(session, ticket)
+        return ticket
 
     def _note_root_change(
         self, session: Session, message: Message, *, action: str, at: datetime

@@ -23,7 +23,7 @@ from bot.sla.planner import SlaPlanner
 from bot.text import storable, subject_from
 from store import events, messages, statuses, tickets
 from store.db import is_unique_violation, outlast_outage, session_scope
-from store.models import Message, Ticket, TicketStatus
+from store.models import AuthorRole, Message, Ticket, TicketStatus
 
 __all__ = ["Also", "IncomingMessage", "IntakeResult", "IntakeService", "Outcome"]
 
@@ -101,9 +101,10 @@ class IntakeService:
                 return IntakeResult(Outcome.DUPLICATE, existing)
             for reply in replies:
                 if messages.find_message(session, channel_id=reply.channel_id, ts=reply.ts) is None:
-                    messages.add_message(
-                        session, message=reply.as_message(None, text=storable(reply.text))
+                    stored = reply.as_message(
+                        None, text=storable(reply.text), requester_id=root.user_id
                     )
+                    messages.add_message(session, message=stored)
             result = self._open_ticket(session, root)
             assert result.ticket is not None
             events.add_activity(
@@ -224,7 +225,10 @@ class IntakeService:
                 followup_lease_until=self._clock() + FOLLOWUP_LEASE,
             ),
         )
-        messages.add_message(session, message=incoming.as_message(_id(ticket), text=text))
+        messages.add_message(
+            session,
+            message=incoming.as_message(_id(ticket), text=text, requester_id=incoming.user_id),
+        )
         events.add_activity(
             session,
             ticket_id=_id(ticket),
@@ -234,7 +238,11 @@ class IntakeService:
             detail={"number": number},
         )
         adopted = messages.adopt_thread_replies(
-            session, ticket_id=_id(ticket), channel_id=incoming.channel_id, thread_ts=incoming.ts
+            session,
+            ticket_id=_id(ticket),
+            channel_id=incoming.channel_id,
+            thread_ts=incoming.ts,
+            customer_id=incoming.user_id,
         )
         if adopted:
             self._recompute_from_messages(session, ticket)
@@ -246,11 +254,18 @@ class IntakeService:
     ) -> IntakeResult:
         ticket = group.survivor
         message = messages.add_message(
-            session, message=incoming.as_message(_id(ticket), text=storable(incoming.text))
+            session,
+            message=incoming.as_message(
+                _id(ticket), text=storable(incoming.text), requester_id=ticket.customer_id
+            ),
         )
         self._grouper.join(session, group, message)
         messages.adopt_thread_replies(
-            session, ticket_id=_id(ticket), channel_id=incoming.channel_id, thread_ts=incoming.ts
+            session,
+            ticket_id=_id(ticket),
+            channel_id=incoming.channel_id,
+            thread_ts=incoming.ts,
+            customer_id=ticket.customer_id,
         )
         if incoming.is_small_talk:
             self._touch(session, ticket)
@@ -270,12 +285,14 @@ class IntakeService:
         message = messages.add_message(
             session,
             message=incoming.as_message(
-                ticket.id if ticket else None, text=storable(incoming.text)
+                ticket.id if ticket else None,
+                text=storable(incoming.text),
+                requester_id=ticket.customer_id if ticket else None,
             ),
         )
         if ticket is None:
             return IntakeResult(Outcome.HELD)
-        if incoming.author_is_agent:
+        if message.role == AuthorRole.AGENT:
             first = self._note_agent_reply(session, ticket, message)
             return IntakeResult(Outcome.REPLY, ticket, first_response=first)
         if incoming.is_small_talk:
@@ -341,8 +358,8 @@ class IntakeService:
         return reopened
 
     def _recompute_from_messages(self, session: Session, ticket: Ticket) -> None:
-        first = messages.first_agent_reply(session, ticket_id=_id(ticket))
-        if first is not None and first.sent_at >= ticket.created_at:
+        first = messages.first_agent_reply(session, ticket_id=_id(ticket), since=ticket.created_at)
+        if first is not None:
             ticket.first_response_at = first.sent_at
             ticket.first_responder_id = first.user_id
         ticket.last_agent_message_at = messages.latest_agent_message_at(

@@ -59,8 +59,18 @@ class IncomingMessage:
         """Whether the message is a reply inside a thread rather than a thread root."""
         return self.thread_ts is not None and self.thread_ts != self.ts
 
-    def as_message(self, ticket_id: int | None, *, text: str) -> Message:
-        """The row this message is stored as (`text` already made storable)."""
+    def role_in(self, requester_id: str | None) -> AuthorRole:
+        """The author's role in a ticket asked by `requester_id`: whoever asked is its
+        customer, an agent asking for help included (so never its first responder)."""
+        if self.author_is_agent and self.user_id != requester_id:
+            return AuthorRole.AGENT
+        return AuthorRole.CUSTOMER
+
+    def as_message(
+        self, ticket_id: int | None, *, text: str, requester_id: str | None = None
+    ) -> Message:
+        """The row this message is stored as (`text` already made storable) in a ticket
+        asked by `requester_id` (None: not known yet)."""
         return Message(
             ticket_id=ticket_id,
             channel_id=self.channel_id,
@@ -68,7 +78,7 @@ class IncomingMessage:
             thread_ts=self.thread_ts,
             user_id=self.user_id,
             user_team_id=self.user_team_id,
-            role=AuthorRole.AGENT if self.author_is_agent else AuthorRole.CUSTOMER,
+            role=self.role_in(requester_id),
             subtype=self.subtype,
             text=text,
             files=self.files,

@@ -4,13 +4,23 @@ from sqlmodel import Session
 
 from bot.business_time import BusinessCalendar
 from bot.kpi import labels
-from bot.kpi.metrics import Ctx, business_frt, ratio, spend, trend
+from bot.kpi.metrics import (
+    Ctx,
+    business_frt,
+    one_touch_rate,
+    per_ticket,
+    ratio,
+    spend,
+    trend,
+)
 from bot.kpi.report import COUNT, MONEY, PERCENT, RATIO, SECONDS, STARS, TEXT, Figure, Report, Table
 from store.kpi.queries import feedback, group_read, sla, timing, volume
 from store.kpi.queries.group_read import GroupTotals
 from store.kpi.queries.scope import Scope
 from store.kpi.sqlfn import ALL, overall
+from store.kpi.triggers.group_rollup import UNASSIGNED
 
+UNASSIGNED_LABEL = "Unassigned"  # the row of tickets no agent holds (breaches included)
 # An account is at risk when any of these holds over the range.
 AT_RISK_CSAT = 3.5  # average stars below this
 AT_RISK_BREACHES = 2  # this many SLA breaches or more
@@ -57,10 +67,12 @@ def breakdown_report(
     empty = GroupTotals()
     named = labels.named(dimension)
     known = labels.lookup(session, dimension, keys)
-    for key in sorted(keys, key=lambda k: (-found.get(k, empty).created, str(k))):
+    # Busiest first; the unassigned row last, below the people.
+    for key in sorted(keys, key=lambda k: (k == UNASSIGNED, -found.get(k, empty).created, str(k))):
         group = found.get(key, empty)
         frt_business = group.frt_business_mean if business is None else business.get(key)
-        row = [labels.label(known, key), key] if named else [key]
+        name = UNASSIGNED_LABEL if key == UNASSIGNED else labels.label(known, key)
+        row = [name, key] if named else [key]
         row += [group.created, group.resolved, group.frt_mean, frt_business]
         row += [group.breached, group.csat_average]
         if dimension == "agent":
@@ -115,9 +127,7 @@ def summary_report(session: Session, ctx: Ctx) -> Report:
     business = business_frt(session, ctx).get(ALL)
     resolution = overall(timing.resolution(session, **window))
     counts = timing.resolution_counts(session, **window)
-    targets = sla.targets(session, **window, now=ctx.now)
-    due = sum(found.due for found in targets.values())
-    met = sum(found.met_in_time for found in targets.values())
+    targets = sum(sla.targets(session, **window, now=ctx.now).values(), sla.TargetCounts())
     csat = feedback.csat(session, **window).get(ALL, feedback.Csat())
     deflected = feedback.self_service(session, **window, top=0).solved
     total = spend(ctx.costs, ctx)
@@ -132,17 +142,21 @@ def summary_report(session: Session, ctx: Ctx) -> Report:
             business.median if business else None,
             SECONDS,
         ),
-        Figure("sla_within", "Within SLA", ratio(met, due), RATIO),
-        Figure("breaches", "SLA breaches", sum(found.breached for found in targets.values())),
+        Figure("sla_within", "Within SLA", targets.within, RATIO),
+        Figure("breaches", "SLA breaches", targets.breached),
         Figure("resolution_median", "Resolution (median)", resolution.median, SECONDS),
         Figure("reopen_rate", "Reopen rate", ratio(counts.reopened, counts.resolved), RATIO),
+        Figure(
+            "one_touch_rate", "One-touch rate (of agent-resolved)", one_touch_rate(counts), RATIO
+        ),
         Figure("csat_average", "CSAT", csat.average, STARS),
         Figure("csat_response_rate", "CSAT response rate", ratio(csat.answered, csat.asked), RATIO),
         Figure("deflection_rate", "Deflection rate", ratio(deflected, created), RATIO),
+        Figure("cost_per_ticket", "Cost per ticket created", per_ticket(total, created), MONEY),
         Figure(
-            "cost_per_ticket",
-            "Cost per ticket",
-            round(total / created, 2) if created else None,
+            "cost_per_resolved",
+            "Cost per ticket resolved",
+            per_ticket(total, counts.resolved),
             MONEY,
         ),
     ]

@@ -12,6 +12,7 @@ from bot.config import Costs
 from bot.kpi import labels
 from bot.kpi.business import open_seconds
 from bot.kpi.report import COUNT, MONEY, PERCENT, RATIO, SECONDS, STARS, TEXT, Figure, Report, Table
+from bot.ranges import previous_range
 from store.kpi.queries import feedback, groups, sla, ticket_types, timing, volume
 from store.kpi.queries.scope import TEAM, Scope
 from store.kpi.sqlfn import ALL, Dist, local_days, overall, python_dist
@@ -33,8 +34,9 @@ class Ctx:
 
     @property
     def previous(self) -> tuple[datetime, datetime]:
-        """The range of equal length just before this one."""
-        return self.start - (self.end - self.start), self.start
+        """The range just before this one, as many calendar days long in the team's
+        timezone (bot/ranges.previous_range)."""
+        return previous_range(self.start, self.end, self.timezone)
 
     def report(self, metric: str, title: str) -> Report:
         """An empty report for this range."""
@@ -131,36 +133,37 @@ def frt_report(session: Session, ctx: Ctx) -> Report:
 
 
 def sla_report(session: Session, ctx: Ctx) -> Report:
-    """Targets due in the range: met in time, breached, and breaches per day."""
+    """Targets due in the range: met in time, breached, still running, breaches per day."""
     report = ctx.report("sla", "SLA")
     counts = sla.targets(session, start=ctx.start, end=ctx.end, now=ctx.now)
     per_target = {target: counts.get((ALL, target), sla.TargetCounts()) for target in sla.TARGETS}
-    due = sum(found.due for found in per_target.values())
-    met = sum(found.met_in_time for found in per_target.values())
-    report.figures.append(Figure("within", "Within target", ratio(met, due), RATIO))
+    total = sum(per_target.values(), sla.TargetCounts())
+    report.figures.append(Figure("within", "Within target", total.within, RATIO))
     for target, found in per_target.items():
         name = target.replace("_", " ")
         report.figures.append(Figure(f"{target}_breaches", f"Breaches: {name}", found.breached))
     report.figures += [
-        Figure("due", "Targets due", due),
-        Figure("breaches", "Breaches", sum(found.breached for found in per_target.values())),
+        Figure("due", "Targets due", total.due),
+        Figure("running", "Still running (due later)", total.running),
+        Figure("breaches", "Breaches", total.breached),
     ]
     report.tables.append(
         Table(
             "targets",
             "By target",
-            ["target", "due", "met_in_time", "breached", "within"],
+            ["target", "due", "met_in_time", "breached", "running", "within"],
             [
                 [
                     target,
                     found.due,
                     found.met_in_time,
                     found.breached,
-                    ratio(found.met_in_time, found.due),
+                    found.running,
+                    found.within,
                 ]
                 for target, found in per_target.items()
             ],
-            [TEXT, COUNT, COUNT, COUNT, RATIO],
+            [TEXT, COUNT, COUNT, COUNT, COUNT, RATIO],
         )
     )
     by_day = sla.breaches_by_day(
@@ -191,7 +194,12 @@ def resolution_report(session: Session, ctx: Ctx) -> Report:
         Figure("reopened", "Resolved after a reopen", counts.reopened),
         Figure("reopen_rate", "Reopen rate", ratio(counts.reopened, counts.resolved), RATIO),
         Figure("one_touch", "One-touch resolutions", counts.one_touch),
-        Figure("one_touch_rate", "One-touch rate", ratio(counts.one_touch, counts.resolved), RATIO),
+        Figure(
+            "one_touch_rate",
+            "One-touch rate (of agent-resolved)",
+            one_touch_rate(counts),
+            RATIO,
+        ),
         Figure("self_served", "Self-served", counts.self_served),
         Figure(
             "reopens", "Reopenings in range", timing.reopens(session, start=ctx.start, end=ctx.end)
@@ -201,11 +209,20 @@ def resolution_report(session: Session, ctx: Ctx) -> Report:
     return report
 
 
+def one_touch_rate(counts: timing.ResolutionCounts) -> float | None:
+    """One-touch resolutions over the tickets agents resolved (self-served ones left out:
+    no agent touched them, so they would only dilute the rate)."""
+    return ratio(counts.one_touch, counts.resolved - counts.self_served)
+
+
 def handle_report(session: Session, ctx: Ctx) -> Report:
     """Agent handle time of tickets resolved in the range."""
     report = ctx.report("handle", "Handle time")
     dist = overall(timing.handle(session, start=ctx.start, end=ctx.end))
     report.figures += dist_figures("handle", "Handle time", dist)
+    if isinstance(ctx.business, BusinessCalendar):  # counted with kpi_open_day's days
+        business = overall(timing.handle_business(session, start=ctx.start, end=ctx.end))
+        report.figures += dist_figures("handle_business", "Business hours", business)[1:]
     return report
 
 
@@ -273,17 +290,25 @@ def spend(costs: Costs, ctx: Ctx) -> float:
     return round(total, 2)
 
 
+def per_ticket(total: float, tickets: int) -> float | None:
+    """Spend divided by a number of tickets, to the cent (None without tickets)."""
+    return round(total / tickets, 2) if tickets else None
+
+
 def cost_report(session: Session, ctx: Ctx) -> Report:
-    """Prorated spend divided by tickets created, overall and per customer organization."""
+    """Prorated spend per ticket created and per ticket resolved, and per organization."""
     report = ctx.report("cost", "Cost per ticket")
     total = spend(ctx.costs, ctx)
     per_org = groups.created(session, start=ctx.start, end=ctx.end, scope=Scope("org"))
     tickets = sum(per_org.values())
-    each = round(total / tickets, 2) if tickets else None
+    resolved = volume.count_resolved(session, start=ctx.start, end=ctx.end)
+    each = per_ticket(total, tickets)
     report.figures += [
         Figure("spend", "Spend (prorated)", total, MONEY),
         Figure("tickets", "Tickets created", tickets),
-        Figure("cost_per_ticket", "Cost per ticket", each, MONEY),
+        Figure("cost_per_ticket", "Cost per ticket created", each, MONEY),
+        Figure("resolved", "Tickets resolved", resolved),
+        Figure("cost_per_resolved", "Cost per ticket resolved", per_ticket(total, resolved), MONEY),
     ]
     known = labels.lookup(session, "org", per_org)
     rows = [
@@ -327,18 +352,21 @@ def selfservice_report(session: Session, ctx: Ctx) -> Report:
 
 
 def known_report(session: Session, ctx: Ctx) -> Report:
-    """Bugs and feature requests linked from tickets, by organizations affected."""
+    """Bugs and feature requests linked from tickets, by customers (people) affected."""
     report = ctx.report("known", "Known issues")
     issues = feedback.known_issues(session, start=ctx.start, end=ctx.end)
     report.figures.append(Figure("issues", "Linked issues", len(issues)))
-    rows = [[issue.ref, issue.organizations, issue.tickets, issue.open_tickets] for issue in issues]
+    rows = [
+        [issue.ref, issue.customers, issue.organizations, issue.tickets, issue.open_tickets]
+        for issue in issues
+    ]
     report.tables.append(
         Table(
             "issues",
             "Known issues",
-            ["issue", "organizations", "tickets", "open"],
+            ["issue", "customers", "organizations", "tickets", "open"],
             rows,
-            [TEXT, COUNT, COUNT, COUNT],
+            [TEXT, COUNT, COUNT, COUNT, COUNT],
         )
     )
     return report

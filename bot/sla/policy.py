@@ -15,6 +15,23 @@ Pause = tuple[datetime, datetime | None]
 BREACHING_SOON = timedelta(hours=1)
 
 
+def first_response_start(
+    *,
+    created_at: datetime,
+    first_response_at: datetime | None,
+    reopen_count: int,
+    cycle_started_at: datetime | None,
+) -> datetime:
+    """When the first-response clock started: at creation; for a ticket resolved before
+    any agent reply (self-served, or closed without a word) and then reopened, at its last
+    reopening, with the whole target again: the first response is still owed, and the
+    time it spent resolved was nobody's wait."""
+    reopened = reopen_count > 0 and cycle_started_at is not None
+    if reopened and (first_response_at is None or first_response_at >= cycle_started_at):
+        return cycle_started_at  # type: ignore[return-value]
+    return created_at
+
+
 @dataclass(frozen=True)
 class TicketFacts:
     """What the SLA clock needs to know about a ticket."""
@@ -32,6 +49,15 @@ class TicketFacts:
     waiting_since: datetime | None = None
     # When the current resolution cycle began (the last reopening); None: at creation.
     cycle_started_at: datetime | None = None
+
+    def first_response_start(self) -> datetime:
+        """When the first-response clock started (see `first_response_start`)."""
+        return first_response_start(
+            created_at=self.created_at,
+            first_response_at=self.first_response_at,
+            reopen_count=self.reopen_count,
+            cycle_started_at=self.cycle_started_at,
+        )
 
     def waiting(self) -> datetime | None:
         """Since when the customer waits for an agent's answer (None: nobody waits).
@@ -162,7 +188,7 @@ def _running_targets(
     if facts.resolved:
         return running
     if policy.first_response and facts.first_response_at is None:
-        running.append(("first_response", "0", facts.created_at, policy.first_response))
+        running.append(("first_response", "0", facts.first_response_start(), policy.first_response))
     waiting = facts.waiting()
     if policy.next_response and facts.first_response_at and waiting:
         running.append(("next_response", waiting.isoformat(), waiting, policy.next_response))

@@ -3,10 +3,11 @@
 Pure: a ticket's history in (creation, customer and agent message times, pauses,
 resolutions and reopenings), one outcome per SLA clock out, by the same rules the live
 planner keeps in `sla_target`: the first response runs from creation to the first agent
-reply; a next response from the customer's first unanswered message to the agent reply
-that answers it; each resolution cycle from creation or a reopening to the resolution.
-Resolving stops every clock; pending pauses them (a stopped clock counts pauses only up
-to the moment it stopped). A clock still paused at the end has no due time and no outcome.
+reply (from the last reopening, when the ticket was resolved before any reply); a next
+response from the customer's first unanswered message to the agent reply that answers it;
+each resolution cycle from creation or a reopening to the resolution. Resolving stops
+every clock; pending pauses them (a stopped clock counts pauses only up to the moment it
+stopped). A clock still paused at the end has no due time and no outcome.
 """
 
 from collections.abc import Sequence
@@ -114,6 +115,13 @@ def _clocks(policy: SlaPolicy, history: TicketHistory) -> list[_Clock]:
             continue
         if kind == "reopen" and resolved:
             resolved = False
+            if not responded and policy.first_response is not None:
+                # Resolved before any agent reply: the first response is owed again, its
+                # clock restarts here (bot/sla/policy.first_response_start).
+                if first in clocks:
+                    clocks.remove(first)
+                first = _Clock("first_response", moment, policy.first_response)
+                running_first = True
             if policy.resolution is not None:
                 resolution = _Clock("resolution", moment, policy.resolution)
                 running_resolution = True

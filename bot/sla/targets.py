@@ -18,7 +18,13 @@ from sqlmodel import Session
 
 from bot.business_time import calendar_for, due_at
 from bot.config import DeskConfig, SlaPolicy
-from bot.sla.policy import Pause, TicketFacts, match_policy, running_clocks
+from bot.sla.policy import (
+    Pause,
+    TicketFacts,
+    first_response_start,
+    match_policy,
+    running_clocks,
+)
 from store import sla_targets, statuses
 from store.models import SlaTarget, Ticket
 
@@ -51,11 +57,25 @@ def keep_targets(
         _stop_row(session, desk, ticket, row, stopped)
     for (target, cycle), due in running.items():
         assert policy is not None
-        _upsert(session, ticket.id, policy, target, cycle, due, None)
+        # A first response still owed while the ticket is live runs, even if a resolution
+        # (or a reply since deleted) had met it: reopened, it is owed again.
+        restart = target == "first_response"
+        _upsert(session, ticket.id, policy, target, cycle, due, None, restart=restart)
     for (target, cycle), (start, duration, met_at, row_policy) in stopped.items():
         due = _stopped_due(desk, row_policy, start, duration, facts.pauses, met_at)
-        if due is not None:
-            _upsert(session, ticket.id, row_policy, target, cycle, due, met_at)
+        if due is None:
+            continue
+        if _merged_before_due(ticket, met_at, due):
+            sla_targets.drop_unmet(session, ticket_id=ticket.id, target=target, cycle=cycle)
+            continue
+        _upsert(session, ticket.id, row_policy, target, cycle, due, met_at)
+
+
+def _merged_before_due(ticket: Ticket, stopped_at: datetime, due: datetime) -> bool:
+    """Whether a clock stopped by merging the ticket before it came due: it was not met,
+    it lives on in the ticket it was merged into, so it counts nowhere here."""
+    merged_at = ticket.merged_at
+    return merged_at is not None and stopped_at >= merged_at and due > stopped_at
 
 
 Stop = tuple[datetime, timedelta, datetime, SlaPolicy]
@@ -88,7 +108,7 @@ def _stopped(
         # Also covers a reply given while pending, when the row had been dropped.
         stopped.setdefault(
             ("first_response", "0"),
-            (ticket.created_at, policy.first_response, ticket.first_response_at, policy),
+            (facts.first_response_start(), policy.first_response, ticket.first_response_at, policy),
         )
     answered = ticket.last_agent_message_at
     if (
@@ -121,13 +141,20 @@ def _stop_row(
     start = _start_of(ticket, row)
     if policy is not None and duration is not None and start is not None:
         stopped[(row.target, row.cycle)] = (start, duration, met_at, policy)
+    elif _merged_before_due(ticket, met_at, row.due_at):
+        sla_targets.drop_target(session, target_id=row.id)
     else:
         sla_targets.meet_target(session, target_id=row.id, met_at=met_at)
 
 
 def _start_of(ticket: Ticket, row: SlaTarget) -> datetime | None:
     if row.target == "first_response":
-        return ticket.created_at
+        return first_response_start(
+            created_at=ticket.created_at,
+            first_response_at=ticket.first_response_at,
+            reopen_count=ticket.reopen_count,
+            cycle_started_at=ticket.sla_cycle_started_at,
+        )
     if row.target == "next_response":
         return datetime.fromisoformat(row.cycle)
     if row.cycle == str(ticket.reopen_count):
@@ -161,6 +188,8 @@ def _upsert(
     cycle: str,
     due: datetime,
     met_at: datetime | None,
+    *,
+    restart: bool = False,
 ) -> None:
     sla_targets.upsert_target(
         session,
@@ -171,6 +200,7 @@ def _upsert(
         business_hours=policy.business_hours,
         due_at=due,
         met_at=met_at,
+        restart=restart,
     )
 
 

@@ -108,11 +108,9 @@ def _rank(priority: str) -> int:
 def _recompute_times(session: Session, target: Ticket) -> None:
     """The survivor's message times now cover both conversations."""
     assert target.id is not None
-    first = messages.first_agent_reply(session, ticket_id=target.id)
-    if (
-        first is not None
-        and first.sent_at >= target.created_at
-        and (target.first_response_at is None or first.sent_at < target.first_response_at)
+    first = messages.first_agent_reply(session, ticket_id=target.id, since=target.created_at)
+    if first is not None and (
+        target.first_response_at is None or first.sent_at < target.first_response_at
     ):
         target.first_response_at = first.sent_at
         target.first_responder_id = first.user_id

@@ -19,6 +19,8 @@ def _name(column: str, value: Any, slack_id: Any) -> str:
     each reader), anything else (an organization's name) in bold."""
     if value is None:
         return "(none)"
+    if not slack_id:  # a row of its own, like agents' "Unassigned"
+        return f"*{escape(str(value))}*"
     if column == "agent":
         return f"<@{slack_id}>"
     if column == "channel":

@@ -64,7 +64,7 @@ def test_first_response_time_calendar_and_business_hours(kpi):
         "frt_business_median": 1500.0,
         "frt_business_mean": 1200.0,
         "frt_business_p90": 1800.0,
-        "unanswered": 1,
+        "unanswered": 0,  # #5 was never answered, but self-served: nobody waits for a reply
     }
 
 
@@ -76,12 +76,13 @@ def test_sla_breaches_per_day_and_within_target(kpi):
         "next_response_breaches": 0,
         "resolution_breaches": 2,  # #3's second cycle, #4 (unmet, past due)
         "due": 12,
+        "running": 0,  # every target of the range came due before Nov 10
         "breaches": 4,
     }
     assert report.table("targets").rows == [
-        ["first_response", 6, 4, 2, 0.6667],
-        ["next_response", 1, 1, 0, 1.0],
-        ["resolution", 5, 3, 2, 0.6],
+        ["first_response", 6, 4, 2, 0, 0.6667],
+        ["next_response", 1, 1, 0, 0, 1.0],
+        ["resolution", 5, 3, 2, 0, 0.6],
     ]
     assert report.table("days").rows == [
         ["2026-11-02", 1, 0, 0],
@@ -104,7 +105,7 @@ def test_resolution_reopen_and_one_touch(kpi):
         "reopened": 1,
         "reopen_rate": 0.25,
         "one_touch": 1,  # only #1 was resolved with exactly one agent reply
-        "one_touch_rate": 0.25,
+        "one_touch_rate": 0.3333,  # of the 3 tickets agents resolved (#5 self-served)
         "self_served": 1,
         "reopens": 1,
     }
@@ -121,12 +122,23 @@ def test_resolution_reopen_and_one_touch(kpi):
 def test_handle_time_excludes_pending_and_resolved_time(kpi):
     # #1 08:20-10:00 = 6000; #2 08:45-12:00 = 11700;
     # #3 09:10-16:00 = 24600 - 7200 pending - 10800 resolved before the reopen = 6600
+    # All of it inside Berlin's 09:00-17:00, so business hours count the same.
     assert ask(kpi, "handle").values() == {
         "handle_count": 3,
         "handle_median": 6600.0,
         "handle_mean": 8100.0,
         "handle_p90": 10680.0,
+        "handle_business_median": 6600.0,
+        "handle_business_mean": 8100.0,
+        "handle_business_p90": 10680.0,
     }
+    # #6: claimed Mon Nov 9 08:55 in Berlin (before opening), resolved at 11:00:
+    # 7500 s of clock time, 7200 s of opening hours (09:00-11:00).
+    monday = ask(kpi, "handle", "2026-11-09")
+    assert (monday.figure("handle_median"), monday.figure("handle_business_median")) == (
+        7500.0,
+        7200.0,
+    )
 
 
 def test_types_top_new_and_trend(kpi):
@@ -159,7 +171,14 @@ def test_csat(kpi):
 def test_cost_per_ticket_prorates_the_month(kpi):
     report = ask(kpi, "cost")
     # 3000 a month, 5 of November's 30 days = 500, over 5 tickets
-    assert report.values() == {"spend": 500.0, "tickets": 5, "cost_per_ticket": 100.0}
+    # and over the 4 tickets resolved: 125 each
+    assert report.values() == {
+        "spend": 500.0,
+        "tickets": 5,
+        "cost_per_ticket": 100.0,
+        "resolved": 4,
+        "cost_per_resolved": 125.0,
+    }
     assert report.table("orgs").rows == [  # never named in Slack: the id stands in
         [ACME, ACME, 2, 200.0], [BETA, BETA, 2, 200.0], [GAMMA, GAMMA, 1, 100.0],
     ]  # fmt: skip
@@ -177,10 +196,12 @@ def test_self_service(kpi):
     assert report.table("articles").rows == [["billing/invoices", 1]]
 
 
-def test_known_issues_ranked_by_organizations(kpi):
+def test_known_issues_ranked_by_customers(kpi):
     report = ask(kpi, "known")
-    # #2 (BUG-101) was created before the range
-    assert report.table("issues").rows == [["FR-7", 3, 3, 1], ["BUG-101", 2, 2, 0]]
+    # #2 (BUG-101) was created before the range; one customer per organization here
+    assert report.table("issues").columns == ["issue", "customers", "organizations", "tickets",
+                                              "open"]  # fmt: skip
+    assert report.table("issues").rows == [["FR-7", 3, 3, 3, 1], ["BUG-101", 2, 2, 2, 0]]
 
 
 def test_per_agent(kpi):
@@ -191,9 +212,11 @@ def test_per_agent(kpi):
     ]  # fmt: skip
     # A1 answered #1 (1800 s; 1800 business), #3 (1200; 1200) and #6 (212400; 0) first;
     # handled #1 (6000) and #3 (6600). A2: #4 (57600; 1800), handled #2 (11700).
+    # #5 (self-served) was nobody's: the unassigned row, so the rows add up to the team
     assert report.table("agent").rows == [
         [A1, A1, 3, 2, 71800.0, 1000.0, 2, 3.5, 2, 6300.0],
         [A2, A2, 1, 1, 57600.0, 1800.0, 2, None, 2, 11700.0],
+        ["Unassigned", "", 1, 1, None, None, 0, None, 0, None],
     ]
 
 
@@ -238,7 +261,9 @@ def test_summary_card(kpi):
         "csat_average": 3.5,
         "csat_response_rate": 0.6667,
         "deflection_rate": 0.2,
+        "one_touch_rate": 0.3333,
         "cost_per_ticket": 100.0,
+        "cost_per_resolved": 125.0,
     }
 
 

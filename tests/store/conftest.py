@@ -7,6 +7,7 @@ once the KPI facts are checked against the rows it wrote, so nothing leaks to th
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -16,11 +17,21 @@ from sqlmodel import Session, SQLModel
 from store import tickets
 from store.kpi.triggers import facts
 from store.models import Ticket, TicketStatus
+from tests.support import databases
 
 WORKSPACE = "T0HOME"
 CHANNEL = "C0HELP"
 CUSTOMER = "UCUST1"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database of the test's own, for migration tests: a SQLite file, and a
+    PostgreSQL database beside TEST_DATABASE_URL's (named after the test module)."""
+    name = request.module.__name__.rsplit(".", 1)[-1][5:40]
+    with databases.fresh(request.param, tmp_path, name) as engine:
+        yield engine
 
 
 def _empty(engine: Engine) -> None:

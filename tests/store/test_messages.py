@@ -62,8 +62,9 @@ def test_replies_stored_before_their_ticket_are_adopted(
     session.commit()
 
     adopted = messages.adopt_thread_replies(
-        session, ticket_id=ticket.id, channel_id=CHANNEL, thread_ts="100.1"
-    )
+        session, ticket_id=ticket.id, channel_id=CHANNEL, thread_ts="100.1",
+        customer_id=ticket.customer_id,
+    )  # fmt: skip
     session.commit()
     assert adopted == 1
     reply = messages.find_message(session, channel_id=CHANNEL, ts="100.2")

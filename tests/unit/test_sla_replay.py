@@ -100,3 +100,18 @@ def test_each_reopening_starts_a_resolution_cycle_from_the_reopening():
     [wait] = [o for o in outcomes if o.target == "next_response"]
     # The reopening message waited; the resolution answered it, 10 hours later.
     assert (wait.due, wait.met_at) == (T0 + timedelta(hours=31), T0 + timedelta(hours=40))
+
+
+def test_a_ticket_resolved_before_any_reply_owes_its_first_response_from_the_reopening():
+    # Self-served at 5 minutes, reopened at 1 hour, first reply at 2 hours: the 30-minute
+    # first response ran again from the reopening (due 1:30), so it is late.
+    history = TicketHistory(
+        ticket_id=1, channel_id="C0HELP", priority="normal", created_at=T0,
+        customer_messages=[T0, T0 + timedelta(hours=1)],
+        agent_messages=[T0 + timedelta(hours=2)],
+        resolutions=[T0 + timedelta(minutes=5)], reopenings=[T0 + timedelta(hours=1)],
+    )  # fmt: skip
+    [first] = [
+        o for o in replay(policies(1, False), HOURS, history) if o.target == "first_response"
+    ]
+    assert (first.due, first.met_at) == (T0 + timedelta(minutes=90), T0 + timedelta(hours=2))

@@ -4,17 +4,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, literal_column
+from sqlalchemy import case, func, literal_column, union_all
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from store import statuses
 from store.fact_models import KpiHour, TicketFact
 from store.kpi.queries import rolled, volume
 from store.kpi.queries.scope import TEAM, Scope
 from store.kpi.sqlfn import ALL, in_range
 from store.kpi.triggers.rollup import edges_outside, live_sums
 from store.models import CsatSurvey, Ticket, TicketLink
-
-SHOWN = ("offered", "solved", "need_help")
 
 
 @dataclass(frozen=True)
@@ -49,12 +49,13 @@ class SelfService:
 
 @dataclass(frozen=True)
 class KnownIssue:
-    """A bug or feature request, the tickets linked to it and the organizations they come from."""
+    """A bug or feature request: the people, organizations and tickets it affects."""
 
     ref: str
     organizations: int
-    tickets: int
+    tickets: int  # the linked tickets and the ones merged into them
     open_tickets: int
+    customers: int = 0  # people who reported it
 
 
 def csat(
@@ -169,20 +170,39 @@ def self_service(session: Session, *, start: datetime, end: datetime, top: int =
 def known_issues(
     session: Session, *, start: datetime, end: datetime, top: int = 10
 ) -> list[KnownIssue]:
-    """Links shared by tickets created in the range, most organizations affected first."""
-    is_open = case((col(TicketFact.status).in_(["new", "open", "pending"]), 1), else_=0)
-    organizations = func.count(func.distinct(TicketFact.customer_team_id))
+    """Links on tickets created in the range, with the tickets merged into those (merges
+    are how duplicates are counted): most customers (people) affected first, then
+    organizations, then tickets."""
+    linked = aliased(Ticket)
+    members = []
+    for join in (col(linked.id) == col(TicketLink.ticket_id),
+                 col(linked.merged_into_id) == col(TicketLink.ticket_id)):  # fmt: skip
+        members.append(
+            select(
+                col(TicketLink.ref).label("ref"),
+                col(linked.id).label("ticket_id"),
+                col(linked.customer_id).label("customer_id"),
+                col(linked.customer_team_id).label("org"),
+                col(linked.status).label("status"),
+            )
+            .join(TicketFact, col(TicketFact.ticket_id) == col(TicketLink.ticket_id))
+            .join(linked, join)
+            .where(in_range(col(TicketFact.created_at), start, end))
+        )
+    rows = union_all(*members).subquery("members")
+    people = func.count(func.distinct(rows.c.customer_id))
+    organizations = func.count(func.distinct(rows.c.org))
+    tickets = func.count(func.distinct(rows.c.ticket_id))
+    is_open = case((rows.c.status.in_([str(s) for s in statuses.LIVE]), rows.c.ticket_id))
     statement = (
-        select(col(TicketLink.ref), organizations, func.count(), func.sum(is_open))
-        .join(TicketFact, col(TicketFact.ticket_id) == col(TicketLink.ticket_id))
-        .where(in_range(col(TicketFact.created_at), start, end))
-        .group_by(col(TicketLink.ref))
-        .order_by(organizations.desc(), func.count().desc(), col(TicketLink.ref))
+        select(rows.c.ref, people, organizations, tickets, func.count(func.distinct(is_open)))
+        .group_by(rows.c.ref)
+        .order_by(people.desc(), organizations.desc(), tickets.desc(), rows.c.ref)
         .limit(top)
     )
     return [
-        KnownIssue(ref, int(orgs), int(count), int(still_open or 0))
-        for ref, orgs, count, still_open in session.execute(statement)
+        KnownIssue(ref, int(orgs), int(count), int(still_open or 0), int(customers))
+        for ref, customers, orgs, count, still_open in session.execute(statement)
     ]
 
 

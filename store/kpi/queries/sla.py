@@ -24,22 +24,42 @@ TARGETS = ("first_response", "next_response", "resolution")
 
 @dataclass(frozen=True)
 class TargetCounts:
-    """How one kind of target did over a range."""
+    """How one kind of target did over a range: `due` counts every target whose due time
+    falls in it, `running` those still unmet and not due yet (decided later)."""
 
     due: int = 0
     met_in_time: int = 0
     breached: int = 0
+    running: int = 0
+
+    @property
+    def decided(self) -> int:
+        """Targets met, or past their due time: the ones "within SLA" is a share of."""
+        return self.due - self.running
 
     @property
     def within(self) -> float | None:
-        """Share met in time of the targets due (None when nothing was due)."""
-        return self.met_in_time / self.due if self.due else None
+        """Share met in time of the decided targets (None when none is decided yet)."""
+        return round(self.met_in_time / self.decided, 4) if self.decided else None
+
+    def __add__(self, other: "TargetCounts") -> "TargetCounts":
+        return TargetCounts(
+            self.due + other.due,
+            self.met_in_time + other.met_in_time,
+            self.breached + other.breached,
+            self.running + other.running,
+        )
 
 
 def breached(now: datetime) -> ColumnElement[bool]:
     """The breach condition, as of `now`."""
     met_at, due_at = col(SlaTarget.met_at), col(SlaTarget.due_at)
     return or_(met_at > due_at, and_(met_at.is_(None), due_at < now))
+
+
+def _running(now: datetime) -> ColumnElement[bool]:
+    """Still unmet and not due yet at `now`: neither within nor breached so far."""
+    return and_(col(SlaTarget.met_at).is_(None), col(SlaTarget.due_at) >= now)
 
 
 def _met_in_time() -> ColumnElement[bool]:
@@ -70,17 +90,17 @@ def targets(
     hours = _hours(start, end, now) if scope == TEAM else None
     if hours is None:
         return _targets(session, start=start, end=end, now=now, scope=scope)
-    found: dict[str, list[int]] = {}
+    # Hours that ended by `now` hold no running target: an unmet one there is breached.
+    found: dict[str, TargetCounts] = {}
     for _, target, kind, n in _rolled(session, hours):
-        entry = found.setdefault(target, [0, 0, 0])
-        entry[0 if kind == "due" else 1 if kind == "ok" else 2] += int(n or 0)
+        index = 0 if kind == "due" else 1 if kind == "ok" else 2
+        values = [0, 0, 0]
+        values[index] = int(n or 0)
+        found[target] = found.get(target, TargetCounts()) + TargetCounts(*values)
     for low, high in edges_outside(start, end, hours):
         for (_, target), counts in _targets(session, start=low, end=high, now=now).items():
-            entry = found.setdefault(target, [0, 0, 0])
-            entry[0] += counts.due
-            entry[1] += counts.met_in_time
-            entry[2] += counts.breached
-    return {(ALL, target): TargetCounts(*values) for target, values in found.items() if values[0]}
+            found[target] = found.get(target, TargetCounts()) + counts
+    return {(ALL, target): counts for target, counts in found.items() if counts.due}
 
 
 def _targets(
@@ -92,6 +112,7 @@ def _targets(
         func.count(),
         func.sum(case((_met_in_time(), 1), else_=0)),
         func.sum(case((breached(now), 1), else_=0)),
+        func.sum(case((_running(now), 1), else_=0)),
     ).where(in_range(col(SlaTarget.due_at), start, end))
     if scope.probes(start, end):
         group, filters = scope.lookup(col(SlaTarget.ticket_id))
@@ -106,8 +127,8 @@ def _targets(
             statement = scope.apply(joined)
         statement = scope.group_by(statement, col(SlaTarget.target))
     return {
-        (group, target): TargetCounts(int(due), int(met or 0), int(late or 0))
-        for group, target, due, met, late in session.execute(statement)
+        (group, target): TargetCounts(int(due), int(met or 0), int(late or 0), int(running or 0))
+        for group, target, due, met, late, running in session.execute(statement)
     }
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func
+from sqlalchemy import case, func, literal_column
 from sqlmodel import Session, col, select
 
 from store.fact_models import TicketFact as Ticket
@@ -20,6 +20,7 @@ from store.kpi.sqlfn import (
     in_range,
 )
 from store.kpi.triggers.facts import CLAIM_ACTIONS, RESOLVE_ACTIONS
+from store.kpi.triggers.rollup import COUNTS
 from store.models import Activity
 
 __all__ = ["CLAIM_ACTIONS", "RESOLVE_ACTIONS", "ResolutionCounts"]
@@ -72,9 +73,14 @@ def unanswered(session: Session, *, start: datetime, end: datetime, scope: Scope
     if scope == TEAM:
         return rolled.counts(session, metrics=("unanswered",), start=start, end=end)["unanswered"]
     statement = select(func.count()).where(
-        in_range(col(Ticket.created_at), start, end), col(Ticket.first_response_at).is_(None)
+        in_range(col(Ticket.created_at), start, end), _counted("unanswered")
     )
     return int(session.execute(scope.apply(statement)).scalar_one())
+
+
+def _counted(metric: str) -> Any:
+    """The condition of a count metric, as defined once in rollup.COUNTS."""
+    return literal_column(COUNTS[metric][1].format(r="ticket_fact"))
 
 
 def resolution(
@@ -106,6 +112,11 @@ def handle(
     return distribution(session, source=scope.apply(statement).subquery())
 
 
+def handle_business(session: Session, *, start: datetime, end: datetime) -> dict[Any, Dist]:
+    """Handle time counted in the opening hours of the stored calendar (team-wide)."""
+    return rolled.distribution(session, metric="handle_business", start=start, end=end)
+
+
 def resolution_counts(
     session: Session, *, start: datetime, end: datetime, scope: Scope = TEAM
 ) -> ResolutionCounts:
@@ -118,9 +129,10 @@ def resolution_counts(
         return ResolutionCounts(resolved, *found.values())
     statement = select(
         func.count(),
-        func.sum(case((col(Ticket.reopen_count) > 0, 1), else_=0)),
-        func.sum(case((col(Ticket.agent_replies) == 1, 1), else_=0)),
-        func.sum(case((col(Ticket.suggestion) == "solved", 1), else_=0)),
+        *(
+            func.sum(case((_counted(metric), 1), else_=0))
+            for metric in ("reopened", "one_touch", "self_served")
+        ),
     ).where(in_range(col(Ticket.resolved_at), start, end))
     row = session.execute(scope.apply(statement)).one()
     return ResolutionCounts(*(int(value or 0) for value in row))

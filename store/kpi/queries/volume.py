@@ -11,13 +11,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, literal
+from sqlalchemy import case, func, literal, true
 from sqlmodel import Session, col, select
 
 from store.fact_models import KpiHour, TicketFact
 from store.kpi.sqlfn import in_range, local_day, offset_segments
 from store.kpi.triggers.rollup import live
-from store.models import AuthorRole, Message
+from store.models import AuthorRole, Message, Ticket
 
 HOUR = timedelta(hours=1)
 KINDS = ("created", "resolved", "in", "out")
@@ -51,10 +51,15 @@ def _raw(
 ) -> dict[tuple[Any, str], int]:
     """Counts straight from the rows, for [start, end)."""
     found: dict[tuple[Any, str], int] = {}
-    for kind, column in (("created", TicketFact.created_at), ("resolved", TicketFact.resolved_at)):
+    for kind, column, also in (
+        ("created", col(TicketFact.created_at), true()),
+        ("resolved", col(TicketFact.resolved_at), true()),
+        # facts.merged_moment: merged while unresolved, at the merge
+        ("merged", col(Ticket.merged_at), col(Ticket.resolved_at).is_(None)),
+    ):
         if kind in kinds:
-            key = day(col(column)) if day else literal(None)
-            statement = select(key, func.count()).where(in_range(col(column), start, end))
+            key = day(column) if day else literal(None)
+            statement = select(key, func.count()).where(in_range(column, start, end), also)
             for group, count in session.execute(statement.group_by(key) if day else statement):
                 found[(group, kind)] = found.get((group, kind), 0) + int(count)
     roles = [
@@ -129,14 +134,16 @@ def count_resolved(session: Session, *, start: datetime, end: datetime) -> int:
 
 
 def backlog_at(session: Session, *, end: datetime) -> int:
-    """Tickets created before `end` and not resolved before it."""
-    # created < end, minus resolved < end, plus the (odd) ones resolved before creation.
-    found = counts(session, kinds=("created", "resolved"), start=None, end=end)
+    """Tickets created before `end`, neither resolved nor merged into another before it."""
+    # created < end, minus resolved < end and merged (unresolved) < end, plus the (odd)
+    # ones resolved before creation.
+    found = counts(session, kinds=("created", "resolved", "merged"), start=None, end=end)
     # (the CASE keeps planners on the created_at index: few tickets come after `end`)
     resolved_before = case((col(TicketFact.resolved_at) < end, 1), else_=0) == 1
     early = select(func.count()).where(col(TicketFact.created_at) >= end, resolved_before)
     odd = int(session.execute(early).scalar_one())
-    return _total(found, "created") - _total(found, "resolved") + odd
+    left = _total(found, "resolved") + _total(found, "merged")
+    return _total(found, "created") - left + odd
 
 
 def count_messages(session: Session, *, start: datetime, end: datetime) -> tuple[int, int]:

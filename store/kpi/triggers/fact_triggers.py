@@ -12,6 +12,7 @@ from store.kpi.triggers.facts import (
     FACT_ACTIONS,
     TICKET_COLUMNS,
     RollupMove,
+    merged_moment,
     message_counted,
     message_kind,
     refresh_parts,
@@ -78,10 +79,12 @@ def _sqlite(connection: Connection) -> list[str]:
         return refresh_sql(connection, ticket_id, when)
 
     def hour(row: str, column: str, delta: int, when: str) -> str:
-        kind = "'created'" if column == "created_at" else "'resolved'"
-        return _sqlite_hour(
-            f"{row}.{column}", kind, delta, f"{row}.{column} IS NOT NULL AND {when}"
-        )
+        if column == "merged":
+            moment, kind = merged_moment(row), "'merged'"
+        else:
+            moment = f"{row}.{column}"
+            kind = "'created'" if column == "created_at" else "'resolved'"
+        return _sqlite_hour(moment, kind, delta, f"{moment} IS NOT NULL AND {when}")
 
     def message_hours(row: str, delta: int) -> str:
         return _sqlite_hour(f"{row}.sent_at", message_kind(row), delta, message_counted(row))
@@ -90,6 +93,7 @@ def _sqlite(connection: Connection) -> list[str]:
     changed = {
         column: f"OLD.{column} IS NOT NEW.{column}" for column in ("created_at", "resolved_at")
     }
+    changed["merged"] = f"{merged_moment('OLD')} IS NOT {merged_moment('NEW')}"
     ticket_update = [
         hour(row, column, delta, changed[column])
         for column in changed
@@ -104,6 +108,7 @@ def _sqlite(connection: Connection) -> list[str]:
                 *refresh("NEW.id"),
                 hour("NEW", "created_at", 1, "1 = 1"),
                 hour("NEW", "resolved_at", 1, "1 = 1"),
+                hour("NEW", "merged", 1, "1 = 1"),
             ],
         ),
         _trigger(
@@ -120,6 +125,7 @@ def _sqlite(connection: Connection) -> list[str]:
                 *refresh("OLD.id"),
                 hour("OLD", "created_at", -1, "1 = 1"),
                 hour("OLD", "resolved_at", -1, "1 = 1"),
+                hour("OLD", "merged", -1, "1 = 1"),
             ],
         ),
         _trigger(
@@ -233,19 +239,25 @@ BEGIN
   INSERT INTO kpi_hour_pending (hour, kind, n)
   VALUES ({hour_of("postgresql", "at")}, what, delta);
 END $$""",
-        """CREATE OR REPLACE FUNCTION kpi_on_ticket() RETURNS trigger LANGUAGE plpgsql AS $$
+        f"""CREATE OR REPLACE FUNCTION kpi_on_ticket() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'DELETE' THEN
     PERFORM kpi_fact_refresh(OLD.id, true);  -- the ticket is gone: its fact row goes
     PERFORM kpi_hour_add(OLD.created_at, 'created', -1);
     PERFORM kpi_hour_add(OLD.resolved_at, 'resolved', -1);
+    PERFORM kpi_hour_add({merged_moment("OLD")}, 'merged', -1);
     RETURN NULL;
   END IF;
   PERFORM kpi_fact_refresh(NEW.id, true);
   IF TG_OP = 'INSERT' THEN
     PERFORM kpi_hour_add(NEW.created_at, 'created', 1);
     PERFORM kpi_hour_add(NEW.resolved_at, 'resolved', 1);
+    PERFORM kpi_hour_add({merged_moment("NEW")}, 'merged', 1);
     RETURN NULL;
+  END IF;
+  IF {merged_moment("OLD")} IS DISTINCT FROM {merged_moment("NEW")} THEN
+    PERFORM kpi_hour_add({merged_moment("OLD")}, 'merged', -1);
+    PERFORM kpi_hour_add({merged_moment("NEW")}, 'merged', 1);
   END IF;
   IF OLD.created_at IS DISTINCT FROM NEW.created_at THEN
     PERFORM kpi_hour_add(OLD.created_at, 'created', -1);

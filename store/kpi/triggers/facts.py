@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, literal_column
+from sqlalchemy import and_, case, func, literal, literal_column, or_
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
@@ -38,8 +38,14 @@ FACT_ACTIONS = (*CLAIM_ACTIONS, *RESOLVE_ACTIONS, "reopened")
 COLUMNS = [column.name for column in TicketFact.__table__.columns]  # type: ignore[attr-defined]
 TICKET_COLUMNS = (
     "created_at", "first_response_at", "first_responder_id", "resolved_at", "reopen_count",
-    "status", "priority", "assignee_id", "channel_id", "customer_team_id",
+    "status", "priority", "assignee_id", "channel_id", "customer_team_id", "merged_at",
 )  # fmt: skip
+
+
+def merged_moment(row: str) -> str:
+    """SQL: when a ticket left the backlog by being merged (NULL: not merged, or it was
+    resolved, which counts as `resolved`): kpi_hour's `merged` kind."""
+    return f"(CASE WHEN {row}.resolved_at IS NULL THEN {row}.merged_at END)"
 
 
 def _greatest(name: str, *values: Any) -> Any:
@@ -50,8 +56,9 @@ def _least(name: str, *values: Any) -> Any:
     return func.min(*values) if name == "sqlite" else func.least(*values)
 
 
-def open_seconds_before(name: str, moment: Any, outer: Any) -> Any:
-    """SQL: open seconds of the stored calendar before `moment` (NULL outside its span)."""
+def open_seconds_before(name: str, moment: Any, *outer: Any) -> Any:
+    """SQL: open seconds of the stored calendar before `moment` (NULL outside its span);
+    `outer`: the enclosing tables `moment` reads."""
     day = KpiOpenDay
     into_day = _greatest(name, literal(0), epoch(moment) - col(day.opens))
     return (
@@ -59,34 +66,45 @@ def open_seconds_before(name: str, moment: Any, outer: Any) -> Any:
         .where(col(day.day_start) <= moment)
         .order_by(col(day.day_start).desc())
         .limit(1)
-        .correlate(outer)
+        .correlate(*outer)
         .scalar_subquery()
     )
 
 
-def business_seconds(name: str, created: Any, answered: Any, outer: Any) -> Any:
-    """SQL: open seconds from creation to first response (never negative)."""
-    elapsed = open_seconds_before(name, answered, outer) - open_seconds_before(name, created, outer)
-    return case((answered.is_not(None), _greatest(name, literal(0), elapsed)), else_=None)
+# How a handle time counts seconds: (dialect, moment, the tables the moment reads) -> SQL
+# seconds since a fixed origin; their differences are durations.
+SecondsAt = Callable[[str, Any, tuple[Any, ...]], Any]
 
 
-def fact_select(name: str, where: Any) -> Any:
-    """The `ticket_fact` rows of the tickets matching the SQL condition `where`."""
-    ticket = col(Ticket.id)
-    resolved = col(Ticket.resolved_at)
-    replies = select(func.count()).where(
-        col(Message.ticket_id) == ticket,
-        col(Message.role) == str(AuthorRole.AGENT),
-        col(Message.deleted_at).is_(None),
-    )
-    claimed = (
+def calendar_clock(name: str, moment: Any, outer: tuple[Any, ...]) -> Any:
+    """Every second counts: epoch seconds."""
+    return epoch(moment)
+
+
+def business_clock(name: str, moment: Any, outer: tuple[Any, ...]) -> Any:
+    """Only the opening hours of the stored calendar (kpi_open_day) count."""
+    return open_seconds_before(name, moment, *outer)
+
+
+def first_claim() -> Any:
+    """SQL: the ticket's first claim or assignment (correlated to `Ticket`)."""
+    return (
         select(func.min(Activity.at))
-        .where(col(Activity.ticket_id) == ticket, col(Activity.action).in_(CLAIM_ACTIONS))
+        .where(col(Activity.ticket_id) == col(Ticket.id), col(Activity.action).in_(CLAIM_ACTIONS))
         .correlate(Ticket)
         .scalar_subquery()
     )
+
+
+def handle_seconds(name: str, clock: SecondsAt) -> Any:
+    """SQL (correlated to `Ticket`): first claim to resolution, minus the time waiting on
+    the customer (pending) and the time spent resolved before a reopening, counted by
+    `clock`; NULL when no agent claimed it before its resolution."""
+    ticket, resolved, claimed = col(Ticket.id), col(Ticket.resolved_at), first_claim()
     pause_end = _least(name, func.coalesce(TicketPause.ended_at, resolved), resolved)
-    overlap = epoch(pause_end) - epoch(_greatest(name, TicketPause.started_at, claimed))
+    pause_start = _greatest(name, TicketPause.started_at, claimed)
+    pauses = (Ticket, TicketPause)
+    overlap = clock(name, pause_end, pauses) - clock(name, pause_start, pauses)
     paused = (
         select(func.sum(_greatest(name, literal(0), overlap)))
         .where(col(TicketPause.ticket_id) == ticket, col(TicketPause.started_at) < resolved)
@@ -100,10 +118,15 @@ def fact_select(name: str, where: Any) -> Any:
             col(earlier.action).in_(RESOLVE_ACTIONS),
             earlier.at <= reopen.at,
         )
+        .correlate(reopen)  # also when nested in a clock's subquery
         .scalar_subquery()
     )
+    reopens = (Ticket, reopen)
+    gap = clock(name, reopen.at, reopens) - clock(
+        name, _greatest(name, last_resolve, claimed), reopens
+    )
     gaps = (
-        select(func.sum(epoch(reopen.at) - epoch(_greatest(name, last_resolve, claimed))))
+        select(func.sum(gap))
         .where(
             reopen.ticket_id == ticket,
             reopen.action == "reopened",
@@ -112,17 +135,61 @@ def fact_select(name: str, where: Any) -> Any:
         )
         .correlate(Ticket)
     )
-    handle = case(
+    return case(
+        (resolved.is_(None), None),  # most refreshes: nothing to look up
         (
             and_(claimed.is_not(None), claimed <= resolved),
-            epoch(resolved)
-            - epoch(claimed)
+            clock(name, resolved, (Ticket,))
+            - clock(name, claimed, (Ticket,))
             - func.coalesce(paused.scalar_subquery(), 0)
             - func.coalesce(gaps.scalar_subquery(), 0),
         ),
         else_=None,
     )
-    suggestion = select(Suggestion.outcome).where(col(Suggestion.ticket_id) == ticket).limit(1)
+
+
+def business_seconds(name: str, created: Any, answered: Any, outer: Any) -> Any:
+    """SQL: open seconds from creation to first response (never negative)."""
+    elapsed = open_seconds_before(name, answered, outer) - open_seconds_before(name, created, outer)
+    return case((answered.is_not(None), _greatest(name, literal(0), elapsed)), else_=None)
+
+
+def fact_select(name: str, where: Any) -> Any:
+    """The `ticket_fact` rows of the tickets matching the SQL condition `where`."""
+    ticket = col(Ticket.id)
+    resolved = col(Ticket.resolved_at)
+    # Agent replies up to the (latest) resolution: a "you're welcome" after it does not
+    # make a one-touch ticket two-touch. Roles are the ticket's: its requester is its
+    # customer even when an agent (bot/intake/values.py).
+    replies = select(func.count()).where(
+        col(Message.ticket_id) == ticket,
+        col(Message.role) == str(AuthorRole.AGENT),
+        col(Message.deleted_at).is_(None),
+        or_(resolved.is_(None), col(Message.sent_at) <= resolved),
+    )
+    # "This solved it" taken back: the customer wrote again after it and the ticket was
+    # reopened (and not self-served again since): neither deflected nor self-served. The
+    # audit trail is read only for a solved suggestion (a CASE evaluates in order).
+    last_of = {
+        action: select(func.max(Activity.at))
+        .where(col(Activity.ticket_id) == ticket, col(Activity.action) == action)
+        .correlate(Ticket)
+        .scalar_subquery()
+        for action in ("self_served", "reopened")
+    }
+    outcome = col(Suggestion.outcome)
+    suggestion = (
+        select(
+            case(
+                (outcome != "solved", outcome),
+                (last_of["reopened"] > last_of["self_served"], literal("taken_back")),
+                else_=outcome,
+            )
+        )
+        .where(col(Suggestion.ticket_id) == ticket)
+        .limit(1)
+        .scalar_subquery()
+    )
     article = (
         select(Suggestion.solved_article_id).where(col(Suggestion.ticket_id) == ticket).limit(1)
     )
@@ -142,9 +209,10 @@ def fact_select(name: str, where: Any) -> Any:
         epoch(resolved) - epoch(Ticket.created_at),
         col(Ticket.reopen_count),
         replies.scalar_subquery(),
-        handle,
-        suggestion.scalar_subquery(),
+        handle_seconds(name, calendar_clock),
+        suggestion,
         article.scalar_subquery(),
+        handle_seconds(name, business_clock),
     ]
     labelled = [value.label(name) for value, name in zip(values, COLUMNS, strict=True)]
     return select(*labelled).where(where)
@@ -293,7 +361,11 @@ def backfill(
                 [group_rollup.claim_sql(name, "a", 1, group_rollup.tickets_where("a", (low, high)))]
             )
         )
-    for column, kind in (("created_at", "created"), ("resolved_at", "resolved")):
+    for column, kind in (
+        ("created_at", "created"),
+        ("resolved_at", "resolved"),
+        (merged_moment("ticket"), "merged"),
+    ):
         hour = hour_of(name, column)
         _add_hours(
             connection,
@@ -332,15 +404,18 @@ def drift(connection: Connection) -> dict[str, list[Any]]:
         f"WITH e AS ({every}), f AS ({stored}), "
         f"{_both_ways('e', 'f')} SELECT ticket_id FROM d UNION SELECT ticket_id FROM g ORDER BY 1"
     ).scalars()
-    created, resolved, sent = (
+    created, resolved, merged, sent = (
         hour_of(name, "created_at"),
         hour_of(name, "resolved_at"),
+        hour_of(name, merged_moment("ticket")),
         hour_of(name, "m.sent_at"),
     )
     expected = (
         f"SELECT h, kind, sum(n) AS n FROM ("
         f"SELECT {created} AS h, 'created' AS kind, 1 AS n FROM ticket "
         f"UNION ALL SELECT {resolved}, 'resolved', 1 FROM ticket WHERE resolved_at IS NOT NULL "
+        f"UNION ALL SELECT {merged}, 'merged', 1 FROM ticket "
+        f"WHERE {merged_moment('ticket')} IS NOT NULL "
         f"UNION ALL SELECT {sent}, {message_kind('m')}, 1 FROM message m "
         f"WHERE {message_counted('m')} UNION ALL {csat_rollup.expected_sql(name)}"
         ") x GROUP BY h, kind"

@@ -33,8 +33,9 @@ COLUMNS = (
     "claims",
 )  # fmt: skip
 KEYS = "dimension, day, grp"
+UNASSIGNED = ""  # the agent group of tickets nobody holds, so agents' rows add up to the team
 DIMENSIONS = {
-    "agent": "f.assignee_id",
+    "agent": f"coalesce(f.assignee_id, '{UNASSIGNED}')",
     "channel": "f.channel_id",
     "org": "f.customer_team_id",
     "priority": "f.priority",

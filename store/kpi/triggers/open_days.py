@@ -1,6 +1,7 @@
 """The team's opening hours stored for SQL (kpi_open_day), and recomputing facts with them.
 
-Business-hours first response times are kept in `ticket_fact.frt_business_seconds`,
+Business-hours first response and handle times are kept in `ticket_fact`
+(`frt_business_seconds`, `handle_business_seconds`),
 counted with the calendar in `kpi_open_day`. The KPI service compares the configured
 calendar's fingerprint (and the span of days needed) with `kpi_calendar` before it
 answers; on a change, `replace_open_days` rewrites the days and recomputes the column.
@@ -15,7 +16,8 @@ from store.db import lock_until_commit
 from store.fact_models import KpiCalendar, KpiOpenDay, TicketFact
 from store.kpi.sqlfn import dialect
 from store.kpi.triggers import group_rollup, rollup
-from store.kpi.triggers.facts import business_seconds
+from store.kpi.triggers.facts import business_clock, business_seconds, handle_seconds
+from store.models import Ticket
 
 OpenDay = tuple[datetime, int, int, int]  # local midnight (UTC), opens, length, before
 
@@ -45,7 +47,8 @@ def is_current(
 def replace_open_days(
     session: Session, *, fingerprint: str, days: list[OpenDay], first: datetime, last: datetime
 ) -> int:
-    """Store a calendar's days and recompute every business-hours first response time.
+    """Store a calendar's days and recompute every business-hours duration (first
+    response, handle time).
 
     Serialised across replicas; a no-op when another one stored the same calendar first.
     Returns the number of facts recomputed.
@@ -81,7 +84,18 @@ def replace_open_days(
         .where(col(TicketFact.first_response_at).is_not(None))
         .values(frt_business_seconds=seconds)
     )
+    handled = (
+        select(handle_seconds(dialect(session), business_clock))
+        .where(col(Ticket.id) == col(TicketFact.ticket_id))
+        .scalar_subquery()
+    )
+    session.execute(
+        update(TicketFact)
+        .where(col(TicketFact.handle_seconds).is_not(None))
+        .values(handle_business_seconds=handled)
+    )
     rollup.rebuild(session.connection(), metric="frt_business")
+    rollup.rebuild(session.connection(), metric="handle_business")
     group_rollup.rebuild_business(session.connection())
     session.flush()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -21,22 +21,38 @@ from typing import Any
 from sqlalchemy import func, select, union_all
 from sqlalchemy.engine import Connection
 
+from store import statuses
+
 TOP = 40  # buckets reach 2**(TOP + 5) seconds
-SHOWN = ("offered", "solved", "need_help")
+# ticket_fact.suggestion: the outcome of the articles shown, with "This solved it" taken
+# back (the customer wrote again and the ticket was reopened) as `taken_back`.
+SHOWN = ("offered", "solved", "need_help", "taken_back")
+LIVE_SQL = ", ".join(f"'{status}'" for status in statuses.LIVE)
 # metric -> (time column, value column, extra condition): durations, then counts.
 DURATIONS = {
     "frt": ("created_at", "frt_seconds"),
     "frt_business": ("created_at", "frt_business_seconds"),
     "resolution": ("resolved_at", "resolution_seconds"),
     "handle": ("resolved_at", "handle_seconds"),
+    "handle_business": ("resolved_at", "handle_business_seconds"),
 }
 _shown = ", ".join(f"'{outcome}'" for outcome in SHOWN)
+# The one definition of each count (the team cards read it; breakdowns mirror it in SQL):
+# unanswered = still waiting for a first agent reply (live, none yet): not self-served,
+# merged or closed ones; one_touch = resolved with exactly one agent reply before the
+# resolution, self-served tickets excluded (no agent resolved them).
 COUNTS = {
-    "unanswered": ("created_at", "{r}.frt_seconds IS NULL"),
+    "unanswered": (
+        "created_at",
+        "{r}.frt_seconds IS NULL AND {r}.status IN (" + LIVE_SQL + ")",
+    ),
     "shown": ("created_at", f"{{r}}.suggestion IN ({_shown})"),
     "solved": ("created_at", "{r}.suggestion = 'solved'"),
     "reopened": ("resolved_at", "{r}.reopen_count > 0"),
-    "one_touch": ("resolved_at", "{r}.agent_replies = 1"),
+    "one_touch": (
+        "resolved_at",
+        "{r}.agent_replies = 1 AND coalesce({r}.suggestion, '') <> 'solved'",
+    ),
     "self_served": ("resolved_at", "{r}.suggestion = 'solved'"),
 }
 

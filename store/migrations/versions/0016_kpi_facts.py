@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from store.fact_models import PENDING, TABLES_SINCE_0017
+from store.fact_models import PENDING, TABLES_SINCE_0017, add_missing_fact_columns
 from store.kpi.triggers import fact_triggers, facts
 from store.types import UTCDateTime
 
@@ -109,6 +109,7 @@ def upgrade() -> None:
     # totals (0017 adds those tables to databases that ran an earlier 0016).
     for table in TABLES_SINCE_0017:
         table.create(connection, checkfirst=True)
+    add_missing_fact_columns(connection)  # this release's facts have them (0021)
     facts.backfill(connection)
     fact_triggers.install(connection)
 

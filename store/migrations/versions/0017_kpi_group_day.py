@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from store.fact_models import TABLES_SINCE_0017
+from store.fact_models import TABLES_SINCE_0017, add_missing_fact_columns
 from store.kpi.triggers import fact_triggers, facts
 
 revision: str = "0017"
@@ -29,6 +29,7 @@ def upgrade() -> None:
     fact_triggers.drop(connection)  # no write lands between the fill and the new triggers
     for table in TABLES_SINCE_0017:
         table.create(connection, checkfirst=True)
+    add_missing_fact_columns(connection)  # this release's facts have them (0021)
     facts.backfill(connection)
     fact_triggers.install(connection)
 
