@@ -233,7 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(table))
     print(f"\nDefault min_score: {DEFAULT_MIN_SCORE:g} (calibrated); deskbot today: "
           f"{TODAY_MIN_SCORE:g} (raw).\n")  # fmt: skip
-    print("Answered share / first suggestion right, by min_score (first suggestion's score):\n")
+    print("Answered share / first suggestion right, by min_score (what the bot shows at each):\n")
     print("| dataset | method | condition | " + " | ".join(f"@{t}" for t in THRESHOLDS) + " |")
     print("|---|---|---|" + "---:|" * len(THRESHOLDS))
     print("\n".join(curves))

