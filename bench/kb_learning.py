@@ -2,7 +2,8 @@
 
 Teaching goes through `SuggestionService.learn_answered`, the path `/ticket answer` and
 *This solved it* take (store the question as an article example, reload the examples
-into the knowledge base), on a throwaway SQLite database migrated like the bot's.
+into the knowledge base), on a throwaway SQLite database, exactly as
+`deskbot kb search --examples` does (`bot.cli.kb_learn.learn`).
 
 The dev questions are split in halves by position (even, odd). "Learned" figures teach
 one half and ask the other, then swap, so every question is asked once, and never by a
@@ -10,18 +11,16 @@ matcher that was taught that very question.
 """
 
 import json
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.cli.kb_learn import learn
 from bot.config import Suggestions
-from bot.suggestions import SuggestionService
 from knowledge.articles import Article, load_jsonl
 from knowledge.library import KnowledgeBase, embedder_for
 from knowledge.matcher import Matcher
-from store.db import make_engine, migrate
 
 DEFAULT_MIN_SCORE = Suggestions().min_score
 
@@ -99,15 +98,8 @@ def taught_matcher(
     """The matcher after learning each answered question (its first gold article) through
     the bot's learning path."""
     knowledge = knowledge_base(method, articles)
-    with tempfile.TemporaryDirectory() as folder:
-        engine = make_engine(f"sqlite:///{Path(folder) / 'bench.db'}")
-        try:
-            migrate(engine)
-            service = SuggestionService(engine, knowledge, now, Suggestions())
-            by_id = {a.id: a for a in articles}
-            service.learn_answered([(answer_of(q, by_id), q["text"]) for q in answered])
-        finally:
-            engine.dispose()
+    by_id = {a.id: a for a in articles}
+    learn(knowledge, [(answer_of(q, by_id), q["text"]) for q in answered])
     return knowledge.matcher()
 
 

@@ -136,18 +136,18 @@ def _search(
     out: TextIO,
 ) -> int:
     # Imported here, not at the top: the matcher loads SciPy, which `deskbot --help` skips.
-    from bot.cli.kb_learn import knowledge_base, learn, read_examples
+    from bot.cli.kb_learn import knowledge_base, learn, read_examples, user_cache
     from knowledge.library import CACHE_FOLDER, DEFAULT_ARTICLES
     from knowledge.matcher import suggest
 
     if args.kb is not None:
         articles = load_any(args.kb)
-        folder = args.kb if args.kb.is_dir() else args.kb.parent
+        cache = user_cache(args.kb)  # never written beside someone's export file
     else:
         folder = knowledge_dir or DEFAULT_ARTICLES
         articles = load_markdown_dir(folder)
-    # The embedding cache lives beside the articles (not inside the installed package).
-    cache = None if folder.resolve() == DEFAULT_ARTICLES else folder / CACHE_FOLDER
+        # The bot's own cache, beside the articles (not inside the installed package).
+        cache = None if folder.resolve() == DEFAULT_ARTICLES else folder / CACHE_FOLDER
     examples = read_examples(args.examples, {a.id for a in articles}) if args.examples else []
     list(_queries(args))  # bad input is refused before anything is embedded or learned
     knowledge = knowledge_base(articles, cache)

@@ -1,11 +1,14 @@
 """`deskbot kb search --examples FILE`: learn answered questions before searching.
 
 The questions are taught the way `/ticket answer` and *This solved it* teach the bot
-(`SuggestionService.learn_answered`), on a throwaway SQLite database, so the figures of
+(`SuggestionService.learn_answered`), on a throwaway SQLite database (nothing is kept),
+so the figures of
 `bench/kb_quality.py`'s learned mode can be reproduced from the command line.
 """
 
+import hashlib
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -40,6 +43,14 @@ def read_examples(path: Path, known: set[str]) -> list[tuple[str, str]]:
     return pairs
 
 
+def user_cache(kb: Path) -> Path:
+    """Where `--kb PATH` keeps its embedding cache: the user's cache folder
+    ($XDG_CACHE_HOME, else ~/.cache), one subfolder per knowledge base path."""
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    key = hashlib.blake2b(str(kb.resolve()).encode("utf-8"), digest_size=6).hexdigest()
+    return root / "deskbot" / f"kb-{key}"
+
+
 def knowledge_base(articles: "list[Article]", cache_folder: Path | None) -> "KnowledgeBase":
     """A knowledge base of these articles (by meaning too, when the encoder is installed;
     says so on stderr when it is not)."""
@@ -55,15 +66,19 @@ def knowledge_base(articles: "list[Article]", cache_folder: Path | None) -> "Kno
 
 def learn(knowledge: "KnowledgeBase", pairs: list[tuple[str, str]]) -> int:
     """Teach the knowledge base the answered questions; how many were new."""
+    from sqlmodel import SQLModel
+
+    import store.models  # noqa: F401 - the tables create_all makes
     from bot.clock import utc_now
     from bot.config import Suggestions
     from bot.suggestions import SuggestionService
-    from store.db import make_engine, migrate
+    from store.db import make_engine
 
     with tempfile.TemporaryDirectory() as folder:
         engine = make_engine(f"sqlite:///{Path(folder) / 'examples.db'}")
         try:
-            migrate(engine)
+            # A throwaway database: the tables, without the migrations' history.
+            SQLModel.metadata.create_all(engine)
             service = SuggestionService(engine, knowledge, utc_now, Suggestions())
             return service.learn_answered(pairs)
         finally:

@@ -18,6 +18,14 @@ def kb(argv: list[str], *, knowledge_dir: Path | None = None, min_score: float =
     return run_kb(args, knowledge_dir=knowledge_dir, max_results=3, min_score=min_score)
 
 
+@pytest.fixture(autouse=True)
+def user_cache(tmp_path: Path, monkeypatch) -> Path:
+    """`--kb` searches cache their vectors in the user's cache folder: a temporary one."""
+    folder = tmp_path / "user-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    return folder
+
+
 @pytest.fixture
 def kb_file(tmp_path: Path) -> Path:
     path = tmp_path / "kb.jsonl"
@@ -137,7 +145,9 @@ def test_search_learns_answered_questions_first(tmp_path: Path, kb_file: Path, c
     assert "learned 2 answered questions" in out.err
     results = json.loads(out.out)["results"]
     assert results[0]["id"] == "csv" and results[0]["score"] >= 50
-    assert (tmp_path / ".deskbot-cache" / "examples.npz").is_file()  # beside the KB
+    # Vectors are cached in the user's cache folder, never beside the KB file.
+    assert list((tmp_path / "user-cache" / "deskbot").glob("kb-*/examples.npz"))
+    assert not (tmp_path / ".deskbot-cache").exists()
 
 
 @pytest.mark.parametrize(
@@ -156,7 +166,7 @@ def test_a_bad_examples_file_exits_2_naming_the_line(
     assert kb(["search", "--kb", str(kb_file), "--examples", str(answered), "password"]) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
-    assert not (tmp_path / ".deskbot-cache").exists()  # refused before anything was embedded
+    assert not (tmp_path / "user-cache").exists()  # refused before anything was embedded
 
 
 def test_search_without_the_encoder_says_so_once(
