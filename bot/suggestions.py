@@ -221,16 +221,8 @@ class SuggestionService:
             suggestion = suggestions.suggestion_for(session, ticket_id=ticket.id)
             if suggestion is None:
                 return False
-            added = suggestions.add_example(
-                session,
-                article_id=article_id,
-                text=suggestion.question,
-                source="customer_solved",
-                ticket_id=ticket.id,
-                at=self._clock(),
-            )
-        self.load_examples()
-        return added
+            question = suggestion.question
+        return self._teach([(article_id, question)], source="customer_solved", ticket=ticket) > 0
 
     def learn(self, *, ticket: Ticket, article_id: str) -> bool:
         """An agent says this article answered the ticket: its question becomes an example."""
@@ -239,14 +231,30 @@ class SuggestionService:
         with session_scope(self._engine) as session:
             root = messages.find_message(session, channel_id=ticket.channel_id, ts=ticket.root_ts)
             question = root.text if root is not None and root.text else ticket.subject
-            added = suggestions.add_example(
-                session,
-                article_id=article_id,
-                text=question[:4000],
-                source="agent_answer",
-                ticket_id=ticket.id,
-                at=self._clock(),
-            )
+        answered = [(article_id, question[:4000])]
+        return self._teach(answered, source="agent_answer", ticket=ticket) > 0
+
+    def learn_answered(self, answered: list[tuple[str, str]]) -> int:
+        """Teach the matcher (article id, question) pairs answered elsewhere, the way
+        `/ticket answer` and *This solved it* do; how many were new."""
+        return self._teach(answered, source="imported", ticket=None)
+
+    def _teach(
+        self, answered: list[tuple[str, str]], *, source: str, ticket: Ticket | None
+    ) -> int:
+        """Store each question as an example of its article, then reload the examples:
+        the one path every kind of learning takes."""
+        added = 0
+        with session_scope(self._engine) as session:
+            for article_id, question in answered:
+                added += suggestions.add_example(
+                    session,
+                    article_id=article_id,
+                    text=question,
+                    source=source,
+                    ticket_id=ticket.id if ticket is not None else None,
+                    at=self._clock(),
+                )
         self.load_examples()
         return added
 

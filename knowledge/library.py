@@ -11,6 +11,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 from knowledge.articles import (
@@ -21,11 +22,32 @@ from knowledge.articles import (
     markdown_files,
 )
 from knowledge.matcher import Matcher
+from knowledge.semantic import Embedder, load_encoder
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_ARTICLES = SAMPLE_ARTICLES  # the shipped sample articles (knowledge.articles)
+CACHE_FOLDER = ".deskbot-cache"  # in the articles folder: the embedding cache
 Fingerprint = tuple[tuple[str, int, int], ...]
+
+
+@cache
+def embedder_for(cache_dir: Path | None) -> Embedder | None:
+    """The process's embedder for one cache folder (None: memory only), or None without
+    the sentence encoder. Shared, so a second knowledge base on the same folder (tests,
+    the CLI) reuses the vectors already computed."""
+    encoder = load_encoder()
+    return Embedder(encoder, cache_dir) if encoder is not None else None
+
+
+def default_embedder(folder: Path | None) -> Embedder | None:
+    """The embedder for an articles folder: its cache in `CACHE_FOLDER` inside it (in
+    memory only for the shipped sample articles, which live inside the package)."""
+    if folder is None:
+        return None
+    if Path(folder).resolve() == SAMPLE_ARTICLES:
+        return embedder_for(None)
+    return embedder_for(Path(folder).resolve() / CACHE_FOLDER)
 
 
 def fingerprint(folder: Path) -> Fingerprint:
@@ -51,10 +73,16 @@ class KnowledgeBase:
         *,
         clock: Callable[[], datetime],
         check_every: timedelta = timedelta(seconds=10),
+        embedder: Embedder | None = None,
+        articles: Sequence[Article] | None = None,
+        calibrated: bool = True,
     ) -> None:
         # None: no articles at all (production without a knowledge_dir); the shipped sample
         # articles are DEFAULT_ARTICLES, used only when asked for.
         self._folder = Path(folder) if folder is not None else None
+        self._embedder = embedder  # None: words only
+        self._fixed = tuple(articles) if articles is not None else None
+        self._calibrated = calibrated  # False: raw lexical scores, for comparison only
         self._clock = clock
         self._check_every = check_every
         self._reload_lock = threading.Lock()  # one reload at a time
@@ -65,6 +93,23 @@ class KnowledgeBase:
         self._loaded = False
         self._base = Matcher.build([])
         self._matcher = self._base
+
+    @classmethod
+    def of_articles(
+        cls,
+        articles: Sequence[Article],
+        *,
+        clock: Callable[[], datetime],
+        embedder: Embedder | None = None,
+        calibrated: bool = True,
+    ) -> "KnowledgeBase":
+        """A knowledge base of these articles, never reloaded (the CLI, the benchmarks)."""
+        return cls(None, clock=clock, embedder=embedder, articles=articles, calibrated=calibrated)
+
+    @property
+    def semantic(self) -> bool:
+        """Whether questions are matched by meaning as well as words."""
+        return self._embedder is not None
 
     @property
     def folder(self) -> Path | None:
@@ -100,6 +145,10 @@ class KnowledgeBase:
         return self.matcher().get(article_id)
 
     def _reload_if_changed(self) -> None:
+        if self._fixed is not None:
+            if not self._loaded:
+                self._install(list(self._fixed))
+            return
         if self._folder is None:
             self._loaded = True  # nothing to read, ever
             return
@@ -116,9 +165,12 @@ class KnowledgeBase:
             # the last good knowledge base and say which file is wrong.
             logger.error("knowledge base not reloaded: %s", error)
             return
-        base = Matcher.build(articles)
+        self._install(articles)
+        logger.info("knowledge base loaded: %d articles from %s", len(articles), self._folder)
+
+    def _install(self, articles: list[Article]) -> None:
+        base = Matcher.build(articles, embedder=self._embedder, calibrated=self._calibrated)
         with self._swap_lock:
             self._base = base
             self._matcher = base.with_examples(self._examples)
         self._loaded = True
-        logger.info("knowledge base loaded: %d articles from %s", len(articles), self._folder)

@@ -1,7 +1,9 @@
-"""A helper process that tokenizes half of a large knowledge base on the second core.
+"""A helper process that does half of a large knowledge base's work on the second core.
 
 `python -m knowledge.worker` reads pickled (lang, title, examples, body) tuples on stdin
-and writes the encoded rows (see `knowledge.corpus`) to stdout. It is a plain subprocess
+and writes the encoded rows (see `knowledge.corpus`) to stdout; `python -m
+knowledge.worker embed` reads a pickled list of texts and writes their sentence vectors
+(see `knowledge.semantic`). It is a plain subprocess
 rather than multiprocessing: spawn would re-import the caller's main module in the
 child (re-running any unguarded script), and fork is unsafe in a threaded bot.
 """
@@ -23,15 +25,18 @@ _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 class Helper:
     """One helper process working on some articles while the caller does the rest."""
 
-    def __init__(self, articles: Sequence[Article]) -> None:
+    def __init__(self, articles: Sequence[Article] = (), *, texts: Sequence[str] = ()) -> None:
+        """Tokenize `articles`, or (given `texts`) embed the texts."""
+        task = ["embed"] if texts else []
         payload = pickle.dumps(
-            [(a.lang, a.title, a.examples, a.body) for a in articles], protocol=5
+            list(texts) if texts else [(a.lang, a.title, a.examples, a.body) for a in articles],
+            protocol=5,
         )
         env = dict(os.environ)
         # The child must import this package even when it is not installed (a checkout).
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "knowledge.worker"],
+            [sys.executable, "-m", "knowledge.worker", *task],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -68,11 +73,21 @@ class Helper:
 
 
 def main() -> None:
-    """The child: encode the articles read from stdin, write the result to stdout."""
-    from knowledge.corpus import encode_parts
-
+    """The child: encode the articles (or embed the texts) read from stdin, write the
+    result to stdout."""
     items = pickle.load(sys.stdin.buffer)
-    pickle.dump(encode_parts(items), sys.stdout.buffer, protocol=5)
+    if sys.argv[1:] == ["embed"]:
+        from knowledge.semantic import load_encoder
+
+        encoder = load_encoder()
+        if encoder is None:
+            raise SystemExit("the sentence encoder is not installed")
+        result: Any = encoder.encode(items)
+    else:
+        from knowledge.corpus import encode_parts
+
+        result = encode_parts(items)
+    pickle.dump(result, sys.stdout.buffer, protocol=5)
     sys.stdout.buffer.flush()
 
 

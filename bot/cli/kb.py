@@ -3,9 +3,11 @@
     deskbot kb import PATH [--into DIR]      a folder of Markdown, or a .jsonl/.csv file
     deskbot kb search "TEXT"                 ranked matches with scores (0..100)
     deskbot kb search --kb KB.jsonl --batch QUERIES.jsonl --format json
+    deskbot kb search --kb KB.jsonl --examples ANSWERED.jsonl --batch QUERIES.jsonl
 
 Search goes through `knowledge.matcher.suggest`, the code path the bot uses for
 suggestions (small talk gets nothing; at most --limit results scoring --min-score or more).
+A score is the estimated chance, in percent, that the article is right.
 """
 
 import argparse
@@ -50,12 +52,21 @@ def add_kb_parser(subparsers: Any) -> None:
         "search",
         help="rank articles for a question (the bot's own suggestion logic)",
         description="Print the articles the bot would suggest for TEXT, best first, with "
-        'scores 0..100. --batch reads {"qid", "text"} JSON lines and prints one '
-        '{"qid", "results": [{"id", "score"}]} line per query with --format json.',
+        "scores 0..100 (the estimated chance that the article is right). --batch reads "
+        '{"qid", "text"} JSON lines and prints one '
+        '{"qid", "results": [{"id", "score"}]} line per query with --format json. '
+        '--examples reads {"text", "article"} JSON lines of answered questions and learns '
+        "from them first, as the bot learns from /ticket answer and This solved it.",
     )
     search.add_argument("text", nargs="?", help="the question (omit with --batch)")
     search.add_argument("--kb", type=Path, help="search this KB (folder, .jsonl, .csv) instead")
     search.add_argument("--batch", type=Path, help='JSON lines of {"qid", "text"}')
+    search.add_argument(
+        "--examples",
+        type=Path,
+        help='JSON lines of {"text", "article"}: answered questions to learn from first '
+        "(as /ticket answer and This solved it teach the bot)",
+    )
     search.add_argument("--format", choices=("text", "json"), default="text")
     search.add_argument("--limit", type=int, help="most results per query (default: max)")
     search.add_argument(
@@ -124,16 +135,26 @@ def _search(
     min_score: float,
     out: TextIO,
 ) -> int:
+    # Imported here, not at the top: the matcher loads SciPy, which `deskbot --help` skips.
+    from bot.cli.kb_learn import knowledge_base, learn, read_examples, user_cache
+    from knowledge.library import CACHE_FOLDER, DEFAULT_ARTICLES
+    from knowledge.matcher import suggest
+
     if args.kb is not None:
         articles = load_any(args.kb)
+        cache = user_cache(args.kb)  # never written beside someone's export file
     else:
-        from knowledge.library import DEFAULT_ARTICLES
-
-        articles = load_markdown_dir(knowledge_dir or DEFAULT_ARTICLES)
-    # Imported here, not at the top: the matcher loads SciPy, which `deskbot --help` skips.
-    from knowledge.matcher import Matcher, suggest
-
-    matcher = Matcher.build(articles)
+        folder = knowledge_dir or DEFAULT_ARTICLES
+        articles = load_markdown_dir(folder)
+        # The bot's own cache, beside the articles (not inside the installed package).
+        cache = None if folder.resolve() == DEFAULT_ARTICLES else folder / CACHE_FOLDER
+    examples = read_examples(args.examples, {a.id for a in articles}) if args.examples else []
+    list(_queries(args))  # bad input is refused before anything is embedded or learned
+    knowledge = knowledge_base(articles, cache)
+    if examples:
+        learned = learn(knowledge, examples)
+        print(f"learned {learned} answered questions from {args.examples}", file=sys.stderr)
+    matcher = knowledge.matcher()
     limit = args.limit if args.limit is not None else max_results
     threshold = args.min_score if args.min_score is not None else min_score
     for qid, text in _queries(args):

