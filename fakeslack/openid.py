@@ -22,13 +22,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from .state import ApiError, Workspace
-
-if TYPE_CHECKING:
-    from http.server import BaseHTTPRequestHandler
 
 OPENID_METHODS = frozenset({"openid.connect.token", "openid.connect.userInfo"})
 AUTHORIZE_PATH = "/openid/connect/authorize"
@@ -134,7 +131,7 @@ class OpenIdProvider:
             for u in people
         )
         form = (
-            f'<p>deskbot wants to sign you in with your Slack account.</p>'
+            f"<p>deskbot wants to sign you in with your Slack account.</p>"
             f'<form method="post" action="{APPROVE_PATH}">{hidden}'
             f'<ul id="people">{buttons}</ul></form>{_REMEMBERED}'
         )

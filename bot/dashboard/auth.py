@@ -95,7 +95,9 @@ class SlackSignIn:
                 token=str(tokens["access_token"]), base_url=self.api_url, timeout=10
             ).openid_connect_userInfo()
         except SlackApiError as error:
-            raise SignInError(f"Slack refused the sign-in ({error.response.get('error')}).") from None
+            raise SignInError(
+                f"Slack refused the sign-in ({error.response.get('error')})."
+            ) from None
         except OSError as error:
             logger.warning("sign-in: cannot reach Slack: %s", error)
             raise SignInError("Slack could not be reached; try again.") from None
@@ -116,7 +118,9 @@ def begin(sign_in: SlackSignIn, *, redirect_uri: str, team: str, after: str) -> 
     state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(16)
     session.clear()
     session["oauth"] = {"state": state, "nonce": nonce, "next": after}
-    return redirect(sign_in.authorize(redirect_uri=redirect_uri, state=state, nonce=nonce, team=team))
+    return redirect(
+        sign_in.authorize(redirect_uri=redirect_uri, state=state, nonce=nonce, team=team)
+    )
 
 
 def finish(sign_in: SlackSignIn, *, redirect_uri: str) -> tuple[dict[str, Any], str]:

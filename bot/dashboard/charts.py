@@ -49,11 +49,15 @@ def frt_chart(days: list[str], series: dict[str, list[float]], link: Link) -> Ch
 def sla_chart(buckets: list[Bucket], link: Link) -> Chart:
     """SLA targets met in time and breached per day (or week)."""
     met = [
-        Point(b.met, f"{b.met} of {b.due} met in time", link(range=b.range_text, on="due", sla="met"))
+        Point(
+            b.met, f"{b.met} of {b.due} met in time", link(range=b.range_text, on="due", sla="met")
+        )
         for b in buckets
     ]
     late = [
-        Point(b.breached, f"{b.breached} breached", link(range=b.range_text, on="due", sla="breached"))
+        Point(
+            b.breached, f"{b.breached} breached", link(range=b.range_text, on="due", sla="breached")
+        )
         for b in buckets
     ]
     return Chart(

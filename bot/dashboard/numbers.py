@@ -176,7 +176,13 @@ def sla_by(service: KpiService, date_range: DateRange, dimension: str) -> list[d
 
     grouped = service.run(date_range, count)
     rows = [
-        {"id": group, "due": due, "met": met, "breached": late, "within": met / due if due else None}
+        {
+            "id": group,
+            "due": due,
+            "met": met,
+            "breached": late,
+            "within": met / due if due else None,
+        }
         for group, (due, met, late) in grouped.items()
     ]
     rows.sort(key=lambda row: (-row["breached"], -row["due"], str(row["id"])))

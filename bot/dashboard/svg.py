@@ -70,7 +70,8 @@ def render(chart: Chart) -> Markup:
     values = [p.value or 0.0 for s in chart.series for p in s.points]
     if chart.kind == "stacked":
         values = [
-            sum(s.points[i].value or 0.0 for s in chart.series) for i in range(len(chart.categories))
+            sum(s.points[i].value or 0.0 for s in chart.series)
+            for i in range(len(chart.categories))
         ]
     top = nice_max(max(values, default=0.0))
 
@@ -114,7 +115,8 @@ def _link(point: Point, label: str, shape: str) -> str:
     tip = f"<title>{escape(label)}: {escape(point.text)}</title>"
     if point.href is None:
         return f"<g>{tip}{shape}</g>"
-    return f'<a href="{escape(point.href)}" aria-label="{escape(label)}: {escape(point.text)}">{tip}{shape}</a>'
+    said = f"{escape(label)}: {escape(point.text)}"
+    return f'<a href="{escape(point.href)}" aria-label="{said}">{tip}{shape}</a>'
 
 
 def _bars(chart: Chart, slot: float, y: Callable[[float], float]) -> list[str]:
@@ -153,7 +155,9 @@ def _lines(chart: Chart, slot: float, y: Callable[[float], float]) -> list[str]:
         ]
         if len(xy) > 1:
             path = " ".join(f"{x:.1f},{v:.1f}" for x, v in xy)
-            parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+            parts.append(
+                f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>'
+            )
         for i, point in enumerate(series.points):
             if point.value is None:
                 continue

@@ -39,7 +39,9 @@ def _names(here: Desk, rows: list[Row]) -> dict[str, dict[str, str]]:
     return {
         "org": here.names(names.ORG, {r.org_id for r in rows}),
         "channel": here.names(names.CHANNEL, {r.channel_id for r in rows}),
-        "user": here.names(names.USER, {r.assignee_id for r in rows} | {r.customer_id for r in rows}),
+        "user": here.names(
+            names.USER, {r.assignee_id for r in rows} | {r.customer_id for r in rows}
+        ),
     }
 
 
@@ -52,9 +54,7 @@ def tickets() -> str:
     now = here.clock()
     first = (query.page - 1) * PAGE_SIZE
     with session_scope(here.engine) as session:
-        total = count_tickets(
-            session, workspace_id=here.workspace_id, wanted=query.filter, now=now
-        )
+        total = count_tickets(session, workspace_id=here.workspace_id, wanted=query.filter, now=now)
         rows = list_tickets(
             session,
             workspace_id=here.workspace_id,
@@ -123,9 +123,7 @@ def tickets_csv() -> Response:
     here = desk()
     query = _query()
     now = here.clock()
-    known = {
-        kind: _all_names(here, kind) for kind in (names.ORG, names.CHANNEL, names.USER)
-    }
+    known = {kind: _all_names(here, kind) for kind in (names.ORG, names.CHANNEL, names.USER)}
 
     def generate() -> Iterator[str]:
         out = io.StringIO()
@@ -133,7 +131,11 @@ def tickets_csv() -> Response:
         writer.writerow(CSV_COLUMNS)
         with session_scope(here.engine) as session:
             for row in iter_tickets(
-                session, workspace_id=here.workspace_id, wanted=query.filter, now=now, sort=query.sort
+                session,
+                workspace_id=here.workspace_id,
+                wanted=query.filter,
+                now=now,
+                sort=query.sort,
             ):
                 writer.writerow(_csv_row(row, known))
                 if out.tell() > 64 * 1024:

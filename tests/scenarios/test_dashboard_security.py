@@ -92,8 +92,9 @@ def test_cookie_is_secure_behind_https(bot, fake):
     client = app.test_client()
     to_slack = client.get("/login", base_url="https://desk.example.com")
     assert "Secure" in to_slack.headers["Set-Cookie"]
-    assert "redirect_uri=https%3A%2F%2Fdesk.example.com%2Fauth%2Fslack%2Fcallback" in (
-        to_slack.headers["Location"]
+    assert (
+        "redirect_uri=https%3A%2F%2Fdesk.example.com%2Fauth%2Fslack%2Fcallback"
+        in (to_slack.headers["Location"])
     )
 
 

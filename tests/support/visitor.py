@@ -60,7 +60,9 @@ class Visitor:
 
     def request_with_cookie(self, url: str, name: str, value: str) -> Answer:
         """GET with exactly this cookie (a forged or foreign one), outside the jar."""
-        request = urllib.request.Request(urljoin(self.base, url), headers={"Cookie": f"{name}={value}"})
+        request = urllib.request.Request(
+            urljoin(self.base, url), headers={"Cookie": f"{name}={value}"}
+        )
         opener = urllib.request.build_opener(_NoRedirects())
         try:
             with opener.open(request, timeout=30) as reply:
