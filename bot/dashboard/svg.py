@@ -42,7 +42,7 @@ class Chart:
     title: str
     categories: list[str]
     series: list[Series]
-    kind: str = "bar"
+    kind: str = "bar"  # bars and stacks count things; lines measure them
     axis: Callable[[float], str] = lambda value: f"{value:g}"
     notes: list[str] = field(default_factory=list)
 
@@ -52,12 +52,15 @@ class Chart:
         return not any(p.value for s in self.series for p in s.points)
 
 
-def nice_max(value: float) -> float:
-    """A round number at or above `value` for the top of the axis (1, 2, 5 x 10^n)."""
+def nice_max(value: float, *, whole: bool = False) -> float:
+    """A round number at or above `value` for the top of a four-line axis (1, 2, 4, 8 or
+    10 x 10^n); `whole`: a multiple of 4, so counts get whole-number lines."""
+    if whole:
+        return float(max(4, math.ceil(value / 4) * 4))
     if value <= 0:
         return 1.0
     power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
+    for step in (1, 2, 4, 8, 10):
         if value <= step * power:
             return step * power
     return 10 * power
@@ -73,7 +76,7 @@ def render(chart: Chart) -> Markup:
             sum(s.points[i].value or 0.0 for s in chart.series)
             for i in range(len(chart.categories))
         ]
-    top = nice_max(max(values, default=0.0))
+    top = nice_max(max(values, default=0.0), whole=chart.kind != "line")
 
     def y(value: float) -> float:
         return TOP + plot_h - (value / top) * plot_h
