@@ -8,6 +8,7 @@ week over long ranges), each one `sla.targets` over that bucket: the KPI's own d
 """
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from store.kpi.queries import sla
 from store.kpi.queries.scope import Scope
 from store.kpi.sqlfn import ALL
 
+PAGE_WORKERS = 6
 DAILY_UP_TO = 62  # days; longer ranges count SLA targets per week
 # Whether a figure going up is good news (True), bad news (False) or neither (None).
 GOOD_WHEN_UP: dict[str, bool | None] = {
@@ -65,10 +67,16 @@ class Bucket:
     breached: int
 
 
-def summary(service: KpiService, date_range: DateRange) -> tuple[Report, list[Kpi]]:
-    """The `/kpi` summary card for the range, each figure beside the previous range's."""
-    now = service.report(KpiQuery("summary", date_range))
-    before = service.report(KpiQuery("summary", date_range.previous())).values()
+def parallel(*jobs: Callable[[], Any]) -> list[Any]:
+    """Run independent KPI questions at once (each has its own read transaction): a page
+    waits for the slowest, not for the sum."""
+    with ThreadPoolExecutor(max_workers=min(len(jobs), PAGE_WORKERS)) as pool:
+        return [future.result() for future in [pool.submit(job) for job in jobs]]
+
+
+def compare(now: Report, earlier: Report) -> list[Kpi]:
+    """Each figure of a summary beside the previous range's, with its change."""
+    before = earlier.values()
     kpis = []
     for figure in now.figures:
         old = before.get(figure.key)
@@ -76,7 +84,7 @@ def summary(service: KpiService, date_range: DateRange) -> tuple[Report, list[Kp
         up = GOOD_WHEN_UP.get(figure.key)
         good = None if change in (None, 0) or up is None else (change > 0) == up
         kpis.append(Kpi(figure, old, change, good, drill_for(figure.key)))
-    return now, kpis
+    return kpis
 
 
 def _change(value: Any, old: Any) -> float | None:

@@ -46,13 +46,21 @@ def overview() -> str:
     here = desk()
     if not g.viewer.is_lead:
         return _agent_overview(text, date_range)
-    report, kpis = numbers.summary(here.kpi, date_range)
-    link = tickets_link(text)
+    kpi, link = here.kpi, tickets_link(text)
+    report, earlier, volume, frt, sla, stars = numbers.parallel(
+        lambda: kpi.report(KpiQuery("summary", date_range)),
+        lambda: kpi.report(KpiQuery("summary", date_range.previous())),
+        lambda: numbers.volume_days(kpi, date_range),
+        lambda: numbers.frt_days(kpi, date_range),
+        lambda: numbers.sla_buckets(kpi, date_range),
+        lambda: numbers.csat_stars(kpi, date_range),
+    )
+    kpis = numbers.compare(report, earlier)
     drawn = [
-        charts.volume_chart(numbers.volume_days(here.kpi, date_range), link),
-        charts.frt_chart(*numbers.frt_days(here.kpi, date_range), link),
-        charts.sla_chart(numbers.sla_buckets(here.kpi, date_range), link),
-        charts.csat_chart(numbers.csat_stars(here.kpi, date_range), link, text),
+        charts.volume_chart(volume, link),
+        charts.frt_chart(*frt, link),
+        charts.sla_chart(sla, link),
+        charts.csat_chart(stars, link, text),
     ]
     return render_template(
         "overview.html",
@@ -99,16 +107,14 @@ def sla_page() -> str:
     text, date_range = _range()
     here = desk()
     link = tickets_link(text)
-    buckets = numbers.sla_buckets(here.kpi, date_range)
-    report = here.kpi.report(KpiQuery("sla", date_range))
-    agents = numbers.named_rows(
-        numbers.sla_by(here.kpi, date_range, "agent"),
-        lambda ids: here.names(names.USER, ids),
+    buckets, report, by_agent, by_org = numbers.parallel(
+        lambda: numbers.sla_buckets(here.kpi, date_range),
+        lambda: here.kpi.report(KpiQuery("sla", date_range)),
+        lambda: numbers.sla_by(here.kpi, date_range, "agent"),
+        lambda: numbers.sla_by(here.kpi, date_range, "org"),
     )
-    orgs = numbers.named_rows(
-        numbers.sla_by(here.kpi, date_range, "org"),
-        lambda ids: here.names(names.ORG, ids),
-    )
+    agents = numbers.named_rows(by_agent, lambda ids: here.names(names.USER, ids))
+    orgs = numbers.named_rows(by_org, lambda ids: here.names(names.ORG, ids))
     return render_template(
         "sla.html",
         range_text=text,

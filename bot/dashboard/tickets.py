@@ -186,7 +186,8 @@ def ticket(number: int) -> str:
     people = {m.user_id for m in page.messages} | {a.actor_id for a in page.activity}
     people |= {page.ticket.customer_id, page.ticket.assignee_id}
     for entry in page.activity:
-        people |= {str(v) for k, v in entry.detail.items() if k in ("to", "from") and v}
+        detail = entry.detail or {}  # rows written before details were kept have none
+        people |= {str(v) for k, v in detail.items() if k in ("to", "from") and v}
     for message in page.messages:
         people |= set(MENTION.findall(message.text))
     users = here.names(names.USER, people)
