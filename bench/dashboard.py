@@ -179,6 +179,5 @@ def main() -> None:
         print(f"| {database} | {label} | {median:,.0f} | {worst:,.0f} | {flag} |")
 
 
-
 if __name__ == "__main__":
     main()
