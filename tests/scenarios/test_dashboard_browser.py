@@ -5,25 +5,18 @@ test-artifacts/ (at 1360 and 400 px wide)."""
 
 import csv
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import AGENT, CUSTOMER, LEAD
-from tests.scenarios.test_demo_browser import ARTIFACTS, CHROMIUM, TIMEOUT_MS, _playwright
+from tests.scenarios import test_demo_browser
+from tests.scenarios.test_demo_browser import ARTIFACTS, TIMEOUT_MS
 from tests.support import kpi_dataset as data
 from tests.support.visitor import RANGE, load_named_dataset
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = _playwright()
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield launched
-        launched.close()
+browser = test_demo_browser.browser  # headless chromium, as the demo's browser test has it
 
 
 @pytest.fixture

@@ -3,27 +3,12 @@ person acting there through the workspace's own OpenID pages."""
 
 import json
 import urllib.request
-from collections.abc import Iterator
-from datetime import UTC, datetime
 
-import pytest
-from sqlalchemy.engine import Engine
-
-from bot.demo.workspace import CARLA, LEE, Demo, start_demo
+from bot.demo.workspace import CARLA, LEE
+from tests.scenarios import test_demo_browser
 from tests.support.visitor import Visitor
 
-
-@pytest.fixture
-def demo(db: Engine) -> Iterator[Demo]:
-    running = start_demo(
-        port=0,
-        speed=0,
-        start=datetime(2026, 11, 23, 9, 0, tzinfo=UTC),
-        database_url=db.url.render_as_string(hide_password=False),
-    )
-    yield running
-    running.stop()
-    assert running.fake.errors == []
+demo = test_demo_browser.demo  # the running demo, as the demo's browser test starts it
 
 
 def test_the_workspace_page_links_the_dashboard_and_lee_signs_in(demo):
