@@ -94,7 +94,7 @@ def start(url: str) -> tuple[FakeSlack, HttpServer, Visitor]:
     engine = make_engine(url)
     app = create_app(settings, engine=engine, clock=kpi_data.now)
     server = HttpServer(make_wsgi_app(app, engine), host="127.0.0.1", port=0).start()
-    visitor = Visitor(server.url)
+    visitor = Visitor(server.url, timeout=900)  # a first page on a fresh database fills caches
     assert visitor.sign_in(LEAD).status == 302, "the lead could not sign in"
     return fake, server, visitor
 

@@ -1,10 +1,13 @@
 """The dashboard's ticket list: one row per ticket, filtered, sorted, a page at a time.
 
-Rows come from `ticket_fact` (one narrow row per ticket, the KPI inputs) joined to `ticket`
-for its number and subject, so a list drilled down from a KPI counts the same tickets the
-KPI counted: the same columns, the same ranges (`in_range`), the same SLA breach condition
-(`store.kpi.queries.sla.breached`). A filter's range applies to one moment of a ticket
-(`on`): when it was created, resolved, when a target was due, when its survey was asked.
+A list drilled down from a KPI counts the tickets the KPI counted: the same moments (the
+ticket's created and resolved times, which `ticket_fact` mirrors), the same ranges
+(`in_range`), the same SLA breach condition (`store.kpi.queries.sla.breached`). Filters
+and order use the ticket's own indexed columns (workspace and creation, status,
+organization, resolution), so a page of the newest reads fifty index entries, not every
+ticket; `ticket_fact` is joined for the first-response time of the rows shown. A filter's
+range applies to one moment of a ticket (`on`): when it was created, resolved, when a
+target was due, when its survey was asked.
 """
 
 from collections.abc import Iterator
@@ -27,13 +30,13 @@ from store.statuses import LIVE
 ON = ("created", "resolved", "due", "asked")  # which moment a range filters on
 SLA_OUTCOMES = ("due", "met", "breached")
 SORTS = {
-    "created": col(TicketFact.created_at),
+    "created": col(Ticket.created_at),
     "number": col(Ticket.number),
     "updated": col(Ticket.updated_at),
-    "status": col(TicketFact.status),
-    "priority": col(TicketFact.priority),
+    "status": col(Ticket.status),
+    "priority": col(Ticket.priority),
     "frt": col(TicketFact.frt_seconds),
-    "resolved": col(TicketFact.resolved_at),
+    "resolved": col(Ticket.resolved_at),
 }
 NULLABLE = frozenset({"frt", "resolved"})
 BREACHING_DAYS = 90  # as the KPI service's breaching list: targets due in the last 90 days
@@ -82,18 +85,18 @@ class Row:
 
 
 def _filtered(statement: Select[Any], wanted: TicketFilter, now: datetime) -> Select[Any]:
-    """Add the filter's conditions to a statement over ticket_fact."""
-    fact = TicketFact
+    """Add the filter's conditions to a statement over ticket."""
+    ticket = Ticket
     conditions: list[Any] = []
     ranged = wanted.start is not None and wanted.end is not None
     if ranged and wanted.on == "created":
-        conditions.append(in_range(col(fact.created_at), wanted.start, wanted.end))
+        conditions.append(in_range(col(ticket.created_at), wanted.start, wanted.end))
     if ranged and wanted.on == "resolved":
-        conditions.append(in_range(col(fact.resolved_at), wanted.start, wanted.end))
+        conditions.append(in_range(col(ticket.resolved_at), wanted.start, wanted.end))
     # A range on another table's moment drives the query from that table's index: the
     # tickets are the ones its rows in range point at (not a probe per ticket).
     if wanted.on == "due" and (ranged or wanted.sla):
-        conditions.append(col(fact.ticket_id).in_(_targets(wanted, now)))
+        conditions.append(col(ticket.id).in_(_targets(wanted, now)))
     if wanted.on == "asked" and (ranged or wanted.stars):
         survey = select(col(CsatSurvey.ticket_id))
         if ranged:
@@ -102,33 +105,32 @@ def _filtered(statement: Select[Any], wanted: TicketFilter, now: datetime) -> Se
             survey = survey.where(col(CsatSurvey.rating) == wanted.stars)
         else:
             survey = survey.where(col(CsatSurvey.rating).is_not(None))
-        conditions.append(col(fact.ticket_id).in_(survey))
+        conditions.append(col(ticket.id).in_(survey))
     if wanted.statuses:
-        conditions.append(col(fact.status).in_(wanted.statuses))
+        conditions.append(col(ticket.status).in_(wanted.statuses))
     for column, value in (
-        (fact.customer_team_id, wanted.org),
-        (fact.assignee_id, wanted.agent),
-        (fact.channel_id, wanted.channel),
-        (fact.priority, wanted.priority),
+        (ticket.customer_team_id, wanted.org),
+        (ticket.assignee_id, wanted.agent),
+        (ticket.channel_id, wanted.channel),
+        (ticket.priority, wanted.priority),
     ):
         if value:
             conditions.append(col(column) == value)
     if wanted.tag:
         tagged = select(col(TicketTag.id)).where(
-            col(TicketTag.ticket_id) == fact.ticket_id, col(TicketTag.tag) == wanted.tag
+            col(TicketTag.ticket_id) == ticket.id, col(TicketTag.tag) == wanted.tag
         )
         conditions.append(exists(tagged))
     if wanted.link:
         linked = select(col(TicketLink.ticket_id)).where(col(TicketLink.ref) == wanted.link)
-        conditions.append(col(fact.ticket_id).in_(linked))
+        conditions.append(col(ticket.id).in_(linked))
     if wanted.breaching:
-        late = select(col(SlaTarget.id)).where(
-            col(SlaTarget.ticket_id) == fact.ticket_id,
+        late = select(col(SlaTarget.ticket_id)).where(
             col(SlaTarget.met_at).is_(None),
             col(SlaTarget.due_at) < now,
             col(SlaTarget.due_at) >= now - timedelta(days=BREACHING_DAYS),
         )
-        conditions += [col(fact.status).in_(LIVE), exists(late)]
+        conditions += [col(ticket.status).in_(LIVE), col(ticket.id).in_(late)]
     if wanted.numbers:
         conditions.append(col(Ticket.number).in_(wanted.numbers[:MAX_NUMBERS]))
     return statement.where(*conditions)
@@ -149,28 +151,26 @@ def _targets(wanted: TicketFilter, now: datetime) -> Select[Any]:
     return targets
 
 
-def _base(columns: list[Any], workspace_id: str) -> Select[Any]:
-    return (
-        select(*columns)
-        .select_from(TicketFact)
-        .join(Ticket, col(Ticket.id) == col(TicketFact.ticket_id))
-        .where(col(Ticket.workspace_id) == workspace_id)
-    )
+def _base(columns: list[Any], workspace_id: str, *, facts: bool = True) -> Select[Any]:
+    statement = select(*columns).select_from(Ticket)
+    if facts:  # one row per ticket, by primary key
+        statement = statement.join(TicketFact, col(TicketFact.ticket_id) == col(Ticket.id))
+    return statement.where(col(Ticket.workspace_id) == workspace_id)
 
 
 ROW_COLUMNS = [
     col(Ticket.number),
     col(Ticket.subject),
-    col(TicketFact.status),
-    col(TicketFact.priority),
-    col(TicketFact.channel_id),
-    col(TicketFact.customer_team_id),
+    col(Ticket.status),
+    col(Ticket.priority),
+    col(Ticket.channel_id),
+    col(Ticket.customer_team_id),
     col(Ticket.customer_id),
-    col(TicketFact.assignee_id),
-    col(TicketFact.created_at),
-    col(TicketFact.first_response_at),
+    col(Ticket.assignee_id),
+    col(Ticket.created_at),
+    col(Ticket.first_response_at),
     col(TicketFact.frt_seconds),
-    col(TicketFact.resolved_at),
+    col(Ticket.resolved_at),
     col(Ticket.updated_at),
     col(Ticket.permalink),
 ]
@@ -180,7 +180,7 @@ def count_tickets(
     session: Session, *, workspace_id: str, wanted: TicketFilter, now: datetime
 ) -> int:
     """How many tickets the filter lets through."""
-    statement = _filtered(_base([func.count()], workspace_id), wanted, now)
+    statement = _filtered(_base([func.count()], workspace_id, facts=False), wanted, now)
     return int(session.execute(statement).scalar_one())
 
 

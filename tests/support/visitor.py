@@ -42,6 +42,7 @@ class Visitor:
 
     base: str
     jar: http.cookiejar.CookieJar = field(default_factory=http.cookiejar.CookieJar)
+    timeout: float = 30.0
 
     def __post_init__(self) -> None:
         self._opener = urllib.request.build_opener(
@@ -53,7 +54,9 @@ class Visitor:
         url = urljoin(self.base, url)
         body = urlencode(data).encode() if data is not None else None
         try:
-            with self._opener.open(urllib.request.Request(url, data=body), timeout=30) as reply:
+            with self._opener.open(
+                urllib.request.Request(url, data=body), timeout=self.timeout
+            ) as reply:
                 return Answer(reply.status, reply.headers, reply.read(), url)
         except urllib.error.HTTPError as error:
             return Answer(error.code, error.headers, error.read(), url)
@@ -65,7 +68,7 @@ class Visitor:
         )
         opener = urllib.request.build_opener(_NoRedirects())
         try:
-            with opener.open(request, timeout=30) as reply:
+            with opener.open(request, timeout=self.timeout) as reply:
                 return Answer(reply.status, reply.headers, reply.read(), request.full_url)
         except urllib.error.HTTPError as error:
             return Answer(error.code, error.headers, error.read(), request.full_url)
