@@ -1,7 +1,7 @@
 """The ticket list's query string, read strictly: a value it does not know is a 400 that
 says which, never a silently wider list."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
@@ -105,8 +105,3 @@ def read_list_query(service: KpiService, args: MultiDict[str, str]) -> ListQuery
         **texts,
     )
     return ListQuery(range_text, date_range, wanted, sort, _number(args, "page", 1, MAX_PAGE) or 1)
-
-
-def only_mine(query: ListQuery, agent_id: str) -> ListQuery:
-    """The same query for one agent's own tickets."""
-    return replace(query, filter=replace(query.filter, agent=agent_id))
