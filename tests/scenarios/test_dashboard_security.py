@@ -205,3 +205,12 @@ def test_bad_input_is_a_clear_400(bot):
 def test_a_post_to_a_page_is_refused(bot):
     visitor = signed_in(bot, LEAD)
     assert visitor.post("/tickets", {"csrf_token": "x"}).status == 400  # CSRF first
+
+
+def test_a_code_slack_does_not_know_is_refused(bot):
+    visitor = Visitor(bot.server.url)
+    to_slack = visitor.get("/login")
+    state = parse_qs(urlsplit(to_slack.location).query)["state"][0]
+    answer = visitor.get(f"/auth/slack/callback?code=made-up&state={state}")
+    assert answer.status == 400 and "invalid_code" in answer.text
+    assert visitor.get("/").status == 302
