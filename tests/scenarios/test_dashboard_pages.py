@@ -221,6 +221,14 @@ def test_sla_page_by_day_agent_and_organization(lead):
     assert "Beta GmbH" in by_org and "Acme Corp" in by_org and ">T0BETA<" not in by_org
     rows = re.findall(r"<tr><td>(2026-11-0\d)</td>", page)
     assert rows == ["2026-11-02", "2026-11-03", "2026-11-06"]
+    # The days add up to the SLA report's figures (the same KPI query over each day).
+    due = [int(n) for n in re.findall(r"on=due\">(\d+)</a></td>\s*<td><a[^>]+sla=met", page)]
+    late = re.findall(r"sla=breached\">(\d+)</a></td>\s*<td>[\d.]+%</td></tr>", page)
+    figure = dict(
+        re.findall(r'<span class="label">([^<]+)</span><span class="value">([^<]+)', page)
+    )
+    assert sum(due[:3]) == int(figure["Targets due"]) == 12
+    assert sum(int(n) for n in late[:3]) == int(figure["Breaches"]) == 4
 
 
 def test_known_issues_drill_to_their_tickets(lead):
