@@ -90,6 +90,8 @@ def create_app(
         settings.slack_signing_secret,
         settings.slack_bot_token,
         settings.slack_app_token,
+        settings.slack_client_secret,
+        settings.deskbot_session_secret,
     ):
         logs.remember_secret(secret.get_secret_value() if secret else None)
     if client is None:

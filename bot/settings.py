@@ -24,12 +24,25 @@ class Settings(BaseSettings):
     slack_api_url: str = SLACK_API_URL
     deskbot_config: Path = Path("deskbot.yaml")
     deskbot_log_format: Literal["text", "json"] = "text"  # `--log-format` wins over it
+    # The web dashboard (Sign in with Slack): on when the Slack app's client id and secret
+    # are set. The public URL is where people open it (its https:// makes cookies Secure);
+    # the session secret signs its cookies (derived from the client secret when unset).
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    deskbot_public_url: str | None = None
+    deskbot_session_secret: SecretStr | None = None
     desk: DeskConfig = Field(default_factory=DeskConfig, exclude=True)
 
     @property
     def socket_mode(self) -> bool:
         """Whether to connect over Socket Mode (an app-level token is configured)."""
         return self.slack_app_token is not None and bool(self.slack_app_token.get_secret_value())
+
+    @property
+    def dashboard_enabled(self) -> bool:
+        """Whether to serve the web dashboard (Sign in with Slack needs the app's client)."""
+        secret = self.slack_client_secret
+        return bool(self.slack_client_id) and secret is not None and bool(secret.get_secret_value())
 
 
 def load_settings(**overrides: object) -> Settings:

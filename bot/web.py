@@ -1,5 +1,5 @@
-"""HTTP transport: `POST /slack/events` for all Slack traffic, `GET /healthz` and
-`GET /metrics` (Prometheus), on waitress.
+"""HTTP transport: `POST /slack/events` for all Slack traffic, `GET /healthz`, `GET /metrics`
+(Prometheus) and the leads' dashboard (every other path, bot/dashboard/), on waitress.
 
 Every Slack request is bounded before anything else looks at it: its body is read only up to
 `MAX_BODY_BYTES` (413 beyond), its signature is checked on the raw bytes (401 otherwise), and
@@ -29,7 +29,12 @@ from store.db import health_engine, ping
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+EVENTS_PATH = "/slack/events"
 METRICS_PATH = "/metrics"
+DASHBOARD_OFF = (
+    "deskbot's dashboard is off: set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
+    "(docs/admin-guide.md, 'The web dashboard')."
+)
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 # Slack's payloads are small: an event carrying a message at Slack's 40,000-character limit
@@ -117,21 +122,38 @@ def make_wsgi_app(
     runtime = getattr(app, "runtime", None)  # a bare Bolt app (the bench's) has no metrics
     metrics = getattr(runtime, "metrics", None)
     failed = metrics.database_error if metrics is not None else None
+    dashboard = _dashboard(app)
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz":
+        path = environ.get("PATH_INFO")
+        if path == "/healthz":
             return _health(health, start_response, failed)
-        if environ.get("PATH_INFO") == METRICS_PATH and metrics is not None:
+        if path == METRICS_PATH and metrics is not None:
             return _metrics(metrics.registry, environ, start_response)
-        if environ.get("PATH_INFO") == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
+        if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
             refusal = _admit(environ, secret, now())
             if refusal is not None:
                 status, reason = refusal
                 _refused(environ, reason)
                 return _plain(start_response, status, reason)
+        if path != EVENTS_PATH:
+            if dashboard is not None:
+                return dashboard(environ, start_response)
+            if path == "/":
+                return _plain(start_response, "404 Not Found", DASHBOARD_OFF)
         return slack(environ, start_response)
 
     return wsgi
+
+
+def _dashboard(app: App) -> WSGIApp | None:
+    """The leads' dashboard, when the Slack app's client id and secret are configured."""
+    runtime = getattr(app, "runtime", None)  # a bare Bolt app (bench baselines) has none
+    if runtime is None or not runtime.deps.settings.dashboard_enabled:
+        return None
+    from bot.dashboard.app import create_dashboard  # Flask loads only when it is served
+
+    return create_dashboard(runtime)
 
 
 def _admit(environ: dict[str, Any], secret: str, now: float) -> tuple[str, str] | None:

@@ -168,6 +168,8 @@ class _Handler(BaseHTTPRequestHandler):
         if split.path.startswith("/api/"):
             auth = self.headers.get("Authorization", "")
             token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+            if auth.lower().startswith("basic "):
+                token = auth  # client credentials: openid.connect.token reads them
             status, headers, payload = fake.serve_api(
                 split.path[len("/api/") :], split.query, body, ctype, token
             )
@@ -181,6 +183,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif split.path.startswith("/respond/"):
             status, text = fake.serve_response_url(self.path, body, ctype)
             self._reply(status, {}, text.encode(), "text/plain")
+        elif split.path.startswith("/openid/"):
+            fake.openid.handle(self, self.command, split.path, split.query, body)
         elif fake.ui is not None:
             fake.ui.handle(self, split.path, split.query, body)
         else:

@@ -23,6 +23,7 @@ from .apiargs import Handler
 from .blockkit import validate_blocks
 from .faults import FaultInjection
 from .httpserver import HTTPServer, parse_args
+from .openid import CLIENT_ID, CLIENT_SECRET, OPENID_METHODS, OpenIdProvider
 from .readers import StateReaders
 from .socketmode import SocketModeControls, SocketModeServer
 from .state import ApiError, Call, Workspace
@@ -46,6 +47,8 @@ class FakeSlack(SocketModeControls, FaultInjection, StateReaders):
         team_name: str = "Home",
         bot_name: str = "deskbot",
         now: Callable[[], float] | None = None,
+        client_id: str = CLIENT_ID,
+        client_secret: str = CLIENT_SECRET,
     ) -> None:
         self.team_id = team_id
         self.bot_token = bot_token
@@ -63,6 +66,14 @@ class FakeSlack(SocketModeControls, FaultInjection, StateReaders):
             now=now,
         )
         self._ws.add_user(bot_user_id, bot_name, is_bot=True)
+        # Sign in with Slack for the app's web pages (the dashboard).
+        self.openid = OpenIdProvider(
+            self._ws,
+            client_id=client_id,
+            client_secret=client_secret,
+            now=now or time.time,
+            issuer=lambda: self.base_url,
+        )
         self._methods: dict[str, Handler] = {**CHAT_METHODS, **INFO_METHODS}
         self._files = FileStore()
         self._methods.update(file_methods(self._files, lambda: self.base_url))
@@ -302,6 +313,7 @@ class FakeSlack(SocketModeControls, FaultInjection, StateReaders):
             self._reset_faults()
             self._response_hooks.clear()
         self._files.clear()
+        self.openid.reset()
         with self._ws.lock:
             self._ws.clear_activity()
         self._socket.reset()
@@ -351,6 +363,8 @@ class FakeSlack(SocketModeControls, FaultInjection, StateReaders):
                     response: dict[str, Any] = {"ok": False, "error": "ratelimited"}
                 else:
                     response = {"ok": False, "error": "internal_error"}
+            elif method in OPENID_METHODS:  # client credentials or a user token, not the bot's
+                response = self.openid.serve(method, args, token)
             else:
                 if method not in self._methods and method not in _APP_TOKEN_METHODS:
                     raise ApiError("unknown_method", "unknown method", req_method=method)

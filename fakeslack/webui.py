@@ -56,6 +56,8 @@ class Directory:
     speed: Callable[[], float] | None = None
     # The app's message shortcuts (callback id -> name), offered in each message's menu.
     shortcuts: dict[str, str] = field(default_factory=dict)
+    # The port of the app's web dashboard on this host, linked from the sidebar when set.
+    dashboard_port: int | None = None
 
 
 class WebUI:
@@ -186,6 +188,7 @@ class WebUI:
                 {"callback_id": k, "name": v} for k, v in self.directory.shortcuts.items()
             ],
             "default_user": self.directory.default_user,
+            "dashboard_port": self.directory.dashboard_port,
             "revision": self.fake.revision,
         }
 

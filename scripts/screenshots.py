@@ -4,7 +4,8 @@
 
 It starts the demo on a fresh database, plays the scripted support day (`deskbot demo
 --scenario day`), then opens the demo page in headless chromium (Playwright, never a
-downloaded browser) as a customer, an agent and a lead and saves what each sees. Needs the
+downloaded browser) as a customer, an agent and a lead and saves what each sees, and the
+web dashboard's overview the lead opens from the page. Needs the
 test extras (`pip install -e '.[test]'`) and Debian's chromium; emoji and CJK text need
 fonts-noto-color-emoji and fonts-noto-cjk to draw.
 """
@@ -28,7 +29,7 @@ from bot.demo.workspace import ANA, HELP, LEADS, LEE, TRIAGE, YUKI, demo_morning
 DAY = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 VIEWPORT = {"width": 1280, "height": 800}
 TIMEOUT_MS = 15_000
-SHOTS = ("triage-cards", "customer-thread", "kpi-card", "kpi-chart")
+SHOTS = ("triage-cards", "customer-thread", "kpi-card", "kpi-chart", "overview")
 
 
 def take(
@@ -120,7 +121,18 @@ def kpi_chart(page: Any, expect: Any, demo: Any) -> bytes:
     return page.request.get(source).body()
 
 
-STEPS = (triage_cards, customer_thread, kpi_card, kpi_chart)
+def overview(page: Any, expect: Any, demo: Any) -> None:
+    """The web dashboard's overview of the day, as Lee (the lead) opens it from the
+    workspace page's link and signs in with Slack (the workspace's sign-in page)."""
+    page.goto(f"{demo.url}?as={LEE}&channel={LEADS}")
+    link = page.locator("#dashboard")
+    expect(link).to_be_visible()
+    page.goto(link.get_attribute("href") + "?range=today")
+    page.locator("#people button.me").click()  # Lee, who was acting on the workspace page
+    expect(page.locator('[data-key="created"] .value')).not_to_have_text("0")
+
+
+STEPS = (triage_cards, customer_thread, kpi_card, kpi_chart, overview)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,6 +20,7 @@ from bot.settings import Settings
 from bot.transport.client import build_web_client
 from bot.web import HttpServer, make_wsgi_app
 from fakeslack import FakeSlack, SlackDriver
+from fakeslack.openid import CLIENT_ID, CLIENT_SECRET
 from store.db import make_engine, migrate
 from store.kpi.triggers import facts
 from tests.support.harness import SIGNING_SECRET, DrainableExecutor, MutableClock, RunningBot
@@ -162,6 +163,8 @@ def make_settings(config: dict[str, Any] | DeskConfig, api_url: str, db_url: str
         slack_api_url=api_url,
         database_url=db_url,
         desk=desk,
+        slack_client_id=CLIENT_ID,  # the dashboard's Sign in with Slack, against the fake
+        slack_client_secret=CLIENT_SECRET,  # type: ignore[arg-type]
     )
 
 

@@ -22,7 +22,8 @@ Lee, SLA targets of 15 minutes (first response) and 2 hours (resolution).
 Demo time runs --speed times faster than real time, so SLA warnings and breaches come
 within a minute or two. Open the printed URL, pick who you are (customer, agent, lead)
 top left, ask a question in #help-acme, claim it from #support-triage, try /ticket,
-/kb and the deskbot Home tab. Ctrl-C stops.
+/kb and the deskbot Home tab. "Open the dashboard" (sidebar) opens deskbot's web
+dashboard; sign in as Lee to see the team's numbers. Ctrl-C stops.
 
 --scenario day first plays a scripted support day (questions in English, German and
 Japanese, suggestions, claims, a pending ticket, SLA warnings and a breach alert),
@@ -75,6 +76,10 @@ def serve_until_interrupted() -> None:
     threading.Event().wait()
 
 
+def _shown_host(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "") else host
+
+
 def run_demo(args: argparse.Namespace) -> int:
     """Start the demo, play the scenario if asked, serve until Ctrl-C."""
     root = logging.getLogger()
@@ -118,6 +123,10 @@ def _run(args: argparse.Namespace) -> int:
     local = start.astimezone(ZoneInfo(zone))
     print(f"  demo clock: {local:%a %d %b %H:%M} ({zone}), {args.speed:g}x real time")
     print("  act as a customer (Acme Corp), an agent or a lead with the switcher top left")
+    print(
+        f"  dashboard: http://{_shown_host(args.host)}:{demo.server.port}/ "
+        "(sign in as Lee, the lead)"
+    )
     try:
         if args.scenario:
             from bot.demo.scenario import play_day

@@ -19,9 +19,10 @@ def add_run_parser(commands: Any) -> None:
         help="serve Slack (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)",
         description="Migrate the database, resolve the #channel and @name names of "
         "deskbot.yaml, then serve Slack. Over HTTP all Slack traffic goes to POST "
-        "/slack/events; GET /healthz reports health and GET /metrics Prometheus metrics. "
-        "With SLACK_APP_TOKEN set, deskbot connects over Socket Mode and serves only "
-        "/healthz and /metrics on --port.",
+        "/slack/events; GET /healthz reports health, GET /metrics Prometheus metrics, and / "
+        "is the leads' web dashboard (Sign in with Slack) when SLACK_CLIENT_ID and "
+        "SLACK_CLIENT_SECRET are set. With SLACK_APP_TOKEN set, deskbot connects over Socket "
+        "Mode and serves /healthz, /metrics and the dashboard on --port.",
     )
     run.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
     run.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
@@ -63,6 +64,8 @@ def run_bot(settings: Settings, args: argparse.Namespace) -> int:
         logger.info("connected over Socket Mode; health check on :%d/healthz", server.port)
     else:
         logger.info("serving Slack on :%d/slack/events", server.port)
+    if settings.dashboard_enabled:
+        logger.info("dashboard on :%d/ (Sign in with Slack)", server.port)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -291,10 +291,14 @@ def _start(
         slack_api_url=fake.api_url,
         database_url=database_url,
         desk=demo_config(),
+        # The dashboard signs people in through the workspace's own OpenID pages.
+        slack_client_id=fake.openid.client_id,
+        slack_client_secret=fake.openid.client_secret,  # type: ignore[arg-type]
     )
     pool = ListenerPool()
     app = create_app(settings, engine=engine, clock=clock, listener_executor=pool)
-    server = HttpServer(make_wsgi_app(app, engine), host="127.0.0.1", port=0).start()
+    # The bot's own server also serves the dashboard, which the page links to on this host.
+    server = HttpServer(make_wsgi_app(app, engine), host=host, port=0).start()
     driver = SlackDriver(
         app_url=f"{server.url}/slack/events",
         signing_secret=signing_secret,
@@ -319,6 +323,7 @@ def _start(
             now=clock.epoch,
             speed=lambda: clock.speed,
             shortcuts=SHORTCUTS,
+            dashboard_port=server.port,
         ),
     )
     return Demo(

@@ -243,6 +243,7 @@ function openThread(ts) {
 
 function switchUser(id) {
   state.me = id;
+  remember(id);
   const visible = visibleChannels();
   if (state.view.kind === "channel" && !visible.some((c) => c.id === state.view.id)) state.view.id = visible[0].id;
   if (state.view.kind === "app") { openApp(state.view.tab); return; }
@@ -394,11 +395,26 @@ async function syncClock() {
   syncClock.timer = setInterval(tick, 1000);
 }
 
+// The app's web dashboard: its Sign in with Slack page (served by this workspace) puts the
+// person acting here first, so it reads who that is from this origin's storage.
+function remember(id) {
+  try { localStorage.setItem("fakeslack.me", id); } catch (error) { /* storage off: no hint */ }
+}
+
+function showDashboard(port) {
+  const link = document.getElementById("dashboard");
+  if (!port || !link) return;
+  link.href = `${location.protocol}//${location.hostname}:${port}/`;
+  link.hidden = false;
+}
+
 async function start() {
   state.ws = await api("/client/workspace");
   document.title = state.ws.title;
   const asked = params.get("as");
   state.me = user(asked) ? asked : state.ws.default_user || state.ws.users.find((u) => !u.is_bot).id;
+  remember(state.me);
+  showDashboard(state.ws.dashboard_port);
   const channel = params.get("channel");
   state.view.id = visibleChannels().some((c) => c.id === channel) ? channel : visibleChannels()[0].id;
   wire();

@@ -93,6 +93,14 @@ def test_scopes_are_exactly_those_the_code_needs(manifest):
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed
 
 
+def test_sign_in_with_slack_is_set_up_for_the_dashboard(manifest):
+    from bot.dashboard.auth import CALLBACK_PATH, SCOPES
+
+    oauth = manifest["oauth_config"]
+    assert oauth["scopes"]["user"] == list(SCOPES)
+    assert [url.endswith(CALLBACK_PATH) for url in oauth["redirect_urls"]] == [True]
+
+
 def test_every_manifest_event_reaches_a_listener(deskbot, manifest):
     """An event type the manifest subscribes to but no listener takes would answer 404."""
     bolt_types = {
