@@ -236,6 +236,7 @@ def filter_choices(
     found: dict[str, set[str]] = {name: set() for name in ("agent", "org", "channel", "type")}
     found["priority"] = set()
     for dimension, group in session.execute(statement):
-        if dimension in found and group is not None:
+        # The rollup's unassigned row (group "") is no one to filter by.
+        if dimension in found and group:
             found[dimension].add(str(group))
     return {name: sorted(values) for name, values in found.items()}
