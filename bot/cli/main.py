@@ -20,8 +20,9 @@ deskbot: a self-hosted, Slack-native support desk.
 
 Environment: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN (Socket Mode),
 DATABASE_URL (default sqlite:///deskbot.db), SLACK_API_URL, DESKBOT_CONFIG
-(default ./deskbot.yaml), DESKBOT_LOG_FORMAT (text or json). See docs/admin-guide.md for
-the configuration reference.
+(default ./deskbot.yaml), DESKBOT_LOG_FORMAT (text or json); SLACK_CLIENT_ID and
+SLACK_CLIENT_SECRET turn on the web dashboard at / (Sign in with Slack). See
+docs/admin-guide.md for the configuration reference.
 """
 
 
