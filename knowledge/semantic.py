@@ -317,27 +317,6 @@ class SemanticIndex:
         units = sums / np.maximum(np.linalg.norm(sums, axis=1), 1e-9)[:, None]
         return SemanticIndex(self.embedder, self._units, self._norms, (changed, units))
 
-    def encode_many(self, texts: Sequence[str]) -> np.ndarray:
-        """`encode`, with the second half on a helper process for many texts (the real
-        model only: a stand-in model in a test is not in the helper)."""
-        if len(texts) < PARALLEL_MIN_TEXTS or self.name.startswith("test"):
-            return self.encode(texts)
-        from knowledge.worker import Helper
-
-        split = len(texts) // 2
-        try:
-            helper = Helper(texts=texts[split:])
-        except OSError:
-            logger.warning("no embedding helper process; embedding on one core", exc_info=True)
-            return self.encode(texts)
-        first = self.encode(texts[:split])
-        try:
-            second = np.asarray(helper.result(), dtype=np.float32)
-        except (RuntimeError, OSError, pickle.UnpicklingError, EOFError):
-            logger.warning("embedding helper failed; embedding its part here", exc_info=True)
-            second = self.encode(texts[split:])
-        return np.concatenate([first, second])
-
     def query(self, text: str) -> np.ndarray:
         """The question's vector (embed it once, then pass it to `scores`)."""
         return self.embedder.encoder.query(text)
