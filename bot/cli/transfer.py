@@ -37,7 +37,7 @@ def add_transfer_parsers(commands: Any) -> None:
         help="copy the SQLite database while deskbot runs (PostgreSQL: pg_dump)",
         description="Copy the SQLite database at DATABASE_URL to DEST with SQLite's online "
         "backup API: a consistent copy, taken while deskbot keeps running. For PostgreSQL "
-        "use pg_dump (README.md, Backups).",
+        "use pg_dump (docs/admin-guide.md, Backups).",
     )
     backup.add_argument("dest", type=Path, metavar="DEST", help="the backup file to write (new)")
 
@@ -141,7 +141,7 @@ def run_backup(settings: Settings, args: argparse.Namespace, *, err: TextIO | No
             err,
             f"backup copies SQLite databases; for {safe_url(settings.database_url)} use "
             'pg_dump, e.g. pg_dump --format=custom --file=deskbot.dump "$DATABASE_URL" '
-            "(README.md, Backups)",
+            "(docs/admin-guide.md, Backups)",
         )
 
     def show(done: int, total: int) -> None:

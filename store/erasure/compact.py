@@ -16,7 +16,7 @@ def compact(engine: Engine) -> str:
 
     SQLite: VACUUM rebuilds the file without free pages (secure_delete zeroes what is
     freed), and a truncating checkpoint empties the write-ahead log. PostgreSQL: VACUUM
-    marks the old row versions free; they stay on disk until overwritten (README).
+    marks the old row versions free; they stay on disk until overwritten (docs/admin-guide.md).
     """
     engine.dispose()  # no pooled connection of ours may hold the file open
     if engine.dialect.name == "sqlite":

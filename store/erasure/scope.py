@@ -159,7 +159,7 @@ def before(start: datetime | None, end: datetime) -> Scope:
         suggestions=span(Suggestion.offered_at),
         inbox=span(InboxEvent.received_at),
         inbox_match=lambda _payload: True,
-        examples=false(),  # the matcher's learned examples stay (README: retention)
+        examples=false(),  # the matcher's learned examples stay (docs/admin-guide.md: retention)
     )
 
 
