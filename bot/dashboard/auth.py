@@ -13,7 +13,6 @@ every POST must send back.
 import hmac
 import logging
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -142,9 +141,9 @@ def start_session(*, user_id: str, team_id: str, name: str) -> None:
     """A new session for a signed-in person (a new cookie: nothing carried over)."""
     session.clear()
     session.permanent = True
-    session.update(
-        uid=user_id, tid=team_id, name=name[:200], csrf=secrets.token_urlsafe(24), at=time.time()
-    )
+    # No sign-in time of our own: the cookie's signature carries its age, and Flask ends
+    # the session after PERMANENT_SESSION_LIFETIME.
+    session.update(uid=user_id, tid=team_id, name=name[:200], csrf=secrets.token_urlsafe(24))
 
 
 def current_viewer(people: Directory, desk: DeskConfig) -> Viewer | None:
