@@ -19,7 +19,7 @@ from store.kpi.sqlfn import (
     epoch,
     in_range,
 )
-from store.kpi.triggers.facts import CLAIM_ACTIONS, RESOLVE_ACTIONS
+from store.kpi.triggers.durations import CLAIM_ACTIONS, RESOLVE_ACTIONS
 from store.kpi.triggers.rollup import COUNTS
 from store.models import Activity
 

@@ -16,7 +16,7 @@ from store.db import lock_until_commit
 from store.fact_models import KpiCalendar, KpiOpenDay, TicketFact
 from store.kpi.sqlfn import dialect
 from store.kpi.triggers import group_rollup, rollup
-from store.kpi.triggers.facts import business_clock, business_seconds, handle_seconds
+from store.kpi.triggers.durations import business_clock, business_seconds, handle_seconds
 from store.models import Ticket
 
 OpenDay = tuple[datetime, int, int, int]  # local midnight (UTC), opens, length, before
