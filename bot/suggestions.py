@@ -22,7 +22,7 @@ from bot.tickets.workflow import WorkflowError
 from knowledge.library import KnowledgeBase
 from knowledge.matcher import Match, detect_language, is_small_talk, suggest
 from store import messages, suggestions
-from store.db import is_unique_violation, session_scope
+from store.db import is_unique_violation, read_scope, session_scope
 from store.models import Suggestion, SuggestionOutcome, Ticket
 
 logger = logging.getLogger(__name__)
@@ -32,6 +32,9 @@ GAP_SIMILARITY = 60  # token-set similarity (0-100) above which two questions ar
 # characters each keep that to a million short comparisons, about a second, where 8,000
 # unbounded ones took 35-103 s. A topic worth an article shows up among the newest 1,000.
 MAX_GAP_QUESTIONS = 1000
+# How far `/kb gaps` counts the questions it did not group ("10,000+" beyond): a year of a
+# busy desk holds hundreds of thousands, and counting them all costs more than the rest.
+GAP_COUNT_CAP = 10_000
 # Articles are matched on a question's first 2,000 characters: its start says what it is
 # about, and a 40,000-character message then costs the matcher what a short one does.
 MATCHED_CHARS = 2000
@@ -64,7 +67,12 @@ class Gaps:
 
     groups: list[GapGroup] = field(default_factory=list)
     clustered: int = 0
-    total: int = 0
+    total: int = 0  # counted up to GAP_COUNT_CAP
+
+    @property
+    def total_text(self) -> str:
+        """How many questions, as people read it: "10,000+" past the cap."""
+        return f"{GAP_COUNT_CAP:,}+" if self.total > GAP_COUNT_CAP else f"{self.total:,}"
 
 
 class SuggestionService:
@@ -260,12 +268,16 @@ class SuggestionService:
 
     def gaps(self, *, workspace_id: str, since: datetime, until: datetime) -> Gaps:
         """The period's newest unanswered questions, grouped by similarity, biggest first."""
-        with session_scope(self._engine) as session:
-            rows = suggestions.unanswered_questions(
-                session, workspace_id=workspace_id, since=since, until=until
+        with read_scope(self._engine) as session:
+            newest, total = suggestions.unanswered_questions(
+                session,
+                workspace_id=workspace_id,
+                since=since,
+                until=until,
+                limit=MAX_GAP_QUESTIONS,
+                count_up_to=GAP_COUNT_CAP + 1,
             )
-        newest = rows[-MAX_GAP_QUESTIONS:]  # rows come by ticket number
-        return Gaps(groups=group_questions(newest), clustered=len(newest), total=len(rows))
+        return Gaps(groups=group_questions(newest), clustered=len(newest), total=total)
 
 
 def _comparable(text: str) -> str:

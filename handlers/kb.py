@@ -108,7 +108,13 @@ def on_kb(deps: Deps, ack: Ack, command: dict[str, Any], respond: Respond) -> No
             since=period.start,
             until=period.end,
         )
-        blocks = gaps_blocks(period.label, gaps.groups, clustered=gaps.clustered, total=gaps.total)
+        blocks = gaps_blocks(
+            period.label,
+            gaps.groups,
+            clustered=gaps.clustered,
+            total=gaps.total,
+            total_text=gaps.total_text,
+        )
         respond(text=plural(len(gaps.groups), "gap"), blocks=blocks, response_type="ephemeral")
     else:
         ack(

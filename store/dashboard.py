@@ -41,6 +41,7 @@ SORTS = {
 NULLABLE = frozenset({"frt", "resolved"})
 BREACHING_DAYS = 90  # as the KPI service's breaching list: targets due in the last 90 days
 MAX_NUMBERS = 1000
+UNASSIGNED = "none"  # the agent filter's value for tickets nobody holds
 
 
 @dataclass(frozen=True)
@@ -108,9 +109,11 @@ def _filtered(statement: Select[Any], wanted: TicketFilter, now: datetime) -> Se
         conditions.append(col(ticket.id).in_(survey))
     if wanted.statuses:
         conditions.append(col(ticket.status).in_(wanted.statuses))
+    if wanted.agent == UNASSIGNED:
+        conditions.append(col(ticket.assignee_id).is_(None))
     for column, value in (
         (ticket.customer_team_id, wanted.org),
-        (ticket.assignee_id, wanted.agent),
+        (ticket.assignee_id, None if wanted.agent == UNASSIGNED else wanted.agent),
         (ticket.channel_id, wanted.channel),
         (ticket.priority, wanted.priority),
     ):

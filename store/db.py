@@ -20,6 +20,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+READ_ONLY = "deskbot_read_only"  # execution option of read_scope's transactions
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -155,6 +156,10 @@ def _make_sqlite_transactions_immediate(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            # A reader: WAL gives it a snapshot beside the writer and the other readers.
+            connection.exec_driver_sql("BEGIN")
+            return
         dbapi_connection = connection.connection.dbapi_connection
         if queue is not None:
             queue.acquire(id(dbapi_connection))
@@ -185,6 +190,33 @@ def session_scope(engine: Engine, *, replayable: bool = False) -> Iterator[Sessi
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """One read-only transaction, for reports and pages that change nothing.
+
+    On SQLite a plain (deferred) BEGIN: under WAL it reads a snapshot while the writer
+    writes and other readers read, where a write turn (BEGIN IMMEDIATE) would make every
+    report wait for the one before it, and intake for all of them. On PostgreSQL it is
+    REPEATABLE READ (one snapshot, as on SQLite: a report's numbers agree with each other
+    even while tickets arrive) and READ ONLY, so a write slipped into a read path fails.
+    """
+    reader = engine.execution_options(**{READ_ONLY: True})
+    with Session(reader, expire_on_commit=False) as session:
+        try:
+            if engine.dialect.name == "postgresql":
+                session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+            yield session
+        finally:
+            # Nothing to keep: closing hands the connection back, rolled back, and leaves
+            # the rows read loaded (a rollback would expire them).
+            session.close()
+
+
+def is_read_only(session: Session) -> bool:
+    """Whether the session is a read_scope's (a cache it would fill is left alone)."""
+    return bool(session.connection().get_execution_options().get(READ_ONLY))
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -7,7 +7,7 @@ import hashlib
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -153,21 +153,37 @@ def examples_by_article(session: Session) -> dict[str, list[str]]:
     return dict(grouped)
 
 
+UNANSWERED = [str(SuggestionOutcome.NONE), str(SuggestionOutcome.NEED_HELP)]
+
+
 def unanswered_questions(
-    session: Session, *, workspace_id: str, since: datetime, until: datetime
-) -> list[tuple[int, str, str, str]]:
-    """(ticket number, customer, organization, question) of tickets the KB did not answer."""
+    session: Session,
+    *,
+    workspace_id: str,
+    since: datetime,
+    until: datetime,
+    limit: int,
+    count_up_to: int,
+) -> tuple[list[tuple[int, str, str, str]], int]:
+    """The newest `limit` (ticket number, customer, organization, question) of tickets the
+    KB did not answer, in number order, and how many there are, counted up to
+    `count_up_to` (a year can hold hundreds of thousands: the work stays bounded)."""
+    conditions = (
+        Ticket.workspace_id == workspace_id,
+        col(Suggestion.offered_at) >= since,
+        col(Suggestion.offered_at) < until,
+        col(Suggestion.outcome).in_(UNANSWERED),
+    )
+    joined = col(Suggestion.ticket_id) == col(Ticket.id)
+    some = select(col(Suggestion.id)).join(Ticket, joined).where(*conditions).limit(count_up_to)
+    total = session.exec(select(func.count()).select_from(some.subquery())).one()
+    # Newest by the time offered: the offered_at index read backwards, stopping at `limit`.
     statement = (
         select(Ticket.number, Ticket.customer_id, Ticket.customer_team_id, Suggestion.question)
-        .join(Suggestion, col(Suggestion.ticket_id) == col(Ticket.id))
-        .where(
-            Ticket.workspace_id == workspace_id,
-            col(Suggestion.offered_at) >= since,
-            col(Suggestion.offered_at) < until,
-            col(Suggestion.outcome).in_(
-                [str(SuggestionOutcome.NONE), str(SuggestionOutcome.NEED_HELP)]
-            ),
-        )
-        .order_by(col(Ticket.number))
+        .join(Suggestion, joined)
+        .where(*conditions)
+        .order_by(col(Suggestion.offered_at).desc(), col(Suggestion.id).desc())
+        .limit(limit)
     )
-    return [tuple(row) for row in session.exec(statement)]  # type: ignore[misc]
+    newest = sorted(tuple(row) for row in session.exec(statement))
+    return newest, int(total)  # type: ignore[return-value]

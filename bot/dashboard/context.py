@@ -17,7 +17,7 @@ from bot.ranges import DateRange
 from bot.settings import Settings
 from bot.suggestions import SuggestionService
 from store import names
-from store.db import session_scope
+from store.db import read_scope
 
 EXTENSION = "deskbot"
 blueprint = Blueprint("dashboard", __name__)  # every page registers on it
@@ -61,7 +61,7 @@ class Desk:
         wanted = [i for i in ids if i]
         if not wanted:
             return {}
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             return names.known_names(session, kind=kind, slack_ids=wanted)
 
 

@@ -16,13 +16,14 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from bot.kpi.breakdown import UNASSIGNED_LABEL
 from bot.kpi.chart import chart_data
-from bot.kpi.metrics import Ctx, trend
+from bot.kpi.metrics import Ctx, days_table, trend
 from bot.kpi.report import Figure, Report
 from bot.kpi.service import KpiQuery, KpiService
 from bot.ranges import DateRange, parse_range
-from store.kpi.queries import sla
-from store.kpi.queries.scope import Scope
+from store.dashboard import UNASSIGNED
+from store.kpi.queries import group_read, sla
 from store.kpi.sqlfn import ALL
 
 PAGE_WORKERS = 6
@@ -65,6 +66,11 @@ class Bucket:
     due: int
     met: int
     breached: int
+
+    @property
+    def within(self) -> float | None:
+        """Share met in time of the decided targets."""
+        return _within(self.met, self.breached)
 
 
 def parallel(*jobs: Callable[[], Any]) -> list[Any]:
@@ -115,13 +121,18 @@ def drill_for(key: str) -> dict[str, str] | None:
 
 
 def volume_days(service: KpiService, date_range: DateRange) -> list[list[Any]]:
-    """Per local day: [day, created, resolved, rate, messages in, out] (the volume report)."""
-    return service.report(KpiQuery("volume", date_range)).table("days").rows
+    """Per local day: [day, created, resolved, rate] (the volume report's days, without the
+    message counts and backlog the chart does not draw)."""
+    return service.run(
+        date_range, lambda session, ctx: days_table(session, ctx, messages=False)
+    ).rows
 
 
 def frt_days(service: KpiService, date_range: DateRange) -> tuple[list[str], dict[str, list]]:
     """Per local day: median and p90 first response in seconds (NaN: none that day)."""
-    panel = service.run(date_range, lambda session, ctx: chart_data(session, ctx, "frt"))
+    panel = service.run(
+        date_range, lambda session, ctx: chart_data(session, ctx, "frt"), caches=True
+    )
     return panel.x, panel.series
 
 
@@ -167,34 +178,38 @@ def _spans(date_range: DateRange, zone: ZoneInfo) -> list[tuple[str, str, dateti
 
 
 def sla_by(service: KpiService, date_range: DateRange, dimension: str) -> list[dict[str, Any]]:
-    """Per agent or organization: targets due, met in time, breached (the KPI's query),
-    named, most breached first."""
-
-    def count(session: Session, ctx: Ctx) -> dict[Any, list[int]]:
-        counts = sla.targets(
-            session, start=ctx.start, end=ctx.end, now=ctx.now, scope=Scope(dimension)
-        )
-        grouped: dict[Any, list[int]] = {}
-        for (group, _target), found in counts.items():
-            entry = grouped.setdefault(group, [0, 0, 0])
-            entry[0] += found.due
-            entry[1] += found.met_in_time
-            entry[2] += found.breached
-        return grouped
-
-    grouped = service.run(date_range, count)
+    """Per agent or organization: targets due, met in time, breached (the totals the KPI
+    breakdowns read, `group_read.totals`), most breached first; agents' rows add up to the
+    team with an unassigned row (id UNASSIGNED)."""
+    found = service.run(
+        date_range,
+        lambda session, ctx: group_read.totals(
+            session,
+            dimension=dimension,
+            start=ctx.start,
+            end=ctx.end,
+            now=ctx.now,
+            only=("sla_due", "sla_ok", "breached"),
+        ),
+    )
     rows = [
         {
             "id": group,
-            "due": due,
-            "met": met,
-            "breached": late,
-            "within": met / due if due else None,
+            "due": totals.sla_due,
+            "met": totals.sla_ok,
+            "breached": totals.breached,
+            "within": _within(totals.sla_ok, totals.breached),
         }
-        for group, (due, met, late) in grouped.items()
+        for group, totals in found.items()
+        if totals.sla_due
     ]
     rows.sort(key=lambda row: (-row["breached"], -row["due"], str(row["id"])))
     return rows
+
+
+def _within(met: int, late: int) -> float | None:
+    """Share met in time of the decided targets (a running target is neither yet)."""
+    return met / (met + late) if met + late else None
 
 
 def agent_numbers(service: KpiService, date_range: DateRange, agent_id: str) -> dict[str, Any]:
@@ -207,6 +222,12 @@ def agent_numbers(service: KpiService, date_range: DateRange, agent_id: str) -> 
 def named_rows(
     rows: list[dict[str, Any]], names: Callable[[list[str]], dict[str, str]]
 ) -> list[dict[str, Any]]:
-    """Rows with a `name` beside each `id` (the id itself when never named)."""
-    known = names([str(row["id"]) for row in rows if row["id"] is not None])
-    return [{**row, "name": known.get(str(row["id"]), row["id"] or "nobody")} for row in rows]
+    """Rows with a `name` beside each `id` (the id itself when never named); the row of
+    tickets nobody holds is "Unassigned" and drills down with `agent=none`."""
+    known = names([str(row["id"]) for row in rows if row["id"]])
+    return [
+        {**row, "name": known.get(str(row["id"]), row["id"]), "drill": row["id"]}
+        if row["id"]
+        else {**row, "name": UNASSIGNED_LABEL, "drill": UNASSIGNED}
+        for row in rows
+    ]

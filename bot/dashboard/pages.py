@@ -13,7 +13,7 @@ from bot.kpi.service import KpiQuery
 from bot.ranges import DateRange
 from store import names
 from store.dashboard import TicketFilter, count_tickets
-from store.db import session_scope
+from store.db import read_scope
 
 RANGES = ("today", "7d", "30d", "90d", "this month", "last month", "365d")
 
@@ -84,7 +84,7 @@ def _agent_overview(text: str, date_range: DateRange) -> str:
         "unassigned": TicketFilter(statuses=("new",)),
         "breaching": TicketFilter(breaching=True),
     }
-    with session_scope(here.engine) as session:
+    with read_scope(here.engine) as session:
         counts = {
             key: count_tickets(session, workspace_id=here.workspace_id, wanted=wanted, now=now)
             for key, wanted in queues.items()

@@ -14,8 +14,16 @@ from bot.dashboard.context import Desk, blueprint, desk
 from bot.dashboard.filters import PAGE_SIZE, STATUSES, BadQuery, ListQuery, read_list_query
 from bot.kpi.report import slug
 from store import names
-from store.dashboard import SORTS, Row, count_tickets, filter_choices, iter_tickets, list_tickets
-from store.db import session_scope
+from store.dashboard import (
+    SORTS,
+    UNASSIGNED,
+    Row,
+    count_tickets,
+    filter_choices,
+    iter_tickets,
+    list_tickets,
+)
+from store.db import read_scope
 from store.kpi.queries.sla import TARGETS
 from store.ticket_page import ticket_page
 
@@ -53,7 +61,7 @@ def tickets() -> str:
     query = _query()
     now = here.clock()
     first = (query.page - 1) * PAGE_SIZE
-    with session_scope(here.engine) as session:
+    with read_scope(here.engine) as session:
         total = count_tickets(session, workspace_id=here.workspace_id, wanted=query.filter, now=now)
         rows = list_tickets(
             session,
@@ -82,7 +90,7 @@ def tickets() -> str:
         "channel": here.names(names.CHANNEL, [*choices["channel"], chosen["channel"]]),
     }
     for key, value in chosen.items():  # a drilled-down value stays choosable
-        if value and value not in choices[key]:
+        if value and value not in choices[key] and (key, value) != ("agent", UNASSIGNED):
             choices[key].append(value)
     args = {k: v for k, v in request.args.items(multi=True) if k != "page"}
     return render_template(
@@ -129,7 +137,7 @@ def tickets_csv() -> Response:
         out = io.StringIO()
         writer = SafeWriter(out)  # subjects are the customers' words: no live formulas
         writer.writerow(CSV_COLUMNS)
-        with session_scope(here.engine) as session:
+        with read_scope(here.engine) as session:
             for row in iter_tickets(
                 session,
                 workspace_id=here.workspace_id,
@@ -153,7 +161,7 @@ def tickets_csv() -> Response:
 
 
 def _all_names(here: Desk, kind: str) -> dict[str, str]:
-    with session_scope(here.engine) as session:
+    with read_scope(here.engine) as session:
         return names.known_names(session, kind=kind)
 
 
@@ -179,7 +187,7 @@ def _csv_row(row: Row, known: dict[str, dict[str, str]]) -> list[Any]:
 def ticket(number: int) -> str:
     """One ticket: conversation, activity, SLA targets, CSAT, merges and links."""
     here = desk()
-    with session_scope(here.engine) as session:
+    with read_scope(here.engine) as session:
         page = ticket_page(session, workspace_id=here.workspace_id, number=number)
     if page is None:
         abort(404, f"There is no ticket #{number}.")

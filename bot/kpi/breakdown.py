@@ -127,7 +127,7 @@ def summary_report(session: Session, ctx: Ctx) -> Report:
     business = business_frt(session, ctx).get(ALL)
     resolution = overall(timing.resolution(session, **window))
     counts = timing.resolution_counts(session, **window)
-    targets = sum(sla.targets(session, **window, now=ctx.now).values(), sla.TargetCounts())
+    targets = sla.team_total(session, **window, now=ctx.now)
     csat = feedback.csat(session, **window).get(ALL, feedback.Csat())
     deflected = feedback.self_service(session, **window, top=0).solved
     total = spend(ctx.costs, ctx)

@@ -118,16 +118,24 @@ def local_days(
     ]
 
 
+def open_days_current(session: Session, calendar: BusinessCalendar, now: datetime) -> bool:
+    """Whether the stored calendar days are this calendar's and cover the history to now
+    (a read: the usual answer, so a report needs no write turn to find it out)."""
+    first = min(open_days.earliest_created(session) or now, now) - timedelta(days=2)
+    return open_days.is_current(
+        open_days.calendar_state(session),
+        fingerprint=fingerprint(calendar),
+        first=first,
+        last=now + MARGIN,
+    )
+
+
 def ensure_open_days(session: Session, calendar: BusinessCalendar, now: datetime) -> int:
     """Store the calendar's days for SQL if they are not the stored ones (facts recomputed)."""
-    first = min(open_days.earliest_created(session) or now, now) - timedelta(days=2)
-    last = now + MARGIN
-    print_ = fingerprint(calendar)
-    if open_days.is_current(
-        open_days.calendar_state(session), fingerprint=print_, first=first, last=last
-    ):
+    if open_days_current(session, calendar, now):
         return 0
+    first = min(open_days.earliest_created(session) or now, now) - timedelta(days=2)
     days = local_days(calendar, first, now + AHEAD)
     return open_days.replace_open_days(
-        session, fingerprint=print_, days=days, first=first, last=last
+        session, fingerprint=fingerprint(calendar), days=days, first=first, last=now + MARGIN
     )

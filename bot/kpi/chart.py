@@ -79,5 +79,7 @@ def render_png(data: Panel) -> bytes:
 
 def chart_png(service: KpiService, metric: str, date_range: DateRange) -> tuple[str, bytes]:
     """(file name, PNG) of a metric's chart over a range."""
-    data = service.run(date_range, lambda session, ctx: chart_data(session, ctx, metric))
+    data = service.run(
+        date_range, lambda session, ctx: chart_data(session, ctx, metric), caches=metric == "frt"
+    )
     return f"kpi-{metric}-{slug(date_range.label)}.png", render_png(data)

@@ -14,7 +14,7 @@ from bot.business_time import BusinessCalendar
 from bot.clock import Clock
 from bot.config import DeskConfig
 from bot.kpi.breakdown import breakdown_report, summary_report
-from bot.kpi.business import ensure_open_days
+from bot.kpi.business import ensure_open_days, open_days_current
 from bot.kpi.metrics import (
     Ctx,
     cost_report,
@@ -31,7 +31,7 @@ from bot.kpi.metrics import (
 from bot.kpi.names import BY_HELP, DEFAULT_RANGE, GROUPED, METRIC_NAMES
 from bot.kpi.report import Report
 from bot.ranges import RANGE_HELP, DateRange, parse_range
-from store.db import session_scope
+from store.db import read_scope, session_scope
 from store.kpi.queries import sla
 from store.kpi.queries.scope import DIMENSIONS, LOOKUP_DAYS
 from store.models import Ticket
@@ -124,22 +124,32 @@ class KpiService:
                 session, now=now, since=now - timedelta(days=90), limit=limit
             )
 
-    def run(self, date_range: DateRange, work: Callable[[Session, Ctx], T]) -> T:
-        """Run a computation over a range in one read transaction (charts, exports)."""
+    def run(
+        self, date_range: DateRange, work: Callable[[Session, Ctx], T], *, caches: bool = False
+    ) -> T:
+        """Run a computation over a range in one read transaction (charts, exports); with
+        `caches`, one that may write (the FRT chart keeps the days it computed)."""
         ctx = self._ctx(date_range)
         self._ensure_calendar()
-        with self._read(date_range) as session:
+        with self._read(date_range, writes=caches) as session:
             return work(session, ctx)
 
     def _ensure_calendar(self) -> None:
         """Business-hours durations in SQL need the configured calendar's days stored."""
+        now = self._clock()
+        with read_scope(self._engine) as session:
+            if open_days_current(session, self._business, now):
+                return
         with session_scope(self._engine) as session:
-            ensure_open_days(session, self._business, self._clock())
+            ensure_open_days(session, self._business, now)
 
     @contextmanager
-    def _read(self, date_range: DateRange | None = None) -> Iterator[Session]:
-        """A read transaction tuned for aggregates on PostgreSQL (and for the range's length)."""
-        with session_scope(self._engine) as session:
+    def _read(
+        self, date_range: DateRange | None = None, *, writes: bool = False
+    ) -> Iterator[Session]:
+        """A read transaction tuned for aggregates on PostgreSQL (and for the range's length):
+        read-only unless it `writes` (a cache), so reports never queue for a write turn."""
+        with (session_scope if writes else read_scope)(self._engine) as session:
             if session.get_bind().dialect.name == "postgresql":
                 # JIT compilation costs more than it saves on KPI-sized scans, and
                 # percentiles sort a range's durations in memory rather than on disk. Over a

@@ -158,6 +158,7 @@ def gaps_blocks(
     shown: int = 10,
     clustered: int | None = None,
     total: int | None = None,
+    total_text: str | None = None,
 ) -> list[Block]:
     """`/kb gaps`: the questions nothing answered, biggest groups first."""
     if not groups:
@@ -188,6 +189,7 @@ def gaps_blocks(
             {"type": "context", "elements": [mrkdwn(f"…and {len(groups) - shown} smaller groups")]}
         )
     if clustered is not None and total is not None and total > clustered:
-        note = f"Grouped the newest {clustered:,} of {total:,} questions (narrow the range)."
+        of = total_text or f"{total:,}"
+        note = f"Grouped the newest {clustered:,} of {of} questions (narrow the range)."
         blocks.append({"type": "context", "elements": [mrkdwn(note)]})
     return blocks

@@ -328,9 +328,9 @@ def test_kb_gaps_answers_at_once_and_clusters_a_bounded_set(deskbot, fake, monke
         (n, f"U{n % 40}", "T0ACME", f"question {n} " + "about exports " * 400) for n in range(3000)
     ]
 
-    def unanswered(session, **_: object) -> list[tuple[int, str, str, str]]:
+    def unanswered(session, *, limit: int, count_up_to: int, **_: object) -> tuple[list, int]:
         assert release.wait(10), "the command's answer waited for the work"
-        return rows
+        return rows[-limit:], min(len(rows), count_up_to)
 
     compared: list[tuple[int, int]] = []
     cdist = suggestions.process.cdist

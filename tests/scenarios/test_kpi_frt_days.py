@@ -20,10 +20,14 @@ def kpi(db) -> KpiService:
     return KpiService(db, parse_config(data.CONFIG), MutableClock(data.NOW))
 
 
-def medians(service: KpiService, range_text: str = RANGE) -> list[int | None]:
-    """The chart's median per day, in whole seconds."""
+def medians(
+    service: KpiService, range_text: str = RANGE, *, caches: bool = True
+) -> list[int | None]:
+    """The chart's median per day, in whole seconds (computed as the chart does: caching)."""
     chart = service.run(
-        service.parse_range(range_text), lambda session, ctx: chart_data(session, ctx, "frt")
+        service.parse_range(range_text),
+        lambda session, ctx: chart_data(session, ctx, "frt"),
+        caches=caches,
     )
     return [None if math.isnan(v) else round(v) for v in chart.series["median"]]
 
@@ -62,3 +66,10 @@ def test_today_is_computed_live_and_not_cached(kpi, db):
     assert "2026-11-06" not in cached(db)
     clock.advance(days=4)
     assert medians(service)[-1] == 212400 and "2026-11-06" in cached(db)
+
+
+def test_a_read_only_report_computes_the_same_days_and_caches_nothing(kpi, db):
+    assert medians(kpi, caches=False) == [1800, 1200, None, 57600, 212400]
+    assert cached(db) == {}  # (on PostgreSQL a write here would fail: READ ONLY)
+    assert medians(kpi) == [1800, 1200, None, 57600, 212400]
+    assert len(cached(db)) == 5

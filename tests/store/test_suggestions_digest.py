@@ -51,3 +51,29 @@ def test_answered_questions_are_learned_through_the_bots_path(engine) -> None:
         )
     finally:
         _empty(engine)
+
+
+def test_unanswered_questions_read_the_newest_and_count_up_to_a_bound(
+    session: Session, new_ticket
+) -> None:
+    from datetime import timedelta
+
+    from store.models import Suggestion
+    from tests.store.conftest import WORKSPACE
+
+    outcomes = ["none", "need_help", "solved", "offered", "none", "need_help", "none"]
+    for n, outcome in enumerate(outcomes):
+        ticket = new_ticket()
+        at = NOW + timedelta(minutes=n)
+        session.add(Suggestion(ticket_id=ticket.id, question=f"q{n}", lang="en",
+                               outcome=outcome, offered_at=at))  # fmt: skip
+    session.flush()
+    window = {"workspace_id": WORKSPACE, "since": NOW, "until": NOW + timedelta(hours=1)}
+    rows, total = suggestions.unanswered_questions(session, **window, limit=3, count_up_to=100)
+    # Five went unanswered (none / need help); the newest three, in ticket-number order.
+    assert [question for *_, question in rows] == ["q4", "q5", "q6"] and total == 5
+    rows, total = suggestions.unanswered_questions(session, **window, limit=10, count_up_to=4)
+    assert len(rows) == 5 and total == 4  # counting stops at the bound
+    other = {**window, "workspace_id": "T0OTHER"}
+    assert suggestions.unanswered_questions(session, **other, limit=3, count_up_to=9) == ([], 0)
+    session.commit()

@@ -74,3 +74,16 @@ def test_offset_segments_find_the_dst_change():
     start = datetime(2026, 10, 20, tzinfo=UTC)
     segments = offset_segments(ZoneInfo("Europe/Berlin"), start, start + timedelta(days=10))
     assert segments == [(start, 7200), (datetime(2026, 10, 25, 1, 0, tzinfo=UTC), 3600)]
+
+
+def test_kb_gaps_say_how_many_questions_beyond_the_counting_bound():
+    from bot.suggestions import GAP_COUNT_CAP, GapGroup, Gaps
+    from handlers.blocks.kb import gaps_blocks
+
+    group = GapGroup("export fails", ["export fails"], [7], 1, 1)
+    many = Gaps([group], clustered=1000, total=GAP_COUNT_CAP + 1)
+    assert many.total_text == "10,000+"
+    assert Gaps([group], clustered=1000, total=2500).total_text == "2,500"
+    blocks = gaps_blocks("365 days", many.groups, clustered=1000, total=many.total,
+                         total_text=many.total_text)  # fmt: skip
+    assert "Grouped the newest 1,000 of 10,000+ questions" in str(blocks)

@@ -173,22 +173,37 @@ def known_issues(
     """Links on tickets created in the range, with the tickets merged into those (merges
     are how duplicates are counted): most customers (people) affected first, then
     organizations, then tickets."""
-    linked = aliased(Ticket)
-    members = []
-    for join in (col(linked.id) == col(TicketLink.ticket_id),
-                 col(linked.merged_into_id) == col(TicketLink.ticket_id)):  # fmt: skip
-        members.append(
-            select(
-                col(TicketLink.ref).label("ref"),
-                col(linked.id).label("ticket_id"),
-                col(linked.customer_id).label("customer_id"),
-                col(linked.customer_team_id).label("org"),
-                col(linked.status).label("status"),
-            )
-            .join(TicketFact, col(TicketFact.ticket_id) == col(TicketLink.ticket_id))
-            .join(linked, join)
-            .where(in_range(col(TicketFact.created_at), start, end))
+    created = in_range(col(TicketFact.created_at), start, end)
+    member = aliased(Ticket)
+    # Each linked ticket created in the range (driven from the facts' created_at index)...
+    linked = (
+        select(
+            col(TicketLink.ref).label("ref"),
+            col(member.id).label("ticket_id"),
+            col(member.customer_id).label("customer_id"),
+            col(member.customer_team_id).label("org"),
+            col(member.status).label("status"),
         )
+        .select_from(TicketFact)
+        .join(TicketLink, col(TicketLink.ticket_id) == col(TicketFact.ticket_id))
+        .join(member, col(member.id) == col(TicketFact.ticket_id))
+        .where(created)
+    )
+    # ...and the tickets merged into one (few: read from the merged_into_id index).
+    merged = (
+        select(
+            col(TicketLink.ref),
+            col(member.id),
+            col(member.customer_id),
+            col(member.customer_team_id),
+            col(member.status),
+        )
+        .select_from(member)
+        .join(TicketFact, col(TicketFact.ticket_id) == col(member.merged_into_id))
+        .join(TicketLink, col(TicketLink.ticket_id) == col(member.merged_into_id))
+        .where(col(member.merged_into_id).is_not(None), created)
+    )
+    members = [linked, merged]
     rows = union_all(*members).subquery("members")
     people = func.count(func.distinct(rows.c.customer_id))
     organizations = func.count(func.distinct(rows.c.org))

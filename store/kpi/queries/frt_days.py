@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from store.db import is_read_only
 from store.fact_models import KpiFrtDay, KpiFrtVersion, TicketFact
 from store.kpi.sqlfn import PERCENTILES, Dist, dialect, distribution, in_range, local_day
 from store.kpi.triggers.rollup import hour_of, live
@@ -69,7 +70,8 @@ def frt_by_day(
     spans = [(day, *bounds[day]) for day in [*stale, *unended]]
     computed = _compute(session, timezone, spans, start, end)
     found |= computed
-    _store(session, timezone, {day: (v, computed.get(day)) for day, v in stale.items()})
+    if not is_read_only(session):  # a read-only report computes, and leaves caching to charts
+        _store(session, timezone, {day: (v, computed.get(day)) for day, v in stale.items()})
     return dict(sorted(found.items()))
 
 

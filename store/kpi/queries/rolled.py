@@ -89,21 +89,23 @@ def distribution(
         return {}
     order = sorted(key for key, (n, _) in buckets.items() if n)
 
-    def value_at(rank: int) -> int:
+    def values_at(rank: int, wanted: int) -> list[int]:
+        """The values of ranks rank.. (up to `wanted`, fewer past its bucket's end): a
+        percentile's two neighbours usually share a bucket, so one read finds both."""
         for key in order:
             n = buckets[key][0]
             if rank < n:
                 lo, hi = bucket_bounds(key)
                 if lo == hi:  # a bucket of one value (small values, zero...)
-                    return lo
+                    return [lo] * min(wanted, n - rank)
                 statement = (
                     select(what)
                     .where(in_range(when, start, end), what >= lo, what <= hi)
                     .order_by(what)
                     .offset(rank)
-                    .limit(1)
+                    .limit(min(wanted, n - rank))
                 )
-                return int(session.execute(statement).scalar_one())
+                return [int(v) for v in session.execute(statement).scalars()]
             rank -= n
         raise ValueError("rank outside the distribution")
 
@@ -111,8 +113,10 @@ def distribution(
     for p in PERCENTILES:
         position = p * (count - 1)
         low = int(position)
-        first = value_at(low)
-        second = value_at(low + 1) if low + 1 < count and position > low else first
+        pair = low + 1 < count and position > low
+        found = values_at(low, 2 if pair else 1)
+        first = found[0]
+        second = (found[1] if len(found) > 1 else values_at(low + 1, 1)[0]) if pair else first
         pct[p] = round(float(first + (second - first) * (position - low)), 3)
     total = sum(t for _, t in buckets.values())
     return {ALL: Dist(count=count, mean=round(total / count, 3), pct=pct)}

@@ -13,6 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from store.fact_models import KpiSlaHour, TicketFact
+from store.kpi.queries import group_read
 from store.kpi.queries.scope import TEAM, Scope
 from store.kpi.queries.volume import hour_aligned
 from store.kpi.sqlfn import ALL, in_range, local_day
@@ -101,6 +102,24 @@ def targets(
         for (_, target), counts in _targets(session, start=low, end=high, now=now).items():
             found[target] = found.get(target, TargetCounts()) + counts
     return {(ALL, target): counts for target, counts in found.items() if counts.due}
+
+
+def team_total(session: Session, *, start: datetime, end: datetime, now: datetime) -> TargetCounts:
+    """Every kind of target together over a range: the agent breakdown's daily totals
+    (whose rows, the unassigned one included, add up to the team), so a year reads a few
+    thousand rows rather than every hour of kpi_sla_hour."""
+    found = group_read.totals(
+        session,
+        dimension="agent",
+        start=start,
+        end=end,
+        now=now,
+        only=("sla_due", "sla_ok", "breached"),
+    )
+    due = sum(totals.sla_due for totals in found.values())
+    met = sum(totals.sla_ok for totals in found.values())
+    late = sum(totals.breached for totals in found.values())
+    return TargetCounts(due, met, late, due - met - late)
 
 
 def _targets(

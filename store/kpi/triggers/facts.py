@@ -253,6 +253,7 @@ def backfill(
     else:
         connection.exec_driver_sql(rollup.add_sql(name, mine, 1))
         connection.exec_driver_sql(rollup.tag_add_sql(name, mine, 1))
+        connection.exec_driver_sql(group_rollup.add_sql(name, mine, 1))
         sla_rollup.rebuild(connection, where=f"s.ticket_id >= {low} AND s.ticket_id <= {high}")
         # Claims hang off activity rows, not facts: the loaded tickets' ones are added here.
         connection.exec_driver_sql(
