@@ -61,6 +61,8 @@ class KpiHour(SQLModel, table=True):
     """Additive counts per UTC hour: tickets created, resolved, messages in and out."""
 
     __tablename__ = "kpi_hour"
+    # Reads ask for a few kinds over a range of hours: by kind first, the count included.
+    __table_args__ = (Index("ix_kpi_hour_kind", "kind", "hour", "n"),)
 
     hour: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
     kind: str = Field(sa_column=Column(String(8), primary_key=True))

@@ -3,14 +3,14 @@
 Nothing here computes a metric: the summary card and its previous range, the volume and
 CSAT tables, the first-response days and the SLA counts are the KPI service's own reports
 and queries, run over the range the page asks for. What is added is where each number
-drills down to (the ticket list's query string) and, for SLA, the counts per day (or per
-week over long ranges), each one `sla.targets` over that bucket: the KPI's own definition.
+drills down to (the ticket list's query string) and, for SLA, the counts per local day
+(`sla.targets_by_day`, the SLA report's definition) summed per week over long ranges.
 """
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,10 +21,9 @@ from bot.kpi.chart import chart_data
 from bot.kpi.metrics import Ctx, days_table, trend
 from bot.kpi.report import Figure, Report
 from bot.kpi.service import KpiQuery, KpiService
-from bot.ranges import DateRange, parse_range
+from bot.ranges import DateRange
 from store.dashboard import UNASSIGNED
 from store.kpi.queries import group_read, sla
-from store.kpi.sqlfn import ALL
 
 PAGE_WORKERS = 6
 DAILY_UP_TO = 62  # days; longer ranges count SLA targets per week
@@ -143,25 +142,28 @@ def csat_stars(service: KpiService, date_range: DateRange) -> list[int]:
 
 
 def sla_buckets(service: KpiService, date_range: DateRange) -> list[Bucket]:
-    """Targets due, met in time and breached per local day (per week past DAILY_UP_TO days)."""
+    """Targets due, met in time and breached per local day (per week past DAILY_UP_TO days):
+    the SLA report's counts (`sla.targets_by_day`), summed into each bucket."""
     zone = ZoneInfo(service.timezone)
     spans = _spans(date_range, zone)
 
-    def count(session: Session, ctx: Ctx) -> list[Bucket]:
-        found = []
-        for label, words, start, end in spans:
-            counts = sla.targets(session, start=start, end=end, now=ctx.now)
-            due = sum(c.due for (group, _), c in counts.items() if group == ALL)
-            met = sum(c.met_in_time for (group, _), c in counts.items() if group == ALL)
-            late = sum(c.breached for (group, _), c in counts.items() if group == ALL)
-            found.append(Bucket(label, words, due, met, late))
-        return found
+    def count(session: Session, ctx: Ctx) -> dict[str, sla.TargetCounts]:
+        return sla.targets_by_day(
+            session, start=ctx.start, end=ctx.end, now=ctx.now, timezone=service.timezone
+        )
 
-    return service.run(date_range, count)
+    days = service.run(date_range, count)
+    found = []
+    for label, words, first, last in spans:
+        total = sum(
+            (counts for day, counts in days.items() if first <= day <= last), sla.TargetCounts()
+        )
+        found.append(Bucket(label, words, total.due, total.met_in_time, total.breached))
+    return found
 
 
-def _spans(date_range: DateRange, zone: ZoneInfo) -> list[tuple[str, str, datetime, datetime]]:
-    """(label, range words, start, end) per local day or week, clipped to the range."""
+def _spans(date_range: DateRange, zone: ZoneInfo) -> list[tuple[str, str, str, str]]:
+    """(label, range words, first day, last day) per local day or week of the range."""
     first = date_range.start.astimezone(zone).date()
     last = (date_range.end - timedelta(microseconds=1)).astimezone(zone).date()
     step = 1 if (last - first).days < DAILY_UP_TO else 7
@@ -170,9 +172,7 @@ def _spans(date_range: DateRange, zone: ZoneInfo) -> list[tuple[str, str, dateti
     while day <= last:
         until = min(day + timedelta(days=step - 1), last)
         words = str(day) if step == 1 else f"{day}..{until}"
-        bounds = parse_range(words, now=date_range.end, timezone=str(zone))
-        start, end = max(bounds.start, date_range.start), min(bounds.end, date_range.end)
-        spans.append((str(day), words, start, end))
+        spans.append((str(day), words, str(day), str(until)))
         day = until + timedelta(days=1)
     return spans
 

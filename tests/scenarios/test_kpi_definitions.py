@@ -26,6 +26,16 @@ def test_known_issues_rank_by_people_and_count_merged_tickets(deskbot, clock):
     assert issues.rows == [["BUG-9", 3, 2, 3, 2], ["FR-1", 1, 1, 2, 2]]
 
 
+def test_a_merged_ticket_that_carries_the_link_itself_counts_once(deskbot, clock):
+    at(clock, T0 + timedelta(hours=1))
+    say(deskbot, T0, "Exports are empty")  # #1 Carla
+    say(deskbot, T0 + timedelta(minutes=5), "CSV exports come out empty", user=CUSTOMER2)
+    for command in ("link #1 BUG-9", "link #2 BUG-9", "merge #1 #2"):
+        ticket_cmd(deskbot, command)
+    # #2 is linked itself and merged into #1: one ticket, not two (nor three in all).
+    assert numbers(deskbot, "known").table("issues").rows == [["BUG-9", 2, 1, 2, 1]]
+
+
 def test_unassigned_tickets_have_a_row_so_agents_add_up_to_the_team(start_deskbot, clock):
     bot = start_deskbot({"sla_policies": [{"name": "std", "first_response": "30m"}]})
     say(bot, T0, "Login loops")

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, literal_column, union_all
+from sqlalchemy import case, exists, func, literal_column, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -167,6 +167,16 @@ def self_service(session: Session, *, start: datetime, end: datetime, top: int =
     return SelfService(int(shown or 0), int(solved or 0), articles)
 
 
+def _linked_itself(merged: Any, start: datetime, end: datetime) -> Any:
+    """A merged ticket that carries the same link itself and is one of the range's own."""
+    own = aliased(TicketLink)
+    return select(col(own.ticket_id)).where(
+        col(own.ticket_id) == col(merged.id),
+        col(own.ref) == col(TicketLink.ref),
+        in_range(col(merged.created_at), start, end),
+    )
+
+
 def known_issues(
     session: Session, *, start: datetime, end: datetime, top: int = 10
 ) -> list[KnownIssue]:
@@ -202,15 +212,18 @@ def known_issues(
         .join(TicketFact, col(TicketFact.ticket_id) == col(member.merged_into_id))
         .join(TicketLink, col(TicketLink.ticket_id) == col(member.merged_into_id))
         .where(col(member.merged_into_id).is_not(None), created)
+        .where(~exists(_linked_itself(member, start, end)))  # counted once, as a linked ticket
     )
     members = [linked, merged]
     rows = union_all(*members).subquery("members")
+    # A ticket is in a link's members once (a merged one that carries the link itself is
+    # left to the first half), so tickets and open tickets are plain counts.
     people = func.count(func.distinct(rows.c.customer_id))
     organizations = func.count(func.distinct(rows.c.org))
-    tickets = func.count(func.distinct(rows.c.ticket_id))
-    is_open = case((rows.c.status.in_([str(s) for s in statuses.LIVE]), rows.c.ticket_id))
+    tickets = func.count()
+    is_open = func.sum(case((rows.c.status.in_([str(s) for s in statuses.LIVE]), 1), else_=0))
     statement = (
-        select(rows.c.ref, people, organizations, tickets, func.count(func.distinct(is_open)))
+        select(rows.c.ref, people, organizations, tickets, is_open)
         .group_by(rows.c.ref)
         .order_by(people.desc(), organizations.desc(), tickets.desc(), rows.c.ref)
         .limit(top)

@@ -151,6 +151,42 @@ def _targets(
     }
 
 
+def targets_by_day(
+    session: Session, *, start: datetime, end: datetime, now: datetime, timezone: str
+) -> dict[str, TargetCounts]:
+    """Local day -> every kind of target due that day together (due, met in time,
+    breached, running): whole past hours from kpi_sla_hour, the rest from the targets."""
+
+    def local(column: Any) -> Any:
+        return local_day(session, column, timezone=timezone, start=start, end=end)
+
+    found: dict[str, TargetCounts] = {}
+
+    def add(day: Any, counts: TargetCounts) -> None:
+        found[str(day)] = found.get(str(day), TargetCounts()) + counts
+
+    hours = _hours(start, end, now)
+    if hours is None or not hour_aligned(timezone, start, end):
+        hours = None  # a day that starts mid-hour cannot be read from hourly rows
+    else:  # hours that ended by `now` hold no running target: an unmet one is breached
+        for day, _target, kind, n in _rolled(session, hours, local):
+            values = [0, 0, 0]
+            values[0 if kind == "due" else 1 if kind == "ok" else 2] = int(n or 0)
+            add(day, TargetCounts(*values))
+    for low, high in edges_outside(start, end, hours):
+        moment = local(col(SlaTarget.due_at))
+        statement = select(
+            moment,
+            func.count(),
+            func.sum(case((_met_in_time(), 1), else_=0)),
+            func.sum(case((breached(now), 1), else_=0)),
+            func.sum(case((_running(now), 1), else_=0)),
+        ).where(in_range(col(SlaTarget.due_at), low, high))
+        for day, due, met, late, running in session.execute(statement.group_by(moment)):
+            add(day, TargetCounts(int(due), int(met or 0), int(late or 0), int(running or 0)))
+    return {day: counts for day, counts in found.items() if counts.due}
+
+
 def breaches_by_day(
     session: Session,
     *,
