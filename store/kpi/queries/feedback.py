@@ -183,9 +183,8 @@ def known_issues(
     """Links on tickets created in the range, with the tickets merged into those (merges
     are how duplicates are counted): most customers (people) affected first, then
     organizations, then tickets."""
-    created = in_range(col(TicketFact.created_at), start, end)
-    member = aliased(Ticket)
-    # Each linked ticket created in the range (driven from the facts' created_at index)...
+    member, parent = aliased(Ticket), aliased(Ticket)
+    # Each linked ticket created in the range (the ticket's created_at is the facts' own)...
     linked = (
         select(
             col(TicketLink.ref).label("ref"),
@@ -194,10 +193,9 @@ def known_issues(
             col(member.customer_team_id).label("org"),
             col(member.status).label("status"),
         )
-        .select_from(TicketFact)
-        .join(TicketLink, col(TicketLink.ticket_id) == col(TicketFact.ticket_id))
-        .join(member, col(member.id) == col(TicketFact.ticket_id))
-        .where(created)
+        .select_from(member)
+        .join(TicketLink, col(TicketLink.ticket_id) == col(member.id))
+        .where(in_range(col(member.created_at), start, end))
     )
     # ...and the tickets merged into one (few: read from the merged_into_id index).
     merged = (
@@ -209,9 +207,10 @@ def known_issues(
             col(member.status),
         )
         .select_from(member)
-        .join(TicketFact, col(TicketFact.ticket_id) == col(member.merged_into_id))
-        .join(TicketLink, col(TicketLink.ticket_id) == col(member.merged_into_id))
-        .where(col(member.merged_into_id).is_not(None), created)
+        .join(parent, col(parent.id) == col(member.merged_into_id))
+        .join(TicketLink, col(TicketLink.ticket_id) == col(parent.id))
+        .where(col(member.merged_into_id).is_not(None))
+        .where(in_range(col(parent.created_at), start, end))
         .where(~exists(_linked_itself(member, start, end)))  # counted once, as a linked ticket
     )
     members = [linked, merged]
