@@ -270,3 +270,16 @@ def test_the_agent_filter_offers_unassigned_once(lead):
     page = lead.get(f"/tickets?range={RANGE}&agent=none").text
     assert page.count('<option value="none" selected>Unassigned</option>') == 1
     assert page.count('value="none"') == 1
+
+
+def test_kb_gaps_say_how_many_as_people_read_numbers(lead, monkeypatch):
+    from bot import suggestions as service
+
+    page = html.unescape(lead.get(f"/kb-gaps?range={RANGE}").text)
+    assert "2 questions." in page  # the range's two unanswered questions, all grouped
+    monkeypatch.setattr(service, "MAX_GAP_QUESTIONS", 1)
+    page = html.unescape(lead.get(f"/kb-gaps?range={RANGE}").text)
+    assert "2 questions, the newest 1 grouped." in page
+    monkeypatch.setattr(service, "GAP_COUNT_CAP", 1)  # more questions than it counts
+    page = html.unescape(lead.get(f"/kb-gaps?range={RANGE}").text)
+    assert "1+ questions, the newest 1 grouped." in page
