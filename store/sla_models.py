@@ -57,6 +57,14 @@ class SlaTarget(SQLModel, table=True):
         UniqueConstraint("ticket_id", "target", "cycle", name="uq_sla_target"),
         Index("ix_sla_target_due", "target", "due_at"),
         Index("ix_sla_target_due_at", "due_at"),  # KPIs: every target due in a range
+        # "Past an SLA target now": the few unmet targets, without reading the met ones.
+        Index(
+            "ix_sla_target_unmet",
+            "due_at",
+            "ticket_id",
+            sqlite_where=text("met_at IS NULL"),
+            postgresql_where=text("met_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
