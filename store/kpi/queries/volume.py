@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, literal, true
+from sqlalchemy import func, literal, true
 from sqlmodel import Session, col, select
 
 from store.fact_models import KpiHour, TicketFact
@@ -138,9 +138,14 @@ def backlog_at(session: Session, *, end: datetime) -> int:
     # created < end, minus resolved < end and merged (unresolved) < end, plus the (odd)
     # ones resolved before creation.
     found = counts(session, kinds=("created", "resolved", "merged"), start=None, end=end)
-    # (the CASE keeps planners on the created_at index: few tickets come after `end`)
-    resolved_before = case((col(TicketFact.resolved_at) < end, 1), else_=0) == 1
-    early = select(func.count()).where(col(TicketFact.created_at) >= end, resolved_before)
+    # Resolved before `end` yet created from it on means resolved before created, so its
+    # resolution_seconds is not positive: that (implied) bound lets the planner read the few
+    # such tickets from the resolution index, however many came after `end`.
+    early = select(func.count()).where(
+        col(TicketFact.resolution_seconds) <= 0,
+        col(TicketFact.created_at) >= end,
+        col(TicketFact.resolved_at) < end,
+    )
     odd = int(session.execute(early).scalar_one())
     left = _total(found, "resolved") + _total(found, "merged")
     return _total(found, "created") - left + odd
