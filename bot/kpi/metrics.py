@@ -135,8 +135,10 @@ def frt_report(session: Session, ctx: Ctx) -> Report:
 def sla_report(session: Session, ctx: Ctx) -> Report:
     """Targets due in the range: met in time, breached, still running, breaches per day."""
     report = ctx.report("sla", "SLA")
-    counts = sla.targets(session, start=ctx.start, end=ctx.end, now=ctx.now)
-    per_target = {target: counts.get((ALL, target), sla.TargetCounts()) for target in sla.TARGETS}
+    counts, by_day = sla.team_targets_and_breaches(
+        session, start=ctx.start, end=ctx.end, now=ctx.now, timezone=ctx.timezone
+    )
+    per_target = {target: counts.get(target, sla.TargetCounts()) for target in sla.TARGETS}
     total = sum(per_target.values(), sla.TargetCounts())
     report.figures.append(Figure("within", "Within target", total.within, RATIO))
     for target, found in per_target.items():
@@ -165,9 +167,6 @@ def sla_report(session: Session, ctx: Ctx) -> Report:
             ],
             [TEXT, COUNT, COUNT, COUNT, COUNT, RATIO],
         )
-    )
-    by_day = sla.breaches_by_day(
-        session, start=ctx.start, end=ctx.end, now=ctx.now, timezone=ctx.timezone
     )
     rows = [
         [day, *(by_day.get((day, target), 0) for target in sla.TARGETS)]

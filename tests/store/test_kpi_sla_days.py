@@ -38,3 +38,26 @@ def test_each_day_is_what_targets_gives_for_that_day(
         assert found == expected and sum(c.due for c in found.values()) >= 10
     finally:
         _empty(engine)
+
+
+@pytest.mark.parametrize("timezone", ["Europe/Berlin", "Asia/Kolkata"])
+@pytest.mark.parametrize("hours_later", [0, -96])
+def test_the_reports_one_read_answers_what_its_two_questions_do(
+    engine: Engine, timezone: str, hours_later: int
+) -> None:
+    _empty(engine)
+    try:
+        data.load(engine)
+        now = data.NOW + timedelta(hours=hours_later)
+        whole = parse_range("2026-11-01..2026-11-09", now=data.NOW, timezone=timezone)
+        window = {"start": whole.start, "end": whole.end, "now": now}
+        with Session(engine) as session:
+            per_target, per_day = sla.team_targets_and_breaches(
+                session, **window, timezone=timezone
+            )
+            counts = sla.targets(session, **window)
+            by_day = sla.breaches_by_day(session, **window, timezone=timezone)
+        assert per_target == {target: found for (_, target), found in counts.items()}
+        assert per_day == by_day and sum(per_day.values()) >= 3
+    finally:
+        _empty(engine)
