@@ -73,3 +73,19 @@ def message_content(args: dict[str, Any], *, required: bool = True) -> dict[str,
     if "attachments" in args and args["attachments"] is not None:
         content["attachments"] = copy.deepcopy(args["attachments"])
     return content
+
+
+APP_TOKEN_METHODS = frozenset({"apps.connections.open"})  # the rest take the bot token
+
+
+def token_error(method: str, token: str | None, *, bot: str, app: str) -> ApiError | None:
+    """What Slack answers a call of `method` with `token` (None: the right token)."""
+    wanted = app if method in APP_TOKEN_METHODS else bot
+    if token == wanted:
+        return None
+    if not token:
+        return ApiError("not_authed", "no token sent")
+    if token in (bot, app):
+        kind = "app (xapp-)" if method in APP_TOKEN_METHODS else "bot (xoxb-)"
+        return ApiError("not_allowed_token_type", f"needs the {kind} token")
+    return ApiError("invalid_auth", "unknown token")

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from .api_chat import CHAT_METHODS
 from .api_files import FileStore, file_methods
 from .api_info import INFO_METHODS
-from .apiargs import Handler
+from .apiargs import APP_TOKEN_METHODS, Handler, token_error
 from .blockkit import validate_blocks
 from .faults import FaultInjection
 from .httpserver import HTTPServer, parse_args
@@ -27,8 +27,6 @@ from .openid import CLIENT_ID, CLIENT_SECRET, OPENID_METHODS, OpenIdProvider
 from .readers import StateReaders
 from .socketmode import SocketModeControls, SocketModeServer
 from .state import ApiError, Call, Workspace
-
-_APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 
 
 class FakeSlack(SocketModeControls, FaultInjection, StateReaders):
@@ -213,20 +211,7 @@ class FakeSlack(SocketModeControls, FaultInjection, StateReaders):
     ) -> dict[str, Any]:
         """Put a human message into the channel history (for conversations.replies)."""
         with self._ws.lock:
-            if channel not in self._ws.channels:
-                raise KeyError(f"unknown channel {channel!r}: call add_channel first")
-            team = self._ws.users.get(user, {}).get("team_id", self._ws.team_id)
-            message: dict[str, Any] = {
-                "type": "message",
-                "user": user,
-                "team": team,
-                "text": text,
-                "ts": ts,
-            }
-            if thread_ts and thread_ts != ts:
-                message["thread_ts"] = thread_ts
-            message.update(extra)
-            return copy.deepcopy(self._ws.store_message(channel, message))
+            return copy.deepcopy(self._ws.seed_message(channel, ts, user, text, thread_ts, **extra))
 
     def next_ts(self) -> str:
         """A fresh ts from the fake's clock (share it with SlackDriver for one timeline)."""
@@ -325,17 +310,6 @@ class FakeSlack(SocketModeControls, FaultInjection, StateReaders):
             self._errors.append(message)
             self._cond.notify_all()
 
-    def _check_token(self, method: str, token: str | None) -> ApiError | None:
-        wanted = self.app_token if method in _APP_TOKEN_METHODS else self.bot_token
-        if token == wanted:
-            return None
-        if not token:
-            return ApiError("not_authed", "no token sent")
-        if token in (self.bot_token, self.app_token):
-            kind = "app (xapp-)" if method in _APP_TOKEN_METHODS else "bot (xoxb-)"
-            return ApiError("not_allowed_token_type", f"needs the {kind} token")
-        return ApiError("invalid_auth", "unknown token")
-
     def _run_method(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "apps.connections.open":
             return {"ok": True, "url": self._socket.issue_url()}
@@ -366,9 +340,9 @@ class FakeSlack(SocketModeControls, FaultInjection, StateReaders):
             elif method in OPENID_METHODS:  # client credentials or a user token, not the bot's
                 response = self.openid.serve(method, args, token)
             else:
-                if method not in self._methods and method not in _APP_TOKEN_METHODS:
+                if method not in self._methods and method not in APP_TOKEN_METHODS:
                     raise ApiError("unknown_method", "unknown method", req_method=method)
-                auth_error = self._check_token(method, token)
+                auth_error = token_error(method, token, bot=self.bot_token, app=self.app_token)
                 if auth_error is not None:
                     raise auth_error
                 response = self._run_method(method, args)

@@ -280,6 +280,20 @@ class Workspace:
         """Return the stored message (live object) or None."""
         return self.messages.get(channel, {}).get(ts)
 
+    def seed_message(
+        self, channel: str, ts: str, user: str, text: str, thread_ts: str | None, **extra: Any
+    ) -> dict[str, Any]:
+        """Store a message a person wrote (in `user`'s team), as Slack keeps it."""
+        if channel not in self.channels:
+            raise KeyError(f"unknown channel {channel!r}: call add_channel first")
+        team = self.users.get(user, {}).get("team_id", self.team_id)
+        message: dict[str, Any] = {"type": "message", "user": user, "team": team, "text": text}
+        message["ts"] = ts
+        if thread_ts and thread_ts != ts:
+            message["thread_ts"] = thread_ts
+        message.update(extra)
+        return self.store_message(channel, message)
+
     def store_message(self, channel: str, message: dict[str, Any]) -> dict[str, Any]:
         """Store a message and keep its thread root's reply bookkeeping current."""
         self.clock.observe(message["ts"])

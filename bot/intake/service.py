@@ -16,14 +16,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.clock import Clock, ts_to_datetime
+from bot.intake import replies
 from bot.intake.changes import MessageChanges
 from bot.intake.grouping import Group, Grouper
 from bot.intake.values import Also, IncomingMessage, IntakeResult, Outcome
 from bot.sla.planner import SlaPlanner
 from bot.text import storable, subject_from
-from store import events, messages, statuses, tickets
+from store import events, messages, tickets
 from store.db import is_unique_violation, outlast_outage, session_scope
-from store.models import AuthorRole, Message, Ticket, TicketStatus
+from store.models import AuthorRole, Ticket, TicketStatus
 
 __all__ = ["Also", "IncomingMessage", "IntakeResult", "IntakeService", "Outcome"]
 
@@ -267,10 +268,9 @@ class IntakeService:
             thread_ts=incoming.ts,
             customer_id=ticket.customer_id,
         )
-        if incoming.is_small_talk:
-            self._touch(session, ticket)
-        else:
-            self._note_customer_reply(session, ticket, message)
+        if not incoming.is_small_talk:
+            replies.note_customer_reply(session, ticket, message)
+        self._touch(session, ticket)
         return IntakeResult(Outcome.GROUPED, ticket, merged=tuple(group.absorbed))
 
     def _add_reply(
@@ -293,69 +293,16 @@ class IntakeService:
         if ticket is None:
             return IntakeResult(Outcome.HELD)
         if message.role == AuthorRole.AGENT:
-            first = self._note_agent_reply(session, ticket, message)
+            first = replies.note_agent_reply(session, ticket, message)
+            self._touch(session, ticket)
             return IntakeResult(Outcome.REPLY, ticket, first_response=first)
         if incoming.is_small_talk:
             # "thanks!" after a fix is kept, but neither reopens the ticket nor asks for
             # another response.
             return IntakeResult(Outcome.REPLY, ticket)
-        reopened = self._note_customer_reply(session, ticket, message)
+        reopened = replies.note_customer_reply(session, ticket, message)
+        self._touch(session, ticket)
         return IntakeResult(Outcome.REOPENED if reopened else Outcome.REPLY, ticket)
-
-    def _note_agent_reply(self, session: Session, ticket: Ticket, message: Message) -> bool:
-        """Record an agent reply; True when it is (now) the ticket's first response."""
-        ticket.last_agent_message_at = max(
-            filter(None, [ticket.last_agent_message_at, message.sent_at])
-        )
-        is_first = message.sent_at >= ticket.created_at and (
-            ticket.first_response_at is None or message.sent_at < ticket.first_response_at
-        )
-        if is_first:
-            ticket.first_response_at = message.sent_at
-            ticket.first_responder_id = message.user_id
-            events.add_activity(
-                session,
-                ticket_id=_id(ticket),
-                action="first_response",
-                at=message.sent_at,
-                actor_id=message.user_id,
-            )
-        self._touch(session, ticket)
-        return is_first
-
-    def _note_customer_reply(self, session: Session, ticket: Ticket, message: Message) -> bool:
-        """Record a customer reply; True when it reopened the ticket."""
-        ticket.last_customer_message_at = max(
-            filter(None, [ticket.last_customer_message_at, message.sent_at])
-        )
-        reopened = False
-        closed_at = ticket.resolved_at or ticket.closed_at
-        if ticket.status in statuses.DONE and (closed_at is None or message.sent_at > closed_at):
-            previous = ticket.status
-            ticket.status = TicketStatus.OPEN if ticket.assignee_id else TicketStatus.NEW
-            ticket.resolved_at = ticket.closed_at = None
-            ticket.reopen_count += 1
-            reopened = True
-            events.add_activity(
-                session,
-                ticket_id=_id(ticket),
-                action="reopened",
-                at=message.sent_at,
-                actor_id=message.user_id,
-                detail={"from": str(previous)},
-            )
-        elif ticket.status == TicketStatus.PENDING:
-            ticket.status = TicketStatus.OPEN
-            events.add_activity(
-                session,
-                ticket_id=_id(ticket),
-                action="customer_replied",
-                at=message.sent_at,
-                actor_id=message.user_id,
-                detail={"from": "pending"},
-            )
-        self._touch(session, ticket)
-        return reopened
 
     def _recompute_from_messages(self, session: Session, ticket: Ticket) -> None:
         first = messages.first_agent_reply(session, ticket_id=_id(ticket), since=ticket.created_at)

@@ -121,7 +121,15 @@ def local_days(
 def open_days_current(session: Session, calendar: BusinessCalendar, now: datetime) -> bool:
     """Whether the stored calendar days are this calendar's and cover the history to now
     (a read: the usual answer, so a report needs no write turn to find it out)."""
-    first = min(open_days.earliest_created(session) or now, now) - timedelta(days=2)
+    return _current(session, calendar, now, _first_day(session, now))
+
+
+def _first_day(session: Session, now: datetime) -> datetime:
+    """The calendar must start before the oldest ticket (two days' margin for zones)."""
+    return min(open_days.earliest_created(session) or now, now) - timedelta(days=2)
+
+
+def _current(session: Session, calendar: BusinessCalendar, now: datetime, first: datetime) -> bool:
     return open_days.is_current(
         open_days.calendar_state(session),
         fingerprint=fingerprint(calendar),
@@ -132,9 +140,9 @@ def open_days_current(session: Session, calendar: BusinessCalendar, now: datetim
 
 def ensure_open_days(session: Session, calendar: BusinessCalendar, now: datetime) -> int:
     """Store the calendar's days for SQL if they are not the stored ones (facts recomputed)."""
-    if open_days_current(session, calendar, now):
+    first = _first_day(session, now)
+    if _current(session, calendar, now, first):
         return 0
-    first = min(open_days.earliest_created(session) or now, now) - timedelta(days=2)
     days = local_days(calendar, first, now + AHEAD)
     return open_days.replace_open_days(
         session, fingerprint=fingerprint(calendar), days=days, first=first, last=now + MARGIN

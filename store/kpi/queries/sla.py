@@ -84,6 +84,14 @@ def _rolled(session: Session, hours: tuple[datetime, datetime], day: Any = None)
     return list(session.execute(statement.group_by(key, rows.target, rows.kind)))
 
 
+def _rolled_counts(kind: str, n: int | None) -> TargetCounts:
+    """One kpi_sla_hour row as counts: due, met in time (ok), or breached (late, or open
+    in an hour that has ended)."""
+    values = [0, 0, 0]
+    values[0 if kind == "due" else 1 if kind == "ok" else 2] = int(n or 0)
+    return TargetCounts(*values)
+
+
 def targets(
     session: Session, *, start: datetime, end: datetime, now: datetime, scope: Scope = TEAM
 ) -> dict[tuple[Any, str], TargetCounts]:
@@ -94,10 +102,7 @@ def targets(
     # Hours that ended by `now` hold no running target: an unmet one there is breached.
     found: dict[str, TargetCounts] = {}
     for _, target, kind, n in _rolled(session, hours):
-        index = 0 if kind == "due" else 1 if kind == "ok" else 2
-        values = [0, 0, 0]
-        values[index] = int(n or 0)
-        found[target] = found.get(target, TargetCounts()) + TargetCounts(*values)
+        found[target] = found.get(target, TargetCounts()) + _rolled_counts(kind, n)
     for low, high in edges_outside(start, end, hours):
         for (_, target), counts in _targets(session, start=low, end=high, now=now).items():
             found[target] = found.get(target, TargetCounts()) + counts
@@ -170,9 +175,7 @@ def targets_by_day(
         hours = None  # a day that starts mid-hour cannot be read from hourly rows
     else:  # hours that ended by `now` hold no running target: an unmet one is breached
         for day, _target, kind, n in _rolled(session, hours, local):
-            values = [0, 0, 0]
-            values[0 if kind == "due" else 1 if kind == "ok" else 2] = int(n or 0)
-            add(day, TargetCounts(*values))
+            add(day, _rolled_counts(kind, n))
     for low, high in edges_outside(start, end, hours):
         moment = local(col(SlaTarget.due_at))
         statement = select(
@@ -206,9 +209,7 @@ def team_targets_and_breaches(
     per_day: dict[tuple[str, str], int] = {}
     # Hours that ended by `now` hold no running target: an unmet one there is breached.
     for day, target, kind, n in _rolled(session, hours, local):
-        values = [0, 0, 0]
-        values[0 if kind == "due" else 1 if kind == "ok" else 2] = int(n or 0)
-        per_target[target] = per_target.get(target, TargetCounts()) + TargetCounts(*values)
+        per_target[target] = per_target.get(target, TargetCounts()) + _rolled_counts(kind, n)
         if kind in ("late", "open"):
             per_day[(str(day), target)] = per_day.get((str(day), target), 0) + int(n or 0)
     for low, high in edges_outside(start, end, hours):
