@@ -93,14 +93,18 @@ class KpiTagDay(SQLModel, table=True):
 
 
 class KpiSlaHour(SQLModel, table=True):
-    """SLA targets per UTC hour of their due time: due, ok, late, open (sla_rollup.py)."""
+    """SLA targets per UTC hour of their due time and kind of target: how many were due,
+    met in time (ok), met late, and are still open (sla_rollup.py). One row per hour and
+    target, not per hour, target and outcome: a year's read is a quarter of the rows."""
 
     __tablename__ = "kpi_sla_hour"
 
     hour: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
     target: str = Field(sa_column=Column(String(32), primary_key=True))
-    kind: str = Field(sa_column=Column(String(8), primary_key=True))
-    n: int = 0
+    due: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    ok: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    late: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    open: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
 
 
 class KpiGroupDay(SQLModel, table=True):
@@ -236,3 +240,19 @@ def add_missing_fact_columns(connection: Any) -> None:
             "CREATE INDEX ix_ticket_fact_handle_business "
             "ON ticket_fact (handle_business_seconds, resolved_at)"
         )
+
+
+def reshape_sla_hour(connection: Any) -> bool:
+    """Give kpi_sla_hour and its pending twin this release's shape (0024: one row per hour
+    and target with four counts, not one per outcome) if they have the old one; empty,
+    for the backfill that follows to fill. Returns whether they were reshaped."""
+    inspector = inspect(connection)
+    if not inspector.has_table("kpi_sla_hour"):
+        return False
+    if "kind" not in {column["name"] for column in inspector.get_columns("kpi_sla_hour")}:
+        return False
+    twin = SQLModel.metadata.tables["kpi_sla_hour_pending"]
+    for table in (KpiSlaHour.__table__, twin):  # type: ignore[attr-defined]
+        table.drop(connection, checkfirst=True)
+        table.create(connection)
+    return True

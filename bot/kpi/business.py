@@ -139,10 +139,28 @@ def _current(session: Session, calendar: BusinessCalendar, now: datetime, first:
 
 
 def ensure_open_days(session: Session, calendar: BusinessCalendar, now: datetime) -> int:
-    """Store the calendar's days for SQL if they are not the stored ones (facts recomputed)."""
+    """Store the calendar's days for SQL if they are not the stored ones (facts recomputed).
+
+    When only the days ahead are running out, the same calendar's next days are added
+    and nothing is recomputed: no stored duration reaches past today. At 1M tickets a
+    recomputation holds the writer's turn for a minute or more, once a year otherwise."""
     first = _first_day(session, now)
     if _current(session, calendar, now, first):
         return 0
+    state = open_days.calendar_state(session)
+    if (
+        state is not None
+        and state.fingerprint == fingerprint(calendar)
+        and state.first_day <= first
+    ):
+        # Local days begin the day before the given moment's: noon of the day after the
+        # stored first day (whatever its length) makes them begin on that first day.
+        ahead = local_days(calendar, state.first_day + timedelta(hours=36), now + AHEAD)
+        carries_on = ahead[0][0] == state.first_day  # the stored days' running totals go on
+        if carries_on and open_days.extend_open_days(
+            session, fingerprint=fingerprint(calendar), days=ahead, last=now + MARGIN
+        ):
+            return 0
     days = local_days(calendar, first, now + AHEAD)
     return open_days.replace_open_days(
         session, fingerprint=fingerprint(calendar), days=days, first=first, last=now + MARGIN

@@ -1,5 +1,6 @@
 """KPIs as a service: a metric, a range and a grouping in; the same `Report` for Slack and CLI."""
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -76,6 +77,7 @@ class KpiService:
         self._desk = desk
         self._clock = clock
         self._business = BusinessCalendar.from_config(desk.business_hours)
+        self._calendar_lock = threading.Lock()
 
     @property
     def timezone(self) -> str:
@@ -140,7 +142,10 @@ class KpiService:
         with read_scope(self._engine) as session:
             if open_days_current(session, self._business, now):
                 return
-        with session_scope(self._engine) as session:
+        # One thread stores them; a page's other questions wait here for it rather than
+        # queue for the writer's turn (a first recomputation at 1M tickets outlasts that
+        # queue's patience, and each would fail instead of waiting).
+        with self._calendar_lock, session_scope(self._engine) as session:
             ensure_open_days(session, self._business, now)
 
     @contextmanager

@@ -210,3 +210,55 @@ def test_migrating_a_database_without_group_totals_fills_them(engine, db):
             text("SELECT sum(created) FROM kpi_group_day WHERE dimension = 'org'")
         ).scalar()
     assert created == 9
+
+
+def test_migrating_per_outcome_sla_hours_to_columns_keeps_every_count(engine, db):
+    """0024: a database whose triggers kept one row per hour, target and outcome is
+    reshaped to one row per hour and target with the same counts, and kept from then on."""
+    load_before(engine, "0023")  # the release before's triggers filled the old shape
+    with engine.connect() as connection:
+        assert not any(facts.drift(connection).values())
+        columns = {c["name"] for c in inspect(connection).get_columns("kpi_sla_hour")}
+        stored = connection.execute(
+            text("SELECT sum(due), sum(ok), sum(late), sum(open) FROM kpi_sla_hour")
+        ).one()
+        counted = connection.execute(
+            text(
+                "SELECT count(*), sum(CASE WHEN met_at <= due_at THEN 1 ELSE 0 END), "
+                "sum(CASE WHEN met_at > due_at THEN 1 ELSE 0 END), "
+                "sum(CASE WHEN met_at IS NULL THEN 1 ELSE 0 END) FROM sla_target"
+            )
+        ).one()
+    assert "kind" not in columns and tuple(stored) == tuple(counted) and counted[0]
+    with engine.begin() as connection:  # the new triggers keep it
+        connection.execute(text("UPDATE sla_target SET met_at = NULL"))
+    with engine.connect() as connection:
+        assert not any(facts.drift(connection).values())
+
+
+def test_downgrading_sla_hours_turns_the_columns_back_into_rows(engine, db):
+    kpi_dataset.load(engine)
+    command.downgrade(alembic_config(engine), "0023")
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT kind, sum(n) FROM kpi_sla_hour GROUP BY kind ORDER BY kind")
+            ).all()
+            due = connection.execute(text("SELECT count(*) FROM sla_target")).scalar()
+        with engine.begin() as connection:  # the old triggers are back: one more target
+            connection.execute(
+                text("INSERT INTO sla_target (ticket_id, target, cycle, policy, business_hours, "
+                     "due_at) SELECT ticket_id, 'next_response', 'added', policy, business_hours, "
+                     "due_at FROM sla_target WHERE target = 'first_response' LIMIT 1")
+            )  # fmt: skip
+        with engine.connect() as connection:
+            after = connection.execute(  # PostgreSQL's triggers append to the pending twin
+                text(
+                    "SELECT sum(n) FROM (SELECT kind, n FROM kpi_sla_hour UNION ALL "
+                    "SELECT kind, n FROM kpi_sla_hour_pending) s WHERE kind = 'due'"
+                )
+            ).scalar()
+    finally:
+        migrate(engine)
+    assert dict(rows)["due"] == due and after == due + 1
+    assert set(dict(rows)) <= {"due", "ok", "late", "open"}

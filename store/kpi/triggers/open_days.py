@@ -44,6 +44,29 @@ def is_current(
     )
 
 
+def extend_open_days(
+    session: Session, *, fingerprint: str, days: list[OpenDay], last: datetime
+) -> bool:
+    """Add the days after the stored ones of the same calendar (`days` start on its first
+    day, so the open seconds before each carry on); no fact changes. False: the stored
+    calendar is another one now (a replica replaced it meanwhile), so it must be replaced."""
+    lock_until_commit(session, key="kpi-calendar")
+    session.expire_all()  # after the lock: another replica may have extended them first
+    state = calendar_state(session)
+    if state is None or state.fingerprint != fingerprint or state.first_day != days[0][0]:
+        return False
+    if state.last_day >= last:
+        return True
+    session.add_all(
+        KpiOpenDay(day_start=start, opens=opens, length=length, before=before)
+        for start, opens, length, before in days
+        if start > state.last_day
+    )
+    state.last_day = days[-1][0]
+    session.flush()
+    return True
+
+
 def replace_open_days(
     session: Session, *, fingerprint: str, days: list[OpenDay], first: datetime, last: datetime
 ) -> int:

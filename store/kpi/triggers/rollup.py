@@ -209,7 +209,7 @@ COUNTERS = {
     "kpi_hour": ("hour, kind", "n"),
     "kpi_day": ("metric, day, bucket", "n, total"),
     "kpi_tag_day": ("day, tag", "n"),
-    "kpi_sla_hour": ("hour, target, kind", "n"),
+    "kpi_sla_hour": ("hour, target", "due, ok, late, open"),
     "kpi_group_day": (
         "dimension, day, grp",
         "created, resolved, frt_n, frt_s, frtb_n, frtb_s, handle_n, handle_s, csat_asked, "

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from store.fact_models import PENDING, TABLES_SINCE_0017, add_missing_fact_columns
+from store.fact_models import PENDING, TABLES_SINCE_0017, KpiSlaHour, add_missing_fact_columns
 from store.kpi.triggers import fact_triggers, facts
 from store.types import UTCDateTime
 
@@ -80,13 +80,6 @@ def upgrade() -> None:
         sa.Column("n", sa.Integer(), nullable=False),
     )
     op.create_table(
-        "kpi_sla_hour",
-        sa.Column("hour", UTCDateTime(), primary_key=True),
-        sa.Column("target", sa.String(32), primary_key=True),
-        sa.Column("kind", sa.String(8), primary_key=True),
-        sa.Column("n", sa.Integer(), nullable=False),
-    )
-    op.create_table(
         "kpi_open_day",
         sa.Column("day_start", UTCDateTime(), primary_key=True),
         sa.Column("opens", sa.BigInteger(), nullable=False),
@@ -105,6 +98,8 @@ def upgrade() -> None:
             twin.name, *(sa.Column(c.name, c.type, nullable=False) for c in twin.columns)
         )
     connection = op.get_bind()
+    # This release's shape (0024 reshapes it on a database that ran an earlier 0016).
+    KpiSlaHour.__table__.create(connection)  # type: ignore[attr-defined]
     # The triggers installed below are this release's, which also keep the per-group
     # totals (0017 adds those tables to databases that ran an earlier 0016).
     for table in TABLES_SINCE_0017:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from store.fact_models import TABLES_SINCE_0017, add_missing_fact_columns
+from store.fact_models import TABLES_SINCE_0017, add_missing_fact_columns, reshape_sla_hour
 from store.kpi.triggers import fact_triggers, facts
 
 revision: str = "0017"
@@ -30,6 +30,7 @@ def upgrade() -> None:
     for table in TABLES_SINCE_0017:
         table.create(connection, checkfirst=True)
     add_missing_fact_columns(connection)  # this release's facts have them (0021)
+    reshape_sla_hour(connection)  # the backfill below fills this release's shape (0024)
     facts.backfill(connection)
     fact_triggers.install(connection)
 

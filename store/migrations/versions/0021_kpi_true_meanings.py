@@ -29,7 +29,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from store.fact_models import COLUMNS_SINCE_0021, add_missing_fact_columns
+from store.fact_models import COLUMNS_SINCE_0021, add_missing_fact_columns, reshape_sla_hour
 from store.kpi.triggers import fact_triggers, facts
 
 revision: str = "0021"
@@ -60,6 +60,7 @@ def upgrade() -> None:
     fact_triggers.drop(connection)  # no write lands between the fill and the new triggers
     op.create_index("ix_ticket_merged_at", "ticket", ["merged_at"])
     add_missing_fact_columns(connection)  # unless 0016/0017 of this release added them
+    reshape_sla_hour(connection)  # the backfill below fills this release's shape (0024)
     # The requester is the ticket's customer, an agent asking for help included.
     connection.exec_driver_sql(
         "UPDATE message SET role = 'customer' WHERE role = 'agent' AND ticket_id IS NOT NULL "
