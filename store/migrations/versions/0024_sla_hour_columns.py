@@ -53,17 +53,21 @@ def _old_changes(name: str, row: str, delta: int) -> list[str]:
     return [upsert("'due'"), upsert(sla_rollup.kind_sql(row))]
 
 
+def _old_columns(*, keyed: bool) -> list[sa.Column]:
+    """The release before's columns: keyed for the table, plain for its pending twin."""
+    return [
+        sa.Column("hour", UTCDateTime(), primary_key=keyed, nullable=False),
+        sa.Column("target", sa.String(32), primary_key=keyed, nullable=False),
+        sa.Column("kind", sa.String(8), primary_key=keyed, nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+    ]
+
+
 def downgrade() -> None:
     """One row per hour, target and outcome again, kept by the release before's triggers."""
     connection = op.get_bind()
     sla_rollup.drop(connection)
-    op.create_table(
-        "kpi_sla_hour_v23",
-        sa.Column("hour", UTCDateTime(), primary_key=True),
-        sa.Column("target", sa.String(32), primary_key=True),
-        sa.Column("kind", sa.String(8), primary_key=True),
-        sa.Column("n", sa.Integer(), nullable=False),
-    )
+    op.create_table("kpi_sla_hour_v23", *_old_columns(keyed=True))
     current = rollup.summed_sql("kpi_sla_hour")  # with PostgreSQL's pending deltas
     outcomes = " UNION ALL ".join(
         f"SELECT hour, target, '{kind}' AS kind, {kind} AS n FROM c WHERE {kind} <> 0"
@@ -75,13 +79,7 @@ def downgrade() -> None:
     op.drop_table("kpi_sla_hour_pending")
     op.drop_table("kpi_sla_hour")
     op.rename_table("kpi_sla_hour_v23", "kpi_sla_hour")
-    op.create_table(
-        "kpi_sla_hour_pending",
-        sa.Column("hour", UTCDateTime(), nullable=False),
-        sa.Column("target", sa.String(32), nullable=False),
-        sa.Column("kind", sa.String(8), nullable=False),
-        sa.Column("n", sa.Integer(), nullable=False),
-    )
+    op.create_table("kpi_sla_hour_pending", *_old_columns(keyed=False))
     rollup.install_counter_triggers(
         connection,
         table="sla_target",
