@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from store.types import utc_field as _utc
@@ -49,6 +49,14 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_recent", "workspace_id", "created_at"),
         Index("ix_ticket_resolved_at", "resolved_at"),  # KPIs: resolved in a range
         Index("ix_ticket_merged_at", "merged_at"),  # KPIs: left the backlog by a merge (0021)
+        # Only merged tickets (0025): over mostly NULLs, SQLite's statistics say one value
+        # matches every row, and "merged into #N" scanned the table (1M: 282 -> 0.1 ms).
+        Index(
+            "ix_ticket_merged_into_id",
+            "merged_into_id",
+            sqlite_where=text("merged_into_id IS NOT NULL"),
+            postgresql_where=text("merged_into_id IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -86,7 +94,7 @@ class Ticket(SQLModel, table=True):
     followup_lease_until: datetime | None = _utc(nullable=True)
     # A merged ticket is closed and points at the ticket it was folded into (always the
     # surviving one: merges are flattened), so its customer still counts for that issue.
-    merged_into_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    merged_into_id: int | None = Field(default=None, foreign_key="ticket.id")
     merged_at: datetime | None = _utc(nullable=True)
     # Kept by the SLA planner: the customer's first unanswered message, and when the
     # current resolution cycle began (the last reopening).

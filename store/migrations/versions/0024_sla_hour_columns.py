@@ -37,6 +37,7 @@ def upgrade() -> None:
     reshape_sla_hour(connection)
     sla_rollup.rebuild(connection)
     fact_triggers.install(connection)
+    connection.exec_driver_sql("ANALYZE kpi_sla_hour")  # a new table: the planner's statistics
 
 
 def _old_changes(name: str, row: str, delta: int) -> list[str]:
