@@ -167,7 +167,7 @@ ROW_COLUMNS = [
     col(Ticket.status),
     col(Ticket.priority),
     col(Ticket.channel_id),
-    col(Ticket.customer_team_id),
+    col(Ticket.customer_team_id).label("org_id"),
     col(Ticket.customer_id),
     col(Ticket.assignee_id),
     col(Ticket.created_at),
@@ -216,11 +216,11 @@ def list_tickets(
 
 def iter_tickets(
     session: Session, *, workspace_id: str, wanted: TicketFilter, now: datetime, sort: str
-) -> Iterator[Row]:
-    """Every ticket the filter lets through, streamed in `sort` order (for CSV)."""
+) -> Iterator[Any]:
+    """Every ticket the filter lets through, streamed in `sort` order (for CSV): result
+    rows with `Row`'s fields as attributes (an export of 10,000s of rows makes no copies)."""
     statement = _ordered(_filtered(_base(ROW_COLUMNS, workspace_id), wanted, now), sort)
-    for found in session.execute(statement.execution_options(yield_per=2000)):
-        yield Row(*found)
+    yield from session.execute(statement.execution_options(yield_per=2000))
 
 
 def filter_choices(

@@ -165,20 +165,20 @@ def _all_names(here: Desk, kind: str) -> dict[str, str]:
         return names.known_names(session, kind=kind)
 
 
-def _csv_row(row: Row, known: dict[str, dict[str, str]]) -> list[Any]:
-    def named(kind: str, value: str | None) -> list[Any]:
-        return ["", ""] if not value else [known[kind].get(value, value), value]
-
-    def iso(moment: Any) -> str:
-        return moment.isoformat() if moment is not None else ""
-
+def _csv_row(row: Any, known: dict[str, dict[str, str]]) -> list[Any]:
+    """One ticket as CSV cells: names beside ids, times in ISO 8601 (UTC)."""
+    orgs, channels, users = known[names.ORG], known[names.CHANNEL], known[names.USER]
+    org, channel, customer, assignee = row.org_id, row.channel_id, row.customer_id, row.assignee_id
+    answered, resolved = row.first_response_at, row.resolved_at
     return [
         row.number, row.subject, row.status, row.priority,
-        *named(names.ORG, row.org_id), *named(names.CHANNEL, row.channel_id),
-        *named(names.USER, row.customer_id), *named(names.USER, row.assignee_id),
-        iso(row.created_at), iso(row.first_response_at),
-        "" if row.frt_seconds is None else row.frt_seconds, iso(row.resolved_at),
-        row.permalink or "",
+        orgs.get(org, org) if org else "", org or "",
+        channels.get(channel, channel) if channel else "", channel or "",
+        users.get(customer, customer) if customer else "", customer or "",
+        users.get(assignee, assignee) if assignee else "", assignee or "",
+        row.created_at.isoformat(), answered.isoformat() if answered else "",
+        "" if row.frt_seconds is None else row.frt_seconds,
+        resolved.isoformat() if resolved else "", row.permalink or "",
     ]  # fmt: skip
 
 
