@@ -2,6 +2,7 @@
 says which, never a silently wider list."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
@@ -9,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 from bot.kpi.service import KpiError, KpiService
 from bot.ranges import DateRange
 from store.dashboard import ON, SLA_OUTCOMES, SORTS, TicketFilter
+from store.kpi.queries.scope import LOOKUP_DAYS
 from store.kpi.queries.sla import TARGETS
 from store.models import TicketStatus
 from store.statuses import DONE, LIVE
@@ -36,6 +38,15 @@ class ListQuery:
     filter: TicketFilter
     sort: str
     page: int
+
+    @property
+    def short(self) -> bool:
+        """Whether few tickets match (a short range, or those past an SLA target now): read
+        by key, one ticket at a time (store.db.read_scope's `lookups`)."""
+        if self.filter.breaching:
+            return True
+        span = None if self.range is None else self.range.end - self.range.start
+        return span is not None and span <= timedelta(days=LOOKUP_DAYS)
 
 
 def read_range(service: KpiService, args: MultiDict[str, str]) -> tuple[str, DateRange | None]:

@@ -61,7 +61,7 @@ def tickets() -> str:
     query = _query()
     now = here.clock()
     first = (query.page - 1) * PAGE_SIZE
-    with read_scope(here.engine) as session:
+    with read_scope(here.engine, lookups=query.short) as session:
         total = count_tickets(session, workspace_id=here.workspace_id, wanted=query.filter, now=now)
         rows = list_tickets(
             session,
@@ -137,7 +137,7 @@ def tickets_csv() -> Response:
         out = io.StringIO()
         writer = SafeWriter(out)  # subjects are the customers' words: no live formulas
         writer.writerow(CSV_COLUMNS)
-        with read_scope(here.engine) as session:
+        with read_scope(here.engine, lookups=query.short) as session:
             for row in iter_tickets(
                 session,
                 workspace_id=here.workspace_id,

@@ -4,6 +4,7 @@ holds up neither intake's writes nor the other reports, and cannot write by mist
 import threading
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, func, select
 
@@ -68,3 +69,18 @@ def test_a_write_in_a_read_scope_fails_on_postgresql(session: Session) -> None:
                           root_ts="1.000001", customer_id="U1", customer_team_id="T0ACME",
                           subject="x", created_at=NOW, updated_at=NOW))  # fmt: skip
         reader.flush()
+
+
+def test_reads_on_postgresql_skip_jit_and_price_lookups_only_when_asked(session: Session) -> None:
+    engine = session.get_bind()
+    if engine.dialect.name != "postgresql":  # type: ignore[union-attr]
+        pytest.skip("planner settings are PostgreSQL's")
+    asked = "SELECT current_setting('jit'), current_setting('random_page_cost')"
+    with read_scope(engine) as plain:  # type: ignore[arg-type]
+        jit, cost = plain.execute(text(asked)).one()
+    assert jit == "off" and cost != "1.1"
+    with read_scope(engine, lookups=True) as short:  # type: ignore[arg-type]
+        assert tuple(short.execute(text(asked)).one()) == ("off", "1.1")
+    with engine.connect() as connection:  # type: ignore[union-attr]
+        # SET LOCAL: the pooled connection is as it was for whoever takes it next.
+        assert connection.execute(text(asked)).one()[1] == cost

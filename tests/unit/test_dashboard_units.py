@@ -93,6 +93,20 @@ def test_a_list_query(service):
     assert read_list_query(service, MultiDict([("range", "all")])).range is None
 
 
+@pytest.mark.parametrize(
+    ("args", "short"),
+    [
+        ([("range", "30d")], True),
+        ([("range", "365d")], False),
+        ([("range", "all")], False),
+        ([("range", "all"), ("breaching", "1")], True),
+    ],
+)
+def test_short_lists_are_read_by_key(service, args, short):
+    """A short range's tickets (or those past an SLA target now) are few: probed by key."""
+    assert read_list_query(service, MultiDict(args)).short is short
+
+
 def test_trends_say_whether_a_change_is_good_news():
     def report(created: int, frt: float, within: float | None) -> Report:
         start = datetime(2026, 11, 1, tzinfo=UTC)
