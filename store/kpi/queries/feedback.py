@@ -197,7 +197,12 @@ def known_issues(
         .join(TicketLink, col(TicketLink.ticket_id) == col(member.id))
         .where(in_range(col(member.created_at), start, end))
     )
-    # ...and the tickets merged into one (few: read from the merged_into_id index).
+    # ...and the tickets merged into one (few: read from the merged_into_id index, which
+    # holds merged tickets only). The ticket they went into is looked up by key: joined,
+    # SQLite's planner walked every ticket of the range to find the few merged into them.
+    went_into = select(col(parent.id)).where(
+        col(parent.id) == col(member.merged_into_id), in_range(col(parent.created_at), start, end)
+    )
     merged = (
         select(
             col(TicketLink.ref),
@@ -207,10 +212,8 @@ def known_issues(
             col(member.status),
         )
         .select_from(member)
-        .join(parent, col(parent.id) == col(member.merged_into_id))
-        .join(TicketLink, col(TicketLink.ticket_id) == col(parent.id))
-        .where(col(member.merged_into_id) > 0)  # a range: SQLite scans for IS NOT NULL
-        .where(in_range(col(parent.created_at), start, end))
+        .join(TicketLink, col(TicketLink.ticket_id) == col(member.merged_into_id))
+        .where(col(member.merged_into_id) > 0, exists(went_into))
         .where(~exists(_linked_itself(member, start, end)))  # counted once, as a linked ticket
     )
     members = [linked, merged]
