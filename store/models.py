@@ -44,9 +44,7 @@ class Ticket(SQLModel, table=True):
         UniqueConstraint("channel_id", "root_ts", name="uq_ticket_thread"),
         # number first (on PostgreSQL since 0018): see ix_message_thread on Message
         UniqueConstraint("number", "workspace_id", name="uq_ticket_number"),
-        # With the id (PostgreSQL; SQLite's indexes carry the rowid): "live and past an SLA
-        # target" counts live tickets from the index alone (0026).
-        Index("ix_ticket_status", "workspace_id", "status", postgresql_include=["id"]),
+        Index("ix_ticket_status", "workspace_id", "status"),
         # The duplicate scan reads a workspace's newest tickets in order, without a sort.
         Index("ix_ticket_recent", "workspace_id", "created_at"),
         Index("ix_ticket_resolved_at", "resolved_at"),  # KPIs: resolved in a range
